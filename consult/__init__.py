@@ -1,0 +1,53 @@
+"""Consult: online public consultations in the style of Pol.is."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from consult.api import bp as api_bp
+from consult.cli import register_commands
+from consult.config import load_settings
+from consult.errors import register_error_handlers
+from consult.extensions import csrf, db, migrate
+from consult.facilitation import bp as facilitation_bp
+from consult.participation import bp as participation_bp
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """The application factory: settings, extensions, blueprints, error handlers, CLI."""
+    templates, static = _asset_folders()
+    app = Flask(__name__, template_folder=templates, static_folder=static)
+    app.config.update(load_settings(app.instance_path, config))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS))
+    csrf.init_app(app)
+
+    app.register_blueprint(participation_bp)
+    app.register_blueprint(facilitation_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)  # the API authenticates by bearer token, never by cookie
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def _asset_folders() -> tuple[str, str]:
+    """templates/ and static/ at the repository root, or inside the installed package."""
+    installed = Path(__file__).parent
+    if (installed / "templates").is_dir():
+        return str(installed / "templates"), str(installed / "static")
+    root = installed.parent
+    return str(root / "templates"), str(root / "static")
+
+
+def main() -> None:
+    """Entry point of the `consult` command: Flask's CLI on this app, with `db` and ours."""
+    FlaskGroup(create_app=create_app, help="Consult: online public consultations.")()

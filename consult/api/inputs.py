@@ -1,0 +1,51 @@
+"""Reading API requests: the JSON body and the bearer token, checked for shape first."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import request
+
+from consult.services.errors import InvalidInput, Unauthenticated
+from consult.models import User
+from consult.services.users import user_for_api_token
+
+
+def json_object(*, required: bool = True) -> dict[str, Any]:
+    """The body as a JSON object; an empty body is {} when the body is optional."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        if required:
+            raise InvalidInput("The body must be a JSON object.")
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError) as error:
+        raise InvalidInput(f"The body is not valid JSON: {error}.") from None
+    if not isinstance(body, dict):
+        raise InvalidInput("The body must be a JSON object.")
+    return body
+
+
+def only_fields(body: dict[str, Any], allowed: set[str]) -> None:
+    unknown = set(body) - allowed
+    if unknown:
+        raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def facilitator() -> User:
+    """The facilitator whose API token this request carries, or Unauthenticated."""
+    token = bearer_token()
+    user = user_for_api_token(token) if token else None
+    if user is None:
+        raise Unauthenticated("A facilitator API token is needed (Authorization: Bearer …).")
+    return user

@@ -1,0 +1,53 @@
+"""Models as the JSON the API returns."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import url_for
+
+from consult.models import Analysis, Conversation, Statement
+from consult.services.consultations import counts
+
+
+def conversation_json(conversation: Conversation) -> dict[str, Any]:
+    return {
+        "id": conversation.id,
+        "topic": conversation.topic,
+        "question": conversation.question,
+        "description": conversation.description,
+        **conversation.settings(),
+        "url": url_for("participation.conversation", conversation_id=conversation.id, _external=True),
+        "created_at": iso_utc(conversation.created_at),
+        "counts": counts(conversation),
+    }
+
+
+def statement_json(statement: Statement, *, remaining: int | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": statement.id,
+        "text": statement.text,
+        "status": statement.status.value,
+        "is_meta": statement.is_meta,
+        "is_seed": statement.is_seed,
+    }
+    if remaining is not None:
+        body["remaining"] = remaining
+    return body
+
+
+def analysis_json(analysis: Analysis) -> dict[str, Any]:
+    return {
+        "conversation_id": analysis.conversation_id,
+        "version": analysis.version,
+        "created_at": iso_utc(analysis.created_at),
+        "analysis": analysis.data,
+    }
+
+
+def iso_utc(moment: datetime) -> str:
+    """ISO 8601 in UTC; SQLite hands back naive datetimes, which we stored as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.isoformat()

@@ -1,0 +1,164 @@
+"""API routes: thin wrappers that check the request's shape and call the services."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from consult.api.inputs import bearer_token, facilitator, json_object, only_fields
+from consult.forms import page_argument
+from consult.api.serializers import analysis_json, conversation_json, statement_json
+from consult.models import SETTINGS, ModerationStatus
+from consult.services import consultations, participants, routing, statements, votes
+from consult.services.analyses import require_latest_analysis
+from consult.services.errors import ConsultationClosed, InvalidInput
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+MAX_PER_PAGE = 200
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    spec = files("consult.api").joinpath("openapi.json").read_text(encoding="utf-8")
+    return current_app.response_class(spec, mimetype="application/json")
+
+
+@bp.post("/conversations")
+def create_conversation() -> Any:
+    user = facilitator()
+    body = json_object()
+    only_fields(body, {"topic", "question", "description", "seed_statements", *SETTINGS})
+    seeds = body.get("seed_statements", [])
+    if not isinstance(seeds, list):
+        raise InvalidInput("seed_statements must be a list of strings.", field="seed_statements")
+    conversation = consultations.create_conversation(
+        user,
+        body.get("topic"),
+        question=body.get("question", ""),
+        description=body.get("description", ""),
+        seed_statements=seeds,
+        settings={name: body[name] for name in SETTINGS if name in body},
+    )
+    return conversation_json(conversation), 201
+
+
+@bp.get("/conversations")
+def list_conversations() -> Any:
+    user = facilitator()
+    return {"conversations": [conversation_json(c) for c in consultations.conversations_managed_by(user)]}
+
+
+@bp.get("/conversations/<conversation_id>")
+def get_conversation(conversation_id: str) -> Any:
+    return conversation_json(consultations.get_conversation(conversation_id))
+
+
+@bp.patch("/conversations/<conversation_id>")
+def update_conversation(conversation_id: str) -> Any:
+    conversation = consultations.get_managed_conversation(facilitator(), conversation_id)
+    body = json_object()
+    only_fields(body, {"topic", "question", "description", *SETTINGS})
+    consultations.update_conversation(
+        conversation,
+        texts={name: body[name] for name in ("topic", "question", "description") if name in body},
+        settings={name: body[name] for name in SETTINGS if name in body},
+    )
+    return conversation_json(conversation)
+
+
+@bp.post("/conversations/<conversation_id>/participants")
+def join(conversation_id: str) -> Any:
+    conversation = consultations.get_conversation(conversation_id)
+    body = json_object(required=False)
+    only_fields(body, {"xid"})
+    participant, token, created = participants.join(conversation, body.get("xid"))
+    return {"participant_id": participant.id, "token": token}, 201 if created else 200
+
+
+@bp.get("/conversations/<conversation_id>/next")
+def next_statement(conversation_id: str) -> Any:
+    conversation = consultations.get_conversation(conversation_id)
+    participant = participants.participant_for_token(conversation, bearer_token())
+    if not conversation.is_open:
+        raise ConsultationClosed("This consultation is closed and takes no more votes.")
+    statement, remaining = routing.next_statement(conversation, participant)
+    if statement is None:
+        return "", 204
+    return statement_json(statement, remaining=remaining)
+
+
+@bp.post("/conversations/<conversation_id>/votes")
+def vote(conversation_id: str) -> Any:
+    conversation = consultations.get_conversation(conversation_id)
+    participant = participants.participant_for_token(conversation, bearer_token())
+    body = json_object()
+    only_fields(body, {"statement_id", "vote"})
+    if "statement_id" not in body or "vote" not in body:
+        raise InvalidInput("statement_id and vote are both needed.")
+    value = votes.cast_vote(conversation, participant, body["statement_id"], body["vote"])
+    return {"statement_id": body["statement_id"], "vote": value, "participant_id": participant.id}, 201
+
+
+@bp.post("/conversations/<conversation_id>/statements")
+def submit_statement(conversation_id: str) -> Any:
+    conversation = consultations.get_conversation(conversation_id)
+    participant = participants.participant_for_token(conversation, bearer_token())
+    body = json_object()
+    only_fields(body, {"text"})
+    statement = statements.submit_statement(conversation, participant, body.get("text"))
+    visible = statements.is_visible(conversation, statement)
+    return statement_json(statement), 201 if visible else 202
+
+
+@bp.get("/conversations/<conversation_id>/statements")
+def list_statements(conversation_id: str) -> Any:
+    """Statements participants can see; a facilitator's token shows every status."""
+    conversation = consultations.get_conversation(conversation_id)
+    page, per_page = _page_arguments()
+    status = request.args.get("status")
+    if bearer_token() is not None and status is not None:
+        conversation = consultations.get_managed_conversation(facilitator(), conversation_id)
+        rows, total = statements.statements_for_moderation(
+            conversation, _moderation_status(status), page, per_page
+        )
+    else:
+        rows, total = statements.visible_statements(conversation, page, per_page)
+    return {"statements": [statement_json(s) for s in rows], "total": total, "page": page}
+
+
+@bp.post("/conversations/<conversation_id>/moderation")
+def moderate(conversation_id: str) -> Any:
+    conversation = consultations.get_managed_conversation(facilitator(), conversation_id)
+    body = json_object()
+    only_fields(body, {"statement_ids", "action"})
+    ids = body.get("statement_ids")
+    if not isinstance(ids, list):
+        raise InvalidInput("statement_ids must be a list of statement ids.", field="statement_ids")
+    changed = statements.moderate(conversation, ids, body.get("action"))
+    return {"changed": changed}
+
+
+@bp.get("/conversations/<conversation_id>/analysis")
+def analysis(conversation_id: str) -> Any:
+    conversation = consultations.get_conversation(conversation_id)
+    return jsonify(analysis_json(require_latest_analysis(conversation)))
+
+
+def _page_arguments() -> tuple[int, int]:
+    page = page_argument(request.args)
+    per_page = min(page_argument(request.args, "per_page", 50), MAX_PER_PAGE)
+    return page, per_page
+
+
+def _moderation_status(raw: str) -> ModerationStatus | None:
+    if raw == "all":
+        return None
+    try:
+        return ModerationStatus(raw)
+    except ValueError:
+        raise InvalidInput(
+            "status must be one of all, unmoderated, accepted, rejected.", field="status"
+        ) from None

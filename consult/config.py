@@ -1,0 +1,83 @@
+"""Settings: defaults, then CONSULT_* environment variables, then a mapping from the caller.
+
+Nothing here runs at import time; `load_settings` is called by the factory.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    # 64 KiB is far above any honest request (a statement is at most a few KiB of UTF-8).
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_NAME": "consult_session",
+    "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 30,
+    "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    "WTF_CSRF_TIME_LIMIT": None,
+    "CONSULT_STATEMENT_MAX_LENGTH": 280,
+    "CONSULT_PAGE_SIZE": 50,
+}
+
+# Environment variable -> (config key, parser)
+_ENVIRONMENT: dict[str, tuple[str, Any]] = {
+    "CONSULT_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "CONSULT_SECRET_KEY": ("SECRET_KEY", str),
+    "CONSULT_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),
+    "CONSULT_REDIS_URL": ("CONSULT_REDIS_URL", str),
+}
+
+
+def load_settings(instance_path: str, overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Return the settings for one app: defaults < environment < overrides."""
+    settings = dict(DEFAULTS)
+    for variable, (key, parse) in _ENVIRONMENT.items():
+        if variable in os.environ:
+            settings[key] = parse(os.environ[variable])
+    settings.update(overrides or {})
+    settings.setdefault("SQLALCHEMY_DATABASE_URI", _default_database_url(instance_path))
+    settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(settings["SQLALCHEMY_DATABASE_URI"])
+    if not settings.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = _instance_secret(instance_path)
+    settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(settings))
+    return settings
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for plain postgresql:// URLs (SQLAlchemy would pick psycopg2)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _default_database_url(instance_path: str) -> str:
+    return "sqlite:///" + str(Path(instance_path) / "consult.db")
+
+
+def _engine_options(settings: Mapping[str, Any]) -> dict[str, Any]:
+    if settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # Writers wait for the lock instead of failing at once (see consult.extensions).
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True}
+
+
+def _instance_secret(instance_path: str) -> str:
+    """A random key kept in the instance folder, so the embedded tier needs no setup.
+
+    Production sets CONSULT_SECRET_KEY; the key never lives in the code.
+    """
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

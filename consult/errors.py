@@ -1,0 +1,52 @@
+"""Error handlers: typed service errors and HTTP errors become 4xx pages or JSON errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from consult.services.errors import ServiceError
+
+
+def wants_json() -> bool:
+    """The API always speaks JSON; pages answer JSON to their own scripts' fetch calls."""
+    if request.path.startswith("/api/"):
+        return True
+    return request.accept_mimetypes.best == "application/json"
+
+
+def json_error(status: int, code: str, message: str, **details: Any) -> tuple[Any, int]:
+    """The one shape of every API error: {"error": {"code", "message", ...}}."""
+    body: dict[str, Any] = {"code": code, "message": message}
+    body.update(details)
+    return jsonify(error=body), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(ServiceError, _service_error)
+    app.register_error_handler(HTTPException, _http_error)
+
+
+def _service_error(error: ServiceError) -> Any:
+    if wants_json():
+        return json_error(error.status, error.code, error.message, **error.details)
+    return _error_page(error.status, error.message)
+
+
+def _http_error(error: HTTPException) -> Any:
+    status = error.code or 500
+    code = (error.name or "error").lower().replace(" ", "_")
+    message = error.description or error.name
+    if wants_json():
+        response, status = json_error(status, code, message)
+        allowed = getattr(error, "valid_methods", None)
+        if allowed:
+            response.headers["Allow"] = ", ".join(allowed)
+        return response, status
+    return _error_page(status, message)
+
+
+def _error_page(status: int, message: str) -> tuple[str, int]:
+    return render_template("error.html", status=status, message=message), status

@@ -1,0 +1,178 @@
+"""Facilitation pages: plain forms, post-redirect-get, each change through a service."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from consult.forms import form_checkbox, page_argument, whole_number
+from consult.models import SETTINGS, ModerationStatus
+from consult.security import current_user, login, login_required, logout
+from consult.services import consultations, statements, users
+from consult.services.errors import InvalidInput, ServiceError
+
+bp = Blueprint("facilitation", __name__, url_prefix="/facilitate")
+
+PER_PAGE = 25
+_BOOLEAN_SETTINGS = [name for name in SETTINGS if name != "statement_max_length"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login_page() -> Any:
+    if request.method == "POST":
+        try:
+            user = users.authenticate(request.form.get("email", ""), request.form.get("password", ""))
+        except ServiceError as error:
+            flash(error.message, "error")
+            return render_template("facilitation/login.html", email=request.form.get("email", "")), 401
+        login(user)
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("facilitation/login.html", email="")
+
+
+@bp.post("/logout")
+def logout_page() -> Any:
+    logout()
+    flash("You are logged out.", "success")
+    return redirect(url_for(".login_page"))
+
+
+@bp.get("/")
+@login_required
+def dashboard() -> str:
+    return render_template(
+        "facilitation/dashboard.html",
+        conversations=consultations.conversations_managed_by(current_user()),
+        counts=consultations.counts,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new_conversation() -> Any:
+    if request.method == "POST":
+        try:
+            conversation = consultations.create_conversation(
+                current_user(),
+                request.form.get("topic", ""),
+                question=request.form.get("question", ""),
+                description=request.form.get("description", ""),
+                seed_statements=_lines(request.form.get("seed_statements", "")),
+                settings=_form_settings(),
+            )
+        except ServiceError as error:
+            flash(error.message, "error")
+            return render_template("facilitation/new.html", form=request.form), error.status
+        flash("The consultation is created. Share its link with participants.", "success")
+        return redirect(url_for(".manage", conversation_id=conversation.id))
+    return render_template("facilitation/new.html", form={"allow_statements": "on"})
+
+
+@bp.route("/c/<conversation_id>", methods=["GET", "POST"])
+@login_required
+def manage(conversation_id: str) -> Any:
+    conversation = consultations.get_managed_conversation(current_user(), conversation_id)
+    if request.method == "POST":
+        try:
+            consultations.update_conversation(
+                conversation,
+                texts={k: request.form.get(k, "") for k in ("topic", "question", "description")},
+                settings=_form_settings(),
+            )
+        except ServiceError as error:
+            flash(error.message, "error")
+            return redirect(url_for(".manage", conversation_id=conversation.id))
+        flash("Settings saved.", "success")
+        return redirect(url_for(".manage", conversation_id=conversation.id))
+    return render_template(
+        "facilitation/manage.html",
+        conversation=conversation,
+        counts=consultations.counts(conversation),
+        moderation=statements.moderation_counts(conversation),
+    )
+
+
+@bp.post("/c/<conversation_id>/share")
+@login_required
+def share(conversation_id: str) -> Any:
+    conversation = consultations.get_managed_conversation(current_user(), conversation_id)
+    try:
+        other = users.get_user_by_email(request.form.get("email", ""))
+        consultations.share_conversation(conversation, current_user(), other)
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"{other.email} can now run this consultation with you.", "success")
+    return redirect(url_for(".manage", conversation_id=conversation.id))
+
+
+@bp.post("/c/<conversation_id>/seed")
+@login_required
+def add_seeds(conversation_id: str) -> Any:
+    conversation = consultations.get_managed_conversation(current_user(), conversation_id)
+    try:
+        added = statements.seed(conversation, _lines(request.form.get("seed_statements", "")))
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"{added} statements added.", "success")
+    return redirect(url_for(".moderate", conversation_id=conversation.id))
+
+
+@bp.route("/c/<conversation_id>/moderate", methods=["GET", "POST"])
+@login_required
+def moderate(conversation_id: str) -> Any:
+    conversation = consultations.get_managed_conversation(current_user(), conversation_id)
+    status_name = request.args.get("status", "unmoderated")
+    status = None if status_name == "all" else _status(status_name)
+    page = page_argument(request.args)
+    if request.method == "POST":
+        try:
+            ids = [whole_number(raw, "statement_ids") for raw in request.form.getlist("statement_ids")]
+            changed = statements.moderate(conversation, ids, request.form.get("action", ""))
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            flash(f"{changed} statements changed.", "success")
+        return redirect(
+            url_for(".moderate", conversation_id=conversation.id, status=status_name, page=page)
+        )
+    rows, total = statements.statements_for_moderation(conversation, status, page, PER_PAGE)
+    return render_template(
+        "facilitation/moderate.html",
+        conversation=conversation,
+        statements=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        status=status_name,
+        moderation=statements.moderation_counts(conversation),
+    )
+
+
+def _form_settings() -> dict[str, object]:
+    settings: dict[str, object] = {name: form_checkbox(request.form, name) for name in _BOOLEAN_SETTINGS}
+    settings["statement_max_length"] = whole_number(
+        request.form.get("statement_max_length", "280"), "statement_max_length"
+    )
+    return settings
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _status(name: str) -> ModerationStatus:
+    try:
+        return ModerationStatus(name)
+    except ValueError:
+        raise InvalidInput("Unknown moderation status.") from None
+
+
+def _safe_next(target: str | None) -> str:
+    """Only redirect within this site after login (no open redirects)."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for(".dashboard")

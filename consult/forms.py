@@ -1,0 +1,34 @@
+"""Reading values out of forms and query strings, where everything arrives as a string."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from consult.services.errors import InvalidInput
+
+_VOTES = {"1": 1, "-1": -1, "0": 0, "agree": 1, "disagree": -1, "pass": 0}
+MAX_ID = 2**53
+
+
+def whole_number(raw: str, name: str, *, low: int = 1, high: int = MAX_ID) -> int:
+    """Parse a decimal whole number in [low, high], or raise InvalidInput naming `name`."""
+    raw = raw.strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 16 or not low <= int(raw) <= high:
+        raise InvalidInput(f"{name} must be a whole number from {low} to {high}.", field=name)
+    return int(raw)
+
+
+def form_vote(form: Mapping[str, str]) -> int:
+    try:
+        return _VOTES[form.get("vote", "")]
+    except KeyError:
+        raise InvalidInput("Choose agree, disagree or pass.", field="vote") from None
+
+
+def form_checkbox(form: Mapping[str, str], name: str) -> bool:
+    return form.get(name) in {"on", "1", "true", "yes"}
+
+
+def page_argument(args: Mapping[str, str], name: str = "page", default: int = 1) -> int:
+    raw = args.get(name)
+    return default if raw is None else whole_number(raw, name, high=1_000_000)

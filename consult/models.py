@@ -1,0 +1,213 @@
+"""The database: facilitators, consultations, participants, statements, votes, analyses."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consult.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# BigInteger ids on PostgreSQL; SQLite only makes INTEGER PRIMARY KEY an autoincrementing rowid.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class User(db.Model):
+    """A facilitator account."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApiToken(db.Model):
+    """A facilitator's API token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class Conversation(db.Model):
+    """A consultation: one question, its statements and its participants' votes."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    topic: Mapped[str] = mapped_column(String(200))
+    question: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    strict_moderation: Mapped[bool] = mapped_column(Boolean, default=False)
+    allow_statements: Mapped[bool] = mapped_column(Boolean, default=True)
+    statement_max_length: Mapped[int] = mapped_column(Integer, default=280)
+    require_xid: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    owner: Mapped[User] = relationship()
+    shares: Mapped[list[ConversationShare]] = relationship(
+        back_populates="conversation", cascade="all, delete-orphan"
+    )
+
+    def settings(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in SETTINGS}
+
+
+# The settings a facilitator may change after creation, by name.
+SETTINGS = (
+    "is_open",
+    "strict_moderation",
+    "allow_statements",
+    "statement_max_length",
+    "require_xid",
+)
+
+
+class ConversationShare(db.Model):
+    """Another facilitator who may run a consultation beside its owner."""
+
+    __tablename__ = "conversation_shares"
+    __table_args__ = (UniqueConstraint("conversation_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+    conversation: Mapped[Conversation] = relationship(back_populates="shares")
+    user: Mapped[User] = relationship()
+
+
+class Participant(db.Model):
+    """Someone who votes or writes in one consultation; no account behind it."""
+
+    __tablename__ = "participants"
+    __table_args__ = (UniqueConstraint("conversation_id", "xid"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    xid: Mapped[str | None] = mapped_column(String(255))
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ModerationStatus(enum.StrEnum):
+    UNMODERATED = "unmoderated"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class Statement(db.Model):
+    """A short statement that participants vote on (Polis calls it a comment)."""
+
+    __tablename__ = "statements"
+    # Exact duplicates (after normalisation) are refused by the database too, even under races.
+    __table_args__ = (UniqueConstraint("conversation_id", "normalized_text"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    normalized_text: Mapped[str] = mapped_column(Text)
+    author_participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL")
+    )
+    is_seed: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[ModerationStatus] = mapped_column(
+        Enum(ModerationStatus, name="moderation_status", native_enum=False, length=16),
+        default=ModerationStatus.UNMODERATED,
+        index=True,
+    )
+    is_meta: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+VOTE_VALUES = (-1, 0, 1)  # disagree, pass, agree (DESIGN.md §4)
+
+
+class Vote(db.Model):
+    """The current vote of one participant on one statement: the one the math uses."""
+
+    __tablename__ = "votes"
+    __table_args__ = (
+        UniqueConstraint("participant_id", "statement_id"),
+        CheckConstraint("value IN (-1, 0, 1)", name="value_is_vote"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("statements.id", ondelete="CASCADE"), index=True
+    )
+    value: Mapped[int] = mapped_column(SmallInteger)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class VoteEvent(db.Model):
+    """Every vote ever cast, in order: the log behind the current votes."""
+
+    __tablename__ = "vote_events"
+    __table_args__ = (CheckConstraint("value IN (-1, 0, 1)", name="value_is_vote"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"))
+    value: Mapped[int] = mapped_column(SmallInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Analysis(db.Model):
+    """A stored result of clustering.analyze() for one conversation, versioned."""
+
+    __tablename__ = "analyses"
+    __table_args__ = (UniqueConstraint("conversation_id", "version"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

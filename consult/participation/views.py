@@ -1,0 +1,122 @@
+"""Participation pages. Plain forms with post-redirect-get; the same routes answer JSON to
+static/js/participate.js so that, where JavaScript runs, nothing reloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+
+from consult.errors import wants_json
+from consult.forms import form_vote, whole_number
+from consult.models import Conversation, Participant, Statement
+from consult.services import consultations, participants, routing, statements, votes
+from consult.services.errors import ServiceError
+
+bp = Blueprint("participation", __name__)
+
+
+@bp.get("/")
+def index() -> str:
+    demo = consultations.find_conversation("demo")
+    return render_template("participation/index.html", demo=demo)
+
+
+@bp.get("/c/<conversation_id>")
+def conversation(conversation_id: str) -> str:
+    conversation = consultations.get_conversation(conversation_id)
+    _remember_xid(conversation)
+    participant = _participant(conversation)
+    statement, remaining = routing.next_statement(conversation, participant)
+    return render_template(
+        "participation/conversation.html",
+        conversation=conversation,
+        statement=statement,
+        remaining=remaining,
+        voted=len(votes.votes_of(participant)) if participant else 0,
+        may_take_part=_may_take_part(conversation),
+        draft=session.pop("draft", ""),
+    )
+
+
+@bp.post("/c/<conversation_id>/vote")
+def vote(conversation_id: str) -> Any:
+    conversation = consultations.get_conversation(conversation_id)
+    statement_id = whole_number(request.form.get("statement_id", ""), "statement_id")
+    value = form_vote(request.form)
+    participant = _participant(conversation, create=True)
+    votes.cast_vote(conversation, participant, statement_id, value)
+    if wants_json():
+        statement, remaining = routing.next_statement(conversation, participant)
+        return jsonify(next=_statement_json(statement), remaining=remaining, voted=statement_id)
+    if request.form.get("return_to") == "votes":
+        flash("Your vote is changed.", "success")
+        return redirect(url_for(".my_votes", conversation_id=conversation.id))
+    return redirect(url_for(".conversation", conversation_id=conversation.id))
+
+
+@bp.get("/c/<conversation_id>/votes")
+def my_votes(conversation_id: str) -> str:
+    conversation = consultations.get_conversation(conversation_id)
+    participant = _participant(conversation)
+    history = votes.votes_of(participant) if participant else []
+    return render_template(
+        "participation/votes.html",
+        conversation=conversation,
+        history=[(s, v) for s, v in history if statements.is_visible(conversation, s)],
+    )
+
+
+@bp.post("/c/<conversation_id>/statements")
+def add_statement(conversation_id: str) -> Any:
+    conversation = consultations.get_conversation(conversation_id)
+    participant = _participant(conversation, create=True)
+    try:
+        statement = statements.submit_statement(conversation, participant, request.form.get("text", ""))
+    except ServiceError as error:
+        if wants_json():
+            raise
+        flash(error.message, "error")
+        session["draft"] = request.form.get("text", "")[:2000]
+        return redirect(url_for(".conversation", conversation_id=conversation.id) + "#add")
+    message = (
+        "Thank you. Your statement is shown to others once a facilitator has read it."
+        if not statements.is_visible(conversation, statement)
+        else "Thank you. Your statement is added; others will be asked about it."
+    )
+    if wants_json():
+        return jsonify(message=message, statement=_statement_json(statement)), 201
+    flash(message, "success")
+    return redirect(url_for(".conversation", conversation_id=conversation.id))
+
+
+def _participant(conversation: Conversation, *, create: bool = False) -> Participant | None:
+    """The participant this browser is in `conversation`, made on its first vote or statement."""
+    known = session.get("participants", {})
+    participant = participants.participant_by_id(conversation, known.get(conversation.id))
+    if participant is None and create:
+        xid = session.get("xids", {}).get(conversation.id)
+        participant, _token, _created = participants.join(conversation, xid)
+        session["participants"] = {**known, conversation.id: participant.id}
+        session.permanent = True
+    return participant
+
+
+def _remember_xid(conversation: Conversation) -> None:
+    xid = request.args.get("xid")
+    if xid:
+        session["xids"] = {**session.get("xids", {}), conversation.id: xid[:255]}
+
+
+def _may_take_part(conversation: Conversation) -> bool:
+    if not conversation.require_xid:
+        return True
+    return conversation.id in session.get("xids", {}) or conversation.id in session.get(
+        "participants", {}
+    )
+
+
+def _statement_json(statement: Statement | None) -> dict[str, Any] | None:
+    if statement is None:
+        return None
+    return {"id": statement.id, "text": statement.text, "is_meta": statement.is_meta}

@@ -1,0 +1,172 @@
+"""Creating, finding, configuring and sharing consultations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from consult.extensions import db
+from consult.models import (
+    SETTINGS,
+    Conversation,
+    ConversationShare,
+    Participant,
+    Statement,
+    User,
+    Vote,
+)
+from consult.security import new_public_id
+from consult.services.errors import Forbidden, InvalidInput, NotFound
+from consult.services.statements import add_seed_statements, visible_statement
+from consult.services.text import clean_text
+
+MAX_STATEMENT_LENGTH_SETTING = 2000
+MAX_SEED_STATEMENTS = 500
+
+
+def create_conversation(
+    owner: User,
+    topic: object,
+    *,
+    question: object = "",
+    description: object = "",
+    seed_statements: Iterable[object] = (),
+    settings: Mapping[str, object] | None = None,
+    conversation_id: str | None = None,
+) -> Conversation:
+    """Create a consultation with its seed statements (accepted at once) in one transaction."""
+    conversation = Conversation(
+        id=conversation_id or new_public_id(),
+        owner_id=owner.id,
+        **_checked_texts({"topic": topic, "question": question, "description": description}),
+        **{**_DEFAULT_SETTINGS, **_checked_settings(settings or {})},
+    )
+    seeds = list(seed_statements)
+    if len(seeds) > MAX_SEED_STATEMENTS:
+        raise InvalidInput(f"At most {MAX_SEED_STATEMENTS} seed statements at once.")
+    db.session.add(conversation)
+    add_seed_statements(conversation, seeds)
+    db.session.commit()
+    return conversation
+
+
+def get_conversation(conversation_id: object) -> Conversation:
+    if not isinstance(conversation_id, str) or len(conversation_id) > 32:
+        raise NotFound("There is no such consultation.")
+    conversation = db.session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise NotFound("There is no such consultation.")
+    return conversation
+
+
+def find_conversation(conversation_id: str) -> Conversation | None:
+    return db.session.get(Conversation, conversation_id)
+
+
+def can_manage(user: User | None, conversation: Conversation) -> bool:
+    if user is None:
+        return False
+    if conversation.owner_id == user.id:
+        return True
+    return any(share.user_id == user.id for share in conversation.shares)
+
+
+def get_managed_conversation(user: User | None, conversation_id: object) -> Conversation:
+    """The consultation, if `user` owns it or it is shared with them; NotFound otherwise."""
+    conversation = get_conversation(conversation_id)
+    if not can_manage(user, conversation):
+        # Not 403: a facilitator learns nothing about consultations that are not theirs.
+        raise NotFound("There is no such consultation.")
+    return conversation
+
+
+def conversations_managed_by(user: User) -> list[Conversation]:
+    shared = select(ConversationShare.conversation_id).where(ConversationShare.user_id == user.id)
+    query = (
+        select(Conversation)
+        .where(or_(Conversation.owner_id == user.id, Conversation.id.in_(shared)))
+        .order_by(Conversation.created_at.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def update_conversation(
+    conversation: Conversation,
+    *,
+    texts: Mapping[str, object] | None = None,
+    settings: Mapping[str, object] | None = None,
+) -> Conversation:
+    """Change texts (topic, question, description) and settings; all checked before any change."""
+    changes = _checked_texts(texts or {})
+    changes.update(_checked_settings(settings or {}))
+    for name, value in changes.items():
+        setattr(conversation, name, value)
+    db.session.commit()
+    return conversation
+
+
+def share_conversation(conversation: Conversation, owner: User, other: User) -> None:
+    if conversation.owner_id != owner.id:
+        raise Forbidden("Only the owner of a consultation can share it.")
+    if other.id == owner.id or can_manage(other, conversation):
+        return
+    db.session.add(ConversationShare(conversation_id=conversation.id, user_id=other.id))
+    db.session.commit()
+
+
+def counts(conversation: Conversation) -> dict[str, int]:
+    """Participants, current votes (one per participant and statement), statements shown."""
+    participants = db.session.scalar(
+        select(func.count()).select_from(Participant).filter_by(conversation_id=conversation.id)
+    )
+    votes = db.session.scalar(
+        select(func.count()).select_from(Vote).filter_by(conversation_id=conversation.id)
+    )
+    statements = db.session.scalar(
+        select(func.count())
+        .select_from(Statement)
+        .where(Statement.conversation_id == conversation.id, visible_statement(conversation))
+    )
+    return {"participants": participants or 0, "votes": votes or 0, "statements": statements or 0}
+
+
+_DEFAULT_SETTINGS: dict[str, Any] = {
+    "is_open": True,
+    "strict_moderation": False,
+    "allow_statements": True,
+    "statement_max_length": 280,
+    "require_xid": False,
+}
+
+# name -> (max length, min length)
+_TEXT_LIMITS = {"topic": (200, 1), "question": (1000, 0), "description": (10_000, 0)}
+
+
+def _checked_texts(texts: Mapping[str, object]) -> dict[str, str]:
+    return {
+        name: clean_text(value, name, max_length=_TEXT_LIMITS[name][0], min_length=_TEXT_LIMITS[name][1])
+        for name, value in texts.items()
+    }
+
+
+def _checked_settings(settings: Mapping[str, object]) -> dict[str, Any]:
+    unknown = set(settings) - set(SETTINGS)
+    if unknown:
+        raise InvalidInput(f"Unknown settings: {', '.join(sorted(unknown))}.")
+    for name, value in settings.items():
+        if name == "statement_max_length":
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int)
+                or not 1 <= value <= MAX_STATEMENT_LENGTH_SETTING
+            ):
+                raise InvalidInput(
+                    f"statement_max_length must be a whole number from 1 to "
+                    f"{MAX_STATEMENT_LENGTH_SETTING}.",
+                    field=name,
+                )
+        elif not isinstance(value, bool):
+            raise InvalidInput(f"{name} must be true or false.", field=name)
+    return dict(settings)

@@ -1,0 +1,208 @@
+"""Statements: seeding, submitting (with duplicate checks), moderating."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from difflib import SequenceMatcher
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from consult.extensions import db
+from consult.models import Conversation, ModerationStatus, Participant, Statement
+from consult.services.errors import (
+    ConsultationClosed,
+    DuplicateStatement,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+)
+from consult.services.text import clean_text, normalize_for_comparison
+
+# Two statements whose normalised texts are this similar (difflib ratio) count as the same.
+NEAR_DUPLICATE_RATIO = 0.9
+MODERATION_ACTIONS = ("accept", "reject", "unmoderate", "meta", "not_meta")
+MAX_BULK_MODERATION = 1000
+
+
+def visible_statement(conversation: Conversation) -> Any:
+    """SQL condition for the statements participants may see and vote on."""
+    if conversation.strict_moderation:
+        return Statement.status == ModerationStatus.ACCEPTED
+    return Statement.status != ModerationStatus.REJECTED
+
+
+def is_visible(conversation: Conversation, statement: Statement) -> bool:
+    if conversation.strict_moderation:
+        return statement.status == ModerationStatus.ACCEPTED
+    return statement.status != ModerationStatus.REJECTED
+
+
+def add_seed_statements(conversation: Conversation, texts: Iterable[object]) -> list[Statement]:
+    """Add a facilitator's statements, accepted at once; the caller commits."""
+    added: list[Statement] = []
+    for raw in texts:
+        text, normalized = _checked_text(conversation, raw)
+        _refuse_duplicates(conversation, normalized)  # autoflush shows it the earlier seeds
+        statement = Statement(
+            conversation_id=conversation.id,
+            text=text,
+            normalized_text=normalized,
+            is_seed=True,
+            status=ModerationStatus.ACCEPTED,
+        )
+        db.session.add(statement)
+        added.append(statement)
+    return added
+
+
+def seed(conversation: Conversation, texts: Iterable[object]) -> int:
+    """A facilitator adds statements to a running consultation; returns how many."""
+    added = add_seed_statements(conversation, texts)
+    db.session.commit()
+    return len(added)
+
+
+def submit_statement(
+    conversation: Conversation, participant: Participant, raw_text: object
+) -> Statement:
+    """A participant's own statement; it waits for a facilitator under strict moderation."""
+    if not conversation.is_open:
+        raise ConsultationClosed("This consultation is closed and takes no new statements.")
+    if not conversation.allow_statements:
+        raise Forbidden("This consultation does not take statements from participants.")
+    text, normalized = _checked_text(conversation, raw_text)
+    _refuse_duplicates(conversation, normalized)
+    statement = Statement(
+        conversation_id=conversation.id,
+        text=text,
+        normalized_text=normalized,
+        author_participant_id=participant.id,
+        status=ModerationStatus.UNMODERATED,
+    )
+    db.session.add(statement)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Someone sent the same text in the same instant; the unique constraint caught it.
+        db.session.rollback()
+        _refuse_duplicates(conversation, normalized)
+        raise
+    return statement
+
+
+def get_statement(conversation: Conversation, statement_id: object) -> Statement:
+    statement = db.session.get(Statement, statement_id) if _is_id(statement_id) else None
+    if statement is None or statement.conversation_id != conversation.id:
+        raise NotFound("There is no such statement in this consultation.")
+    return statement
+
+
+def statements_for_moderation(
+    conversation: Conversation, status: ModerationStatus | None, page: int, per_page: int
+) -> tuple[list[Statement], int]:
+    """One page of statements (newest first) and how many there are in all."""
+    query = select(Statement).where(Statement.conversation_id == conversation.id)
+    if status is not None:
+        query = query.where(Statement.status == status)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(
+        query.order_by(Statement.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    )
+    return list(rows), total
+
+
+def visible_statements(
+    conversation: Conversation, page: int, per_page: int
+) -> tuple[list[Statement], int]:
+    """One page of the statements participants see (oldest first) and their number."""
+    query = select(Statement).where(
+        Statement.conversation_id == conversation.id, visible_statement(conversation)
+    )
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(query.order_by(Statement.id).limit(per_page).offset((page - 1) * per_page))
+    return list(rows), total
+
+
+def moderation_counts(conversation: Conversation) -> dict[str, int]:
+    rows = db.session.execute(
+        select(Statement.status, func.count())
+        .where(Statement.conversation_id == conversation.id)
+        .group_by(Statement.status)
+    )
+    found = {ModerationStatus(status).value: count for status, count in rows}
+    return {status.value: found.get(status.value, 0) for status in ModerationStatus}
+
+
+def moderate(conversation: Conversation, statement_ids: Iterable[object], action: str) -> int:
+    """Apply one moderation action to statements of this consultation; return how many."""
+    if action not in MODERATION_ACTIONS:
+        raise InvalidInput(f"action must be one of {', '.join(MODERATION_ACTIONS)}.")
+    ids = list(statement_ids)
+    if not ids or len(ids) > MAX_BULK_MODERATION or not all(_is_id(i) for i in ids):
+        raise InvalidInput(
+            f"statement_ids must be a list of 1 to {MAX_BULK_MODERATION} statement ids."
+        )
+    statements = list(
+        db.session.scalars(
+            select(Statement).where(
+                Statement.conversation_id == conversation.id, Statement.id.in_(ids)
+            )
+        )
+    )
+    if len(statements) != len(set(ids)):
+        raise NotFound("Some of these statements are not in this consultation.")
+    for statement in statements:
+        _apply_moderation(statement, action)
+    db.session.commit()
+    return len(statements)
+
+
+def _apply_moderation(statement: Statement, action: str) -> None:
+    if action == "accept":
+        statement.status = ModerationStatus.ACCEPTED
+    elif action == "reject":
+        statement.status = ModerationStatus.REJECTED
+    elif action == "unmoderate":
+        statement.status = ModerationStatus.UNMODERATED
+    else:
+        statement.is_meta = action == "meta"
+
+
+def _checked_text(conversation: Conversation, raw: object) -> tuple[str, str]:
+    text = clean_text(raw, "text", max_length=conversation.statement_max_length)
+    normalized = normalize_for_comparison(text)
+    if not normalized:
+        raise InvalidInput("A statement needs words, not only punctuation.", field="text")
+    return text, normalized
+
+
+def _refuse_duplicates(conversation: Conversation, normalized: str) -> None:
+    """Raise DuplicateStatement naming the existing statement that this one repeats."""
+    existing = db.session.execute(
+        select(Statement.id, Statement.text, Statement.normalized_text, Statement.status).where(
+            Statement.conversation_id == conversation.id
+        )
+    )
+    for statement_id, text, other, status in existing:
+        if _near_duplicate(normalized, other):
+            raise DuplicateStatement(
+                f"This statement is already here: “{text}”",
+                existing={"id": statement_id, "text": text, "status": str(status)},
+            )
+
+
+def _near_duplicate(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    # ratio = 2·matches / (len a + len b) cannot exceed this bound; skip the costly match.
+    if 2 * min(len(a), len(b)) / (len(a) + len(b)) < NEAR_DUPLICATE_RATIO:
+        return False
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    return matcher.quick_ratio() >= NEAR_DUPLICATE_RATIO and matcher.ratio() >= NEAR_DUPLICATE_RATIO
+
+
+def _is_id(value: object) -> bool:
+    # Bounded so that a huge number is a 404, not a database overflow (a 5xx).
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**53

@@ -1,0 +1,36 @@
+"""Checking and normalising text that people type."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from consult.services.errors import InvalidInput
+
+_PUNCTUATION_OR_SPACE = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def clean_text(value: object, field: str, *, max_length: int, min_length: int = 1) -> str:
+    """Return `value` stripped, or raise InvalidInput naming `field`.
+
+    Refuses what a database would choke on (NUL, lone surrogates) with a 4xx, not a 5xx.
+    """
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field} must be a string.", field=field)
+    text = unicodedata.normalize("NFC", value).strip()
+    if "\x00" in text or any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
+        raise InvalidInput(f"{field} contains characters that are not allowed.", field=field)
+    if len(text) < min_length:
+        raise InvalidInput(f"{field} must not be empty.", field=field)
+    if len(text) > max_length:
+        raise InvalidInput(
+            f"{field} is {len(text)} characters long; the limit is {max_length}.", field=field
+        )
+    return text
+
+
+def normalize_for_comparison(text: str) -> str:
+    """Case, accents, punctuation and spacing folded away: what makes two statements 'the same'."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    without_marks = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return _PUNCTUATION_OR_SPACE.sub(" ", without_marks).strip()
