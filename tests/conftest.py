@@ -1,0 +1,176 @@
+"""Fixtures: a fresh app and database per test, on SQLite or on a real PostgreSQL.
+
+The database is chosen by CONSULT_TEST_DATABASE: unset or "sqlite" (a file per test), or
+"postgresql" (one uniquely named database per run on CONSULT_TEST_POSTGRES_URL, tables
+truncated after each test). Tests that need a service this machine lacks skip with the
+reason, unless CONSULT_TEST_REQUIRE_SERVICES=1 (as in .ci/run), where they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+from werkzeug.serving import make_server
+
+from consult import create_app
+from consult.extensions import db
+from consult.services import users
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "CONSULT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def require_service(available: bool, reason: str) -> None:
+    """Skip (a newcomer's laptop) or fail (CI) when a real service the test needs is missing."""
+    if available:
+        return
+    if os.environ.get("CONSULT_TEST_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"required service missing: {reason}")
+    pytest.skip(reason)
+
+
+def _postgres_reachable() -> bool:
+    engine = create_engine(POSTGRES_ADMIN_URL, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except Exception:  # noqa: BLE001 -- any failure means "not here"
+        return False
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A new, empty PostgreSQL database for this test run; dropped at the end."""
+    require_service(_postgres_reachable(), f"no PostgreSQL at {POSTGRES_ADMIN_URL}")
+    name = "consult_test_" + secrets.token_hex(6)
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_database() -> str:
+    return os.environ.get("CONSULT_TEST_DATABASE", "sqlite")
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if test_database() == "postgresql":
+        return request.getfixturevalue("postgres_url")
+    return f"sqlite:///{tmp_path / 'consult.db'}"
+
+
+def make_app(database_url: str, *, csrf: bool) -> Flask:
+    return create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test-secret",
+            "WTF_CSRF_ENABLED": csrf,
+            "SESSION_COOKIE_SECURE": False,
+        }
+    )
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    """The app with its schema; CSRF is off for the test client (tests of CSRF turn it on)."""
+    app = make_app(database_url, csrf=False)
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if db.engine.dialect.name == "postgresql":
+            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            with db.engine.begin() as connection:
+                connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def live_server(app: Flask, database_url: str) -> Iterator[str]:
+    """A real threaded HTTP server on the same database as `app`, with CSRF on; its base URL."""
+    served = make_app(database_url, csrf=True)
+    server = make_server("127.0.0.1", 0, served, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    with served.app_context():
+        db.engine.dispose()
+
+
+@dataclass
+class Facilitator:
+    id: int
+    email: str
+    password: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def make_facilitator(app: Flask, email: str = "facilitator@example.org") -> Facilitator:
+    password = "correct horse battery"
+    with app.app_context():
+        user = users.create_user(email, password)
+        return Facilitator(user.id, user.email, password, users.issue_api_token(user))
+
+
+@pytest.fixture
+def facilitator(app: Flask) -> Facilitator:
+    return make_facilitator(app)
+
+
+SEEDS = [
+    "Buses should run every ten minutes.",
+    "Cycle lanes should be separated from cars.",
+    "Parking in the centre is too cheap.",
+]
+
+
+def create_conversation(client: FlaskClient, who: Facilitator, **fields: Any) -> dict[str, Any]:
+    body = {"topic": "Transport", "seed_statements": SEEDS, **fields}
+    response = client.post("/api/v1/conversations", json=body, headers=who.headers)
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def join(client: FlaskClient, conversation_id: str, **body: Any) -> dict[str, str]:
+    """Join as a participant; returns the Authorization header for its token."""
+    response = client.post(f"/api/v1/conversations/{conversation_id}/participants", json=body)
+    assert response.status_code in (200, 201), response.json
+    return {"Authorization": f"Bearer {response.json['token']}"}
+
+
+@pytest.fixture
+def conversation(client: FlaskClient, facilitator: Facilitator) -> dict[str, Any]:
+    return create_conversation(client, facilitator)

@@ -1,0 +1,298 @@
+"""The JSON API as its users call it: facilitators with a token, participants with theirs."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import SEEDS, create_conversation, join, make_facilitator
+
+API = "/api/v1/conversations"
+
+
+def next_statement(client, conversation_id, headers):
+    return client.get(f"{API}/{conversation_id}/next", headers=headers)
+
+
+def vote(client, conversation_id, headers, statement_id, value):
+    return client.post(
+        f"{API}/{conversation_id}/votes",
+        json={"statement_id": statement_id, "vote": value},
+        headers=headers,
+    )
+
+
+def counts(client, conversation_id):
+    return client.get(f"{API}/{conversation_id}").json["counts"]
+
+
+def test_create_conversation_returns_it_with_seed_statements(client, facilitator):
+    created = create_conversation(client, facilitator, description="Why", strict_moderation=True)
+    assert created["topic"] == "Transport"
+    assert created["strict_moderation"] is True
+    assert created["counts"] == {"participants": 0, "votes": 0, "statements": len(SEEDS)}
+    listed = client.get(f"{API}/{created['id']}/statements").json
+    assert [s["text"] for s in listed["statements"]] == SEEDS
+
+
+def test_create_conversation_needs_a_facilitator_token(client):
+    response = client.post(API, json={"topic": "x"})
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "unauthenticated"
+    wrong = client.post(API, json={"topic": "x"}, headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"topic": ""},
+        {"topic": 5},
+        {"topic": "x" * 201},
+        {"topic": "x", "seed_statements": "not a list"},
+        {"topic": "x", "seed_statements": [1]},
+        {"topic": "x", "seed_statements": ["same", "Same!"]},
+        {"topic": "x", "is_open": "yes"},
+        {"topic": "x", "statement_max_length": 0},
+        {"topic": "x", "statement_max_length": True},
+        {"topic": "x", "colour": "red"},
+    ],
+)
+def test_bad_conversation_is_refused_and_nothing_is_created(client, facilitator, body):
+    response = client.post(API, json=body, headers=facilitator.headers)
+    assert 400 <= response.status_code < 500
+    assert set(response.json["error"]) >= {"code", "message"}
+    assert client.get(API, headers=facilitator.headers).json["conversations"] == []
+
+
+@pytest.mark.parametrize("raw", [b"null", b"[]", b"{", b"3", b'"x"'])
+def test_body_that_is_not_a_json_object_is_a_400(client, facilitator, raw):
+    response = client.post(
+        API, data=raw, headers={**facilitator.headers, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "invalid_input"
+
+
+def test_oversize_body_is_a_413(client, facilitator):
+    body = {"topic": "x", "description": "y" * 100_000}
+    response = client.post(API, json=body, headers=facilitator.headers)
+    assert response.status_code == 413
+    assert "error" in response.json
+
+
+def test_participant_walks_through_every_statement_once(client, conversation):
+    headers = join(client, conversation["id"])
+    seen = []
+    while (response := next_statement(client, conversation["id"], headers)).status_code == 200:
+        statement = response.json
+        assert statement["remaining"] == len(SEEDS) - len(seen)
+        assert statement["id"] not in seen
+        seen.append(statement["id"])
+        assert vote(client, conversation["id"], headers, statement["id"], 1).status_code == 201
+    assert response.status_code == 204
+    assert len(seen) == len(SEEDS)
+    assert counts(client, conversation["id"]) == {"participants": 1, "votes": 3, "statements": 3}
+
+
+def test_changed_vote_replaces_the_earlier_one_and_both_are_logged(app, client, conversation):
+    from consult.models import Vote, VoteEvent
+    from consult.extensions import db
+
+    headers = join(client, conversation["id"])
+    statement_id = next_statement(client, conversation["id"], headers).json["id"]
+    assert vote(client, conversation["id"], headers, statement_id, 1).status_code == 201
+    assert vote(client, conversation["id"], headers, statement_id, -1).status_code == 201
+    assert counts(client, conversation["id"])["votes"] == 1
+    with app.app_context():
+        assert [v.value for v in db.session.query(Vote)] == [-1]
+        assert [e.value for e in db.session.query(VoteEvent).order_by(VoteEvent.id)] == [1, -1]
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"statement_id": 1, "vote": 2}, 400),
+        ({"statement_id": 1, "vote": "1"}, 400),
+        ({"statement_id": 1, "vote": True}, 400),
+        ({"statement_id": 1, "vote": 1.0}, 400),
+        ({"statement_id": "1", "vote": 1}, 404),
+        ({"statement_id": 10**30, "vote": 1}, 404),
+        ({"statement_id": 999, "vote": 1}, 404),
+        ({"vote": 1}, 400),
+        ({"statement_id": 1, "vote": 1, "extra": 0}, 400),
+    ],
+)
+def test_bad_vote_is_refused_and_nothing_is_stored(client, conversation, body, status):
+    headers = join(client, conversation["id"])
+    response = client.post(f"{API}/{conversation['id']}/votes", json=body, headers=headers)
+    assert response.status_code == status
+    assert counts(client, conversation["id"])["votes"] == 0
+
+
+def test_vote_needs_a_participant_token_of_this_conversation(client, facilitator, conversation):
+    other = create_conversation(client, facilitator, topic="Other")
+    headers = join(client, other["id"])
+    assert vote(client, conversation["id"], {}, 1, 1).status_code == 401
+    assert vote(client, conversation["id"], {"Authorization": "Bearer x"}, 1, 1).status_code == 401
+    assert vote(client, conversation["id"], headers, 1, 1).status_code == 403
+
+
+def test_vote_on_statement_of_another_conversation_is_a_404(client, facilitator, conversation):
+    other = create_conversation(client, facilitator, topic="Other", seed_statements=["Elsewhere"])
+    other_statement = client.get(f"{API}/{other['id']}/statements").json["statements"][0]["id"]
+    headers = join(client, conversation["id"])
+    assert vote(client, conversation["id"], headers, other_statement, 1).status_code == 404
+
+
+def test_closed_consultation_takes_no_votes_or_statements(client, facilitator, conversation):
+    headers = join(client, conversation["id"])
+    statement_id = next_statement(client, conversation["id"], headers).json["id"]
+    closed = client.patch(
+        f"{API}/{conversation['id']}", json={"is_open": False}, headers=facilitator.headers
+    )
+    assert closed.json["is_open"] is False
+    refused = vote(client, conversation["id"], headers, statement_id, 1)
+    assert refused.status_code == 409
+    assert refused.json["error"]["code"] == "consultation_closed"
+    text = client.post(f"{API}/{conversation['id']}/statements", json={"text": "New"}, headers=headers)
+    assert text.status_code == 409
+    assert next_statement(client, conversation["id"], headers).status_code == 409
+    assert client.get(f"{API}/{conversation['id']}").status_code == 200  # still readable
+    assert counts(client, conversation["id"]) == {"participants": 1, "votes": 0, "statements": 3}
+
+
+def test_statement_is_added_and_shown_to_others(client, conversation):
+    author = join(client, conversation["id"])
+    response = client.post(
+        f"{API}/{conversation['id']}/statements", json={"text": "  Trams, not buses.  "}, headers=author
+    )
+    assert response.status_code == 201
+    assert response.json["text"] == "Trams, not buses."
+    other = join(client, conversation["id"])
+    assert next_statement(client, conversation["id"], other).json["remaining"] == 4
+
+
+@pytest.mark.parametrize(
+    "text", ["Parking in the centre is too cheap.", "parking in the centre is too cheap", "Parking in the centre is to cheap!"]
+)
+def test_duplicate_statement_is_refused_naming_the_existing_one(client, conversation, text):
+    headers = join(client, conversation["id"])
+    response = client.post(f"{API}/{conversation['id']}/statements", json={"text": text}, headers=headers)
+    assert response.status_code == 409
+    error = response.json["error"]
+    assert error["code"] == "duplicate_statement"
+    assert error["existing"]["text"] == "Parking in the centre is too cheap."
+    assert counts(client, conversation["id"])["statements"] == 3
+
+
+@pytest.mark.parametrize("text", ["", "   ", "!!!", "x" * 281, None, 5, ["a"], "a\x00b", "\ud800"])
+def test_bad_statement_text_is_refused(client, conversation, text):
+    headers = join(client, conversation["id"])
+    response = client.post(f"{API}/{conversation['id']}/statements", json={"text": text}, headers=headers)
+    assert response.status_code == 400
+    assert counts(client, conversation["id"])["statements"] == 3
+
+
+def test_statement_length_limit_is_set_per_conversation(client, facilitator):
+    conversation = create_conversation(client, facilitator, statement_max_length=10, seed_statements=[])
+    headers = join(client, conversation["id"])
+    url = f"{API}/{conversation['id']}/statements"
+    assert client.post(url, json={"text": "x" * 11}, headers=headers).status_code == 400
+    assert client.post(url, json={"text": "y" * 10}, headers=headers).status_code == 201
+
+
+def test_strict_moderation_holds_statements_until_accepted(client, facilitator):
+    conversation = create_conversation(client, facilitator, strict_moderation=True)
+    cid = conversation["id"]
+    author = join(client, cid)
+    pending = client.post(f"{API}/{cid}/statements", json={"text": "Ferries too"}, headers=author)
+    assert pending.status_code == 202
+    assert pending.json["status"] == "unmoderated"
+    reader = join(client, cid)
+    assert next_statement(client, cid, reader).json["remaining"] == 3
+    assert vote(client, cid, reader, pending.json["id"], 1).status_code == 404
+
+    queue = client.get(f"{API}/{cid}/statements?status=unmoderated", headers=facilitator.headers)
+    assert [s["id"] for s in queue.json["statements"]] == [pending.json["id"]]
+    accepted = client.post(
+        f"{API}/{cid}/moderation",
+        json={"statement_ids": [pending.json["id"]], "action": "accept"},
+        headers=facilitator.headers,
+    )
+    assert accepted.json == {"changed": 1}
+    assert next_statement(client, cid, reader).json["remaining"] == 4
+
+
+def test_rejected_statement_is_never_shown(client, facilitator, conversation):
+    cid = conversation["id"]
+    rejected_id = client.get(f"{API}/{cid}/statements").json["statements"][0]["id"]
+    response = client.post(
+        f"{API}/{cid}/moderation",
+        json={"statement_ids": [rejected_id], "action": "reject"},
+        headers=facilitator.headers,
+    )
+    assert response.status_code == 200
+    headers = join(client, cid)
+    shown = set()
+    while (r := next_statement(client, cid, headers)).status_code == 200:
+        shown.add(r.json["id"])
+        vote(client, cid, headers, r.json["id"], 0)
+    assert rejected_id not in shown
+    assert len(shown) == 2
+    assert vote(client, cid, headers, rejected_id, 1).status_code == 409
+
+
+def test_facilitator_cannot_run_someone_elses_conversation(app, client, conversation):
+    intruder = make_facilitator(app, "intruder@example.org")
+    cid = conversation["id"]
+    patch = client.patch(f"{API}/{cid}", json={"is_open": False}, headers=intruder.headers)
+    assert patch.status_code == 404
+    moderation = client.post(
+        f"{API}/{cid}/moderation", json={"statement_ids": [1], "action": "reject"}, headers=intruder.headers
+    )
+    assert moderation.status_code == 404
+    assert client.get(API, headers=intruder.headers).json["conversations"] == []
+    assert client.get(f"{API}/{cid}").json["is_open"] is True
+
+
+def test_xid_gives_the_same_participant_back(client, facilitator):
+    conversation = create_conversation(client, facilitator, require_xid=True)
+    url = f"{API}/{conversation['id']}/participants"
+    assert client.post(url).status_code == 403
+    first = client.post(url, json={"xid": "citizen-17"})
+    again = client.post(url, json={"xid": "citizen-17"})
+    assert first.status_code == 201
+    assert again.status_code == 200
+    assert first.json["participant_id"] == again.json["participant_id"]
+    assert first.json["token"] != again.json["token"]
+
+
+def test_unknown_conversation_is_a_json_404(client):
+    for response in (
+        client.get(f"{API}/nope"),
+        client.post(f"{API}/nope/participants"),
+        client.get(f"{API}/nope/analysis"),
+        client.get("/api/v1/no-such-route"),
+    ):
+        assert response.status_code == 404
+        assert response.json["error"]["code"] == "not_found"
+
+
+def test_wrong_method_is_a_json_405(client):
+    response = client.delete(API)
+    assert response.status_code == 405
+    assert response.json["error"]["code"] == "method_not_allowed"
+
+
+def test_analysis_is_404_until_one_is_stored_then_the_latest(app, client, conversation):
+    from consult.services.analyses import store_analysis
+    from consult.services.consultations import get_conversation
+
+    cid = conversation["id"]
+    assert client.get(f"{API}/{cid}/analysis").status_code == 404
+    with app.app_context():
+        store_analysis(get_conversation(cid), {"groups": [], "n": 1})
+        store_analysis(get_conversation(cid), {"groups": [], "n": 2})
+    response = client.get(f"{API}/{cid}/analysis")
+    assert response.status_code == 200
+    assert response.json["version"] == 2
+    assert response.json["analysis"] == {"groups": [], "n": 2}
