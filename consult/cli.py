@@ -9,6 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
+from werkzeug.serving import run_simple
 
 from consult.demo import ensure_demo
 from consult.services import users
@@ -72,4 +73,4 @@ def serve(host: str, port: int, demo: bool) -> None:
     if "CONSULT_COOKIE_SECURE" not in os.environ:
         # The embedded server speaks plain HTTP; production runs behind TLS (README).
         app.config["SESSION_COOKIE_SECURE"] = False
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    run_simple(host, port, app, threaded=True)

@@ -1,0 +1,5 @@
+"""`python -m consult` is the `consult` command."""
+
+from consult import main
+
+main()

@@ -1,0 +1,77 @@
+"""`consult` commands: facilitator accounts and tokens, and serving the demo."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+API = "/api/v1/conversations"
+
+
+def test_users_create_reads_the_password_from_stdin(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "ana@example.org"], input="a long password\n")
+    assert result.exit_code == 0, result.output
+    assert "Created facilitator ana@example.org." in result.output
+    client = app.test_client()
+    response = client.post("/facilitate/login", data={"email": "ana@example.org", "password": "a long password"})
+    assert response.status_code == 302
+
+
+def test_users_create_refuses_a_short_password_and_a_second_account(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["users", "create", "ana@example.org"], input="short\n").exit_code == 1
+    assert runner.invoke(args=["users", "create", "ana@example.org"], input="a long password\n").exit_code == 0
+    again = runner.invoke(args=["users", "create", "ana@example.org"], input="a long password\n")
+    assert again.exit_code == 1
+    assert "exists already" in again.output
+
+
+def test_users_token_prints_a_working_api_token(app, client):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["users", "create", "ana@example.org"], input="a long password\n")
+    result = runner.invoke(args=["users", "token", "ana@example.org"])
+    token = result.output.strip()
+    response = client.post(API, json={"topic": "From a script"}, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 201
+    assert runner.invoke(args=["users", "token", "nobody@example.org"]).exit_code == 1
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.server
+def test_consult_serve_demo_runs_a_consultation_to_vote_in(empty_database_url, tmp_path):
+    port = _free_port()
+    env = {**os.environ, "CONSULT_DATABASE_URL": empty_database_url, "CONSULT_SECRET_KEY": "x"}
+    command = [sys.executable, "-m", "consult", "serve", "--port", str(port), "--demo"]
+    with subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as server:
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    page = requests.get(f"{base}/c/demo", timeout=5)
+                    break
+                except requests.ConnectionError:
+                    assert server.poll() is None, server.stdout.read()
+                    assert time.monotonic() < deadline, "consult serve did not start"
+                    time.sleep(0.2)
+            assert page.status_code == 200
+            assert "12 statements left" in page.text
+            counts = requests.get(f"{base}{API}/demo", timeout=5).json()["counts"]
+            assert counts["statements"] == 12
+        finally:
+            server.terminate()
+            output = server.communicate(timeout=10)[0]
+    assert f"Demo consultation: http://127.0.0.1:{port}/c/demo" in output
+    assert "Demo facilitator: demo@consult.invalid / password " in output
