@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -23,6 +24,7 @@ from consult.services.statements import add_seed_statements, visible_statement
 from consult.services.text import clean_text
 
 MAX_STATEMENT_LENGTH_SETTING = 2000
+_CONVERSATION_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 MAX_SEED_STATEMENTS = 500
 
 
@@ -53,7 +55,8 @@ def create_conversation(
 
 
 def get_conversation(conversation_id: object) -> Conversation:
-    if not isinstance(conversation_id, str) or len(conversation_id) > 32:
+    # Checked before the query: PostgreSQL refuses some strings (NUL) with an error, not a miss.
+    if not isinstance(conversation_id, str) or not _CONVERSATION_ID.fullmatch(conversation_id):
         raise NotFound("There is no such consultation.")
     conversation = db.session.get(Conversation, conversation_id)
     if conversation is None:
@@ -62,7 +65,10 @@ def get_conversation(conversation_id: object) -> Conversation:
 
 
 def find_conversation(conversation_id: str) -> Conversation | None:
-    return db.session.get(Conversation, conversation_id)
+    try:
+        return get_conversation(conversation_id)
+    except NotFound:
+        return None
 
 
 def can_manage(user: User | None, conversation: Conversation) -> bool:

@@ -42,17 +42,10 @@ def cast_vote(
     if not is_visible(conversation, statement):
         raise NotFound("There is no such statement in this consultation.")
     now = utcnow()
-    db.session.add(
-        VoteEvent(
-            conversation_id=conversation.id,
-            participant_id=participant.id,
-            statement_id=statement.id,
-            value=vote,
-            created_at=now,
-        )
-    )
     # One current vote per participant and statement, held by a unique constraint; the
     # upsert makes a change of mind (or two racing requests) replace it in one statement.
+    # It runs before the log entry: the row lock it takes orders racing votes on one
+    # statement, so the last entry in the log is always the current vote.
     insert = _INSERTS[db.session.get_bind().dialect.name](Vote).values(
         conversation_id=conversation.id,
         participant_id=participant.id,
@@ -64,6 +57,15 @@ def cast_vote(
         insert.on_conflict_do_update(
             index_elements=["participant_id", "statement_id"],
             set_={"value": insert.excluded.value, "updated_at": insert.excluded.updated_at},
+        )
+    )
+    db.session.add(
+        VoteEvent(
+            conversation_id=conversation.id,
+            participant_id=participant.id,
+            statement_id=statement.id,
+            value=vote,
+            created_at=now,
         )
     )
     db.session.commit()
