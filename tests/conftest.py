@@ -98,8 +98,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'consult.db'}"
 
 
+_apps_made: list[Flask] = []
+
+
 def make_app(database_url: str, *, csrf: bool) -> Flask:
-    return create_app(
+    """An app on `database_url`; its connections are closed after the test."""
+    app = create_app(
         {
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": database_url,
@@ -108,6 +112,16 @@ def make_app(database_url: str, *, csrf: bool) -> Flask:
             "SESSION_COOKIE_SECURE": False,
         }
     )
+    _apps_made.append(app)
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _close_connections() -> Iterator[None]:
+    yield
+    while _apps_made:
+        with _apps_made.pop().app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture

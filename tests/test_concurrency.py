@@ -15,6 +15,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -23,6 +24,7 @@ from sqlalchemy import select
 from consult.extensions import db
 from consult.models import Vote, VoteEvent
 
+REPOSITORY = Path(__file__).parents[1]
 VOTERS = 16
 RACERS = 4  # threads that share one participant and vote on the same statements
 STATEMENTS = [f"Statement number {word}" for word in "alpha bravo charlie delta echo foxtrot golf hotel".split()]
@@ -40,7 +42,8 @@ def server(app, database_url, tmp_path) -> Iterator[str]:
     env = {**os.environ, "CONSULT_DATABASE_URL": database_url, "CONSULT_SECRET_KEY": "test"}
     command = [
         sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-        "--workers", "3", "--threads", "4", "--log-level", "warning", "consult:create_app()",
+        "--workers", "3", "--threads", "4", "--log-level", "warning",
+        "--chdir", str(REPOSITORY), "wsgi:app",  # the production entry point
     ]
     log = (tmp_path / "gunicorn.log").open("w")
     process = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
