@@ -1,0 +1,245 @@
+"""analyze(votes, ...) -> Analysis: the one entry point the app calls (DESIGN.md §2, §4)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import time
+from collections.abc import Hashable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy
+import sklearn
+from numpy.typing import NDArray
+
+from clustering import groups as grouping
+from clustering.bridging import bridging_scores
+from clustering.consensus import group_informed_consensus, majority_consensus
+from clustering.matrix import VoteMatrix, from_records
+from clustering.pca import project
+from clustering.repness import representative_statements
+from clustering.report_numbers import statement_numbers
+from clustering.routing import routing_priority
+
+PROFILES = ("consult", "polis")
+VERSION = "0.1.0"
+
+
+@dataclass
+class Analysis:
+    """Everything a report, a map or the routing shows, as JSON-ready values.
+
+    Ids are the caller's participant and statement ids. Lists of plain dicts rather than
+    nested classes keep the round trip through JSON exact: `Analysis.from_json(a.to_json())`
+    equals `a`. No NaN or infinity anywhere.
+
+    participants : [{"id", "group" (int or None), "x", "y"}]
+    groups : [{"id", "members", "centre": [x, y], "representative": [...]}]
+    consensus : {"agree": [statement ids], "disagree": [...]}, majority consensus (§4.8)
+    statements : [{"id", counts, shares with 95 % intervals, per-group shares with
+        intervals and q-values, "group_informed_consensus", "bridging", "divisiveness",
+        "priority", "extremity", "x", "y", ...}]
+    divisive : statement ids where groups differ most, significant after FDR control
+    routing_priority, statement_extremity : {str(statement id): number}, read by the app
+    counts : {"participants", "grouped", "statements", "votes"}
+    division : {"n_groups", "strength": "none" | "weak" | "clear", "summary", ...}
+    stability : {"matched_previous", "share_kept"}: how groups carried over from `previous`
+    methodology : profile, parameters, seed, versions, input hash, timings
+    state : what a warm start of the next update needs (profile-specific)
+    """
+
+    profile: str
+    participants: list[dict[str, Any]]
+    groups: list[dict[str, Any]]
+    consensus: dict[str, list[Any]]
+    statements: list[dict[str, Any]]
+    divisive: list[Any]
+    routing_priority: dict[str, float]
+    statement_extremity: dict[str, float]
+    counts: dict[str, int]
+    division: dict[str, Any]
+    stability: dict[str, Any]
+    methodology: dict[str, Any]
+    state: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), allow_nan=False, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Analysis:
+        return cls(**json.loads(text))
+
+    def group_of(self) -> dict[Any, int | None]:
+        return {p["id"]: p["group"] for p in self.participants}
+
+
+def analyze(
+    votes: Iterable[tuple[Hashable, Hashable, int, float]] | VoteMatrix,
+    *,
+    statement_ids: Iterable[Hashable] | None = None,
+    moderated_out: Iterable[Hashable] = (),
+    meta: Iterable[Hashable] = (),
+    previous: Analysis | None = None,
+    profile: str = "consult",
+    random_state: int = 0,
+) -> Analysis:
+    """Group participants by their votes and compute every number a report shows.
+
+    Parameters
+    ----------
+    votes : iterable of (participant, statement, vote, timestamp) or VoteMatrix
+        vote is +1 agree, −1 disagree, 0 pass; the latest record of a pair counts.
+    statement_ids : iterable, optional
+        Every statement of the conversation, voted on or not.
+    moderated_out, meta : iterables of statement ids
+        Left out of the grouping and of the reports (Polis profile: zeroed, §4.1).
+    previous : Analysis, optional
+        The last analysis of the same conversation: warm start and stable group ids.
+    profile : {"consult", "polis"}
+    random_state : int
+    """
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {PROFILES}, not {profile!r}")
+    started = time.perf_counter()
+    matrix = votes if isinstance(votes, VoteMatrix) else _matrix_from_records(votes, statement_ids)
+    if profile == "polis":
+        matrix = _in_id_order(matrix)
+    moderated = _member(matrix.statement_ids, moderated_out)
+    is_meta = _member(matrix.statement_ids, meta)
+    timings: dict[str, float] = {}
+
+    found = grouping.find_groups(matrix, moderated, is_meta, profile, previous, random_state, timings)
+    labels = grouping.stable_labels(found.labels, matrix.participant_ids, previous)
+    n_groups = int(labels.max() + 1) if labels.size and labels.max() >= 0 else 0
+
+    tic = time.perf_counter()
+    eligible = ~moderated & ~is_meta
+    numbers = statement_numbers(matrix.votes, labels, n_groups)
+    representative = representative_statements(numbers.tallies, eligible)
+    consensus = majority_consensus(numbers.tallies, eligible)
+    gac = group_informed_consensus(numbers.tallies)
+    bridging = bridging_scores(matrix.votes[:, eligible] if eligible.any() else matrix.votes[:, :0], random_state=random_state)
+    bridging_full = np.zeros(matrix.shape[1])
+    bridging_full[eligible] = bridging.statement_intercepts
+    timings["reports"] = time.perf_counter() - tic
+
+    projection = found.projection
+    extremity = projection.extremity
+    priority = routing_priority(
+        numbers.tallies.total_agree, numbers.tallies.total_passes, numbers.tallies.total_seen, extremity, is_meta
+    )
+    sid = [_json_id(s) for s in matrix.statement_ids]
+    pid = [_json_id(p) for p in matrix.participant_ids]
+    statements = [
+        {
+            "id": sid[j],
+            "moderated_out": bool(moderated[j]),
+            "is_meta": bool(is_meta[j]),
+            **numbers.statement(j),
+            "group_informed_consensus": _finite(gac[j]),
+            "bridging": _finite(bridging_full[j]),
+            "priority": _finite(priority[j]),
+            "extremity": _finite(extremity[j]),
+            "x": _finite(projection.statements[j, 0]),
+            "y": _finite(projection.statements[j, 1]),
+        }
+        for j in range(matrix.shape[1])
+    ]
+    group_list = [
+        {
+            "id": g,
+            "members": int((labels == g).sum()),
+            "centre": [_finite(v) for v in projection.participants[labels == g].mean(axis=0)]
+            if (labels == g).any()
+            else [0.0, 0.0],
+            "representative": [
+                {**asdict(r), "statement": sid[r.statement], "interval": numbers.group_interval(g, r.statement, r.direction)}
+                for r in representative[g]
+            ],
+        }
+        for g in range(n_groups)
+    ]
+    timings["total"] = time.perf_counter() - started
+    return Analysis(
+        profile=profile,
+        participants=[
+            {"id": pid[i], "group": int(labels[i]) if labels[i] >= 0 else None,
+             "x": _finite(projection.participants[i, 0]), "y": _finite(projection.participants[i, 1])}
+            for i in range(matrix.shape[0])
+        ],
+        groups=group_list,
+        consensus={direction: [sid[j] for j in js] for direction, js in consensus.items()},
+        statements=statements,
+        divisive=[sid[j] for j in numbers.divisive(eligible)],
+        routing_priority={str(sid[j]): _finite(priority[j]) for j in range(matrix.shape[1]) if not moderated[j]},
+        statement_extremity={str(sid[j]): _finite(extremity[j]) for j in range(matrix.shape[1])},
+        counts={
+            "participants": int(matrix.shape[0]),
+            "grouped": int((labels >= 0).sum()),
+            "statements": int(matrix.shape[1]),
+            "votes": int(matrix.votes.nnz),
+        },
+        division=found.division,
+        stability=grouping.stability(labels, matrix.participant_ids, previous),
+        methodology={
+            "profile": profile,
+            "random_state": random_state,
+            "parameters": found.parameters,
+            "versions": {
+                "clustering": VERSION,
+                "python": platform.python_version(),
+                "numpy": np.__version__,
+                "scipy": scipy.__version__,
+                "scikit-learn": sklearn.__version__,
+            },
+            "input_sha256": input_hash(matrix),
+            "seconds": {k: round(v, 4) for k, v in timings.items()},
+        },
+        state=found.state,
+    )
+
+
+def input_hash(matrix: VoteMatrix) -> str:
+    """SHA-256 of the current votes as sorted (participant, statement, vote) lines."""
+    coo = matrix.votes.tocoo()
+    lines = sorted(
+        f"{matrix.participant_ids[r]}\t{matrix.statement_ids[c]}\t{v}"
+        for r, c, v in zip(coo.row, coo.col, coo.data, strict=True)
+    )
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def _matrix_from_records(records: Iterable[tuple], statement_ids: Iterable[Hashable] | None) -> VoteMatrix:
+    rows = list(records)
+    if not rows:
+        ids = np.asarray(list(statement_ids or []))
+        return from_records([], [], [], statement_ids=ids)
+    participants, statements, values, *rest = zip(*rows, strict=True)
+    timestamps = rest[0] if rest else None
+    return from_records(participants, statements, values, timestamps, statement_ids=statement_ids)
+
+
+def _in_id_order(matrix: VoteMatrix) -> VoteMatrix:
+    """Polis numbers participants by id and starts k-means from them in that order (§4.5)."""
+    try:
+        order = np.argsort(matrix.participant_ids, kind="stable")
+    except TypeError:
+        return matrix
+    return VoteMatrix(matrix.votes[order], matrix.participant_ids[order], matrix.statement_ids)
+
+
+def _member(ids: NDArray, chosen: Iterable[Hashable]) -> NDArray[np.bool_]:
+    chosen = set(chosen)
+    return np.array([_json_id(i) in chosen for i in ids], dtype=bool)
+
+
+def _json_id(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _finite(value: float) -> float:
+    value = float(value)
+    return value if np.isfinite(value) else 0.0

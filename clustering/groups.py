@@ -1,0 +1,200 @@
+"""Finding the opinion groups for either profile, and keeping group ids stable over updates."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import linear_sum_assignment
+
+from clustering import mixture, polis
+from clustering.matrix import VoteMatrix
+from clustering.pca import Projection, project
+
+if TYPE_CHECKING:
+    from clustering.analysis import Analysis
+
+MAX_GROUPS = 6  # the consult profile tries 1..6 groups
+SELECTION_SAMPLE = 4000  # participants used to choose the number of groups (speed)
+CLEAR_DIVISION_Z = 4.0
+
+
+@dataclass(frozen=True)
+class Found:
+    labels: NDArray[np.int64]  # group index per participant, −1 when not grouped
+    projection: Projection
+    division: dict[str, Any]
+    parameters: dict[str, Any]
+    state: dict[str, Any]
+
+
+def find_groups(
+    matrix: VoteMatrix,
+    moderated: NDArray[np.bool_],
+    is_meta: NDArray[np.bool_],
+    profile: str,
+    previous: Analysis | None,
+    random_state: int,
+    timings: dict[str, float],
+) -> Found:
+    if profile == "polis":
+        return _polis(matrix, moderated, previous, random_state, timings)
+    return _consult(matrix, moderated | is_meta, previous, random_state, timings)
+
+
+def _polis(matrix, moderated, previous, random_state, timings) -> Found:
+    tic = time.perf_counter()
+    # Polis zeroes moderated-out columns but still counts those cells as votes (§4.1).
+    votes = matrix.votes.astype(np.float64)
+    votes.data[moderated[votes.indices]] = 0.0
+    n_votes = matrix.n_votes
+    projection = project(votes, n_votes=n_votes, random_state=random_state,
+                         warm_components=_previous_array(previous, "components"))
+    timings["projection"] = time.perf_counter() - tic
+    tic = time.perf_counter()
+    found = polis.group(projection.participants, n_votes, matrix.shape[1])
+    timings["grouping"] = time.perf_counter() - tic
+    return Found(
+        labels=found.labels,
+        projection=projection,
+        division={
+            "n_groups": found.n_groups,
+            "silhouette": round(found.silhouette, 4),
+            "strength": "none" if found.n_groups < 2 else ("clear" if found.silhouette >= 0.5 else "weak"),
+            "summary": _summary(found.n_groups, found.silhouette >= 0.5, "silhouette"),
+        },
+        parameters={"min_votes": polis.MIN_VOTES, "min_in_conv": polis.MIN_IN_CONV,
+                    "base_clusters": polis.BASE_CLUSTERS, "max_groups": polis.MAX_GROUPS},
+        state={"components": projection.components.tolist()},
+    )
+
+
+def _consult(matrix, left_out, previous, random_state, timings) -> Found:
+    tic = time.perf_counter()
+    active = ~left_out
+    votes = matrix.votes[:, active]
+    n_votes = np.diff(votes.indptr)
+    projection_active = project(votes, n_votes=n_votes, random_state=random_state,
+                                warm_components=_previous_array(previous, "components"))
+    projection = _widen(projection_active, active)
+    timings["projection"] = time.perf_counter() - tic
+
+    tic = time.perf_counter()
+    members = polis.in_conv(n_votes, int(active.sum()))
+    labels = np.full(matrix.shape[0], -1, dtype=np.int64)
+    division: dict[str, Any] = {"n_groups": 0, "strength": "none", "summary": "Too few votes to look for groups."}
+    state: dict[str, Any] = {"components": projection_active.components.tolist()}
+    if members.sum() >= 2 and votes[members].nnz > 0:
+        inside = votes[members]
+        rng = np.random.default_rng(random_state)
+        sample = np.sort(rng.choice(inside.shape[0], size=min(SELECTION_SAMPLE, inside.shape[0]), replace=False))
+        chosen = mixture.select(inside[sample], MAX_GROUPS, random_state=random_state)
+        indicators = mixture.Indicators.from_votes(inside)
+        start = mixture.posterior(indicators, chosen.fit.weights, chosen.fit.probabilities)
+        fitted = mixture.fit(indicators, start)
+        labels[members] = fitted.responsibilities.argmax(axis=1)
+        labels = _compact(labels)
+        gains = [chosen.z_gain[k] for k in range(2, fitted.n_groups + 1)]
+        clear = bool(gains) and min(gains) >= CLEAR_DIVISION_Z
+        n_groups = int(labels.max() + 1)
+        division = {
+            "n_groups": n_groups,
+            "strength": "none" if n_groups < 2 else ("clear" if clear else "weak"),
+            "held_out_log_likelihood": {str(k): round(v, 4) for k, v in chosen.held_out.items()},
+            "z_gain": {str(k): round(v, 2) for k, v in chosen.z_gain.items()},
+            "summary": _summary(n_groups, clear, "held-out votes"),
+        }
+    timings["grouping"] = time.perf_counter() - tic
+    return Found(
+        labels=labels,
+        projection=projection,
+        division=division,
+        parameters={"min_votes": polis.MIN_VOTES, "max_groups": MAX_GROUPS,
+                    "selection_sample": SELECTION_SAMPLE, "held_out_share": mixture.HELD_OUT_SHARE,
+                    "z_to_add_a_group": mixture.Z_TO_ADD_A_GROUP, "prior": mixture.PRIOR},
+        state=state,
+    )
+
+
+def stable_labels(labels: NDArray, participant_ids: NDArray, previous: Analysis | None) -> NDArray:
+    """Renumber groups so each keeps the id of the previous group it shares most members with."""
+    if previous is None or not previous.groups or labels.max(initial=-1) < 0:
+        return labels
+    old = previous.group_of()
+    n_new = int(labels.max() + 1)
+    old_ids = sorted({g for g in old.values() if g is not None})
+    overlap = np.zeros((n_new, len(old_ids)))
+    index = {g: k for k, g in enumerate(old_ids)}
+    for pid, label in zip(participant_ids, labels, strict=True):
+        before = old.get(pid.item() if isinstance(pid, np.generic) else pid)
+        if label >= 0 and before is not None:
+            overlap[label, index[before]] += 1
+    rows, cols = linear_sum_assignment(-overlap)
+    mapping = {int(r): old_ids[c] for r, c in zip(rows, cols, strict=True) if overlap[r, c] > 0}
+    next_id = max(old_ids, default=-1) + 1
+    for label in range(n_new):
+        if label not in mapping:
+            mapping[label] = next_id
+            next_id += 1
+    # Ids stay small: the largest possible is n_old + n_new.
+    renumbered = np.array([mapping.get(int(x), -1) if x >= 0 else -1 for x in labels], dtype=np.int64)
+    return _compact_keeping(renumbered)
+
+
+def stability(labels: NDArray, participant_ids: NDArray, previous: Analysis | None) -> dict[str, Any]:
+    """Share of participants grouped before and now who kept their group id."""
+    if previous is None:
+        return {"matched_previous": False, "share_kept": None}
+    old = previous.group_of()
+    both = [(old.get(p.item() if isinstance(p, np.generic) else p), int(label))
+            for p, label in zip(participant_ids, labels, strict=True)]
+    both = [(a, b) for a, b in both if a is not None and b >= 0]
+    kept = sum(a == b for a, b in both) / len(both) if both else None
+    return {"matched_previous": True, "share_kept": kept}
+
+
+def _compact(labels: NDArray) -> NDArray:
+    """Groups numbered 0..k−1 by size (largest first), dropping empty ones."""
+    present = labels[labels >= 0]
+    if present.size == 0:
+        return labels
+    sizes = np.bincount(present)
+    order = [g for g in np.argsort(-sizes, kind="stable") if sizes[g] > 0]
+    mapping = np.full(sizes.size, -1)
+    mapping[order] = np.arange(len(order))
+    return np.where(labels >= 0, mapping[np.maximum(labels, 0)], -1)
+
+
+def _compact_keeping(labels: NDArray) -> NDArray:
+    """Close gaps in ids (a group that vanished) while keeping their order."""
+    present = np.unique(labels[labels >= 0])
+    mapping = {int(g): k for k, g in enumerate(present)}
+    return np.array([mapping[int(x)] if x >= 0 else -1 for x in labels], dtype=np.int64)
+
+
+def _widen(projection: Projection, active: NDArray[np.bool_]) -> Projection:
+    """The projection with zero rows for statements left out of it."""
+    n = active.size
+    components = np.zeros((2, n))
+    components[:, active] = projection.components
+    means = np.zeros(n)
+    means[active] = projection.means
+    statements = np.zeros((n, 2))
+    statements[active] = projection.statements
+    return Projection(means, components, projection.participants, statements)
+
+
+def _previous_array(previous: Analysis | None, key: str) -> NDArray | None:
+    if previous is None or key not in previous.state:
+        return None
+    return np.asarray(previous.state[key], dtype=float)
+
+
+def _summary(n_groups: int, clear: bool, evidence: str) -> str:
+    if n_groups < 2:
+        return "No real division: the votes are best explained by one group."
+    strength = "clear" if clear else "weak"
+    return f"{n_groups} opinion groups; the division is {strength} (judged on {evidence})."

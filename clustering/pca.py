@@ -1,0 +1,101 @@
+"""PCA of the vote matrix with mean imputation, as a sparse truncated SVD (DESIGN.md §4.3–4.4).
+
+With missing cells set to the statement's mean and columns centred, the centred matrix is
+zero on every missing cell; so the PCA is the SVD of a sparse matrix holding (vote − mean)
+on the cells people voted on. No dense participants × statements array is ever built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from sklearn.utils.extmath import randomized_svd
+
+
+@dataclass(frozen=True)
+class Projection:
+    """
+    Attributes
+    ----------
+    means : ndarray of shape (n_statements,)
+        Mean vote per statement over those who voted on it (0 when nobody did).
+    components : ndarray of shape (2, n_statements)
+        Unit principal axes, signs fixed so the largest loading of each is positive.
+    participants : ndarray of shape (n_participants, 2)
+        Each participant's place in the opinion map (§4.4).
+    statements : ndarray of shape (n_statements, 2)
+        Each statement projected as a participant who agreed with it alone.
+    """
+
+    means: NDArray[np.float64]
+    components: NDArray[np.float64]
+    participants: NDArray[np.float64]
+    statements: NDArray[np.float64]
+
+    @property
+    def extremity(self) -> NDArray[np.float64]:
+        """Distance of each statement's projection from the centre."""
+        return np.linalg.norm(self.statements, axis=1)
+
+
+def centred(votes: sp.csr_matrix) -> tuple[sp.csr_matrix, NDArray[np.float64]]:
+    """(vote − statement mean) on the voted cells, and the means."""
+    votes = votes.astype(np.float64)
+    counts = np.bincount(votes.indices, minlength=votes.shape[1])
+    sums = np.bincount(votes.indices, weights=votes.data, minlength=votes.shape[1])
+    means = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
+    data = votes.data - means[votes.indices]
+    return sp.csr_matrix((data, votes.indices, votes.indptr), shape=votes.shape), means
+
+
+def project(
+    votes: sp.csr_matrix,
+    *,
+    n_votes: NDArray | None = None,
+    random_state: int = 0,
+    warm_components: NDArray | None = None,
+) -> Projection:
+    """Two-component PCA of the imputed matrix and the §4.4 projection.
+
+    Parameters
+    ----------
+    votes : csr_matrix of shape (n_participants, n_statements)
+        Votes with passes stored as explicit zeros.
+    n_votes : ndarray of shape (n_participants,), optional
+        Votes counted per participant for the scaling (defaults to the stored cells).
+    random_state : int
+        Seed of the randomized SVD.
+    warm_components : ndarray of shape (2, n_statements), optional
+        Last update's axes: used to keep the signs (and so the map) from flipping.
+    """
+    n_participants, n_statements = votes.shape
+    matrix, means = centred(votes)
+    components = _top_components(matrix, random_state)
+    if warm_components is not None and warm_components.shape == components.shape:
+        flip = np.sign(np.sum(components * warm_components, axis=1))
+        components *= np.where(flip == 0, 1.0, flip)[:, None]
+    if n_votes is None:
+        n_votes = np.diff(votes.indptr)
+    scale = np.sqrt(n_statements / np.maximum(n_votes, 1))
+    participants = scale[:, None] * np.asarray(matrix @ components.T)
+    # A participant who agreed with statement j alone: (1 − mean_j) on j, scaled by sqrt(n/1).
+    statements = (np.sqrt(n_statements) * (1.0 - means))[:, None] * components.T
+    return Projection(means, components, participants, statements)
+
+
+def _top_components(matrix: sp.csr_matrix, random_state: int) -> NDArray[np.float64]:
+    n_components = 2
+    if min(matrix.shape) == 0 or matrix.nnz == 0:
+        return np.zeros((n_components, matrix.shape[1]))
+    k = min(n_components, min(matrix.shape))
+    _, singular, vt = randomized_svd(matrix, n_components=k, n_iter=6, random_state=random_state)
+    vt[singular < 1e-10] = 0.0
+    components = np.zeros((n_components, matrix.shape[1]))
+    components[:k] = vt
+    # Deterministic signs (STYLE.md habit 7): the largest loading of each axis is positive.
+    biggest = np.argmax(np.abs(components), axis=1)
+    signs = np.sign(components[np.arange(n_components), biggest])
+    return components * np.where(signs == 0, 1.0, signs)[:, None]

@@ -1,0 +1,73 @@
+"""Vote counts per statement, overall and per group: the inputs of every report number."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from clustering.matrix import indicator
+
+
+@dataclass(frozen=True)
+class Tallies:
+    """
+    Attributes
+    ----------
+    agree, disagree, seen : ndarray of shape (n_groups, n_statements)
+        Per group: agrees, disagrees, and all votes (passes included).
+    total_agree, total_disagree, total_seen : ndarray of shape (n_statements,)
+        Over every participant, grouped or not.
+    """
+
+    agree: NDArray[np.int64]
+    disagree: NDArray[np.int64]
+    seen: NDArray[np.int64]
+    total_agree: NDArray[np.int64]
+    total_disagree: NDArray[np.int64]
+    total_seen: NDArray[np.int64]
+
+    @property
+    def passes(self) -> NDArray[np.int64]:
+        return self.seen - self.agree - self.disagree
+
+    @property
+    def total_passes(self) -> NDArray[np.int64]:
+        return self.total_seen - self.total_agree - self.total_disagree
+
+
+def tally(votes: sp.csr_matrix, labels: NDArray, n_groups: int) -> Tallies:
+    """Count votes per group; `labels` is each participant's group index, or −1 when ungrouped.
+
+    Parameters
+    ----------
+    votes : csr_matrix of shape (n_participants, n_statements)
+        Passes stored as explicit zeros.
+    labels : ndarray of shape (n_participants,)
+    """
+    n_participants, n_statements = votes.shape
+    agree = indicator(votes, votes.data > 0)
+    disagree = indicator(votes, votes.data < 0)
+    seen = indicator(votes, np.ones(votes.nnz, dtype=bool))
+    grouped = labels >= 0
+    membership = sp.csr_matrix(
+        (np.ones(grouped.sum()), (labels[grouped], np.flatnonzero(grouped))),
+        shape=(n_groups, n_participants),
+    )
+
+    def per_group(indicator: sp.csr_matrix) -> NDArray[np.int64]:
+        return np.asarray((membership @ indicator).todense(), dtype=np.int64).reshape(n_groups, n_statements)
+
+    def overall(indicator: sp.csr_matrix) -> NDArray[np.int64]:
+        return np.asarray(indicator.sum(axis=0), dtype=np.int64).ravel()
+
+    return Tallies(
+        agree=per_group(agree),
+        disagree=per_group(disagree),
+        seen=per_group(seen),
+        total_agree=overall(agree),
+        total_disagree=overall(disagree),
+        total_seen=overall(seen),
+    )
