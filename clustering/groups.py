@@ -89,23 +89,40 @@ def _consult(matrix, left_out, previous, random_state, timings) -> Found:
     state: dict[str, Any] = {"components": projection_active.components.tolist()}
     if members.sum() >= 2 and votes[members].nnz > 0:
         inside = votes[members]
-        rng = np.random.default_rng(random_state)
-        sample = np.sort(rng.choice(inside.shape[0], size=min(SELECTION_SAMPLE, inside.shape[0]), replace=False))
-        chosen = mixture.select(inside[sample], MAX_GROUPS, random_state=random_state)
         indicators = mixture.Indicators.from_votes(inside)
-        start = mixture.posterior(indicators, chosen.fit.weights, chosen.fit.probabilities)
+        active_ids = matrix.statement_ids[active]
+        warm = _warm_mixture(previous, active_ids, int(members.sum()))
+        if warm is None:
+            rng = np.random.default_rng(random_state)
+            size = min(SELECTION_SAMPLE, inside.shape[0])
+            sample = np.sort(rng.choice(inside.shape[0], size=size, replace=False))
+            chosen = mixture.select(inside[sample], MAX_GROUPS, random_state=random_state)
+            weights, probabilities = chosen.fit.weights, chosen.fit.probabilities
+            evidence = {
+                "held_out_log_likelihood": {str(k): round(v, 4) for k, v in chosen.held_out.items()},
+                "z_gain": {str(k): round(v, 2) for k, v in chosen.z_gain.items()},
+            }
+            selection = {"updates_since": 0, "participants": int(members.sum()), "evidence": evidence}
+        else:
+            weights, probabilities, selection = warm
+        start = mixture.posterior(indicators, weights, probabilities)
         fitted = mixture.fit(indicators, start)
         labels[members] = fitted.responsibilities.argmax(axis=1)
         labels = _compact(labels)
-        gains = [chosen.z_gain[k] for k in range(2, fitted.n_groups + 1)]
+        gains = [selection["evidence"]["z_gain"][str(k)] for k in range(2, fitted.n_groups + 1)]
         clear = bool(gains) and min(gains) >= CLEAR_DIVISION_Z
-        n_groups = int(labels.max() + 1)
+        n_groups = len(np.unique(labels[members]))
         division = {
             "n_groups": n_groups,
             "strength": "none" if n_groups < 2 else ("clear" if clear else "weak"),
-            "held_out_log_likelihood": {str(k): round(v, 4) for k, v in chosen.held_out.items()},
-            "z_gain": {str(k): round(v, 2) for k, v in chosen.z_gain.items()},
+            **selection["evidence"],
             "summary": _summary(n_groups, clear, "held-out votes"),
+        }
+        state["mixture"] = {
+            "statement_ids": [_plain(s) for s in active_ids],
+            "weights": fitted.weights.tolist(),
+            "probabilities": np.round(fitted.probabilities, 6).tolist(),
+            "selection": selection,
         }
     timings["grouping"] = time.perf_counter() - tic
     return Found(
@@ -117,6 +134,40 @@ def _consult(matrix, left_out, previous, random_state, timings) -> Found:
                     "z_to_add_a_group": mixture.Z_TO_ADD_A_GROUP, "prior": mixture.PRIOR},
         state=state,
     )
+
+
+RESELECT_AFTER_UPDATES = 20
+RESELECT_GROWTH = 1.25
+
+
+def _warm_mixture(previous: Analysis | None, statement_ids: NDArray, n_members: int):
+    """Last update's parameters on today's statements, unless it is time to choose k anew.
+
+    The number of groups is chosen again every 20 updates, or once in-conv participants
+    grew by a quarter since it was last chosen; in between, EM starts from the last fit.
+    """
+    if previous is None or "mixture" not in previous.state:
+        return None
+    last = previous.state["mixture"]
+    selection = dict(last["selection"])
+    if (
+        selection["updates_since"] + 1 >= RESELECT_AFTER_UPDATES
+        or n_members >= RESELECT_GROWTH * selection["participants"]
+    ):
+        return None
+    old_probabilities = np.asarray(last["probabilities"], dtype=float)
+    column = {sid: k for k, sid in enumerate(last["statement_ids"])}
+    probabilities = np.full((old_probabilities.shape[0], len(statement_ids), 3), 1 / 3)
+    for j, sid in enumerate(statement_ids):
+        k = column.get(_plain(sid))
+        if k is not None:
+            probabilities[:, j] = old_probabilities[:, k]
+    selection["updates_since"] += 1
+    return np.asarray(last["weights"], dtype=float), probabilities, selection
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def stable_labels(labels: NDArray, participant_ids: NDArray, previous: Analysis | None) -> NDArray:

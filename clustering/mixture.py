@@ -119,6 +119,10 @@ def start_points(
     u, s, _ = randomized_svd(matrix, n_components=dims, n_iter=4, random_state=random_state)
     scale = 1.0 / np.sqrt(np.maximum(np.diff(votes.indptr), 1))
     embedding = u * s * scale[:, None] * np.sqrt(votes.shape[1])
+    if len(np.unique(np.round(embedding, 9), axis=0)) < n_groups:
+        # Fewer distinct voting patterns than groups: soft random starts, seeded.
+        rng = np.random.default_rng(random_state)
+        return [rng.dirichlet(np.ones(n_groups), size=n) for _ in range(n_starts)]
     starts = []
     for start in range(n_starts):
         labels = KMeans(n_groups, n_init=1, random_state=random_state + start).fit_predict(embedding)

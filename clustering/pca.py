@@ -44,8 +44,8 @@ class Projection:
 def centred(votes: sp.csr_matrix) -> tuple[sp.csr_matrix, NDArray[np.float64]]:
     """(vote − statement mean) on the voted cells, and the means."""
     votes = votes.astype(np.float64)
-    counts = np.bincount(votes.indices, minlength=votes.shape[1])
-    sums = np.bincount(votes.indices, weights=votes.data, minlength=votes.shape[1])
+    counts = np.bincount(votes.indices, minlength=votes.shape[1]).astype(np.float64)
+    sums = np.bincount(votes.indices, weights=votes.data, minlength=votes.shape[1]).astype(np.float64)
     means = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
     data = votes.data - means[votes.indices]
     return sp.csr_matrix((data, votes.indices, votes.indptr), shape=votes.shape), means

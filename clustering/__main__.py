@@ -1,0 +1,73 @@
+"""`python -m clustering analyze DIR [--profile polis|consult] [--json] [--repeat N]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+
+from clustering.analysis import PROFILES, Analysis, analyze
+from clustering.polis_export import PolisExport, read_export
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m clustering")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("analyze", help="analyse a Polis export folder")
+    run.add_argument("folder")
+    run.add_argument("--profile", choices=PROFILES, default="consult")
+    run.add_argument("--json", action="store_true", help="print the Analysis as JSON")
+    run.add_argument("--repeat", type=int, default=1, help="run the same cold analysis N times")
+    run.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    export = read_export(args.folder)
+    records = list(zip(export.voter.tolist(), export.comment.tolist(), export.vote.tolist(), export.timestamp.tolist(), strict=True))
+    seconds = []
+    for _ in range(max(args.repeat, 1)):
+        started = time.perf_counter()
+        analysis = analyze(
+            records,
+            statement_ids=export.comment_ids.tolist(),
+            moderated_out=export.moderated_out.tolist(),
+            profile=args.profile,
+            random_state=args.seed,
+        )
+        seconds.append(time.perf_counter() - started)
+    if args.json:
+        sys.stdout.write(analysis.to_json() + "\n")
+    else:
+        sys.stdout.write(summary(analysis, export, seconds))
+    return 0
+
+
+def summary(analysis: Analysis, export: PolisExport, seconds: list[float]) -> str:
+    """A readable account of the analysis: groups, what they stand for, consensus."""
+    def text(statement_id: int) -> str:
+        body = export.comment_text.get(statement_id, "").replace("\n", " ")
+        return f"#{statement_id} {body[:90]}"
+
+    lines = [
+        f"profile {analysis.profile}: {analysis.counts['participants']} participants "
+        f"({analysis.counts['grouped']} grouped), {analysis.counts['statements']} statements, "
+        f"{analysis.counts['votes']} votes",
+        analysis.division["summary"],
+    ]
+    for group in analysis.groups:
+        lines.append(f"\nGroup {group['id']} ({group['members']} members) stands for:")
+        for r in group["representative"]:
+            share = f"{r['probability']:.0%}"
+            lines.append(f"  {r['direction']:8s} {share:>4s}  {text(r['statement'])}")
+    for direction in ("agree", "disagree"):
+        lines.append(f"\nMost {direction} overall:")
+        lines.extend(f"  {text(s)}" for s in analysis.consensus[direction]) if analysis.consensus[direction] else lines.append("  (none)")
+    lines.append("\nDivisive:")
+    lines.extend(f"  {text(s)}" for s in analysis.divisive) if analysis.divisive else lines.append("  (none)")
+    median = sorted(seconds)[len(seconds) // 2]
+    lines.append(f"\n{len(seconds)} run(s), median {median:.3f} s per analysis")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

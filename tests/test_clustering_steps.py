@@ -1,0 +1,105 @@
+"""Each step of the math on small cases checked by hand (DESIGN.md §4)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from clustering.consensus import group_informed_consensus, majority_consensus
+from clustering.matrix import from_dense, from_records
+from clustering.pca import centred, project
+from clustering.polis import in_conv
+from clustering.repness import representative_statements
+from clustering.stats import benjamini_hochberg, wilson_interval
+from clustering.tallies import tally
+
+NAN = np.nan
+
+
+def test_latest_vote_wins_and_passes_are_kept_as_votes():
+    m = from_records(["a", "b", "a", "a"], [1, 1, 2, 1], [1, 0, -1, -1], [1, 2, 3, 4], statement_ids=[1, 2, 3])
+    assert list(m.participant_ids) == ["a", "b"]
+    assert list(m.statement_ids) == [1, 2, 3]
+    assert m.votes.toarray().tolist() == [[-1, -1, 0], [0, 0, 0]]
+    assert m.votes.nnz == 3  # b's pass is stored; statement 3 has a column but no votes
+    assert list(m.n_votes) == [2, 1]
+    agree, disagree, passes = m.counts_by_value()
+    assert (list(agree), list(disagree), list(passes)) == ([0, 0, 0], [1, 1, 0], [1, 0, 0])
+
+
+def test_out_of_range_vote_is_refused():
+    with pytest.raises(ValueError, match="-1, 0 or"):
+        from_records([1], [1], [2])
+
+
+def test_centred_matrix_is_vote_minus_mean_on_voted_cells_only():
+    m = from_dense([[1, NAN], [-1, 1], [0, 1]])
+    matrix, means = centred(m.votes)
+    assert means.tolist() == [0.0, 1.0]
+    assert matrix.toarray().tolist() == [[1.0, 0.0], [-1.0, 0.0], [0.0, 0.0]]
+
+
+def test_projection_matches_a_dense_pca_with_mean_imputation():
+    rng = np.random.default_rng(0)
+    dense = rng.choice([-1.0, 0.0, 1.0, NAN], size=(30, 8), p=[0.35, 0.15, 0.3, 0.2])
+    m = from_dense(dense)
+    result = project(m.votes)
+    means = np.nanmean(dense, axis=0)
+    imputed = np.where(np.isnan(dense), means, dense) - means
+    _, _, vt = np.linalg.svd(imputed, full_matrices=False)
+    for k in range(2):  # same axes up to sign
+        assert abs(abs(result.components[k] @ vt[k]) - 1) < 1e-6
+    n_votes = (~np.isnan(dense)).sum(axis=1)
+    expected = np.sqrt(8 / n_votes)[:, None] * (imputed @ result.components.T)
+    np.testing.assert_allclose(result.participants, expected, atol=1e-9)
+    # A statement is placed where a participant agreeing with it alone would be.
+    j = 3
+    np.testing.assert_allclose(result.statements[j], np.sqrt(8) * (1 - means[j]) * result.components[:, j])
+
+
+def test_in_conv_needs_seven_votes_but_tops_up_to_fifteen():
+    n_votes = np.array([7, 6, 1, 0] + [3] * 20)
+    chosen = in_conv(n_votes, n_statements=50)
+    assert chosen[0] and chosen[1]  # 6 votes: added to reach 15
+    assert chosen.sum() == 15
+    assert not chosen[3]  # never someone without a vote
+    assert in_conv(np.array([2] * 20), n_statements=2).all()  # min(7, n_statements)
+
+
+def test_representative_statement_by_hand():
+    # Group 0: 9 of 10 agree with statement 0; group 1: 1 of 10.
+    dense = np.full((20, 2), NAN)
+    dense[:10, 0] = [1] * 9 + [-1]
+    dense[10:, 0] = [1] + [-1] * 9
+    dense[:, 1] = 0
+    t = tally(from_dense(dense).votes, np.array([0] * 10 + [1] * 10), 2)
+    reps = representative_statements(t, np.array([True, True]))
+    best = reps[0][0]
+    assert (best.statement, best.direction) == (0, "agree")
+    assert best.probability == pytest.approx(10 / 12)  # (9+1)/(10+2)
+    assert best.probability_test == pytest.approx(2 * np.sqrt(11) * (10 / 11 - 0.5))
+    assert best.repness == pytest.approx((10 / 12) / (2 / 12))
+    assert best.significant
+    assert (reps[1][0].statement, reps[1][0].direction) == (0, "disagree")
+
+
+def test_consensus_and_group_informed_consensus_by_hand():
+    dense = np.array([[1, -1, 0], [1, -1, 1], [1, -1, -1], [1, 1, 1], [1, -1, NAN], [1, -1, NAN], [1, -1, NAN]], float)
+    t = tally(from_dense(dense).votes, np.array([0, 0, 0, 1, 1, 1, 1]), 2)
+    consensus = majority_consensus(t, np.ones(3, bool))
+    assert consensus == {"agree": [0], "disagree": [1]}
+    gac = group_informed_consensus(t)
+    assert gac[0] == pytest.approx((4 / 5) * (5 / 6))
+    assert gac[1] == pytest.approx((1 / 5) * (2 / 6))
+
+
+def test_wilson_interval_known_value_and_no_data():
+    low, high = wilson_interval(8, 10)
+    assert (round(float(low), 4), round(float(high), 4)) == (0.4902, 0.9433)
+    low, high = wilson_interval(0, 0)
+    assert (float(low), float(high)) == (0.0, 1.0)
+
+
+def test_benjamini_hochberg_known_example():
+    q = benjamini_hochberg([0.01, 0.04, 0.03, 0.005])
+    np.testing.assert_allclose(q, [0.02, 0.04, 0.04, 0.02])
