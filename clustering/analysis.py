@@ -203,13 +203,21 @@ def analyze(
 
 
 def input_hash(matrix: VoteMatrix) -> str:
-    """SHA-256 of the current votes as sorted (participant, statement, vote) lines."""
-    coo = matrix.votes.tocoo()
-    lines = sorted(
-        f"{matrix.participant_ids[r]}\t{matrix.statement_ids[c]}\t{v}"
-        for r, c, v in zip(coo.row, coo.col, coo.data, strict=True)
-    )
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+    """SHA-256 of the current votes, independent of the order records came in.
+
+    Rows are put in participant-id order; the hash covers the ids and the CSR arrays.
+    """
+    try:
+        order = np.argsort(matrix.participant_ids, kind="stable")
+    except TypeError:
+        order = np.argsort(matrix.participant_ids.astype(str), kind="stable")
+    votes = matrix.votes[order]
+    digest = hashlib.sha256()
+    digest.update(json.dumps([_json_id(p) for p in matrix.participant_ids[order]], default=str).encode())
+    digest.update(json.dumps([_json_id(s) for s in matrix.statement_ids], default=str).encode())
+    for array in (votes.indptr.astype(np.int64), votes.indices.astype(np.int64), votes.data.astype(np.int8)):
+        digest.update(array.tobytes())
+    return digest.hexdigest()
 
 
 def _matrix_from_records(records: Iterable[tuple], statement_ids: Iterable[Hashable] | None) -> VoteMatrix:

@@ -39,7 +39,9 @@ class Bridging:
     mean: float
 
 
-def bridging_scores(votes: sp.csr_matrix, *, n_iter: int = 40, random_state: int = 0) -> Bridging:
+def bridging_scores(
+    votes: sp.csr_matrix, *, max_iter: int = 20, tol: float = 1e-3, random_state: int = 0
+) -> Bridging:
     """Fit the one-factor model; votes has shape (n_participants, n_statements)."""
     n, m = votes.shape
     if votes.nnz == 0:
@@ -47,33 +49,49 @@ def bridging_scores(votes: sp.csr_matrix, *, n_iter: int = 40, random_state: int
     ratings = sp.csr_matrix(
         ((votes.data.astype(np.float64) + 1) / 2, votes.indices, votes.indptr), shape=votes.shape
     )
-    mask = sp.csr_matrix((np.ones(votes.nnz), votes.indices, votes.indptr), shape=votes.shape)
-    ratings_t, mask_t = ratings.T.tocsr(), mask.T.tocsr()
+    ratings_t = ratings.T.tocsr()
+    mask, mask_t = _mask(ratings), _mask(ratings_t)
     rng = np.random.default_rng(random_state)
     mean = float(ratings.data.mean())
     b, f = np.zeros(n), rng.normal(0, 0.1, n)
     c, g = np.zeros(m), rng.normal(0, 0.1, m)
-    for _ in range(n_iter):
+    for _ in range(max_iter):
+        previous = c.copy()
         b, f = _ridge_pairs(ratings, mask, mean, c, g)
         c, g = _ridge_pairs(ratings_t, mask_t, mean, b, f)
-        predicted_sum = float((mask @ c).sum() + b @ np.asarray(mask.sum(axis=1)).ravel())
-        interaction = float(f @ (mask @ g))
-        mean = float((ratings.data.sum() - predicted_sum - interaction) / votes.nnz)
+        residual_sum = ratings.data.sum() - _predicted_sum(mask, b, c, f, g)
+        mean += float(residual_sum / votes.nnz)
+        if np.max(np.abs(c - previous)) < tol:
+            break
     # The sign of a factor is arbitrary; fix it so that results are reproducible.
     if g.sum() < 0:
         f, g = -f, -g
     return Bridging(c, g, f, mean)
 
 
+def _mask(ratings: sp.csr_matrix) -> sp.csr_matrix:
+    return sp.csr_matrix((np.ones(ratings.nnz), ratings.indices, ratings.indptr), shape=ratings.shape)
+
+
+def _predicted_sum(mask: sp.csr_matrix, b: NDArray, c: NDArray, f: NDArray, g: NDArray) -> float:
+    """Σ over voted cells of b_i + c_j + f_i·g_j (the mean excluded)."""
+    per_row = mask @ np.column_stack([c, g])
+    return float(b @ np.diff(mask.indptr) + per_row[:, 0].sum() + f @ per_row[:, 1])
+
+
 def _ridge_pairs(
     ratings: sp.csr_matrix, mask: sp.csr_matrix, mean: float, other_intercepts: NDArray, other_factors: NDArray
 ) -> tuple[NDArray, NDArray]:
-    """For each row, the (intercept, factor) minimising squared error plus the penalties."""
-    count = np.asarray(mask.sum(axis=1)).ravel()
-    sum_g = mask @ other_factors
-    sum_gg = mask @ (other_factors**2)
-    residual = ratings @ np.ones(ratings.shape[1]) - mean * count - mask @ other_intercepts
-    residual_g = ratings @ other_factors - mean * sum_g - mask @ (other_intercepts * other_factors)
+    """For each row, the (intercept, factor) minimising squared error plus the penalties.
+
+    Every sum the 2 × 2 normal equations need comes from two sparse products.
+    """
+    count = np.diff(ratings.indptr).astype(float)
+    sums = mask @ np.column_stack([other_factors, other_factors**2, other_intercepts, other_intercepts * other_factors])
+    rated = ratings @ np.column_stack([np.ones_like(other_factors), other_factors])
+    sum_g, sum_gg, sum_c, sum_cg = sums.T
+    residual = rated[:, 0] - mean * count - sum_c
+    residual_g = rated[:, 1] - mean * sum_g - sum_cg
     a11, a12, a22 = count + INTERCEPT_PENALTY, sum_g, sum_gg + FACTOR_PENALTY
     det = a11 * a22 - a12**2
     intercept = (a22 * residual - a12 * residual_g) / det

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 MAX_GROUPS = 6  # the consult profile tries 1..6 groups
 SELECTION_SAMPLE = 4000  # participants used to choose the number of groups (speed)
 CLEAR_DIVISION_Z = 4.0
+FINAL_EM_ITERATIONS = 40
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,8 @@ def _consult(matrix, left_out, previous, random_state, timings) -> Found:
         else:
             weights, probabilities, selection = warm
         start = mixture.posterior(indicators, weights, probabilities)
-        fitted = mixture.fit(indicators, start)
+        # Started from a good fit, EM needs few iterations on everyone (cap for speed).
+        fitted = mixture.fit(indicators, start, max_iter=FINAL_EM_ITERATIONS)
         labels[members] = fitted.responsibilities.argmax(axis=1)
         labels = _compact(labels)
         gains = [selection["evidence"]["z_gain"][str(k)] for k in range(2, fitted.n_groups + 1)]

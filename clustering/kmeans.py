@@ -54,10 +54,8 @@ def kmeans(
 
 
 def assign(points: NDArray, centres: NDArray) -> NDArray:
-    """Index of the nearest centre of each point (ties to the lower index)."""
-    distances = (
-        np.sum(points**2, axis=1)[:, None]
-        - 2 * points @ centres.T
-        + np.sum(centres**2, axis=1)[None, :]
-    )
-    return np.argmin(distances, axis=1)
+    """Index of the nearest centre of each point (ties to the lower index).
+
+    |p − c|² = |p|² − 2 p·c + |c|²; |p|² is the same for every centre, so it is left out.
+    """
+    return np.argmin(np.sum(centres**2, axis=1)[None, :] - 2 * (points @ centres.T), axis=1)

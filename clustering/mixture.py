@@ -104,39 +104,43 @@ def posterior(indicators: Indicators, weights: NDArray, probabilities: NDArray) 
     return np.exp(log_joint - logsumexp(log_joint, axis=1)[:, None])
 
 
-def start_points(
-    votes: sp.csr_matrix, n_groups: int, *, n_starts: int, random_state: int
-) -> list[NDArray[np.float64]]:
-    """Hard starting responsibilities from k-means in a 10-D SVD embedding of the votes.
+def embed(votes: sp.csr_matrix, random_state: int) -> NDArray[np.float64]:
+    """Participants in a 10-D SVD embedding of the centred votes, scaled as in §4.4.
 
     Ten axes rather than the map's two: two axes cannot hold more than three groups apart.
     """
-    n = votes.shape[0]
-    if n_groups == 1:
-        return [np.ones((n, 1))]
     matrix, _ = centred(votes)
     dims = max(1, min(10, min(matrix.shape) - 1))
     u, s, _ = randomized_svd(matrix, n_components=dims, n_iter=4, random_state=random_state)
     scale = 1.0 / np.sqrt(np.maximum(np.diff(votes.indptr), 1))
-    embedding = u * s * scale[:, None] * np.sqrt(votes.shape[1])
+    return u * s * scale[:, None] * np.sqrt(votes.shape[1])
+
+
+def start_points(
+    embedding: NDArray, n_groups: int, *, n_starts: int, random_state: int
+) -> list[NDArray[np.float64]]:
+    """Starting responsibilities from k-means in the embedding, one per start."""
+    n = len(embedding)
+    if n_groups == 1:
+        return [np.ones((n, 1))]
     if len(np.unique(np.round(embedding, 9), axis=0)) < n_groups:
         # Fewer distinct voting patterns than groups: soft random starts, seeded.
         rng = np.random.default_rng(random_state)
         return [rng.dirichlet(np.ones(n_groups), size=n) for _ in range(n_starts)]
     starts = []
     for start in range(n_starts):
-        labels = KMeans(n_groups, n_init=1, random_state=random_state + start).fit_predict(embedding)
+        labels = KMeans(n_groups, n_init=1, max_iter=50, random_state=random_state + start).fit_predict(embedding)
         starts.append(np.eye(n_groups)[labels] * 0.9 + 0.1 / n_groups)
     return starts
 
 
 def best_fit(
-    indicators: Indicators, votes: sp.csr_matrix, n_groups: int, *, n_starts: int, random_state: int
+    indicators: Indicators, embedding: NDArray, n_groups: int, *, n_starts: int, random_state: int
 ) -> MixtureFit:
     """The fit with the highest likelihood over several starts."""
     fits = [
         fit(indicators, r)
-        for r in start_points(votes, n_groups, n_starts=n_starts, random_state=random_state)
+        for r in start_points(embedding, n_groups, n_starts=n_starts, random_state=random_state)
     ]
     return max(fits, key=lambda f: f.log_likelihood)
 
@@ -186,6 +190,7 @@ def select(
     train.data[held] = 2  # a value no vote has: dropped below
     train = _drop_value(train, 2)
     train_indicators = Indicators.from_votes(train)
+    embedding = embed(train, random_state)
     rows = np.repeat(np.arange(votes.shape[0]), np.diff(votes.indptr))[held]
     cols = votes.indices[held]
     outcome = np.where(votes.data[held] > 0, 0, np.where(votes.data[held] < 0, 1, 2))
@@ -195,7 +200,7 @@ def select(
     z_gain: dict[int, float] = {}
     chosen = 1
     for k in range(1, max_groups + 1):
-        fits[k] = best_fit(train_indicators, train, k, n_starts=n_starts, random_state=random_state)
+        fits[k] = best_fit(train_indicators, embedding, k, n_starts=n_starts, random_state=random_state)
         r = fits[k].responsibilities[rows]
         p = np.einsum("nk,kn->n", r, fits[k].probabilities[:, cols, outcome])
         scores[k] = np.bincount(rows, weights=np.log(p), minlength=votes.shape[0])

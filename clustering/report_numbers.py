@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from scipy.stats import chi2_contingency
+from scipy.stats import chi2
 
 from clustering.stats import benjamini_hochberg, two_proportion_z, two_sided_p, wilson_interval
 from clustering.tallies import Tallies, tally
@@ -28,11 +28,16 @@ class StatementNumbers:
     agree_q: NDArray[np.float64]  # (n_groups, n_statements) q-value of agree share vs the rest
     division_q: NDArray[np.float64]  # (n_statements,) q-value of "groups vote differently"
     spread: NDArray[np.float64]  # (n_statements,) largest gap between group agree shares
+    # 95 % Wilson intervals, computed once for all: (..., 2) arrays of (low, high).
+    agree_ci: NDArray[np.float64]  # (n_statements, 2)
+    disagree_ci: NDArray[np.float64]
+    group_agree_ci: NDArray[np.float64]  # (n_groups, n_statements, 2)
+    group_disagree_ci: NDArray[np.float64]
 
     def statement(self, j: int) -> dict[str, Any]:
         t = self.tallies
-        agree_low, agree_high = wilson_interval(t.total_agree[j], t.total_seen[j])
-        disagree_low, disagree_high = wilson_interval(t.total_disagree[j], t.total_seen[j])
+        agree_low, agree_high = self.agree_ci[j]
+        disagree_low, disagree_high = self.disagree_ci[j]
         return {
             "n_agree": int(t.total_agree[j]),
             "n_disagree": int(t.total_disagree[j]),
@@ -49,9 +54,8 @@ class StatementNumbers:
         }
 
     def group_interval(self, g: int, j: int, direction: str) -> list[float]:
-        counts = self.tallies.agree if direction == "agree" else self.tallies.disagree
-        low, high = wilson_interval(counts[g, j], self.tallies.seen[g, j])
-        return [float(low), float(high)]
+        intervals = self.group_agree_ci if direction == "agree" else self.group_disagree_ci
+        return [float(v) for v in intervals[g, j]]
 
     def divisive(self, eligible: NDArray[np.bool_]) -> list[int]:
         """Statements where groups differ most, among those where the difference is real."""
@@ -61,8 +65,8 @@ class StatementNumbers:
 
     def _group(self, g: int, j: int) -> dict[str, Any]:
         t = self.tallies
-        agree_low, agree_high = wilson_interval(t.agree[g, j], t.seen[g, j])
-        disagree_low, disagree_high = wilson_interval(t.disagree[g, j], t.seen[g, j])
+        agree_low, agree_high = self.group_agree_ci[g, j]
+        disagree_low, disagree_high = self.group_disagree_ci[g, j]
         return {
             "group": g,
             "n_seen": int(t.seen[g, j]),
@@ -84,21 +88,38 @@ def statement_numbers(votes: sp.csr_matrix, labels: NDArray, n_groups: int) -> S
     tested = t.seen > 0
     agree_q = np.ones_like(p)
     agree_q[tested] = benjamini_hochberg(p[tested])
-    division_p = np.array([_division_p(t, j) for j in range(votes.shape[1])])
+    division_p = _division_p(t)
     division_q = benjamini_hochberg(division_p) if division_p.size else division_p
     shares = (t.agree + 1) / (t.seen + 2)
     spread = shares.max(axis=0) - shares.min(axis=0) if n_groups > 1 else np.zeros(votes.shape[1])
-    return StatementNumbers(t, agree_q, division_q, spread)
+    return StatementNumbers(
+        t, agree_q, division_q, spread,
+        agree_ci=np.stack(wilson_interval(t.total_agree, t.total_seen), axis=-1),
+        disagree_ci=np.stack(wilson_interval(t.total_disagree, t.total_seen), axis=-1),
+        group_agree_ci=np.stack(wilson_interval(t.agree, t.seen), axis=-1),
+        group_disagree_ci=np.stack(wilson_interval(t.disagree, t.seen), axis=-1),
+    )
 
 
-def _division_p(t: Tallies, j: int) -> float:
-    """Chi-square test of agree / disagree / pass against group, for one statement."""
-    table = np.stack([t.agree[:, j], t.disagree[:, j], t.passes[:, j]], axis=1)
-    table = table[table.sum(axis=1) > 0]
-    table = table[:, table.sum(axis=0) > 0]
-    if table.shape[0] < 2 or table.shape[1] < 2:
-        return 1.0
-    return float(chi2_contingency(table)[1])
+def _division_p(t: Tallies) -> NDArray[np.float64]:
+    """Chi-square test of (agree, disagree, pass) × group for every statement at once.
+
+    The statistic Σ (O − E)² / E over the cells of each statement's group × outcome table,
+    with (rows − 1)(columns − 1) degrees of freedom counting only non-empty rows and columns;
+    p = 1 where the table has fewer than two of either.
+    """
+    observed = np.stack([t.agree, t.disagree, t.passes], axis=-1).astype(float)  # (G, S, 3)
+    by_group = observed.sum(axis=2)  # (G, S)
+    by_outcome = observed.sum(axis=0)  # (S, 3)
+    total = by_group.sum(axis=0)  # (S,)
+    expected = by_group[:, :, None] * by_outcome[None, :, :] / np.maximum(total, 1)[None, :, None]
+    terms = np.divide((observed - expected) ** 2, expected, out=np.zeros_like(observed), where=expected > 0)
+    statistic = terms.sum(axis=(0, 2))
+    dof = ((by_group > 0).sum(axis=0) - 1) * ((by_outcome > 0).sum(axis=1) - 1)
+    p = np.ones(len(total))
+    tested = dof > 0
+    p[tested] = chi2.sf(statistic[tested], dof[tested])
+    return p
 
 
 def _share(count: int, seen: int) -> float:
