@@ -121,9 +121,20 @@ def analyze(
     representative = representative_statements(numbers.tallies, eligible)
     consensus = majority_consensus(numbers.tallies, eligible)
     gac = group_informed_consensus(numbers.tallies)
-    bridging = bridging_scores(matrix.votes[:, eligible] if eligible.any() else matrix.votes[:, :0], random_state=random_state)
+    eligible_ids = matrix.statement_ids[eligible]
+    bridging = bridging_scores(
+        matrix.votes[:, eligible],
+        random_state=random_state,
+        start=_previous_bridging(previous, eligible_ids),
+    )
     bridging_full = np.zeros(matrix.shape[1])
     bridging_full[eligible] = bridging.statement_intercepts
+    found.state["bridging"] = {
+        "statement_ids": [_json_id(s) for s in eligible_ids],
+        "intercepts": np.round(bridging.statement_intercepts, 6).tolist(),
+        "factors": np.round(bridging.statement_factors, 6).tolist(),
+        "mean": round(bridging.mean, 6),
+    }
     timings["reports"] = time.perf_counter() - tic
 
     projection = found.projection
@@ -237,6 +248,18 @@ def _in_id_order(matrix: VoteMatrix) -> VoteMatrix:
     except TypeError:
         return matrix
     return VoteMatrix(matrix.votes[order], matrix.participant_ids[order], matrix.statement_ids)
+
+
+def _previous_bridging(previous: Analysis | None, statement_ids: NDArray) -> tuple | None:
+    """Last update's statement intercepts and factors on today's statements (0 for new ones)."""
+    if previous is None or "bridging" not in previous.state:
+        return None
+    last = previous.state["bridging"]
+    where = {sid: k for k, sid in enumerate(last["statement_ids"])}
+    index = [where.get(_json_id(s)) for s in statement_ids]
+    intercepts = np.array([last["intercepts"][k] if k is not None else 0.0 for k in index])
+    factors = np.array([last["factors"][k] if k is not None else 0.0 for k in index])
+    return intercepts, factors, last["mean"]
 
 
 def _member(ids: NDArray, chosen: Iterable[Hashable]) -> NDArray[np.bool_]:

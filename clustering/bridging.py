@@ -40,9 +40,18 @@ class Bridging:
 
 
 def bridging_scores(
-    votes: sp.csr_matrix, *, max_iter: int = 20, tol: float = 1e-3, random_state: int = 0
+    votes: sp.csr_matrix,
+    *,
+    max_iter: int = 20,
+    tol: float = 1e-3,
+    random_state: int = 0,
+    start: tuple[NDArray, NDArray, float] | None = None,
 ) -> Bridging:
-    """Fit the one-factor model; votes has shape (n_participants, n_statements)."""
+    """Fit the one-factor model; votes has shape (n_participants, n_statements).
+
+    `start` is last update's (statement intercepts, statement factors, mean), for a warm
+    start that converges in a few iterations.
+    """
     n, m = votes.shape
     if votes.nnz == 0:
         return Bridging(np.zeros(m), np.zeros(m), np.zeros(n), 0.0)
@@ -55,6 +64,8 @@ def bridging_scores(
     mean = float(ratings.data.mean())
     b, f = np.zeros(n), rng.normal(0, 0.1, n)
     c, g = np.zeros(m), rng.normal(0, 0.1, m)
+    if start is not None:
+        c, g, mean = np.asarray(start[0], float), np.asarray(start[1], float), float(start[2])
     for _ in range(max_iter):
         previous = c.copy()
         b, f = _ridge_pairs(ratings, mask, mean, c, g)

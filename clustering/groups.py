@@ -56,7 +56,8 @@ def _polis(matrix, moderated, previous, random_state, timings) -> Found:
                          warm_components=_previous_array(previous, "components"))
     timings["projection"] = time.perf_counter() - tic
     tic = time.perf_counter()
-    found = polis.group(projection.participants, n_votes, matrix.shape[1])
+    found = polis.group(projection.participants, n_votes, matrix.shape[1],
+                        history=_polis_history(previous, matrix.participant_ids))
     timings["grouping"] = time.perf_counter() - tic
     return Found(
         labels=found.labels,
@@ -69,7 +70,28 @@ def _polis(matrix, moderated, previous, random_state, timings) -> Found:
         },
         parameters={"min_votes": polis.MIN_VOTES, "min_in_conv": polis.MIN_IN_CONV,
                     "base_clusters": polis.BASE_CLUSTERS, "max_groups": polis.MAX_GROUPS},
-        state={"components": projection.components.tolist()},
+        state={
+            "components": projection.components.tolist(),
+            "polis": {
+                "in_conv_ids": [_plain(p) for p in matrix.participant_ids[found.in_conv]],
+                "base_centres": found.base_centres.tolist(),
+                "k_votes": found.k_votes,
+                "displayed_k": found.n_groups,
+            },
+        },
+    )
+
+
+def _polis_history(previous: Analysis | None, participant_ids: NDArray) -> polis.PolisHistory | None:
+    if previous is None or "polis" not in previous.state:
+        return None
+    last = previous.state["polis"]
+    was_in = set(last["in_conv_ids"])
+    return polis.PolisHistory(
+        in_conv=np.array([_plain(p) in was_in for p in participant_ids], dtype=bool),
+        base_centres=np.asarray(last["base_centres"], dtype=float).reshape(-1, 2),
+        k_votes=list(last["k_votes"]),
+        displayed_k=int(last["displayed_k"]),
     )
 
 

@@ -112,11 +112,12 @@ def test_polis_profile_matches_published_groups_above_floor(conversation):
     assert ari >= POLIS_ARI_FLOORS[conversation]
 
 
-def test_warm_update_keeps_group_ids():
+@pytest.mark.parametrize("profile", ["consult", "polis"])
+def test_warm_update_keeps_group_ids(profile):
     records, extra = records_of(POLIS_DATA / "vtaiwan.uberx")
     records.sort(key=lambda r: r[3])
-    before = analyze(records[:-50], **extra)
-    after = analyze(records, previous=before, **extra)
+    before = analyze(records[:-50], profile=profile, **extra)
+    after = analyze(records, previous=before, profile=profile, **extra)
     assert after.stability["matched_previous"] is True
     assert after.stability["share_kept"] >= 0.8
     assert_json_clean(after)
