@@ -62,7 +62,7 @@ def test_consult_serve_demo_runs_a_consultation_to_vote_in(empty_database_url, t
                 try:
                     page = requests.get(f"{base}/c/demo", timeout=5)
                     break
-                except requests.ConnectionError:
+                except (requests.ConnectionError, requests.Timeout):
                     assert server.poll() is None, server.stdout.read()
                     assert time.monotonic() < deadline, "consult serve did not start"
                     time.sleep(0.2)

@@ -51,9 +51,9 @@ def server(app, database_url, tmp_path) -> Iterator[str]:
     deadline = time.monotonic() + 30
     while True:
         try:
-            requests.get(f"{base}/api/v1/openapi.json", timeout=2)
+            requests.get(f"{base}/api/v1/openapi.json", timeout=10)
             break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             assert process.poll() is None, (tmp_path / "gunicorn.log").read_text()
             assert time.monotonic() < deadline, "gunicorn did not start"
             time.sleep(0.2)
