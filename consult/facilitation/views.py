@@ -117,7 +117,7 @@ def add_seeds(conversation_id: str) -> Any:
     except ServiceError as error:
         flash(error.message, "error")
     else:
-        flash(f"{added} statements added.", "success")
+        flash(f"{added} {'statement' if added == 1 else 'statements'} added.", "success")
     return redirect(url_for(".moderate", conversation_id=conversation.id))
 
 
@@ -135,7 +135,7 @@ def moderate(conversation_id: str) -> Any:
         except ServiceError as error:
             flash(error.message, "error")
         else:
-            flash(f"{changed} statements changed.", "success")
+            flash(f"{changed} {'statement' if changed == 1 else 'statements'} changed.", "success")
         return redirect(
             url_for(".moderate", conversation_id=conversation.id, status=status_name, page=page)
         )

@@ -58,6 +58,8 @@
       try {
         const data = await post(voteForm, { vote: button ? button.value : "0" });
         messages.replaceChildren();
+        const voted = document.getElementById("voted-count");
+        voted.textContent = String(Number(voted.textContent) + 1);
         showNext(data.next, data.remaining);
       } catch (error) {
         say(error.message, "error");
