@@ -71,7 +71,7 @@ def bridging_scores(
         b, f = _ridge_pairs(ratings, mask, mean, c, g)
         c, g = _ridge_pairs(ratings_t, mask_t, mean, b, f)
         residual_sum = ratings.data.sum() - _predicted_sum(mask, b, c, f, g)
-        mean += float(residual_sum / votes.nnz)
+        mean = float(residual_sum / votes.nnz)
         if np.max(np.abs(c - previous)) < tol:
             break
     # The sign of a factor is arbitrary; fix it so that results are reproducible.

@@ -103,3 +103,20 @@ def test_wilson_interval_known_value_and_no_data():
 def test_benjamini_hochberg_known_example():
     q = benjamini_hochberg([0.01, 0.04, 0.03, 0.005])
     np.testing.assert_allclose(q, [0.02, 0.04, 0.04, 0.02])
+
+
+def test_bridging_scores_statements_both_sides_agree_with():
+    from clustering.bridging import bridging_scores
+    from clustering.synthetic import generate
+
+    conversation = generate(1000, 100, 2, consensus_share=0.3, random_state=3)
+    fitted = bridging_scores(conversation.matrix.votes)
+    agree = conversation.probabilities[:, :, 0]
+    # High where the less agreeing side still agrees; the mean stays a rating (0..1).
+    assert np.corrcoef(fitted.statement_intercepts, agree.min(axis=0))[0, 1] > 0.7
+    assert 0.3 < fitted.mean < 0.7
+    warm = bridging_scores(
+        conversation.matrix.votes,
+        start=(fitted.statement_intercepts, fitted.statement_factors, fitted.mean),
+    )
+    np.testing.assert_allclose(warm.statement_intercepts, fitted.statement_intercepts, atol=0.01)
