@@ -19,7 +19,6 @@ from clustering import groups as grouping
 from clustering.bridging import bridging_scores
 from clustering.consensus import group_informed_consensus, majority_consensus
 from clustering.matrix import VoteMatrix, from_records
-from clustering.pca import project
 from clustering.repness import representative_statements
 from clustering.report_numbers import statement_numbers
 from clustering.routing import routing_priority

@@ -86,7 +86,7 @@ def fit(
     r = responsibilities
     previous = -np.inf
     n = indicators.n_participants
-    for iteration in range(1, max_iter + 1):
+    for iteration in range(1, max_iter + 1):  # noqa: B007 -- read after the loop as n_iter
         weights, probabilities = _m_step(indicators, r)
         log_joint = _log_joint(indicators, weights, probabilities)
         total = logsumexp(log_joint, axis=1)
