@@ -1,4 +1,4 @@
-"""`python -m clustering analyze DIR [--profile polis|consult] [--json] [--repeat N]`."""
+"""`python -m clustering analyze DIR [--profile polis|consult] [--json] [--repeat N] [--replay S]`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from clustering.analysis import PROFILES, Analysis, analyze
 from clustering.polis_export import PolisExport, read_export
+from clustering.replay import replay
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -20,20 +21,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--json", action="store_true", help="print the Analysis as JSON")
     run.add_argument("--repeat", type=int, default=1, help="run the same cold analysis N times")
     run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--replay", type=float, metavar="SECONDS",
+                     help="replay the votes in time order, one update per SECONDS of vote time")
     args = parser.parse_args(argv)
 
     export = read_export(args.folder)
-    records = list(zip(export.voter.tolist(), export.comment.tolist(), export.vote.tolist(), export.timestamp.tolist(), strict=True))
+    options = {**export.statements(), "profile": args.profile, "random_state": args.seed}
     seconds = []
     for _ in range(max(args.repeat, 1)):
         started = time.perf_counter()
-        analysis = analyze(
-            records,
-            statement_ids=export.comment_ids.tolist(),
-            moderated_out=export.moderated_out.tolist(),
-            profile=args.profile,
-            random_state=args.seed,
-        )
+        if args.replay:
+            analysis = replay(export.records(), every=args.replay, **options)
+        else:
+            analysis = analyze(export.records(), **options)
         seconds.append(time.perf_counter() - started)
     if args.json:
         sys.stdout.write(analysis.to_json() + "\n")

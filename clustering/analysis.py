@@ -71,6 +71,11 @@ class Analysis:
     def from_json(cls, text: str) -> Analysis:
         return cls(**json.loads(text))
 
+    @classmethod
+    def carrying(cls, state: dict[str, Any], profile: str) -> Analysis:
+        """An analysis holding only what the next update starts from (a replay's last step)."""
+        return cls(profile, [], [], {"agree": [], "disagree": []}, [], [], {}, {}, {}, {}, {}, {}, state)
+
     def group_of(self) -> dict[Any, int | None]:
         return {p["id"]: p["group"] for p in self.participants}
 
@@ -104,13 +109,12 @@ def analyze(
         raise ValueError(f"profile must be one of {PROFILES}, not {profile!r}")
     started = time.perf_counter()
     matrix = votes if isinstance(votes, VoteMatrix) else _matrix_from_records(votes, statement_ids)
-    if profile == "polis":
-        matrix = _in_id_order(matrix)
-    moderated = _member(matrix.statement_ids, moderated_out)
-    is_meta = _member(matrix.statement_ids, meta)
+    moderated = matrix.statements_in(moderated_out)
+    is_meta = matrix.statements_in(meta)
     timings: dict[str, float] = {}
 
-    found = grouping.find_groups(matrix, moderated, is_meta, profile, previous, random_state, timings)
+    state = previous.state if previous is not None else None
+    found = grouping.find_groups(matrix, moderated, is_meta, profile, state, random_state, timings)
     labels = grouping.stable_labels(found.labels, matrix.participant_ids, previous)
     n_groups = int(labels.max() + 1) if labels.size and labels.max() >= 0 else 0
 
@@ -240,15 +244,6 @@ def _matrix_from_records(records: Iterable[tuple], statement_ids: Iterable[Hasha
     return from_records(participants, statements, values, timestamps, statement_ids=statement_ids)
 
 
-def _in_id_order(matrix: VoteMatrix) -> VoteMatrix:
-    """Polis numbers participants by id and starts k-means from them in that order (§4.5)."""
-    try:
-        order = np.argsort(matrix.participant_ids, kind="stable")
-    except TypeError:
-        return matrix
-    return VoteMatrix(matrix.votes[order], matrix.participant_ids[order], matrix.statement_ids)
-
-
 def _previous_bridging(previous: Analysis | None, statement_ids: NDArray) -> tuple | None:
     """Last update's statement intercepts and factors on today's statements (0 for new ones)."""
     if previous is None or "bridging" not in previous.state:
@@ -259,11 +254,6 @@ def _previous_bridging(previous: Analysis | None, statement_ids: NDArray) -> tup
     intercepts = np.array([last["intercepts"][k] if k is not None else 0.0 for k in index])
     factors = np.array([last["factors"][k] if k is not None else 0.0 for k in index])
     return intercepts, factors, last["mean"]
-
-
-def _member(ids: NDArray, chosen: Iterable[Hashable]) -> NDArray[np.bool_]:
-    chosen = set(chosen)
-    return np.array([_json_id(i) in chosen for i in ids], dtype=bool)
 
 
 def _json_id(value: Any) -> Any:

@@ -37,31 +37,46 @@ def find_groups(
     moderated: NDArray[np.bool_],
     is_meta: NDArray[np.bool_],
     profile: str,
-    previous: Analysis | None,
+    state: dict[str, Any] | None,
     random_state: int,
     timings: dict[str, float],
 ) -> Found:
+    """Group the participants; `state` is what the last update of this conversation left."""
     if profile == "polis":
-        return _polis(matrix, moderated, previous, random_state, timings)
-    return _consult(matrix, moderated | is_meta, previous, random_state, timings)
+        # Polis moves meta statements out with the moderated ones (its mod-out set).
+        return _polis(matrix, moderated | is_meta, state, random_state, timings)
+    return _consult(matrix, moderated | is_meta, state, random_state, timings)
 
 
-def _polis(matrix, moderated, previous, random_state, timings) -> Found:
+def _polis(matrix, left_out, state, random_state, timings) -> Found:
     tic = time.perf_counter()
-    # Polis zeroes moderated-out columns but still counts those cells as votes (§4.1).
-    votes = matrix.votes.astype(np.float64)
-    votes.data[moderated[votes.indices]] = 0.0
-    n_votes = matrix.n_votes
-    projection = project(votes, n_votes=n_votes, random_state=random_state,
-                         warm_components=_previous_array(previous, "components"))
+    history = polis.PolisHistory.from_state(state["polis"]) if state and "polis" in state else None
+    votes = matrix.votes
+    voted = np.bincount(votes.indices, minlength=matrix.shape[1]) > 0
+    # Polis's matrix has a column per statement with votes, and sets the moderated-out ones
+    # to 0 for everyone: in the projection those cells count as votes of every participant.
+    columns = np.flatnonzero(voted)
+    out = left_out[columns]
+    zeroed = votes[:, columns].astype(np.float64)
+    zeroed.data[out[zeroed.indices]] = 0.0
+    n_votes = matrix.n_votes - _per_row(zeroed, out[zeroed.indices]) + int(out.sum())
+    order = polis.row_order(matrix.participant_ids, _first_column(zeroed), history)
+    projection = project(
+        zeroed[order], n_votes=n_votes[order], random_state=random_state,
+        warm_components=_previous_components(state, matrix.statement_ids[columns]),
+        warm_iterations=POLIS_PCA_ITERATIONS,
+    )
     timings["projection"] = time.perf_counter() - tic
     tic = time.perf_counter()
-    found = polis.group(projection.participants, n_votes, matrix.shape[1],
-                        history=_polis_history(previous, matrix.participant_ids))
+    found = polis.group(projection.participants, matrix.n_votes[order], len(columns),
+                        matrix.participant_ids[order], history=history)
     timings["grouping"] = time.perf_counter() - tic
+    back = np.argsort(order)
+    labels = _compact_keeping(found.labels[back])
     return Found(
-        labels=found.labels,
-        projection=projection,
+        labels=labels,
+        projection=_widen(Projection(projection.means, projection.components,
+                                     projection.participants[back], projection.statements), voted),
         division={
             "n_groups": found.n_groups,
             "silhouette": round(found.silhouette, 4),
@@ -69,39 +84,42 @@ def _polis(matrix, moderated, previous, random_state, timings) -> Found:
             "summary": _summary(found.n_groups, found.silhouette >= 0.5, "silhouette"),
         },
         parameters={"min_votes": polis.MIN_VOTES, "min_in_conv": polis.MIN_IN_CONV,
-                    "base_clusters": polis.BASE_CLUSTERS, "max_groups": polis.MAX_GROUPS},
+                    "base_clusters": polis.BASE_CLUSTERS, "max_groups": polis.MAX_GROUPS,
+                    "base_iterations": polis.BASE_ITERATIONS, "group_iterations": polis.GROUP_ITERATIONS,
+                    "k_switch_updates": polis.K_SWITCH_UPDATES},
         state={
             "components": projection.components.tolist(),
-            "polis": {
-                "in_conv_ids": [_plain(p) for p in matrix.participant_ids[found.in_conv]],
-                "base_centres": found.base_centres.tolist(),
-                "k_votes": found.k_votes,
-                "displayed_k": found.n_groups,
-            },
+            "component_statements": [_plain(s) for s in matrix.statement_ids[columns]],
+            "polis": found.history.to_state(),
         },
     )
 
 
-def _polis_history(previous: Analysis | None, participant_ids: NDArray) -> polis.PolisHistory | None:
-    if previous is None or "polis" not in previous.state:
-        return None
-    last = previous.state["polis"]
-    was_in = set(last["in_conv_ids"])
-    return polis.PolisHistory(
-        in_conv=np.array([_plain(p) in was_in for p in participant_ids], dtype=bool),
-        base_centres=np.asarray(last["base_centres"], dtype=float).reshape(-1, 2),
-        k_votes=list(last["k_votes"]),
-        displayed_k=int(last["displayed_k"]),
-    )
+POLIS_PCA_ITERATIONS = 100  # Polis's power iterations per update
 
 
-def _consult(matrix, left_out, previous, random_state, timings) -> Found:
+def _per_row(matrix, cell_values: NDArray) -> NDArray[np.int64]:
+    """Sum of a value given per stored cell, for each row of a CSR matrix."""
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    return np.bincount(rows, weights=cell_values, minlength=matrix.shape[0]).astype(np.int64)
+
+
+def _first_column(votes) -> NDArray[np.int64]:
+    """The lowest column each row voted on (the number of columns for a row without votes)."""
+    first = np.full(votes.shape[0], votes.shape[1], dtype=np.int64)
+    has = np.diff(votes.indptr) > 0
+    if votes.nnz:
+        first[has] = np.minimum.reduceat(votes.indices, votes.indptr[:-1][has])
+    return first
+
+
+def _consult(matrix, left_out, state, random_state, timings) -> Found:
     tic = time.perf_counter()
     active = ~left_out
     votes = matrix.votes[:, active]
     n_votes = np.diff(votes.indptr)
     projection_active = project(votes, n_votes=n_votes, random_state=random_state,
-                                warm_components=_previous_array(previous, "components"))
+                                warm_components=_previous_components(state, matrix.statement_ids[active]))
     projection = _widen(projection_active, active)
     timings["projection"] = time.perf_counter() - tic
 
@@ -109,12 +127,15 @@ def _consult(matrix, left_out, previous, random_state, timings) -> Found:
     members = polis.in_conv(n_votes, int(active.sum()))
     labels = np.full(matrix.shape[0], -1, dtype=np.int64)
     division: dict[str, Any] = {"n_groups": 0, "strength": "none", "summary": "Too few votes to look for groups."}
-    state: dict[str, Any] = {"components": projection_active.components.tolist()}
+    state_out: dict[str, Any] = {
+        "components": projection_active.components.tolist(),
+        "component_statements": [_plain(s) for s in matrix.statement_ids[active]],
+    }
     if members.sum() >= 2 and votes[members].nnz > 0:
         inside = votes[members]
         indicators = mixture.Indicators.from_votes(inside)
         active_ids = matrix.statement_ids[active]
-        warm = _warm_mixture(previous, active_ids, int(members.sum()))
+        warm = _warm_mixture(state, active_ids, int(members.sum()))
         if warm is None:
             rng = np.random.default_rng(random_state)
             size = min(SELECTION_SAMPLE, inside.shape[0])
@@ -142,7 +163,7 @@ def _consult(matrix, left_out, previous, random_state, timings) -> Found:
             **selection["evidence"],
             "summary": _summary(n_groups, clear, "held-out votes"),
         }
-        state["mixture"] = {
+        state_out["mixture"] = {
             "statement_ids": [_plain(s) for s in active_ids],
             "weights": fitted.weights.tolist(),
             "probabilities": np.round(fitted.probabilities, 6).tolist(),
@@ -156,7 +177,7 @@ def _consult(matrix, left_out, previous, random_state, timings) -> Found:
         parameters={"min_votes": polis.MIN_VOTES, "max_groups": MAX_GROUPS,
                     "selection_sample": SELECTION_SAMPLE, "held_out_share": mixture.HELD_OUT_SHARE,
                     "z_to_add_a_group": mixture.Z_TO_ADD_A_GROUP, "prior": mixture.PRIOR},
-        state=state,
+        state=state_out,
     )
 
 
@@ -164,15 +185,15 @@ RESELECT_AFTER_UPDATES = 20
 RESELECT_GROWTH = 1.25
 
 
-def _warm_mixture(previous: Analysis | None, statement_ids: NDArray, n_members: int):
+def _warm_mixture(state: dict[str, Any] | None, statement_ids: NDArray, n_members: int):
     """Last update's parameters on today's statements, unless it is time to choose k anew.
 
     The number of groups is chosen again every 20 updates, or once in-conv participants
     grew by a quarter since it was last chosen; in between, EM starts from the last fit.
     """
-    if previous is None or "mixture" not in previous.state:
+    if not state or "mixture" not in state:
         return None
-    last = previous.state["mixture"]
+    last = state["mixture"]
     selection = dict(last["selection"])
     if (
         selection["updates_since"] + 1 >= RESELECT_AFTER_UPDATES
@@ -262,10 +283,15 @@ def _widen(projection: Projection, active: NDArray[np.bool_]) -> Projection:
     return Projection(means, components, projection.participants, statements)
 
 
-def _previous_array(previous: Analysis | None, key: str) -> NDArray | None:
-    if previous is None or key not in previous.state:
+def _previous_components(state: dict[str, Any] | None, statement_ids: NDArray) -> NDArray | None:
+    """Last update's axes on today's statements (0 on new ones), or None to start cold."""
+    if not state or "components" not in state or "component_statements" not in state:
         return None
-    return np.asarray(previous.state[key], dtype=float)
+    last = np.asarray(state["components"], dtype=float).reshape(2, -1)
+    column = {sid: j for j, sid in enumerate(state["component_statements"])}
+    index = np.array([column.get(_plain(s), -1) for s in statement_ids], dtype=np.int64)
+    components = np.where(index >= 0, last[:, np.maximum(index, 0)], 0.0)
+    return components if np.any(components) else None
 
 
 def _summary(n_groups: int, clear: bool, evidence: str) -> str:

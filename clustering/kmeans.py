@@ -1,61 +1,178 @@
-"""Weighted k-means in the 2-D opinion map, started from given centres (deterministic)."""
+"""Polis's k-means in the 2-D opinion map: clusters keep their ids from one update to the next.
+
+Written from the behaviour of the Polis math worker's clustering (DESIGN.md §4 steps 5–6):
+a cold start takes the first k distinct points; a warm start rebuilds last update's
+clusters from their members' new positions, merges clusters that fell on the same spot,
+and splits off the point farthest from every centre until there are k clusters again.
+Then Lloyd's iterations run until no centre moves more than 0.01. A cluster that loses
+all its points is dropped, so a clustering may end with fewer than k clusters.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
+TOLERANCE = 0.01  # "same clustering" when no centre moved further (Polis)
 
-def first_distinct(points: NDArray, k: int) -> NDArray:
-    """The first k distinct points, in order: Polis's deterministic start (DESIGN.md §4.5)."""
-    _, first = np.unique(np.round(points, 12), axis=0, return_index=True)
-    return points[np.sort(first)[:k]]
+
+@dataclass(frozen=True)
+class Clustering:
+    """
+    Attributes
+    ----------
+    ids : ndarray of shape (n_clusters,)
+        Each cluster's id; ids survive from one update to the next.
+    centres : ndarray of shape (n_clusters, 2)
+    labels : ndarray of shape (n_points,)
+        Index into `ids` of each point's cluster.
+    """
+
+    ids: NDArray[np.int64]
+    centres: NDArray[np.float64]
+    labels: NDArray[np.int64]
+
+    def members(self) -> NDArray[np.int64]:
+        """The cluster id of each point."""
+        return self.ids[self.labels]
+
+
+def first_distinct(points: NDArray, k: int) -> NDArray[np.int64]:
+    """Indices of the first k distinct points, in order (Polis's deterministic start, §4.5)."""
+    if len(points) == 0:
+        return np.zeros(0, dtype=np.int64)
+    _, first = np.unique(points, axis=0, return_index=True)
+    return np.sort(first)[:k]
 
 
 def kmeans(
     points: NDArray,
-    centres: NDArray,
+    k: int,
     *,
+    previous: NDArray | None = None,
     weights: NDArray | None = None,
-    tolerance: float = 0.01,
-    max_iter: int = 300,
-) -> tuple[NDArray, NDArray]:
-    """Lloyd's iterations until no centre moves more than `tolerance`.
+    max_iter: int = 100,
+) -> Clustering:
+    """Cluster the points, cold or warm-started from last update's memberships.
 
     Parameters
     ----------
-    points : ndarray of shape (n_points, n_dims)
-    centres : ndarray of shape (k, n_dims)
-        Start; a centre that loses all its points stays where it was.
+    points : ndarray of shape (n_points, 2)
+    k : int
+    previous : ndarray of shape (n_points,), optional
+        Last update's cluster id of each point, −1 for a point that is new. None for a
+        cold start.
     weights : ndarray of shape (n_points,), optional
-
-    Returns
-    -------
-    centres : ndarray of shape (k, n_dims)
-    labels : ndarray of shape (n_points,)
+    max_iter : int
+        Lloyd's iterations after the first.
     """
-    centres = np.array(centres, dtype=float, copy=True)
+    points = np.asarray(points, dtype=float)
     weights = np.ones(len(points)) if weights is None else np.asarray(weights, dtype=float)
-    labels = np.zeros(len(points), dtype=np.int64)
-    if len(points) == 0 or len(centres) == 0:
-        return centres, labels
-    for _ in range(max_iter):
-        labels = assign(points, centres)
-        totals = np.bincount(labels, weights=weights, minlength=len(centres))
-        moved = centres.copy()
-        for dim in range(points.shape[1]):
-            sums = np.bincount(labels, weights=weights * points[:, dim], minlength=len(centres))
-            np.divide(sums, totals, out=moved[:, dim], where=totals > 0)
-        shift = np.max(np.linalg.norm(moved - centres, axis=1))
-        centres = moved
-        if shift <= tolerance:
-            break
-    return centres, assign(points, centres)
+    if len(points) == 0 or k < 1:
+        return Clustering(np.zeros(0, np.int64), np.zeros((0, 2)), np.zeros(len(points), np.int64))
+    if previous is not None and (np.asarray(previous) >= 0).any():
+        ids, centres = _restart(points, np.asarray(previous, dtype=np.int64), k, weights)
+    else:
+        start = first_distinct(points, k)
+        ids, centres = np.arange(len(start), dtype=np.int64), points[start]
+    for remaining in range(max_iter, -1, -1):
+        moved = _step(points, ids, centres, weights)
+        if remaining == 0 or _same(centres, moved.centres):
+            return moved
+        ids, centres = moved.ids, moved.centres
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
-def assign(points: NDArray, centres: NDArray) -> NDArray:
+def assign(points: NDArray, centres: NDArray) -> NDArray[np.int64]:
     """Index of the nearest centre of each point (ties to the lower index).
 
     |p − c|² = |p|² − 2 p·c + |c|²; |p|² is the same for every centre, so it is left out.
     """
     return np.argmin(np.sum(centres**2, axis=1)[None, :] - 2 * (points @ centres.T), axis=1)
+
+
+def _step(points: NDArray, ids: NDArray, centres: NDArray, weights: NDArray) -> Clustering:
+    """One Lloyd iteration; clusters left without points are dropped."""
+    labels = assign(points, centres)
+    kept = np.bincount(labels, minlength=len(ids)) > 0
+    means = _weighted_means(points, labels, weights, len(ids))
+    renumber = np.cumsum(kept) - 1
+    return Clustering(ids[kept], means[kept], renumber[labels])
+
+
+def _same(before: NDArray, after: NDArray) -> bool:
+    """Polis compares centres sorted (x, then y), pair by pair, up to the shorter list."""
+    n = min(len(before), len(after))
+    a = before[np.lexsort((before[:, 1], before[:, 0]))][:n]
+    b = after[np.lexsort((after[:, 1], after[:, 0]))][:n]
+    return bool(np.all(np.linalg.norm(a - b, axis=1) < TOLERANCE))
+
+
+def _restart(
+    points: NDArray, previous: NDArray, k: int, weights: NDArray
+) -> tuple[NDArray, NDArray]:
+    """Last update's clusters, recentred on where their members are now, made k again.
+
+    Clusters whose members all left are dropped; clusters whose centres coincide are
+    merged (the larger one's id survives). While there are fewer clusters than k (and
+    than distinct points), the point farthest from every centre becomes a cluster of its
+    own, with a new id. New points join no cluster here; the Lloyd step places them.
+    """
+    members = previous.copy()
+    ids = np.unique(members[members >= 0])
+    members = _merge_coinciding(points, members, ids, weights)
+    possible = min(k, len(np.unique(points, axis=0)))
+    next_id = int(ids.max()) + 1
+    while True:
+        ids = np.unique(members[members >= 0])
+        index = np.searchsorted(ids, members)
+        inside = members >= 0
+        centres = _weighted_means(points[inside], index[inside], weights[inside], len(ids))
+        if len(ids) >= possible:
+            return ids, centres
+        nearest = np.min(np.linalg.norm(points[:, None, :] - centres[None, :, :], axis=2), axis=1)
+        farthest = len(nearest) - 1 - int(np.argmax(nearest[::-1]))  # the last of ties, as Polis
+        if nearest[farthest] <= 0:
+            return ids, centres
+        members[farthest] = next_id
+        next_id += 1
+
+
+def _merge_coinciding(points: NDArray, members: NDArray, ids: NDArray, weights: NDArray) -> NDArray:
+    """Clusters whose recentred centres are identical become one (the larger keeps its id)."""
+    index = np.searchsorted(ids, members)
+    inside = members >= 0
+    centres = _weighted_means(points[inside], index[inside], weights[inside], len(ids))
+    sizes = np.bincount(index[inside], minlength=len(ids))
+    survivor: dict[tuple[float, float], int] = {}
+    renamed = {}
+    for position, centre in enumerate(map(tuple, centres)):
+        if centre not in survivor:
+            survivor[centre] = position
+            continue
+        kept = survivor[centre]
+        winner = position if sizes[position] >= sizes[kept] else kept
+        loser = kept if winner == position else position
+        renamed[int(ids[loser])] = int(ids[winner])
+        sizes[winner] += sizes[loser]
+        survivor[centre] = winner
+    if not renamed:
+        return members
+    for old, new in renamed.items():
+        while new in renamed:  # a winner may itself lose later
+            new = renamed[new]
+        members = np.where(members == old, new, members)
+    return members
+
+
+def _weighted_means(
+    points: NDArray, labels: NDArray, weights: NDArray, n: int
+) -> NDArray[np.float64]:
+    totals = np.bincount(labels, weights=weights, minlength=n)
+    means = np.zeros((n, points.shape[1]))
+    for dim in range(points.shape[1]):
+        sums = np.bincount(labels, weights=weights * points[:, dim], minlength=n)
+        np.divide(sums, totals, out=means[:, dim], where=totals > 0)
+    return means

@@ -38,6 +38,11 @@ class VoteMatrix:
         """Votes (passes included) cast by each participant."""
         return np.diff(self.votes.indptr).astype(np.int64)
 
+    def statements_in(self, chosen: Iterable[Hashable]) -> NDArray[np.bool_]:
+        """Which columns are among the chosen statement ids."""
+        chosen = set(chosen)
+        return np.array([_plain(s) in chosen for s in self.statement_ids], dtype=bool)
+
     def voted(self) -> sp.csr_matrix:
         """1.0 where a participant voted (pass included), structurally zero elsewhere."""
         mask = self.votes.astype(np.float64, copy=True)
@@ -52,6 +57,10 @@ class VoteMatrix:
         disagree = np.bincount(coo.col[coo.data < 0], minlength=n)
         passes = np.bincount(coo.col[coo.data == 0], minlength=n)
         return agree, disagree, passes
+
+
+def _plain(value: Hashable) -> Hashable:
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def indicator(votes: sp.csr_matrix, keep: NDArray[np.bool_]) -> sp.csr_matrix:

@@ -57,6 +57,7 @@ def project(
     n_votes: NDArray | None = None,
     random_state: int = 0,
     warm_components: NDArray | None = None,
+    warm_iterations: int = 3,
 ) -> Projection:
     """Two-component PCA of the imputed matrix and the §4.4 projection.
 
@@ -69,12 +70,16 @@ def project(
     random_state : int
         Seed of the randomized SVD.
     warm_components : ndarray of shape (2, n_statements), optional
-        Last update's axes: used to keep the signs (and so the map) from flipping.
+        Last update's axes: the start of a few power iterations, and the signs to keep
+        (so the map does not flip between updates).
+    warm_iterations : int
+        At most this many power iterations from the warm start; they stop early once the
+        axes stop moving. Polis runs up to 100 per update.
     """
     n_participants, n_statements = votes.shape
     matrix, means = centred(votes)
     if warm_components is not None and warm_components.shape == (2, n_statements) and np.any(warm_components):
-        components = _refine(matrix, warm_components)
+        components = _refine(matrix, warm_components, warm_iterations)
     else:
         components = _top_components(matrix, random_state)
     if n_votes is None:
@@ -86,18 +91,22 @@ def project(
     return Projection(means, components, participants, statements)
 
 
-WARM_ITERATIONS = 3
+CONVERGED = 1e-10  # subspace change (1 − cosine) below which the power iterations stop
 
 
-def _refine(matrix: sp.csr_matrix, start: NDArray) -> NDArray[np.float64]:
-    """A few subspace (power) iterations from last update's axes, as Polis does (§4.3).
+def _refine(matrix: sp.csr_matrix, start: NDArray, iterations: int) -> NDArray[np.float64]:
+    """Subspace (power) iterations from last update's axes, as Polis does (§4.3).
 
     After a few new votes the axes barely move, so this costs a fraction of a cold SVD;
     signs follow the previous axes so the map does not flip between updates.
     """
-    basis = start.T
-    for _ in range(WARM_ITERATIONS):
-        basis, _ = np.linalg.qr(matrix.T @ (matrix @ basis))
+    basis, _ = np.linalg.qr(start.T)
+    for _ in range(iterations):
+        moved, _ = np.linalg.qr(matrix.T @ (matrix @ basis))
+        change = 1 - np.linalg.svd(basis.T @ moved, compute_uv=False).min()
+        basis = moved
+        if change < CONVERGED:
+            break
     # Order and orient the axes: by variance explained, pointing like the previous ones.
     _, singular, vt = np.linalg.svd(matrix @ basis, full_matrices=False)
     components = (basis @ vt.T).T

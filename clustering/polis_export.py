@@ -1,4 +1,4 @@
-"""Reading a Polis export folder (votes.csv, comments.csv, participants-votes.csv)."""
+"""Reading a Polis export folder (votes.csv, comments.csv, participants-votes.csv, meta.csv)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,9 @@ class PolisExport:
     comment_text : dict of comment id to text
     moderated_out : ndarray
         Comment ids with moderated = -1.
+    meta : ndarray
+        Comment ids Polis treated as meta (left out of the math). Polis's export does not
+        carry this flag; a `meta.csv` (one `comment-id` column) beside the export gives it.
     published_groups : dict of participant id to group id (or None), from participants-votes.csv
     """
 
@@ -31,7 +34,21 @@ class PolisExport:
     comment_ids: NDArray[np.int64]
     comment_text: dict[int, str]
     moderated_out: NDArray[np.int64]
+    meta: NDArray[np.int64]
     published_groups: dict[int, int | None]
+
+    def records(self) -> list[tuple[int, int, int, float]]:
+        """(participant, statement, vote, time in seconds) rows, as `analyze` takes them."""
+        return list(zip(self.voter.tolist(), self.comment.tolist(), self.vote.tolist(),
+                        (self.timestamp / 1000).tolist(), strict=True))
+
+    def statements(self) -> dict[str, list[int]]:
+        """The statement arguments of `analyze`: every statement, moderated out, meta."""
+        return {
+            "statement_ids": self.comment_ids.tolist(),
+            "moderated_out": self.moderated_out.tolist(),
+            "meta": self.meta.tolist(),
+        }
 
 
 def read_export(folder: str | Path) -> PolisExport:
@@ -59,6 +76,11 @@ def read_export(folder: str | Path) -> PolisExport:
                 group = row["group-id"].strip()
                 published[int(row["participant"])] = int(group) if group else None
 
+    meta: list[int] = []
+    if (folder / "meta.csv").exists():
+        with open(folder / "meta.csv", newline="", encoding="utf-8") as handle:
+            meta = [int(row["comment-id"]) for row in csv.DictReader(handle)]
+
     comment_ids = np.array(sorted(set(comment_text) | set(columns["comment-id"].tolist())), dtype=np.int64)
     return PolisExport(
         voter=columns["voter-id"],
@@ -68,5 +90,6 @@ def read_export(folder: str | Path) -> PolisExport:
         comment_ids=comment_ids,
         comment_text=comment_text,
         moderated_out=np.array(sorted(moderated_out), dtype=np.int64),
+        meta=np.array(sorted(meta), dtype=np.int64),
         published_groups=published,
     )
