@@ -57,7 +57,7 @@ def _polis(matrix, left_out, state, random_state, timings) -> Found:
     # to 0 for everyone: in the projection those cells count as votes of every participant.
     columns = np.flatnonzero(voted)
     out = left_out[columns]
-    zeroed = votes[:, columns].astype(np.float64)
+    zeroed = (votes if voted.all() else votes[:, columns]).astype(np.float64)
     zeroed.data[out[zeroed.indices]] = 0.0
     n_votes = matrix.n_votes - _per_row(zeroed, out[zeroed.indices]) + int(out.sum())
     order = polis.row_order(matrix.participant_ids, _first_column(zeroed), history)
@@ -146,12 +146,14 @@ def _consult(matrix, left_out, state, random_state, timings) -> Found:
                 "held_out_log_likelihood": {str(k): round(v, 4) for k, v in chosen.held_out.items()},
                 "z_gain": {str(k): round(v, 2) for k, v in chosen.z_gain.items()},
             }
-            selection = {"updates_since": 0, "participants": int(members.sum()), "evidence": evidence}
+            selection = {"updates_since": 0, "participants": int(members.sum()), "evidence": evidence,
+                         "pass_strength": chosen.pass_strength}
         else:
             weights, probabilities, selection = warm
         start = mixture.posterior(indicators, weights, probabilities)
         # Started from a good fit, EM needs few iterations on everyone (cap for speed).
-        fitted = mixture.fit(indicators, start, max_iter=FINAL_EM_ITERATIONS)
+        fitted = mixture.fit(indicators, start, pass_strength=selection["pass_strength"],
+                             max_iter=FINAL_EM_ITERATIONS)
         labels[members] = fitted.responsibilities.argmax(axis=1)
         labels = _compact(labels)
         gains = [selection["evidence"]["z_gain"][str(k)] for k in range(2, fitted.n_groups + 1)]
@@ -161,6 +163,7 @@ def _consult(matrix, left_out, state, random_state, timings) -> Found:
             "n_groups": n_groups,
             "strength": "none" if n_groups < 2 else ("clear" if clear else "weak"),
             **selection["evidence"],
+            "pass_strength": selection["pass_strength"],
             "summary": _summary(n_groups, clear, "held-out votes"),
         }
         state_out["mixture"] = {
@@ -284,14 +287,18 @@ def _widen(projection: Projection, active: NDArray[np.bool_]) -> Projection:
 
 
 def _previous_components(state: dict[str, Any] | None, statement_ids: NDArray) -> NDArray | None:
-    """Last update's axes on today's statements (0 on new ones), or None to start cold."""
+    """Last update's axes on today's statements, or None to start cold.
+
+    New statements start at 1 on both axes, as Polis pads its power iteration's start:
+    a start with no weight on them could never turn towards them.
+    """
     if not state or "components" not in state or "component_statements" not in state:
         return None
     last = np.asarray(state["components"], dtype=float).reshape(2, -1)
     column = {sid: j for j, sid in enumerate(state["component_statements"])}
     index = np.array([column.get(_plain(s), -1) for s in statement_ids], dtype=np.int64)
-    components = np.where(index >= 0, last[:, np.maximum(index, 0)], 0.0)
-    return components if np.any(components) else None
+    components = np.where(index >= 0, last[:, np.maximum(index, 0)], 1.0)
+    return components if np.any(last) else None
 
 
 def _summary(n_groups: int, clear: bool, evidence: str) -> str:

@@ -102,12 +102,11 @@ def from_records(
         raise ValueError("participants, statements and values must have the same length")
     if values.size and not np.isin(values, (-1, 0, 1)).all():
         raise ValueError("votes must be -1, 0 or +1")
-    order = (
-        np.argsort(np.asarray(timestamps), kind="stable")
-        if timestamps is not None
-        else np.arange(len(values))
-    )
-    participants, statements, values = participants[order], statements[order], values[order]
+    if timestamps is not None:
+        timestamps = np.asarray(timestamps)
+        if np.any(timestamps[1:] < timestamps[:-1]):  # most callers pass them in order already
+            order = np.argsort(timestamps, kind="stable")
+            participants, statements, values = participants[order], statements[order], values[order]
 
     # Rows in order of first vote (as Polis numbers participants); columns sorted.
     row_ids, first_seen, rows = np.unique(participants, return_index=True, return_inverse=True)

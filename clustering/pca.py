@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from sklearn.utils.extmath import randomized_svd
 
 
 @dataclass(frozen=True)
@@ -79,7 +78,7 @@ def project(
     n_participants, n_statements = votes.shape
     matrix, means = centred(votes)
     if warm_components is not None and warm_components.shape == (2, n_statements) and np.any(warm_components):
-        components = _refine(matrix, warm_components, warm_iterations)
+        components = _refine(matrix, warm_components, warm_iterations, random_state)
     else:
         components = _top_components(matrix, random_state)
     if n_votes is None:
@@ -94,12 +93,17 @@ def project(
 CONVERGED = 1e-10  # subspace change (1 − cosine) below which the power iterations stop
 
 
-def _refine(matrix: sp.csr_matrix, start: NDArray, iterations: int) -> NDArray[np.float64]:
+def _refine(matrix: sp.csr_matrix, start: NDArray, iterations: int, random_state: int) -> NDArray[np.float64]:
     """Subspace (power) iterations from last update's axes, as Polis does (§4.3).
 
     After a few new votes the axes barely move, so this costs a fraction of a cold SVD;
-    signs follow the previous axes so the map does not flip between updates.
+    signs follow the previous axes so the map does not flip between updates. An axis that
+    was all zeros (the votes had a single dimension) starts from a seeded random vector,
+    as Polis starts one from a random vector: from zeros it could not grow.
     """
+    start = start.copy()
+    empty = ~start.any(axis=1)
+    start[empty] = np.random.default_rng(random_state).random((int(empty.sum()), start.shape[1]))
     basis, _ = np.linalg.qr(start.T)
     for _ in range(iterations):
         moved, _ = np.linalg.qr(matrix.T @ (matrix @ basis))
@@ -114,12 +118,37 @@ def _refine(matrix: sp.csr_matrix, start: NDArray, iterations: int) -> NDArray[n
     return components * np.where(flip == 0, 1.0, flip)[:, None]
 
 
+def top_right_singular(
+    matrix: sp.csr_matrix, k: int, *, n_iter: int = 6, oversample: int = 8, random_state: int = 0
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The k largest singular values and right singular vectors of a sparse matrix.
+
+    Randomized subspace iteration (Halko, Martinsson & Tropp 2011, algorithm 4.4): a
+    seeded Gaussian sketch of k + `oversample` columns, `n_iter` power iterations with
+    re-orthonormalisation, then an exact SVD of the small projected matrix.
+
+    Returns
+    -------
+    singular : ndarray of shape (k,)
+    vt : ndarray of shape (k, n_columns)
+    """
+    width = min(k + oversample, min(matrix.shape))
+    transposed = matrix.T.tocsr()
+    sketch = np.random.default_rng(random_state).standard_normal((matrix.shape[1], width))
+    basis, _ = np.linalg.qr(matrix @ sketch)
+    for _ in range(n_iter):
+        basis, _ = np.linalg.qr(transposed @ basis)
+        basis, _ = np.linalg.qr(matrix @ basis)
+    _, singular, vt = np.linalg.svd((transposed @ basis).T, full_matrices=False)
+    return singular[:k], vt[:k]
+
+
 def _top_components(matrix: sp.csr_matrix, random_state: int) -> NDArray[np.float64]:
     n_components = 2
     if min(matrix.shape) == 0 or matrix.nnz == 0:
         return np.zeros((n_components, matrix.shape[1]))
     k = min(n_components, min(matrix.shape))
-    _, singular, vt = randomized_svd(matrix, n_components=k, n_iter=6, random_state=random_state)
+    singular, vt = top_right_singular(matrix, k, random_state=random_state)
     vt[singular < 1e-10] = 0.0
     components = np.zeros((n_components, matrix.shape[1]))
     components[:k] = vt

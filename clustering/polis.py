@@ -84,7 +84,7 @@ class PolisGroups:
     in_conv : ndarray of shape (n_participants,), bool
     base_centres : ndarray of shape (n_base, 2)
     n_groups : int
-        The displayed k.
+        Groups in the displayed grouping (its k, or fewer when points are fewer).
     silhouette : float
         Of the displayed grouping, over base-cluster centres; 0 when there is one group.
     history : PolisHistory
@@ -196,7 +196,8 @@ def group(
         k_votes=k_votes,
         displayed_k=shown,
     )
-    return PolisGroups(labels, members, base_centres, shown, silhouettes[shown], new_history)
+    n_groups = len(np.unique(group_of_base))
+    return PolisGroups(labels, members, base_centres, n_groups, silhouettes[shown], new_history)
 
 
 def _groupings(
@@ -204,12 +205,11 @@ def _groupings(
 ) -> tuple[dict[int, Clustering], dict[int, float]]:
     """A grouping of the base clusters for each k in 2..min(5, 2 + n_base/12), and its silhouette.
 
-    Each k starts from its own grouping of the last update (§4.6); one base cluster (or
-    one distinct point) gives the single grouping k = 1.
+    Each k starts from its own grouping of the last update (§4.6). As in Polis, k = 2 is
+    tried even when there are fewer distinct base clusters; its grouping then has fewer
+    groups than k.
     """
     candidates = range(2, min(MAX_GROUPS, 2 + len(base_ids) // 12) + 1)
-    if len(np.unique(centres, axis=0)) < 2:
-        candidates = range(0)
     groupings: dict[int, Clustering] = {}
     silhouettes: dict[int, float] = {}
     distances = np.linalg.norm(centres[:, None, :] - centres[None, :, :], axis=2)
@@ -224,13 +224,6 @@ def _groupings(
             centres, k, previous=previous, weights=sizes, max_iter=GROUP_ITERATIONS
         )
         silhouettes[k] = silhouette(distances, groupings[k].labels)
-    if not groupings:
-        one = Clustering(
-            np.zeros(1, np.int64),
-            centres.mean(axis=0, keepdims=True),
-            np.zeros(len(centres), np.int64),
-        )
-        groupings[1], silhouettes[1] = one, 0.0
     return groupings, silhouettes
 
 

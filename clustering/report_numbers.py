@@ -34,24 +34,31 @@ class StatementNumbers:
     group_agree_ci: NDArray[np.float64]  # (n_groups, n_statements, 2)
     group_disagree_ci: NDArray[np.float64]
 
-    def statement(self, j: int) -> dict[str, Any]:
+    def rows(self) -> list[dict[str, Any]]:
+        """Every statement's numbers as a JSON-ready dict, in column order."""
         t = self.tallies
-        agree_low, agree_high = self.agree_ci[j]
-        disagree_low, disagree_high = self.disagree_ci[j]
-        return {
-            "n_agree": int(t.total_agree[j]),
-            "n_disagree": int(t.total_disagree[j]),
-            "n_pass": int(t.total_passes[j]),
-            "n_seen": int(t.total_seen[j]),
-            "agree_share": _share(t.total_agree[j], t.total_seen[j]),
-            "agree_interval": [float(agree_low), float(agree_high)],
-            "disagree_share": _share(t.total_disagree[j], t.total_seen[j]),
-            "disagree_interval": [float(disagree_low), float(disagree_high)],
-            "groups": [self._group(g, j) for g in range(t.agree.shape[0])],
-            "divisiveness": float(self.spread[j]),
-            "groups_differ": bool(self.division_q[j] < FALSE_DISCOVERY_RATE),
-            "division_q_value": float(self.division_q[j]),
+        groups = [self._group_rows(g) for g in range(t.agree.shape[0])]
+        columns = {
+            "n_agree": t.total_agree.tolist(),
+            "n_disagree": t.total_disagree.tolist(),
+            "n_pass": t.total_passes.tolist(),
+            "n_seen": t.total_seen.tolist(),
+            "agree_share": _shares(t.total_agree, t.total_seen),
+            "agree_interval": self.agree_ci.tolist(),
+            "disagree_share": _shares(t.total_disagree, t.total_seen),
+            "disagree_interval": self.disagree_ci.tolist(),
         }
+        spread, differ, q = self.spread.tolist(), (self.division_q < FALSE_DISCOVERY_RATE).tolist(), self.division_q.tolist()
+        return [
+            {
+                **{name: values[j] for name, values in columns.items()},
+                "groups": [rows[j] for rows in groups],
+                "divisiveness": spread[j],
+                "groups_differ": differ[j],
+                "division_q_value": q[j],
+            }
+            for j in range(len(spread))
+        ]
 
     def group_interval(self, g: int, j: int, direction: str) -> list[float]:
         intervals = self.group_agree_ci if direction == "agree" else self.group_disagree_ci
@@ -63,22 +70,21 @@ class StatementNumbers:
         ranked = candidates[np.lexsort((candidates, -self.spread[candidates]))]
         return [int(j) for j in ranked[:MAX_DIVISIVE]]
 
-    def _group(self, g: int, j: int) -> dict[str, Any]:
+    def _group_rows(self, g: int) -> list[dict[str, Any]]:
+        """Group g's numbers on every statement."""
         t = self.tallies
-        agree_low, agree_high = self.group_agree_ci[g, j]
-        disagree_low, disagree_high = self.group_disagree_ci[g, j]
-        return {
-            "group": g,
-            "n_seen": int(t.seen[g, j]),
-            "n_agree": int(t.agree[g, j]),
-            "n_disagree": int(t.disagree[g, j]),
-            "agree_share": _share(t.agree[g, j], t.seen[g, j]),
-            "agree_interval": [float(agree_low), float(agree_high)],
-            "disagree_share": _share(t.disagree[g, j], t.seen[g, j]),
-            "disagree_interval": [float(disagree_low), float(disagree_high)],
-            "differs_from_rest": bool(self.agree_q[g, j] < FALSE_DISCOVERY_RATE),
-            "q_value": float(self.agree_q[g, j]),
+        columns = {
+            "n_seen": t.seen[g].tolist(),
+            "n_agree": t.agree[g].tolist(),
+            "n_disagree": t.disagree[g].tolist(),
+            "agree_share": _shares(t.agree[g], t.seen[g]),
+            "agree_interval": self.group_agree_ci[g].tolist(),
+            "disagree_share": _shares(t.disagree[g], t.seen[g]),
+            "disagree_interval": self.group_disagree_ci[g].tolist(),
+            "differs_from_rest": (self.agree_q[g] < FALSE_DISCOVERY_RATE).tolist(),
+            "q_value": self.agree_q[g].tolist(),
         }
+        return [{"group": g, **{name: values[j] for name, values in columns.items()}} for j in range(t.seen.shape[1])]
 
 
 def statement_numbers(votes: sp.csr_matrix, labels: NDArray, n_groups: int) -> StatementNumbers:
@@ -122,5 +128,6 @@ def _division_p(t: Tallies) -> NDArray[np.float64]:
     return p
 
 
-def _share(count: int, seen: int) -> float:
-    return float(count / seen) if seen else 0.0
+def _shares(counts: NDArray, seen: NDArray) -> list[float]:
+    """count / seen as floats, 0 where nothing was seen."""
+    return np.divide(counts, seen, out=np.zeros(np.shape(counts)), where=np.asarray(seen) > 0).tolist()

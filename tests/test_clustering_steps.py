@@ -110,13 +110,33 @@ def test_bridging_scores_statements_both_sides_agree_with():
     from clustering.synthetic import generate
 
     conversation = generate(1000, 100, 2, consensus_share=0.3, random_state=3)
-    fitted = bridging_scores(conversation.matrix.votes)
+    votes = conversation.matrix.votes
+    fitted = bridging_scores(votes, project(votes).participants[:, 0])
     agree = conversation.probabilities[:, :, 0]
     # High where the less agreeing side still agrees; the mean stays a rating (0..1).
     assert np.corrcoef(fitted.statement_intercepts, agree.min(axis=0))[0, 1] > 0.7
     assert 0.3 < fitted.mean < 0.7
-    warm = bridging_scores(
-        conversation.matrix.votes,
-        start=(fitted.statement_intercepts, fitted.statement_factors, fitted.mean),
-    )
-    np.testing.assert_allclose(warm.statement_intercepts, fitted.statement_intercepts, atol=0.01)
+
+
+def test_bridging_is_the_exact_ridge_solution():
+    # A dense least-squares solve of the same model on a small case, column by column.
+    from clustering.bridging import FACTOR_PENALTY, INTERCEPT_PENALTY, bridging_scores
+
+    rng = np.random.default_rng(2)
+    dense = rng.choice([-1.0, 0.0, 1.0, NAN], size=(40, 6), p=[0.3, 0.1, 0.4, 0.2])
+    votes = from_dense(dense).votes
+    axis = rng.normal(size=40)
+    fitted = bridging_scores(votes, axis)
+    f = (axis - axis.mean()) / axis.std()
+    rows, cols = np.nonzero(~np.isnan(dense))
+    design = np.zeros((len(rows), 1 + 40 + 12))
+    design[:, 0] = 1
+    design[np.arange(len(rows)), 1 + rows] = 1
+    design[np.arange(len(rows)), 41 + cols] = 1
+    design[np.arange(len(rows)), 47 + cols] = f[rows]
+    penalty = np.diag([0.0] + [INTERCEPT_PENALTY] * 46 + [FACTOR_PENALTY] * 6)
+    ratings = (dense[rows, cols] + 1) / 2
+    exact = np.linalg.solve(design.T @ design + penalty, design.T @ ratings)
+    np.testing.assert_allclose(fitted.statement_intercepts, exact[41:47], atol=1e-6)
+    np.testing.assert_allclose(fitted.statement_factors, exact[47:], atol=1e-6)
+    assert fitted.mean == pytest.approx(exact[0], abs=1e-6)
