@@ -23,6 +23,9 @@ from clustering.matrix import indicator
 from clustering.pca import centred
 
 PRIOR = 1.0  # Dirichlet pseudocount per outcome: a statement seen by few stays near uniform
+# How strongly a group's pass rate on a statement is pulled toward the statement's overall
+# pass rate, in pseudo-votes; the strength is chosen on held-out votes (0 = no pull).
+PASS_STRENGTHS = (0.0, 3.0, 10.0, 30.0, 100.0, 1000.0)
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ def fit(
     indicators: Indicators,
     responsibilities: NDArray[np.float64],
     *,
+    pass_strength: float = 0.0,
     tol: float = 1e-5,
     max_iter: int = 300,
 ) -> MixtureFit:
@@ -87,7 +91,7 @@ def fit(
     previous = -np.inf
     n = indicators.n_participants
     for iteration in range(1, max_iter + 1):  # noqa: B007 -- read after the loop as n_iter
-        weights, probabilities = _m_step(indicators, r)
+        weights, probabilities = _m_step(indicators, r, pass_strength)
         log_joint = _log_joint(indicators, weights, probabilities)
         total = logsumexp(log_joint, axis=1)
         log_likelihood = float(total.sum())
@@ -134,23 +138,60 @@ def start_points(
     return starts
 
 
+def split_starts(fewer: MixtureFit, embedding: NDArray, random_state: int) -> list[NDArray[np.float64]]:
+    """Starting responsibilities for one group more: each group of a fit, cut in two.
+
+    With these among the starts, a fit with k groups can always do what the fit with k − 1
+    did and more, so a poor k-means start cannot make k look worse than k − 1.
+    """
+    starts = []
+    new = fewer.n_groups
+    for group in range(new):
+        labels = fewer.responsibilities.argmax(axis=1)
+        inside = np.flatnonzero(labels == group)
+        if len(np.unique(np.round(embedding[inside], 9), axis=0)) < 2:
+            continue
+        halves = KMeans(2, n_init=1, max_iter=50, random_state=random_state).fit_predict(embedding[inside])
+        labels[inside[halves == 1]] = new
+        starts.append(np.eye(new + 1)[labels] * 0.9 + 0.1 / (new + 1))
+    return starts
+
+
 def best_fit(
-    indicators: Indicators, embedding: NDArray, n_groups: int, *, n_starts: int, random_state: int
+    indicators: Indicators,
+    embedding: NDArray,
+    n_groups: int,
+    *,
+    n_starts: int,
+    random_state: int,
+    pass_strength: float = 0.0,
+    extra_starts: tuple[NDArray, ...] = (),
 ) -> MixtureFit:
     """The fit with the highest likelihood over several starts."""
-    fits = [
-        fit(indicators, r)
-        for r in start_points(embedding, n_groups, n_starts=n_starts, random_state=random_state)
-    ]
+    starts = [*start_points(embedding, n_groups, n_starts=n_starts, random_state=random_state), *extra_starts]
+    fits = [fit(indicators, r, pass_strength=pass_strength) for r in starts]
     return max(fits, key=lambda f: f.log_likelihood)
 
 
-def _m_step(indicators: Indicators, r: NDArray) -> tuple[NDArray, NDArray]:
+def _m_step(indicators: Indicators, r: NDArray, pass_strength: float) -> tuple[NDArray, NDArray]:
+    """Weights and (agree, disagree, pass) probabilities from soft counts.
+
+    P(pass) and P(agree | not pass) are estimated apart: the pass rate with `pass_strength`
+    pseudo-votes at the statement's overall pass rate, the agree share with the Dirichlet
+    prior alone. With no pull this is exactly the Dirichlet(PRIOR) estimate of the three.
+    """
     counts = np.stack(
         [np.asarray(m.T @ r).T for m in (indicators.agree, indicators.disagree, indicators.passes)],
         axis=-1,
     )  # (n_groups, n_statements, 3)
-    probabilities = (counts + PRIOR) / (counts.sum(axis=-1, keepdims=True) + 3 * PRIOR)
+    agree, disagree, passes = counts[..., 0], counts[..., 1], counts[..., 2]
+    seen = counts.sum(axis=-1)
+    overall = (passes.sum(axis=0) + PRIOR) / (seen.sum(axis=0) + 3 * PRIOR)  # (n_statements,)
+    pass_rate = (passes + PRIOR + pass_strength * overall) / (seen + 3 * PRIOR + pass_strength)
+    agree_share = (agree + PRIOR) / (agree + disagree + 2 * PRIOR)
+    probabilities = np.stack(
+        [(1 - pass_rate) * agree_share, (1 - pass_rate) * (1 - agree_share), pass_rate], axis=-1
+    )
     weights = (r.sum(axis=0) + 1.0) / (r.shape[0] + r.shape[1])
     return weights, probabilities
 
@@ -172,6 +213,7 @@ class Selection:
     fit: MixtureFit
     held_out: dict[int, float]  # mean held-out log-likelihood per participant, by n_groups
     z_gain: dict[int, float]  # z of each k's gain over the best smaller k
+    pass_strength: float  # chosen on the same held-out votes, at the first split
 
 
 HELD_OUT_SHARE = 0.1
@@ -195,15 +237,27 @@ def select(
     cols = votes.indices[held]
     outcome = np.where(votes.data[held] > 0, 0, np.where(votes.data[held] < 0, 1, 2))
 
+    def held_out_score(fitted: MixtureFit) -> NDArray:
+        """Log-likelihood of each participant's held-out votes under the fit."""
+        r = fitted.responsibilities[rows]
+        p = np.einsum("nk,kn->n", r, fitted.probabilities[:, cols, outcome])
+        return np.bincount(rows, weights=np.log(p), minlength=votes.shape[0])
+
     scores: dict[int, NDArray] = {}
     fits: dict[int, MixtureFit] = {}
     z_gain: dict[int, float] = {}
-    chosen = 1
+    chosen, pass_strength = 1, 0.0
     for k in range(1, max_groups + 1):
-        fits[k] = best_fit(train_indicators, embedding, k, n_starts=n_starts, random_state=random_state)
-        r = fits[k].responsibilities[rows]
-        p = np.einsum("nk,kn->n", r, fits[k].probabilities[:, cols, outcome])
-        scores[k] = np.bincount(rows, weights=np.log(p), minlength=votes.shape[0])
+        splits = tuple(split_starts(fits[k - 1], embedding, random_state)) if k > 2 else ()
+        fits[k] = best_fit(train_indicators, embedding, k, n_starts=n_starts, random_state=random_state,
+                           pass_strength=pass_strength, extra_starts=splits)
+        if k == 2:
+            # Whether passes tell groups apart is the conversation's, not k's: settle the
+            # pull on the first split, then compare every k under it.
+            refits = {s: fit(train_indicators, fits[2].responsibilities, pass_strength=s) for s in PASS_STRENGTHS}
+            pass_strength = max(refits, key=lambda s: held_out_score(refits[s]).sum())
+            fits[2] = refits[pass_strength]
+        scores[k] = held_out_score(fits[k])
         if k == 1:
             continue
         gain = scores[k] - scores[chosen]
@@ -213,8 +267,8 @@ def select(
             chosen = k
         elif k >= chosen + 2:
             break  # two more groups did not help: more will not either
-    final = fit(Indicators.from_votes(votes), fits[chosen].responsibilities)
-    return Selection(final, {k: float(v.mean()) for k, v in scores.items()}, z_gain)
+    final = fit(Indicators.from_votes(votes), fits[chosen].responsibilities, pass_strength=pass_strength)
+    return Selection(final, {k: float(v.mean()) for k, v in scores.items()}, z_gain, pass_strength)
 
 
 def _drop_value(matrix: sp.csr_matrix, value: int) -> sp.csr_matrix:
