@@ -1,4 +1,7 @@
-"""`python -m clustering analyze DIR [--profile polis|consult] [--json] [--repeat N] [--replay S]`."""
+"""The command line of the clustering package.
+
+`python -m clustering analyze DIR [--profile polis|consult] [--json] [--repeat N] [--replay S]`
+"""
 
 from __future__ import annotations
 
@@ -21,8 +24,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--json", action="store_true", help="print the Analysis as JSON")
     run.add_argument("--repeat", type=int, default=1, help="run the same cold analysis N times")
     run.add_argument("--seed", type=int, default=0)
-    run.add_argument("--replay", type=float, metavar="SECONDS",
-                     help="replay the votes in time order, one update per SECONDS of vote time")
+    run.add_argument(
+        "--replay",
+        type=float,
+        metavar="SECONDS",
+        help="replay the votes in time order, one update per SECONDS of vote time",
+    )
     args = parser.parse_args(argv)
 
     export = read_export(args.folder)
@@ -44,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def summary(analysis: Analysis, export: PolisExport, seconds: list[float]) -> str:
     """A readable account of the analysis: groups, what they stand for, consensus."""
+
     def text(statement_id: int) -> str:
         body = export.comment_text.get(statement_id, "").replace("\n", " ")
         return f"#{statement_id} {body[:90]}"
@@ -61,12 +69,16 @@ def summary(analysis: Analysis, export: PolisExport, seconds: list[float]) -> st
             lines.append(f"  {r['direction']:8s} {share:>4s}  {text(r['statement'])}")
     for direction in ("agree", "disagree"):
         lines.append(f"\nMost {direction} overall:")
-        lines.extend(f"  {text(s)}" for s in analysis.consensus[direction]) if analysis.consensus[direction] else lines.append("  (none)")
+        lines.extend(_listed(analysis.consensus[direction], text))
     lines.append("\nDivisive:")
-    lines.extend(f"  {text(s)}" for s in analysis.divisive) if analysis.divisive else lines.append("  (none)")
+    lines.extend(_listed(analysis.divisive, text))
     median = sorted(seconds)[len(seconds) // 2]
     lines.append(f"\n{len(seconds)} run(s), median {median:.3f} s per analysis")
     return "\n".join(lines) + "\n"
+
+
+def _listed(statement_ids: list[int], text) -> list[str]:
+    return [f"  {text(s)}" for s in statement_ids] or ["  (none)"]
 
 
 if __name__ == "__main__":

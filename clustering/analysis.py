@@ -76,7 +76,9 @@ class Analysis:
     @classmethod
     def carrying(cls, state: dict[str, Any], profile: str) -> Analysis:
         """An analysis holding only what the next update starts from (a replay's last step)."""
-        return cls(profile, [], [], {"agree": [], "disagree": []}, [], [], {}, {}, {}, {}, {}, {}, state)
+        return cls(
+            profile, [], [], {"agree": [], "disagree": []}, [], [], {}, {}, {}, {}, {}, {}, state
+        )
 
     def group_of(self) -> dict[Any, int | None]:
         return {p["id"]: p["group"] for p in self.participants}
@@ -131,7 +133,9 @@ def _cycle_collection_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _analyze(votes, statement_ids, moderated_out, meta, previous, profile, random_state) -> Analysis:
+def _analyze(
+    votes, statement_ids, moderated_out, meta, previous, profile, random_state
+) -> Analysis:
     started = time.perf_counter()
     matrix = votes if isinstance(votes, VoteMatrix) else _matrix_from_records(votes, statement_ids)
     moderated = matrix.statements_in(moderated_out)
@@ -157,16 +161,24 @@ def _analyze(votes, statement_ids, moderated_out, meta, previous, profile, rando
     projection = found.projection
     extremity = projection.extremity
     priority = routing_priority(
-        numbers.tallies.total_agree, numbers.tallies.total_passes, numbers.tallies.total_seen, extremity, is_meta
+        numbers.tallies.total_agree,
+        numbers.tallies.total_passes,
+        numbers.tallies.total_seen,
+        extremity,
+        is_meta,
     )
     sid = matrix.statement_ids.tolist()
     pid = matrix.participant_ids.tolist()
     moderated_list, meta_list = moderated.tolist(), is_meta.tolist()
-    extra = dict(zip(
-        ("group_informed_consensus", "bridging", "priority", "extremity", "x", "y"),
-        _finite_lists(np.vstack([gac, bridging_full, priority, extremity, projection.statements.T])),
-        strict=True,
-    ))
+    extra = dict(
+        zip(
+            ("group_informed_consensus", "bridging", "priority", "extremity", "x", "y"),
+            _finite_lists(
+                np.vstack([gac, bridging_full, priority, extremity, projection.statements.T])
+            ),
+            strict=True,
+        )
+    )
     statements = [
         {
             "id": sid[j],
@@ -185,7 +197,11 @@ def _analyze(votes, statement_ids, moderated_out, meta, previous, profile, rando
             if (labels == g).any()
             else [0.0, 0.0],
             "representative": [
-                {**asdict(r), "statement": sid[r.statement], "interval": numbers.group_interval(g, r.statement, r.direction)}
+                {
+                    **asdict(r),
+                    "statement": sid[r.statement],
+                    "interval": numbers.group_interval(g, r.statement, r.direction),
+                }
                 for r in representative[g]
             ],
         }
@@ -196,13 +212,19 @@ def _analyze(votes, statement_ids, moderated_out, meta, previous, profile, rando
         profile=profile,
         participants=[
             {"id": p, "group": g if g >= 0 else None, "x": x, "y": y}
-            for p, g, x, y in zip(pid, labels.tolist(), *_finite_lists(projection.participants.T), strict=True)
+            for p, g, x, y in zip(
+                pid, labels.tolist(), *_finite_lists(projection.participants.T), strict=True
+            )
         ],
         groups=group_list,
         consensus={direction: [sid[j] for j in js] for direction, js in consensus.items()},
         statements=statements,
         divisive=[sid[j] for j in numbers.divisive(eligible)],
-        routing_priority={str(s): p for s, p, out in zip(sid, extra["priority"], moderated_list, strict=True) if not out},
+        routing_priority={
+            str(s): p
+            for s, p, out in zip(sid, extra["priority"], moderated_list, strict=True)
+            if not out
+        },
         statement_extremity={str(s): e for s, e in zip(sid, extra["extremity"], strict=True)},
         counts={
             "participants": int(matrix.shape[0]),
@@ -241,14 +263,22 @@ def input_hash(matrix: VoteMatrix) -> str:
         order = np.argsort(matrix.participant_ids.astype(str), kind="stable")
     votes = matrix.votes[order]
     digest = hashlib.sha256()
-    digest.update(json.dumps([_json_id(p) for p in matrix.participant_ids[order]], default=str).encode())
+    digest.update(
+        json.dumps([_json_id(p) for p in matrix.participant_ids[order]], default=str).encode()
+    )
     digest.update(json.dumps([_json_id(s) for s in matrix.statement_ids], default=str).encode())
-    for array in (votes.indptr.astype(np.int64), votes.indices.astype(np.int64), votes.data.astype(np.int8)):
+    for array in (
+        votes.indptr.astype(np.int64),
+        votes.indices.astype(np.int64),
+        votes.data.astype(np.int8),
+    ):
         digest.update(array.tobytes())
     return digest.hexdigest()
 
 
-def _matrix_from_records(records: Iterable[tuple], statement_ids: Iterable[Hashable] | None) -> VoteMatrix:
+def _matrix_from_records(
+    records: Iterable[tuple], statement_ids: Iterable[Hashable] | None
+) -> VoteMatrix:
     rows = records if isinstance(records, list) else list(records)
     if not rows:
         return from_records([], [], [], statement_ids=np.asarray(list(statement_ids or [])))

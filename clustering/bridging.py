@@ -84,17 +84,26 @@ class _NormalEquations:
         n, m = votes.shape
         self.n, self.m, self.f = n, m, f
         self.n_votes = votes.nnz
-        self.pattern = sp.csr_matrix((np.ones(votes.nnz), votes.indices, votes.indptr), shape=votes.shape)
+        self.pattern = sp.csr_matrix(
+            (np.ones(votes.nnz), votes.indices, votes.indptr), shape=votes.shape
+        )
         self.pattern_t = self.pattern.T.tocsr()
         self.per_row = np.diff(self.pattern.indptr).astype(float)
         self.per_column = np.diff(self.pattern_t.indptr).astype(float)
         self.f_sum, self.ff_sum = (self.pattern_t @ np.column_stack([f, f * f])).T
-        self.penalty = np.concatenate([[0.0], np.full(n + m, INTERCEPT_PENALTY), np.full(m, FACTOR_PENALTY)])
+        self.penalty = np.concatenate(
+            [[0.0], np.full(n + m, INTERCEPT_PENALTY), np.full(m, FACTOR_PENALTY)]
+        )
         ratings = (votes.data.astype(np.float64) + 1) / 2
         rated = sp.csr_matrix((ratings, votes.indices, votes.indptr), shape=votes.shape)
         by_column = rated.T @ np.column_stack([np.ones(n), f])
         self.right_side = np.concatenate(
-            [[ratings.sum()], np.asarray(rated.sum(axis=1)).ravel(), by_column[:, 0], by_column[:, 1]]
+            [
+                [ratings.sum()],
+                np.asarray(rated.sum(axis=1)).ravel(),
+                by_column[:, 0],
+                by_column[:, 1],
+            ]
         )
 
     def split(self, x: NDArray) -> tuple[float, NDArray, NDArray, NDArray]:
@@ -128,8 +137,14 @@ class _NormalEquations:
 
         def solve(v: NDArray) -> NDArray:
             vc, vg = v[1 + n : 1 + n + m], v[1 + n + m :]
-            return np.concatenate([[v[0] / diagonal_mu], v[1 : 1 + n] / diagonal_b,
-                                   (a22 * vc - a12 * vg) / det, (a11 * vg - a12 * vc) / det])
+            return np.concatenate(
+                [
+                    [v[0] / diagonal_mu],
+                    v[1 : 1 + n] / diagonal_b,
+                    (a22 * vc - a12 * vg) / det,
+                    (a11 * vg - a12 * vc) / det,
+                ]
+            )
 
         size = 1 + n + 2 * m
         return LinearOperator((size, size), matvec=solve, dtype=np.float64)

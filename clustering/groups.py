@@ -75,18 +75,32 @@ def _polis(matrix, left_out, state, random_state, timings) -> Found:
     labels = _compact_keeping(found.labels[back])
     return Found(
         labels=labels,
-        projection=_widen(Projection(projection.means, projection.components,
-                                     projection.participants[back], projection.statements), voted),
+        projection=_widen(
+            Projection(
+                projection.means,
+                projection.components,
+                projection.participants[back],
+                projection.statements,
+            ),
+            voted,
+        ),
         division={
             "n_groups": found.n_groups,
             "silhouette": round(found.silhouette, 4),
-            "strength": "none" if found.n_groups < 2 else ("clear" if found.silhouette >= 0.5 else "weak"),
+            "strength": "none"
+            if found.n_groups < 2
+            else ("clear" if found.silhouette >= 0.5 else "weak"),
             "summary": _summary(found.n_groups, found.silhouette >= 0.5, "silhouette"),
         },
-        parameters={"min_votes": polis.MIN_VOTES, "min_in_conv": polis.MIN_IN_CONV,
-                    "base_clusters": polis.BASE_CLUSTERS, "max_groups": polis.MAX_GROUPS,
-                    "base_iterations": polis.BASE_ITERATIONS, "group_iterations": polis.GROUP_ITERATIONS,
-                    "k_switch_updates": polis.K_SWITCH_UPDATES},
+        parameters={
+            "min_votes": polis.MIN_VOTES,
+            "min_in_conv": polis.MIN_IN_CONV,
+            "base_clusters": polis.BASE_CLUSTERS,
+            "max_groups": polis.MAX_GROUPS,
+            "base_iterations": polis.BASE_ITERATIONS,
+            "group_iterations": polis.GROUP_ITERATIONS,
+            "k_switch_updates": polis.K_SWITCH_UPDATES,
+        },
         state={
             "components": projection.components.tolist(),
             "component_statements": [_plain(s) for s in matrix.statement_ids[columns]],
@@ -118,15 +132,23 @@ def _consult(matrix, left_out, state, random_state, timings) -> Found:
     active = ~left_out
     votes = matrix.votes[:, active]
     n_votes = np.diff(votes.indptr)
-    projection_active = project(votes, n_votes=n_votes, random_state=random_state,
-                                warm_components=_previous_components(state, matrix.statement_ids[active]))
+    projection_active = project(
+        votes,
+        n_votes=n_votes,
+        random_state=random_state,
+        warm_components=_previous_components(state, matrix.statement_ids[active]),
+    )
     projection = _widen(projection_active, active)
     timings["projection"] = time.perf_counter() - tic
 
     tic = time.perf_counter()
     members = polis.in_conv(n_votes, int(active.sum()))
     labels = np.full(matrix.shape[0], -1, dtype=np.int64)
-    division: dict[str, Any] = {"n_groups": 0, "strength": "none", "summary": "Too few votes to look for groups."}
+    division: dict[str, Any] = {
+        "n_groups": 0,
+        "strength": "none",
+        "summary": "Too few votes to look for groups.",
+    }
     state_out: dict[str, Any] = {
         "components": projection_active.components.tolist(),
         "component_statements": [_plain(s) for s in matrix.statement_ids[active]],
@@ -143,17 +165,27 @@ def _consult(matrix, left_out, state, random_state, timings) -> Found:
             chosen = mixture.select(inside[sample], MAX_GROUPS, random_state=random_state)
             weights, probabilities = chosen.fit.weights, chosen.fit.probabilities
             evidence = {
-                "held_out_log_likelihood": {str(k): round(v, 4) for k, v in chosen.held_out.items()},
+                "held_out_log_likelihood": {
+                    str(k): round(v, 4) for k, v in chosen.held_out.items()
+                },
                 "z_gain": {str(k): round(v, 2) for k, v in chosen.z_gain.items()},
             }
-            selection = {"updates_since": 0, "participants": int(members.sum()), "evidence": evidence,
-                         "pass_strength": chosen.pass_strength}
+            selection = {
+                "updates_since": 0,
+                "participants": int(members.sum()),
+                "evidence": evidence,
+                "pass_strength": chosen.pass_strength,
+            }
         else:
             weights, probabilities, selection = warm
         start = mixture.posterior(indicators, weights, probabilities)
         # Started from a good fit, EM needs few iterations on everyone (cap for speed).
-        fitted = mixture.fit(indicators, start, pass_strength=selection["pass_strength"],
-                             max_iter=FINAL_EM_ITERATIONS)
+        fitted = mixture.fit(
+            indicators,
+            start,
+            pass_strength=selection["pass_strength"],
+            max_iter=FINAL_EM_ITERATIONS,
+        )
         labels[members] = fitted.responsibilities.argmax(axis=1)
         labels = _compact(labels)
         gains = [selection["evidence"]["z_gain"][str(k)] for k in range(2, fitted.n_groups + 1)]
@@ -177,9 +209,14 @@ def _consult(matrix, left_out, state, random_state, timings) -> Found:
         labels=labels,
         projection=projection,
         division=division,
-        parameters={"min_votes": polis.MIN_VOTES, "max_groups": MAX_GROUPS,
-                    "selection_sample": SELECTION_SAMPLE, "held_out_share": mixture.HELD_OUT_SHARE,
-                    "z_to_add_a_group": mixture.Z_TO_ADD_A_GROUP, "prior": mixture.PRIOR},
+        parameters={
+            "min_votes": polis.MIN_VOTES,
+            "max_groups": MAX_GROUPS,
+            "selection_sample": SELECTION_SAMPLE,
+            "held_out_share": mixture.HELD_OUT_SHARE,
+            "z_to_add_a_group": mixture.Z_TO_ADD_A_GROUP,
+            "prior": mixture.PRIOR,
+        },
         state=state_out,
     )
 
@@ -239,17 +276,23 @@ def stable_labels(labels: NDArray, participant_ids: NDArray, previous: Analysis 
             mapping[label] = next_id
             next_id += 1
     # Ids stay small: the largest possible is n_old + n_new.
-    renumbered = np.array([mapping.get(int(x), -1) if x >= 0 else -1 for x in labels], dtype=np.int64)
+    renumbered = np.array(
+        [mapping.get(int(x), -1) if x >= 0 else -1 for x in labels], dtype=np.int64
+    )
     return _compact_keeping(renumbered)
 
 
-def stability(labels: NDArray, participant_ids: NDArray, previous: Analysis | None) -> dict[str, Any]:
+def stability(
+    labels: NDArray, participant_ids: NDArray, previous: Analysis | None
+) -> dict[str, Any]:
     """Share of participants grouped before and now who kept their group id."""
     if previous is None:
         return {"matched_previous": False, "share_kept": None}
     old = previous.group_of()
-    both = [(old.get(p.item() if isinstance(p, np.generic) else p), int(label))
-            for p, label in zip(participant_ids, labels, strict=True)]
+    both = [
+        (old.get(p.item() if isinstance(p, np.generic) else p), int(label))
+        for p, label in zip(participant_ids, labels, strict=True)
+    ]
     both = [(a, b) for a, b in both if a is not None and b >= 0]
     kept = sum(a == b for a, b in both) / len(both) if both else None
     return {"matched_previous": True, "share_kept": kept}

@@ -138,7 +138,9 @@ def start_points(
     return starts
 
 
-def split_starts(fewer: MixtureFit, embedding: NDArray, random_state: int) -> list[NDArray[np.float64]]:
+def split_starts(
+    fewer: MixtureFit, embedding: NDArray, random_state: int
+) -> list[NDArray[np.float64]]:
     """Starting responsibilities for one group more: each group of a fit, cut in two.
 
     With these among the starts, a fit with k groups can always do what the fit with k − 1
@@ -151,7 +153,9 @@ def split_starts(fewer: MixtureFit, embedding: NDArray, random_state: int) -> li
         inside = np.flatnonzero(labels == group)
         if len(np.unique(np.round(embedding[inside], 9), axis=0)) < 2:
             continue
-        halves = KMeans(2, n_init=1, max_iter=50, random_state=random_state).fit_predict(embedding[inside])
+        halves = KMeans(2, n_init=1, max_iter=50, random_state=random_state).fit_predict(
+            embedding[inside]
+        )
         labels[inside[halves == 1]] = new
         starts.append(np.eye(new + 1)[labels] * 0.9 + 0.1 / (new + 1))
     return starts
@@ -168,7 +172,10 @@ def best_fit(
     extra_starts: tuple[NDArray, ...] = (),
 ) -> MixtureFit:
     """The fit with the highest likelihood over several starts."""
-    starts = [*start_points(embedding, n_groups, n_starts=n_starts, random_state=random_state), *extra_starts]
+    starts = [
+        *start_points(embedding, n_groups, n_starts=n_starts, random_state=random_state),
+        *extra_starts,
+    ]
     fits = [fit(indicators, r, pass_strength=pass_strength) for r in starts]
     return max(fits, key=lambda f: f.log_likelihood)
 
@@ -249,12 +256,22 @@ def select(
     chosen, pass_strength = 1, 0.0
     for k in range(1, max_groups + 1):
         splits = tuple(split_starts(fits[k - 1], embedding, random_state)) if k > 2 else ()
-        fits[k] = best_fit(train_indicators, embedding, k, n_starts=n_starts, random_state=random_state,
-                           pass_strength=pass_strength, extra_starts=splits)
+        fits[k] = best_fit(
+            train_indicators,
+            embedding,
+            k,
+            n_starts=n_starts,
+            random_state=random_state,
+            pass_strength=pass_strength,
+            extra_starts=splits,
+        )
         if k == 2:
             # Whether passes tell groups apart is the conversation's, not k's: settle the
             # pull on the first split, then compare every k under it.
-            refits = {s: fit(train_indicators, fits[2].responsibilities, pass_strength=s) for s in PASS_STRENGTHS}
+            refits = {
+                s: fit(train_indicators, fits[2].responsibilities, pass_strength=s)
+                for s in PASS_STRENGTHS
+            }
             pass_strength = max(refits, key=lambda s: held_out_score(refits[s]).sum())
             fits[2] = refits[pass_strength]
         scores[k] = held_out_score(fits[k])
@@ -267,7 +284,9 @@ def select(
             chosen = k
         elif k >= chosen + 2:
             break  # two more groups did not help: more will not either
-    final = fit(Indicators.from_votes(votes), fits[chosen].responsibilities, pass_strength=pass_strength)
+    final = fit(
+        Indicators.from_votes(votes), fits[chosen].responsibilities, pass_strength=pass_strength
+    )
     return Selection(final, {k: float(v.mean()) for k, v in scores.items()}, z_gain, pass_strength)
 
 

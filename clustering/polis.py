@@ -101,7 +101,10 @@ class PolisGroups:
 def in_conv(
     n_votes: NDArray, n_statements: int, previously_in: NDArray | None = None
 ) -> NDArray[np.bool_]:
-    """Who is grouped: min(7, n_statements) votes or more; once in, always in; 15 at least (§4.2)."""
+    """Who is grouped: min(7, n_statements) votes or more; once in, always in; 15 at least.
+
+    DESIGN.md §4.2.
+    """
     chosen = n_votes >= min(MIN_VOTES, max(n_statements, 1))
     chosen &= n_votes > 0
     if previously_in is not None:

@@ -48,7 +48,11 @@ class StatementNumbers:
             "disagree_share": _shares(t.total_disagree, t.total_seen),
             "disagree_interval": self.disagree_ci.tolist(),
         }
-        spread, differ, q = self.spread.tolist(), (self.division_q < FALSE_DISCOVERY_RATE).tolist(), self.division_q.tolist()
+        spread, differ, q = (
+            self.spread.tolist(),
+            (self.division_q < FALSE_DISCOVERY_RATE).tolist(),
+            self.division_q.tolist(),
+        )
         return [
             {
                 **{name: values[j] for name, values in columns.items()},
@@ -84,7 +88,10 @@ class StatementNumbers:
             "differs_from_rest": (self.agree_q[g] < FALSE_DISCOVERY_RATE).tolist(),
             "q_value": self.agree_q[g].tolist(),
         }
-        return [{"group": g, **{name: values[j] for name, values in columns.items()}} for j in range(t.seen.shape[1])]
+        return [
+            {"group": g, **{name: values[j] for name, values in columns.items()}}
+            for j in range(t.seen.shape[1])
+        ]
 
 
 def statement_numbers(votes: sp.csr_matrix, labels: NDArray, n_groups: int) -> StatementNumbers:
@@ -99,7 +106,10 @@ def statement_numbers(votes: sp.csr_matrix, labels: NDArray, n_groups: int) -> S
     shares = (t.agree + 1) / (t.seen + 2)
     spread = shares.max(axis=0) - shares.min(axis=0) if n_groups > 1 else np.zeros(votes.shape[1])
     return StatementNumbers(
-        t, agree_q, division_q, spread,
+        t,
+        agree_q,
+        division_q,
+        spread,
         agree_ci=np.stack(wilson_interval(t.total_agree, t.total_seen), axis=-1),
         disagree_ci=np.stack(wilson_interval(t.total_disagree, t.total_seen), axis=-1),
         group_agree_ci=np.stack(wilson_interval(t.agree, t.seen), axis=-1),
@@ -119,7 +129,9 @@ def _division_p(t: Tallies) -> NDArray[np.float64]:
     by_outcome = observed.sum(axis=0)  # (S, 3)
     total = by_group.sum(axis=0)  # (S,)
     expected = by_group[:, :, None] * by_outcome[None, :, :] / np.maximum(total, 1)[None, :, None]
-    terms = np.divide((observed - expected) ** 2, expected, out=np.zeros_like(observed), where=expected > 0)
+    terms = np.divide(
+        (observed - expected) ** 2, expected, out=np.zeros_like(observed), where=expected > 0
+    )
     statistic = terms.sum(axis=(0, 2))
     dof = ((by_group > 0).sum(axis=0) - 1) * ((by_outcome > 0).sum(axis=1) - 1)
     p = np.ones(len(total))
@@ -130,4 +142,6 @@ def _division_p(t: Tallies) -> NDArray[np.float64]:
 
 def _shares(counts: NDArray, seen: NDArray) -> list[float]:
     """count / seen as floats, 0 where nothing was seen."""
-    return np.divide(counts, seen, out=np.zeros(np.shape(counts)), where=np.asarray(seen) > 0).tolist()
+    return np.divide(
+        counts, seen, out=np.zeros(np.shape(counts)), where=np.asarray(seen) > 0
+    ).tolist()

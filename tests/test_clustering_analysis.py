@@ -113,7 +113,8 @@ def published_ari(folder: Path, analysis: Analysis) -> float:
 def test_polis_replay_matches_published_groups_above_floor(conversation):
     records, extra = records_of(POLIS_DATA / conversation)
     analysis = replay(records, every=3600, profile="polis", **extra)
-    assert published_ari(POLIS_DATA / conversation, analysis) >= POLIS_REPLAY_ARI_FLOORS[conversation]
+    floor = POLIS_REPLAY_ARI_FLOORS[conversation]
+    assert published_ari(POLIS_DATA / conversation, analysis) >= floor
 
 
 def test_meta_statements_are_left_out_of_the_polis_grouping():
@@ -121,7 +122,12 @@ def test_meta_statements_are_left_out_of_the_polis_grouping():
     # in the math the groups come out different from Polis's.
     records, extra = records_of(POLIS_DATA / "london.youth.policing")
     assert extra["meta"] == list(range(15))
-    assert published_ari(POLIS_DATA / "london.youth.policing", analyze(records, profile="polis", **extra)) == 1.0
+    assert (
+        published_ari(
+            POLIS_DATA / "london.youth.policing", analyze(records, profile="polis", **extra)
+        )
+        == 1.0
+    )
     with_meta_votes = analyze(records, profile="polis", **{**extra, "meta": []})
     assert published_ari(POLIS_DATA / "london.youth.policing", with_meta_votes) < 0.5
 
@@ -153,12 +159,27 @@ def test_warm_update_keeps_group_ids(profile):
 def test_command_line_prints_participants_with_groups(tmp_path):
     folder = POLIS_DATA / "london.youth.policing"
     result = subprocess.run(
-        [sys.executable, "-m", "clustering", "analyze", str(folder), "--profile", "polis", "--json"],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "clustering",
+            "analyze",
+            str(folder),
+            "--profile",
+            "polis",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     data = json.loads(result.stdout)
     assert {"id", "group"} <= set(data["participants"][0])
     assert len(data["participants"]) == len({r[0] for r in records_of(folder)[0]})
-    text = subprocess.run([sys.executable, "-m", "clustering", "analyze", str(folder), "--repeat", "2"],
-                          capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        [sys.executable, "-m", "clustering", "analyze", str(folder), "--repeat", "2"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "Group 0" in text and "2 run(s)" in text

@@ -1,4 +1,4 @@
-"""The consult profile's latent-class model: its estimates and the choices made on held-out votes."""
+"""The consult profile's latent-class model: its estimates, and choices made on held-out votes."""
 
 from __future__ import annotations
 
@@ -39,7 +39,11 @@ def passing_groups(n: int = 600, statements: int = 60, seed: int = 0) -> np.ndar
     rng = np.random.default_rng(seed)
     group = rng.integers(0, 2, size=n)
     pass_rate = np.where(group == 0, 0.6, 0.05)[:, None]
-    outcome = np.where(rng.random((n, statements)) < pass_rate, 0.0, np.where(rng.random((n, statements)) < 0.7, 1.0, -1.0))
+    outcome = np.where(
+        rng.random((n, statements)) < pass_rate,
+        0.0,
+        np.where(rng.random((n, statements)) < 0.7, 1.0, -1.0),
+    )
     outcome[rng.random((n, statements)) < 0.5] = NAN
     return outcome
 
@@ -53,7 +57,9 @@ def test_held_out_votes_choose_no_pull_when_passes_tell_groups_apart():
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_held_out_votes_choose_a_strong_pull_when_passes_say_nothing(seed):
-    conversation = generate(1200, 200, 3, pass_rate=0.15, random_state=seed)  # one pass rate for all
+    conversation = generate(
+        1200, 200, 3, pass_rate=0.15, random_state=seed
+    )  # one pass rate for all
     chosen = mixture.select(conversation.matrix.votes, 4, random_state=seed)
     assert chosen.fit.n_groups == 3
     assert chosen.pass_strength >= 100.0

@@ -7,7 +7,7 @@ import pytest
 
 from clustering.consensus import group_informed_consensus, majority_consensus
 from clustering.matrix import from_dense, from_records
-from clustering.pca import centred, project
+from clustering.pca import centred, orthonormal_columns, project
 from clustering.polis import in_conv
 from clustering.repness import representative_statements
 from clustering.stats import benjamini_hochberg, wilson_interval
@@ -55,6 +55,17 @@ def test_projection_matches_a_dense_pca_with_mean_imputation():
     # A statement is placed where a participant agreeing with it alone would be.
     j = 3
     np.testing.assert_allclose(result.statements[j], np.sqrt(8) * (1 - means[j]) * result.components[:, j])
+
+
+@pytest.mark.parametrize("rank", [10, 3])  # full rank (Cholesky QR); rank-deficient (fallback)
+def test_orthonormal_columns_span_the_input(rank):
+    rng = np.random.default_rng(1)
+    tall = rng.standard_normal((500, rank)) @ rng.standard_normal((rank, 10)) * 1e3
+    basis = orthonormal_columns(tall)
+    assert basis.shape == (500, 10)
+    np.testing.assert_allclose(basis.T @ basis, np.eye(10), atol=1e-10)
+    # Every input column is in the span: projecting it on the basis changes nothing.
+    np.testing.assert_allclose(basis @ (basis.T @ tall), tall, atol=1e-8 * np.abs(tall).max())
 
 
 def test_in_conv_needs_seven_votes_but_tops_up_to_fifteen():

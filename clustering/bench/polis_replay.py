@@ -37,14 +37,24 @@ def main() -> None:
     for folder in args.folders:
         export = read_export(folder)
         started = time.perf_counter()
-        scores = [published_ari(export, analyze(export.records(), **export.statements(), profile="polis").group_of())]
+        scores = [
+            published_ari(
+                export, analyze(export.records(), **export.statements(), profile="polis").group_of()
+            )
+        ]
         for seconds in args.every:
-            analysis = replay(export.records(), every=seconds, **export.statements(), profile="polis")
+            analysis = replay(
+                export.records(), every=seconds, **export.statements(), profile="polis"
+            )
             scores.append(published_ari(export, analysis.group_of()))
         for column, score in zip(columns, scores, strict=True):
             column.append(score)
-        print(f"{folder.name:28s} " + " ".join(f"{s:7.3f}" for s in scores)
-              + f"  {statistics.median(scores[1:]):6.3f}  {time.perf_counter() - started:7.1f}", flush=True)
+        print(
+            f"{folder.name:28s} "
+            + " ".join(f"{s:7.3f}" for s in scores)
+            + f"  {statistics.median(scores[1:]):6.3f}  {time.perf_counter() - started:7.1f}",
+            flush=True,
+        )
     print(f"{'mean':28s} " + " ".join(f"{statistics.mean(c):7.3f}" for c in columns))
 
 

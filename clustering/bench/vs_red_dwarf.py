@@ -32,19 +32,32 @@ def red_dwarf(export: PolisExport) -> dict:
     from reddwarf.implementations.polis import run_pipeline
 
     latest = {}  # red-dwarf wants one vote per pair: the latest
-    for p, s, v, t in sorted(zip(export.voter, export.comment, export.vote, export.timestamp, strict=True),
-                             key=lambda r: r[3]):
-        latest[int(p), int(s)] = {"participant_id": int(p), "statement_id": int(s), "vote": int(v),
-                                  "modified": int(t)}
-    result = run_pipeline(votes=list(latest.values()), mod_out_statement_ids=export.moderated_out.tolist(),
-                          meta_statement_ids=export.meta.tolist(), random_state=0)
+    for p, s, v, t in sorted(
+        zip(export.voter, export.comment, export.vote, export.timestamp, strict=True),
+        key=lambda r: r[3],
+    ):
+        latest[int(p), int(s)] = {
+            "participant_id": int(p),
+            "statement_id": int(s),
+            "vote": int(v),
+            "modified": int(t),
+        }
+    result = run_pipeline(
+        votes=list(latest.values()),
+        mod_out_statement_ids=export.moderated_out.tolist(),
+        meta_statement_ids=export.meta.tolist(),
+        random_state=0,
+    )
     groups = result.participants_df["cluster_id"]
     return {int(pid): None if pd.isna(g) else int(g) for pid, g in groups.items()}
 
 
 def published_ari(export: PolisExport, groups: dict) -> float:
-    pairs = [(g, -1 if groups.get(p) is None else groups[p])
-             for p, g in export.published_groups.items() if g is not None]
+    pairs = [
+        (g, -1 if groups.get(p) is None else groups[p])
+        for p, g in export.published_groups.items()
+        if g is not None
+    ]
     return adjusted_rand_score(*zip(*pairs, strict=True))
 
 
@@ -53,7 +66,8 @@ def main() -> None:
     parser.add_argument("folders", nargs="*", type=Path, default=DEFAULT_FOLDERS)
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
-    print(f"{'conversation':28s} {'ours s':>8s} {'red-dwarf s':>11s} {'speedup':>8s} {'ARI ours':>9s} {'ARI rd':>7s}")
+    print(f"{'conversation':28s} {'ours s':>8s} {'red-dwarf s':>11s} {'speedup':>8s} "
+          f"{'ARI ours':>9s} {'ARI rd':>7s}")
     for folder in args.folders:
         export = read_export(folder)
         seconds: dict[str, list[float]] = {"ours": [], "red-dwarf": []}
@@ -64,9 +78,12 @@ def main() -> None:
                 groups[name] = function(export)
                 seconds[name].append(time.perf_counter() - started)
         our_s, rd_s = statistics.median(seconds["ours"]), statistics.median(seconds["red-dwarf"])
-        print(f"{folder.name:28s} {our_s:8.3f} {rd_s:11.3f} {rd_s / our_s:7.1f}x "
-              f"{published_ari(export, groups['ours']):9.3f} {published_ari(export, groups['red-dwarf']):7.3f}",
-              flush=True)
+        print(
+            f"{folder.name:28s} {our_s:8.3f} {rd_s:11.3f} {rd_s / our_s:7.1f}x "
+            f"{published_ari(export, groups['ours']):9.3f} "
+            f"{published_ari(export, groups['red-dwarf']):7.3f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
