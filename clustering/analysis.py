@@ -8,14 +8,16 @@ import json
 import platform
 import time
 from collections.abc import Hashable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
 import scipy
 import sklearn
 from numpy.typing import NDArray
+from threadpoolctl import ThreadpoolController
 
 from clustering import groups as grouping
 from clustering.bridging import bridging_scores
@@ -111,8 +113,25 @@ def analyze(
     """
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {PROFILES}, not {profile!r}")
-    with _cycle_collection_paused():
+    with _cycle_collection_paused(), _one_blas_thread():
         return _analyze(votes, statement_ids, moderated_out, meta, previous, profile, random_state)
+
+
+def _one_blas_thread() -> AbstractContextManager:
+    """Run BLAS on one thread for one analysis.
+
+    The dense work here is thin (participants × 10 at most) and sits between sparse
+    products that scipy runs on one thread; extra BLAS threads gain little on it and spin
+    while the sparse products run, slowing them and whatever else shares the machine (the
+    web workers). Measured in the package README.
+    """
+    return _blas_controller().limit(limits=1, user_api="blas")
+
+
+@cache
+def _blas_controller() -> ThreadpoolController:
+    # Finding the loaded BLAS libraries takes milliseconds: once per process.
+    return ThreadpoolController()
 
 
 @contextmanager
