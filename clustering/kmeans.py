@@ -89,8 +89,11 @@ def assign(points: NDArray, centres: NDArray) -> NDArray[np.int64]:
     """Index of the nearest centre of each point (ties to the lower index).
 
     |p − c|² = |p|² − 2 p·c + |c|²; |p|² is the same for every centre, so it is left out.
+    Built in place: at 100,000 points × 100 centres each temporary is 80 MB.
     """
-    return np.argmin(np.sum(centres**2, axis=1)[None, :] - 2 * (points @ centres.T), axis=1)
+    distances = points @ (-2.0 * centres.T)  # scaling by 2 is exact: same values as −2(p·c)
+    distances += np.sum(centres**2, axis=1)
+    return np.argmin(distances, axis=1)
 
 
 def _step(points: NDArray, ids: NDArray, centres: NDArray, weights: NDArray) -> Clustering:
