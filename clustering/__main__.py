@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from clustering.analysis import PROFILES, Analysis, analyze
 from clustering.polis_export import PolisExport, read_export
@@ -77,7 +77,7 @@ def summary(analysis: Analysis, export: PolisExport, seconds: list[float]) -> st
     return "\n".join(lines) + "\n"
 
 
-def _listed(statement_ids: list[int], text) -> list[str]:
+def _listed(statement_ids: list[int], text: Callable[[int], str]) -> list[str]:
     return [f"  {text(s)}" for s in statement_ids] or ["  (none)"]
 
 
