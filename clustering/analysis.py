@@ -22,7 +22,7 @@ from threadpoolctl import ThreadpoolController
 from clustering import groups as grouping
 from clustering.bridging import bridging_scores
 from clustering.consensus import group_informed_consensus, majority_consensus
-from clustering.matrix import VoteMatrix, from_records
+from clustering.matrix import VoteMatrix, from_records, plain, sortable
 from clustering.repness import representative_statements
 from clustering.report_numbers import statement_numbers
 from clustering.routing import routing_priority
@@ -276,16 +276,13 @@ def input_hash(matrix: VoteMatrix) -> str:
 
     Rows are put in participant-id order; the hash covers the ids and the CSR arrays.
     """
-    try:
-        order = np.argsort(matrix.participant_ids, kind="stable")
-    except TypeError:
-        order = np.argsort(matrix.participant_ids.astype(str), kind="stable")
+    order = np.argsort(sortable(matrix.participant_ids), kind="stable")
     votes = matrix.votes[order]
     digest = hashlib.sha256()
     digest.update(
-        json.dumps([_json_id(p) for p in matrix.participant_ids[order]], default=str).encode()
+        json.dumps([plain(p) for p in matrix.participant_ids[order]], default=str).encode()
     )
-    digest.update(json.dumps([_json_id(s) for s in matrix.statement_ids], default=str).encode())
+    digest.update(json.dumps([plain(s) for s in matrix.statement_ids], default=str).encode())
     for array in (
         votes.indptr.astype(np.int64),
         votes.indices.astype(np.int64),
@@ -304,10 +301,6 @@ def _matrix_from_records(
     participants, statements, values, *rest = zip(*rows, strict=True)
     timestamps = rest[0] if rest else None
     return from_records(participants, statements, values, timestamps, statement_ids=statement_ids)
-
-
-def _json_id(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def _finite_lists(values: NDArray) -> list:

@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 
 from clustering import mixture, polis
-from clustering.matrix import VoteMatrix
+from clustering.matrix import VoteMatrix, cell_rows, plain
 from clustering.pca import Projection, project
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ def _polis(matrix, left_out, state, random_state, timings) -> Found:
         },
         state={
             "components": projection.components.tolist(),
-            "component_statements": [_plain(s) for s in matrix.statement_ids[columns]],
+            "component_statements": [plain(s) for s in matrix.statement_ids[columns]],
             "polis": found.history.to_state(),
         },
     )
@@ -114,8 +114,8 @@ POLIS_PCA_ITERATIONS = 100  # Polis's power iterations per update
 
 def _per_row(matrix, cell_values: NDArray) -> NDArray[np.int64]:
     """Sum of a value given per stored cell, for each row of a CSR matrix."""
-    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-    return np.bincount(rows, weights=cell_values, minlength=matrix.shape[0]).astype(np.int64)
+    sums = np.bincount(cell_rows(matrix), weights=cell_values, minlength=matrix.shape[0])
+    return sums.astype(np.int64)
 
 
 def _first_column(votes) -> NDArray[np.int64]:
@@ -151,7 +151,7 @@ def _consult(matrix, left_out, state, random_state, timings) -> Found:
     }
     state_out: dict[str, Any] = {
         "components": projection_active.components.tolist(),
-        "component_statements": [_plain(s) for s in matrix.statement_ids[active]],
+        "component_statements": [plain(s) for s in matrix.statement_ids[active]],
     }
     if members.sum() >= 2 and votes[members].nnz > 0:
         inside = votes[members]
@@ -199,7 +199,7 @@ def _consult(matrix, left_out, state, random_state, timings) -> Found:
             "summary": _summary(n_groups, clear, "held-out votes"),
         }
         state_out["mixture"] = {
-            "statement_ids": [_plain(s) for s in active_ids],
+            "statement_ids": [plain(s) for s in active_ids],
             "weights": fitted.weights.tolist(),
             "probabilities": np.round(fitted.probabilities, 6).tolist(),
             "selection": selection,
@@ -244,15 +244,11 @@ def _warm_mixture(state: dict[str, Any] | None, statement_ids: NDArray, n_member
     column = {sid: k for k, sid in enumerate(last["statement_ids"])}
     probabilities = np.full((old_probabilities.shape[0], len(statement_ids), 3), 1 / 3)
     for j, sid in enumerate(statement_ids):
-        k = column.get(_plain(sid))
+        k = column.get(plain(sid))
         if k is not None:
             probabilities[:, j] = old_probabilities[:, k]
     selection["updates_since"] += 1
     return np.asarray(last["weights"], dtype=float), probabilities, selection
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def stable_labels(labels: NDArray, participant_ids: NDArray, previous: Analysis | None) -> NDArray:
@@ -265,7 +261,7 @@ def stable_labels(labels: NDArray, participant_ids: NDArray, previous: Analysis 
     overlap = np.zeros((n_new, len(old_ids)))
     index = {g: k for k, g in enumerate(old_ids)}
     for pid, label in zip(participant_ids, labels, strict=True):
-        before = old.get(pid.item() if isinstance(pid, np.generic) else pid)
+        before = old.get(plain(pid))
         if label >= 0 and before is not None:
             overlap[label, index[before]] += 1
     rows, cols = linear_sum_assignment(-overlap)
@@ -290,7 +286,7 @@ def stability(
         return {"matched_previous": False, "share_kept": None}
     old = previous.group_of()
     both = [
-        (old.get(p.item() if isinstance(p, np.generic) else p), int(label))
+        (old.get(plain(p)), int(label))
         for p, label in zip(participant_ids, labels, strict=True)
     ]
     both = [(a, b) for a, b in both if a is not None and b >= 0]
@@ -339,7 +335,7 @@ def _previous_components(state: dict[str, Any] | None, statement_ids: NDArray) -
         return None
     last = np.asarray(state["components"], dtype=float).reshape(2, -1)
     column = {sid: j for j, sid in enumerate(state["component_statements"])}
-    index = np.array([column.get(_plain(s), -1) for s in statement_ids], dtype=np.int64)
+    index = np.array([column.get(plain(s), -1) for s in statement_ids], dtype=np.int64)
     components = np.where(index >= 0, last[:, np.maximum(index, 0)], 1.0)
     return components if np.any(last) else None
 

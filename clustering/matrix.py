@@ -41,7 +41,7 @@ class VoteMatrix:
     def statements_in(self, chosen: Iterable[Hashable]) -> NDArray[np.bool_]:
         """Which columns are among the chosen statement ids."""
         chosen = set(chosen)
-        return np.array([_plain(s) in chosen for s in self.statement_ids], dtype=bool)
+        return np.array([plain(s) in chosen for s in self.statement_ids], dtype=bool)
 
     def voted(self) -> sp.csr_matrix:
         """1.0 where a participant voted (pass included), structurally zero elsewhere."""
@@ -59,8 +59,25 @@ class VoteMatrix:
         return agree, disagree, passes
 
 
-def _plain(value: Hashable) -> Hashable:
+def plain(value: Hashable) -> Hashable:
+    """An id as Python has it (a numpy scalar becomes int, str...), for JSON and dict keys."""
     return value.item() if isinstance(value, np.generic) else value
+
+
+def sortable(ids: NDArray) -> NDArray:
+    """The ids, or their text when ids of mixed types cannot be ordered among themselves."""
+    if ids.dtype != object:
+        return ids
+    try:
+        sorted(ids.tolist())
+    except TypeError:
+        return ids.astype(str)
+    return ids
+
+
+def cell_rows(matrix: sp.csr_matrix) -> NDArray[np.int64]:
+    """The row of each stored cell of a CSR matrix, in storage order."""
+    return np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
 
 
 def indicator(votes: sp.csr_matrix, keep: NDArray[np.bool_]) -> sp.csr_matrix:

@@ -19,7 +19,7 @@ from scipy.special import logsumexp
 from sklearn.cluster import KMeans
 from sklearn.utils.extmath import randomized_svd
 
-from clustering.matrix import indicator
+from clustering.matrix import cell_rows, indicator
 from clustering.pca import centred
 
 PRIOR = 1.0  # Dirichlet pseudocount per outcome: a statement seen by few stays near uniform
@@ -148,8 +148,9 @@ def split_starts(
     """
     starts = []
     new = fewer.n_groups
+    assigned = fewer.responsibilities.argmax(axis=1)
     for group in range(new):
-        labels = fewer.responsibilities.argmax(axis=1)
+        labels = assigned.copy()
         inside = np.flatnonzero(labels == group)
         if len(np.unique(np.round(embedding[inside], 9), axis=0)) < 2:
             continue
@@ -240,7 +241,7 @@ def select(
     train = _drop_value(train, 2)
     train_indicators = Indicators.from_votes(train)
     embedding = embed(train, random_state)
-    rows = np.repeat(np.arange(votes.shape[0]), np.diff(votes.indptr))[held]
+    rows = cell_rows(votes)[held]
     cols = votes.indices[held]
     outcome = np.where(votes.data[held] > 0, 0, np.where(votes.data[held] < 0, 1, 2))
 
@@ -292,6 +293,6 @@ def select(
 
 def _drop_value(matrix: sp.csr_matrix, value: int) -> sp.csr_matrix:
     keep = matrix.data != value
-    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))[keep]
+    rows = cell_rows(matrix)[keep]
     indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=matrix.shape[0]))])
     return sp.csr_matrix((matrix.data[keep], matrix.indices[keep], indptr), shape=matrix.shape)

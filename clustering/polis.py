@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from clustering.kmeans import Clustering, kmeans
+from clustering.matrix import sortable
 
 MIN_VOTES = 7
 MIN_IN_CONV = 15
@@ -135,7 +136,7 @@ def row_order(
     rank = np.array([known.get(p, -1) for p in participant_ids.tolist()], dtype=np.int64)
     old = np.flatnonzero(rank >= 0)
     new = np.flatnonzero(rank < 0)
-    new = new[np.lexsort((_sortable(participant_ids[new]), first_statement[new]))]
+    new = new[np.lexsort((sortable(participant_ids[new]), first_statement[new]))]
     return np.concatenate([old[np.argsort(rank[old], kind="stable")], new])
 
 
@@ -269,10 +270,3 @@ def _displayed_k(
         return best_k
     return history.displayed_k
 
-
-def _sortable(ids: NDArray) -> NDArray:
-    try:
-        np.argsort(ids)
-        return ids
-    except TypeError:
-        return ids.astype(str)

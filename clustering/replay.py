@@ -16,7 +16,7 @@ import scipy.sparse as sp
 
 from clustering import groups as grouping
 from clustering.analysis import Analysis, analyze
-from clustering.matrix import VoteMatrix, from_records
+from clustering.matrix import VoteMatrix, cell_rows, from_records
 
 
 def replay(
@@ -45,12 +45,13 @@ def replay(
     moderated_out, meta = list(moderated_out), list(meta)
     history = _History(rows, statement_ids)
     ends = batch_ends([record[3] for record in rows], every)
+    # Every prefix has the final matrix's columns: which are left out is known once.
+    left_out = history.full.statements_in(moderated_out), history.full.statements_in(meta)
     state: dict | None = None
     for end in ends[:-1]:
-        state = _update(history.until(end), moderated_out, meta, profile, state, random_state)
+        state = _update(history.until(end), *left_out, profile, state, random_state)
     return analyze(
-        rows,
-        statement_ids=statement_ids,
+        history.full,
         moderated_out=moderated_out,
         meta=meta,
         previous=Analysis.carrying(state, profile) if state is not None else None,
@@ -72,9 +73,8 @@ def batch_ends(timestamps: list[float], every: float) -> list[int]:
     return ends
 
 
-def _update(matrix: VoteMatrix, moderated_out, meta, profile, state, random_state) -> dict:
+def _update(matrix: VoteMatrix, moderated, is_meta, profile, state, random_state) -> dict:
     """One update's grouping alone (no reports): what the next update starts from."""
-    moderated, is_meta = matrix.statements_in(moderated_out), matrix.statements_in(meta)
     return grouping.find_groups(matrix, moderated, is_meta, profile, state, random_state, {}).state
 
 
@@ -99,7 +99,7 @@ class _History:
             [row_of[p] for p in np.asarray(participants).tolist()], dtype=np.int64
         )
         record_columns = np.searchsorted(self.full.statement_ids, np.asarray(statements))
-        self.cell_rows = np.repeat(np.arange(votes.shape[0]), np.diff(votes.indptr))
+        self.cell_rows = cell_rows(votes)
         cell_keys = self.cell_rows * n_columns + votes.indices
         self.cell_of_record = np.searchsorted(cell_keys, record_rows * n_columns + record_columns)
         self.values = np.asarray(values, dtype=np.int8)
