@@ -9,11 +9,12 @@ from typing import Any
 from flask import Flask
 from flask.cli import FlaskGroup
 
+from consult import math_runner
 from consult.api import bp as api_bp
 from consult.cli import register_commands
 from consult.config import load_settings
 from consult.errors import register_error_handlers
-from consult.extensions import csrf, db, migrate
+from consult.extensions import csrf, db, migrate, socketio
 from consult.facilitation import bp as facilitation_bp
 from consult.participation import bp as participation_bp
 
@@ -29,6 +30,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     csrf.init_app(app)
+    # Threading with simple-websocket (the maintainer's advice for new projects); the Redis
+    # message queue carries events between processes on the production tier.
+    socketio.init_app(
+        app,
+        async_mode="threading",
+        message_queue=app.config["CONSULT_REDIS_URL"],
+        cors_allowed_origins=app.config["CONSULT_ALLOWED_ORIGINS"] or None,
+    )
+    math_runner.init_app(app)
 
     app.register_blueprint(participation_bp)
     app.register_blueprint(facilitation_bp)

@@ -2,23 +2,49 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
-from werkzeug.serving import run_simple
+from sqlalchemy import inspect
 
 from consult.demo import ensure_demo
+from consult.extensions import db, socketio
+from consult.math_runner import run_worker
 from consult.services import users
 from consult.services.errors import ServiceError
+from consult.serving import EmbeddedServer
 
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(users_group)
     app.cli.add_command(serve)
+    app.cli.add_command(worker)
+
+
+def needs_schema(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Bring the schema up to date on the embedded tier (SQLite); elsewhere say what to run."""
+
+    @functools.wraps(command)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        tables = inspect(db.engine).get_table_names()
+        if not tables or "alembic_version" in tables:
+            if db.engine.dialect.name == "sqlite":
+                upgrade(directory=app.extensions["migrate"].directory)
+            elif not tables:
+                raise click.ClickException(
+                    "The database has no tables yet: run `consult db upgrade` first."
+                )
+        return command(*args, **kwargs)
+
+    return wrapped
 
 
 @click.group("users", help="Facilitator accounts.")
@@ -29,6 +55,7 @@ def users_group() -> None:
 @users_group.command("create")
 @click.argument("email")
 @with_appcontext
+@needs_schema
 def create_user(email: str) -> None:
     """Create a facilitator; the password is prompted, or read from standard input."""
     if sys.stdin.isatty():
@@ -45,6 +72,7 @@ def create_user(email: str) -> None:
 @users_group.command("token")
 @click.argument("email")
 @with_appcontext
+@needs_schema
 def api_token(email: str) -> None:
     """Print a new API token for a facilitator (shown once; keep it secret)."""
     try:
@@ -58,8 +86,9 @@ def api_token(email: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--demo", is_flag=True, help="Create a demo consultation to vote in at once.")
+@click.option("--dev", is_flag=True, help="Werkzeug's server with the reloader, for development.")
 @with_appcontext
-def serve(host: str, port: int, demo: bool) -> None:
+def serve(host: str, port: int, demo: bool, dev: bool) -> None:
     """Run Consult in one process (the embedded tier): schema up to date, then serve."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     upgrade(directory=app.extensions["migrate"].directory)
@@ -67,10 +96,29 @@ def serve(host: str, port: int, demo: bool) -> None:
     if demo:
         conversation, password = ensure_demo()
         click.echo(f"Demo consultation: {base}/c/{conversation.id}")
+        click.echo(f"Its live page: {base}/facilitate/c/{conversation.id}/live")
         if password:
             click.echo(f"Demo facilitator: {conversation.owner.email} / password {password}")
     click.echo(f"Facilitators log in at {base}/facilitate/login")
     if "CONSULT_COOKIE_SECURE" not in os.environ:
         # The embedded server speaks plain HTTP; production runs behind TLS (README).
         app.config["SESSION_COOKIE_SECURE"] = False
-    run_simple(host, port, app, threaded=True)
+    if dev:
+        socketio.run(app, host=host, port=port, debug=True, allow_unsafe_werkzeug=True)
+        return
+    EmbeddedServer(app, host, port).run()
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty (for tests).")
+@with_appcontext
+def worker(burst: bool) -> None:
+    """Run analyses from the Redis queue (the production tier; needs CONSULT_REDIS_URL)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config.get("CONSULT_REDIS_URL"):
+        raise click.ClickException(
+            "`consult worker` takes its jobs from Redis: set CONSULT_REDIS_URL. "
+            "Without Redis, `consult serve` runs analyses in its own process."
+        )
+    click.echo("Consult worker: waiting for analyses.")
+    run_worker(app, burst=burst)

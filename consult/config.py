@@ -23,6 +23,10 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,
     "CONSULT_STATEMENT_MAX_LENGTH": 280,
     "CONSULT_PAGE_SIZE": 50,
+    "CONSULT_REDIS_URL": None,
+    "CONSULT_ANALYSIS_DEBOUNCE": 1.0,  # seconds between two analyses of one consultation
+    "CONSULT_ANALYSIS_COLD_EVERY": 600.0,  # seconds between cold analyses (DESIGN.md §1)
+    "CONSULT_ALLOWED_ORIGINS": [],  # other sites whose pages may open Socket.IO connections
 }
 
 # Environment variable -> (config key, parser)
@@ -31,6 +35,13 @@ _ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "CONSULT_SECRET_KEY": ("SECRET_KEY", str),
     "CONSULT_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),
     "CONSULT_REDIS_URL": ("CONSULT_REDIS_URL", str),
+    "CONSULT_ANALYSIS": ("CONSULT_ANALYSIS", str),
+    "CONSULT_ANALYSIS_DEBOUNCE": ("CONSULT_ANALYSIS_DEBOUNCE", float),
+    "CONSULT_ANALYSIS_COLD_EVERY": ("CONSULT_ANALYSIS_COLD_EVERY", float),
+    "CONSULT_ALLOWED_ORIGINS": (
+        "CONSULT_ALLOWED_ORIGINS",
+        lambda v: [o.strip().rstrip("/") for o in v.split(",") if o.strip()],
+    ),
 }
 
 
@@ -46,6 +57,9 @@ def load_settings(instance_path: str, overrides: Mapping[str, Any] | None) -> di
     if not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = _instance_secret(instance_path)
     settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(settings))
+    # Analyses run on the queue where Redis is configured (several processes), else in a
+    # thread of the serving process (the embedded tier).
+    settings.setdefault("CONSULT_ANALYSIS", "queue" if settings["CONSULT_REDIS_URL"] else "thread")
     return settings
 
 

@@ -4,13 +4,31 @@ from __future__ import annotations
 
 import secrets
 
+import numpy as np
+from sqlalchemy import insert, select
+
 from consult.extensions import db
-from consult.models import Conversation, User
+from consult.models import Conversation, Participant, Statement, User, Vote, VoteEvent, utcnow
+from consult.services.changes import votes_changed
 from consult.services.consultations import create_conversation, find_conversation
 from consult.services.users import create_user
 
 DEMO_ID = "demo"
 DEMO_EMAIL = "demo@consult.invalid"
+
+SIMULATED_PARTICIPANTS = 200
+# Three made-up opinion groups, as P(agree) per statement in DEMO_STATEMENTS order: people
+# who want more public transport, people who want things left as they are, and a group
+# that cares most about cost. Statements 2, 4, 11 divide; 9 and 12 are near consensus.
+_GROUP_AGREEMENT = np.array(
+    [
+        [0.9, 0.8, 0.9, 0.9, 0.8, 0.6, 0.8, 0.7, 0.3, 0.5, 0.9, 0.9],
+        [0.3, 0.2, 0.1, 0.2, 0.1, 0.3, 0.3, 0.2, 0.8, 0.7, 0.7, 0.7],
+        [0.6, 0.9, 0.4, 0.5, 0.3, 0.8, 0.9, 0.4, 0.7, 0.5, 0.8, 0.8],
+    ]
+)
+_GROUP_SHARES = (0.45, 0.35, 0.20)
+_PASS_RATE = 0.1
 
 DEMO_STATEMENTS = [
     "Buses should run every ten minutes on the main routes, all day.",
@@ -49,4 +67,45 @@ def ensure_demo() -> tuple[Conversation, str | None]:
         seed_statements=DEMO_STATEMENTS,
         conversation_id=DEMO_ID,
     )
+    add_simulated_votes(conversation)
     return conversation, password
+
+
+def add_simulated_votes(conversation: Conversation, *, seed: int = 7) -> None:
+    """Simulated participants (marked as such) voting in three groups, so groups show at once.
+
+    Each votes on 8 to 12 of the statements, agree, disagree or pass drawn from their
+    group's leaning. Seeded: every demo looks the same.
+    """
+    rng = np.random.default_rng(seed)
+    statement_ids = list(
+        db.session.scalars(
+            select(Statement.id)
+            .where(Statement.conversation_id == conversation.id)
+            .order_by(Statement.id)
+        )
+    )
+    people = [
+        Participant(conversation_id=conversation.id, is_simulated=True)
+        for _ in range(SIMULATED_PARTICIPANTS)
+    ]
+    db.session.add_all(people)
+    db.session.flush()
+    now = utcnow()
+    votes = []
+    for person in people:
+        leaning = _GROUP_AGREEMENT[rng.choice(len(_GROUP_SHARES), p=_GROUP_SHARES)]
+        for j in rng.choice(len(statement_ids), size=rng.integers(8, 13), replace=False):
+            value = 0 if rng.random() < _PASS_RATE else (1 if rng.random() < leaning[j] else -1)
+            votes.append(
+                {
+                    "conversation_id": conversation.id,
+                    "participant_id": person.id,
+                    "statement_id": statement_ids[j],
+                    "value": value,
+                }
+            )
+    db.session.execute(insert(Vote), [{**v, "updated_at": now} for v in votes])
+    db.session.execute(insert(VoteEvent), [{**v, "created_at": now} for v in votes])
+    votes_changed(conversation.id)
+    db.session.commit()

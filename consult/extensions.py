@@ -6,6 +6,7 @@ import sqlite3
 from typing import Any
 
 from flask_migrate import Migrate
+from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
@@ -23,6 +24,7 @@ _NAMING = {
 db = SQLAlchemy(metadata=MetaData(naming_convention=_NAMING))
 migrate = Migrate()
 csrf = CSRFProtect()
+socketio = SocketIO()
 
 
 @event.listens_for(Engine, "connect")

@@ -13,13 +13,16 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     SmallInteger,
     String,
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.extensions import db
@@ -29,8 +32,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes, which we stored as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 # BigInteger ids on PostgreSQL; SQLite only makes INTEGER PRIMARY KEY an autoincrementing rowid.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+# Analyses are large documents: JSONB on PostgreSQL (compact, queryable), JSON text elsewhere.
+JsonDocument = JSON().with_variant(JSONB(), "postgresql")
 
 
 class User(db.Model):
@@ -72,6 +82,11 @@ class Conversation(db.Model):
     allow_statements: Mapped[bool] = mapped_column(Boolean, default=True)
     statement_max_length: Mapped[int] = mapped_column(Integer, default=280)
     require_xid: Mapped[bool] = mapped_column(Boolean, default=False)
+    results_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    analysis_profile: Mapped[str] = mapped_column(String(16), default="consult")
+    # When statements, moderation or settings last changed: votes alone are seen in the vote
+    # log, and writing here on every vote would serialise all votes on this one row.
+    content_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     owner: Mapped[User] = relationship()
@@ -90,7 +105,10 @@ SETTINGS = (
     "allow_statements",
     "statement_max_length",
     "require_xid",
+    "results_public",
+    "analysis_profile",
 )
+ANALYSIS_PROFILES = ("consult", "polis")
 
 
 class ConversationShare(db.Model):
@@ -121,6 +139,8 @@ class Participant(db.Model):
     )
     xid: Mapped[str | None] = mapped_column(String(255))
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Made up by `consult serve --demo` so a newcomer sees groups at once; never a person.
+    is_simulated: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -166,12 +186,12 @@ class Vote(db.Model):
     __table_args__ = (
         UniqueConstraint("participant_id", "statement_id"),
         CheckConstraint("value IN (-1, 0, 1)", name="value_is_vote"),
+        # The analysis runner reads what changed since its last read (consult.services.vote_memory).
+        Index("ix_votes_conversation_id_updated_at", "conversation_id", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    conversation_id: Mapped[str] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
-    )
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("participants.id", ondelete="CASCADE"), index=True
     )
@@ -186,12 +206,14 @@ class VoteEvent(db.Model):
     """Every vote ever cast, in order: the log behind the current votes."""
 
     __tablename__ = "vote_events"
-    __table_args__ = (CheckConstraint("value IN (-1, 0, 1)", name="value_is_vote"),)
+    __table_args__ = (
+        CheckConstraint("value IN (-1, 0, 1)", name="value_is_vote"),
+        # The analysis runner reads a conversation's log from its last watermark on.
+        Index("ix_vote_events_conversation_id_id", "conversation_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    conversation_id: Mapped[str] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
-    )
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
     statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"))
     value: Mapped[int] = mapped_column(SmallInteger)
@@ -199,7 +221,11 @@ class VoteEvent(db.Model):
 
 
 class Analysis(db.Model):
-    """A stored result of clustering.analyze() for one conversation, versioned."""
+    """One run of clustering.analyze() on a conversation, versioned.
+
+    Every run keeps its `summary` (the history of the groups); the full `data` and the
+    pages' `view` are kept for the latest run and thinned for older ones (retention).
+    """
 
     __tablename__ = "analyses"
     __table_args__ = (UniqueConstraint("conversation_id", "version"),)
@@ -209,5 +235,30 @@ class Analysis(db.Model):
         ForeignKey("conversations.id", ondelete="CASCADE"), index=True
     )
     version: Mapped[int] = mapped_column(Integer)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    kind: Mapped[str] = mapped_column(String(8), default="cold")  # cold, or warm from the last
+    # The last vote-log id and time the analysis includes: what it is "of".
+    vote_watermark: Mapped[int] = mapped_column(BigInteger, default=0)
+    cutoff_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    summary: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+    view: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class StatementStat(db.Model):
+    """What the hot paths read per statement, from the latest analysis: no JSON parsed."""
+
+    __tablename__ = "statement_stats"
+
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("statements.id", ondelete="CASCADE"), primary_key=True
+    )
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    analysis_version: Mapped[int] = mapped_column(Integer)
+    priority: Mapped[float] = mapped_column(Float)
+    extremity: Mapped[float] = mapped_column(Float, default=0.0)
+    n_agree: Mapped[int] = mapped_column(Integer, default=0)
+    n_disagree: Mapped[int] = mapped_column(Integer, default=0)
+    n_pass: Mapped[int] = mapped_column(Integer, default=0)

@@ -101,8 +101,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 _apps_made: list[Flask] = []
 
 
-def make_app(database_url: str, *, csrf: bool) -> Flask:
-    """An app on `database_url`; its connections are closed after the test."""
+def make_app(database_url: str, *, csrf: bool, **settings: Any) -> Flask:
+    """An app on `database_url`; its connections are closed after the test.
+
+    Analyses do not run by themselves unless a test asks (CONSULT_ANALYSIS="thread").
+    """
     app = create_app(
         {
             "TESTING": True,
@@ -110,6 +113,8 @@ def make_app(database_url: str, *, csrf: bool) -> Flask:
             "SECRET_KEY": "test-secret",
             "WTF_CSRF_ENABLED": csrf,
             "SESSION_COOKIE_SECURE": False,
+            "CONSULT_ANALYSIS": "off",
+            **settings,
         }
     )
     _apps_made.append(app)

@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import request
 
-from consult.services.errors import InvalidInput, Unauthenticated
 from consult.models import User
+from consult.services.errors import InvalidInput, Unauthenticated
 from consult.services.users import user_for_api_token
 
 
@@ -42,10 +42,15 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
+def facilitator_or_none() -> User | None:
+    """The facilitator whose API token this request carries, if any."""
+    token = bearer_token()
+    return user_for_api_token(token) if token else None
+
+
 def facilitator() -> User:
     """The facilitator whose API token this request carries, or Unauthenticated."""
-    token = bearer_token()
-    user = user_for_api_token(token) if token else None
+    user = facilitator_or_none()
     if user is None:
         raise Unauthenticated("A facilitator API token is needed (Authorization: Bearer …).")
     return user

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import url_for
 
-from consult.models import Analysis, Conversation, Statement
+from consult.models import Analysis, Conversation, Statement, as_utc
 from consult.services.consultations import counts
 
 
@@ -41,13 +41,13 @@ def analysis_json(analysis: Analysis) -> dict[str, Any]:
     return {
         "conversation_id": analysis.conversation_id,
         "version": analysis.version,
+        "kind": analysis.kind,
         "created_at": iso_utc(analysis.created_at),
+        "cutoff_at": iso_utc(analysis.cutoff_at) if analysis.cutoff_at else None,
         "analysis": analysis.data,
     }
 
 
 def iso_utc(moment: datetime) -> str:
     """ISO 8601 in UTC; SQLite hands back naive datetimes, which we stored as UTC."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.isoformat()
+    return as_utc(moment).isoformat()

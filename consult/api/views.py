@@ -7,9 +7,15 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from consult.api.inputs import bearer_token, facilitator, json_object, only_fields
-from consult.forms import page_argument
+from consult.api.inputs import (
+    bearer_token,
+    facilitator,
+    facilitator_or_none,
+    json_object,
+    only_fields,
+)
 from consult.api.serializers import analysis_json, conversation_json, statement_json
+from consult.forms import page_argument
 from consult.models import SETTINGS, ModerationStatus
 from consult.services import consultations, participants, routing, statements, votes
 from consult.services.analyses import require_latest_analysis
@@ -143,7 +149,12 @@ def moderate(conversation_id: str) -> Any:
 
 @bp.get("/conversations/<conversation_id>/analysis")
 def analysis(conversation_id: str) -> Any:
+    """The latest analysis: anyone's when results are public, else facilitators' only."""
     conversation = consultations.get_conversation(conversation_id)
+    if not conversation.results_public:
+        conversation = consultations.get_managed_conversation(
+            facilitator_or_none(), conversation_id
+        )
     return jsonify(analysis_json(require_latest_analysis(conversation)))
 
 

@@ -16,7 +16,9 @@ from consult.services.errors import InvalidInput, ServiceError
 bp = Blueprint("facilitation", __name__, url_prefix="/facilitate")
 
 PER_PAGE = 25
-_BOOLEAN_SETTINGS = [name for name in SETTINGS if name != "statement_max_length"]
+_BOOLEAN_SETTINGS = [
+    name for name in SETTINGS if name not in {"statement_max_length", "analysis_profile"}
+]
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -157,6 +159,7 @@ def _form_settings() -> dict[str, object]:
     settings["statement_max_length"] = whole_number(
         request.form.get("statement_max_length", "280"), "statement_max_length"
     )
+    settings["analysis_profile"] = request.form.get("analysis_profile", "consult")
     return settings
 
 

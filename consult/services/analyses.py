@@ -1,14 +1,21 @@
-"""Stored analyses: the latest one is what every page and the routing read."""
+"""Stored analyses: versions, what the hot paths read, and how long full results are kept."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, insert, select
 
 from consult.extensions import db
-from consult.models import Analysis, Conversation
+from consult.models import Analysis, Conversation, Statement, StatementStat, as_utc, utcnow
 from consult.services.errors import NotFound
+
+# Retention: an older full analysis is kept when it is this far from the last one kept.
+KEEP_FULL_EVERY = timedelta(hours=1)
+KEEP_FULL_GROWTH = 1.10
 
 
 def latest_analysis(conversation: Conversation) -> Analysis | None:
@@ -22,17 +29,139 @@ def latest_analysis(conversation: Conversation) -> Analysis | None:
 
 def require_latest_analysis(conversation: Conversation) -> Analysis:
     analysis = latest_analysis(conversation)
-    if analysis is None:
+    if analysis is None or analysis.data is None:
         raise NotFound("This consultation has not been analysed yet.")
     return analysis
 
 
-def store_analysis(conversation: Conversation, data: dict[str, Any]) -> Analysis:
-    """Save a new version of the conversation's analysis (a JSON-ready dict)."""
-    last = db.session.scalar(
-        select(func.max(Analysis.version)).filter_by(conversation_id=conversation.id)
+def analysis_history(conversation: Conversation, limit: int = 500) -> list[Analysis]:
+    """The latest `limit` analyses, oldest first (their summaries tell how groups formed)."""
+    rows = db.session.scalars(
+        select(Analysis)
+        .filter_by(conversation_id=conversation.id)
+        .order_by(Analysis.version.desc())
+        .limit(limit)
     )
-    analysis = Analysis(conversation_id=conversation.id, version=(last or 0) + 1, data=data)
+    return list(rows)[::-1]
+
+
+def store_analysis(
+    conversation: Conversation,
+    data: dict[str, Any],
+    *,
+    kind: str = "cold",
+    vote_watermark: int = 0,
+    cutoff_at: datetime | None = None,
+    summary: dict[str, Any] | None = None,
+    view: dict[str, Any] | None = None,
+) -> Analysis:
+    """Save the next version of the conversation's analysis and the numbers routing reads.
+
+    The caller holds the conversation's analysis lock (one writer); the unique constraint on
+    (conversation, version) still refuses a second writer rather than overwrite a version.
+    """
+    previous = latest_analysis(conversation)
+    analysis = Analysis(
+        conversation_id=conversation.id,
+        version=(previous.version if previous else 0) + 1,
+        kind=kind,
+        vote_watermark=vote_watermark,
+        cutoff_at=cutoff_at,
+        summary=summary or {},
+        view=view,
+        data=data,
+        created_at=utcnow(),
+    )
     db.session.add(analysis)
+    db.session.flush()  # the version is taken here, or IntegrityError: nothing half-written
+    _replace_statement_stats(conversation, analysis.version, data)
+    if previous is not None:
+        _thin(conversation, previous)
     db.session.commit()
     return analysis
+
+
+def statement_stats(
+    conversation: Conversation, statement_ids: list[int]
+) -> dict[int, StatementStat]:
+    if not statement_ids:
+        return {}
+    rows = db.session.scalars(
+        select(StatementStat).where(
+            StatementStat.conversation_id == conversation.id,
+            StatementStat.statement_id.in_(statement_ids),
+        )
+    )
+    return {row.statement_id: row for row in rows}
+
+
+def finite_mapping(value: object) -> dict[str, float]:
+    """The usable entries of a {statement id: number} mapping from an analysis."""
+    if not isinstance(value, Mapping):
+        return {}
+    return {
+        str(key): float(number)
+        for key, number in value.items()
+        if isinstance(number, int | float)
+        and not isinstance(number, bool)
+        and math.isfinite(number)
+        and number >= 0
+    }
+
+
+def _replace_statement_stats(conversation: Conversation, version: int, data: dict) -> None:
+    priority = finite_mapping(data.get("routing_priority"))
+    extremity = finite_mapping(data.get("statement_extremity"))
+    tallies = {
+        str(row.get("id")): row for row in data.get("statements", []) if isinstance(row, Mapping)
+    }
+    known = set(
+        db.session.scalars(select(Statement.id).where(Statement.conversation_id == conversation.id))
+    )
+    rows = [
+        {
+            "statement_id": int(key),
+            "conversation_id": conversation.id,
+            "analysis_version": version,
+            "priority": value,
+            "extremity": extremity.get(key, 0.0),
+            "n_agree": int(tallies.get(key, {}).get("n_agree", 0)),
+            "n_disagree": int(tallies.get(key, {}).get("n_disagree", 0)),
+            "n_pass": int(tallies.get(key, {}).get("n_pass", 0)),
+        }
+        for key, value in priority.items()
+        if key.isdigit() and int(key) in known
+    ]
+    db.session.execute(
+        delete(StatementStat).where(StatementStat.conversation_id == conversation.id)
+    )
+    if rows:
+        db.session.execute(insert(StatementStat), rows)
+
+
+def _thin(conversation: Conversation, superseded: Analysis) -> None:
+    """Keep the superseded full result only if an hour or 10 % more votes separate it from
+    the last older one kept; its summary stays in every case (DESIGN.md §1, retention)."""
+    if superseded.data is None:
+        return
+    kept = db.session.scalar(
+        select(Analysis)
+        .where(
+            Analysis.conversation_id == conversation.id,
+            Analysis.version < superseded.version,
+            Analysis.data.is_not(None),
+        )
+        .order_by(Analysis.version.desc())
+        .limit(1)
+    )
+    if kept is None:
+        return
+    apart = as_utc(superseded.created_at) - as_utc(kept.created_at) >= KEEP_FULL_EVERY
+    grew = _votes(superseded) >= KEEP_FULL_GROWTH * max(_votes(kept), 1)
+    if not (apart or grew):
+        superseded.data = None
+        superseded.view = None
+
+
+def _votes(analysis: Analysis) -> int:
+    return int((analysis.summary or {}).get("counts", {}).get("votes", 0))

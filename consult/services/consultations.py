@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 
 from consult.extensions import db
 from consult.models import (
+    ANALYSIS_PROFILES,
     SETTINGS,
     Conversation,
     ConversationShare,
@@ -19,6 +20,7 @@ from consult.models import (
     Vote,
 )
 from consult.security import new_public_id
+from consult.services.changes import content_changed
 from consult.services.errors import Forbidden, InvalidInput, NotFound
 from consult.services.statements import add_seed_statements, visible_statement
 from consult.services.text import clean_text
@@ -109,6 +111,7 @@ def update_conversation(
     changes.update(_checked_settings(settings or {}))
     for name, value in changes.items():
         setattr(conversation, name, value)
+    content_changed(conversation)
     db.session.commit()
     return conversation
 
@@ -144,6 +147,8 @@ _DEFAULT_SETTINGS: dict[str, Any] = {
     "allow_statements": True,
     "statement_max_length": 280,
     "require_xid": False,
+    "results_public": True,
+    "analysis_profile": "consult",
 }
 
 # name -> (max length, min length)
@@ -172,6 +177,11 @@ def _checked_settings(settings: Mapping[str, object]) -> dict[str, Any]:
                     f"statement_max_length must be a whole number from 1 to "
                     f"{MAX_STATEMENT_LENGTH_SETTING}.",
                     field=name,
+                )
+        elif name == "analysis_profile":
+            if value not in ANALYSIS_PROFILES:
+                raise InvalidInput(
+                    f"analysis_profile must be one of {', '.join(ANALYSIS_PROFILES)}.", field=name
                 )
         elif not isinstance(value, bool):
             raise InvalidInput(f"{name} must be true or false.", field=name)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import math
 import random
-from collections.abc import Mapping
 
 from sqlalchemy import case, func, select
 
 from clustering.routing import routing_priority
 from consult.extensions import db
 from consult.models import Conversation, Participant, Statement, Vote
-from consult.services.analyses import latest_analysis
+from consult.services.analyses import statement_stats
 from consult.services.statements import visible_statement
 
 
@@ -45,24 +43,23 @@ def next_statement(
 def statement_priorities(conversation: Conversation, statements: list[Statement]) -> list[float]:
     """The latest analysis's priority where it has one; the formula on live counts otherwise.
 
-    Statements the analysis has not seen yet, or that had no votes when it ran, get the
-    formula's value from the current tallies (with no extremity known), so new and seed
-    statements are shown early and fairly rather than starved.
+    Priorities are read from their own rows (StatementStat), never from the full analysis.
+    Statements the analysis has not scored yet get the formula's value from the current
+    tallies (with no extremity known), so new and seed statements are shown early and
+    fairly rather than starved.
     """
-    analysis = latest_analysis(conversation)
-    stored = _finite_mapping(analysis.data.get("routing_priority") if analysis else None)
-    extremity = _finite_mapping(analysis.data.get("statement_extremity") if analysis else None)
-    missing = [s.id for s in statements if str(s.id) not in stored]
-    tallies = _tallies(missing)
+    stored = statement_stats(conversation, [s.id for s in statements])
+    missing = [s for s in statements if s.id not in stored]
+    tallies = _tallies([s.id for s in missing])
     live = routing_priority(
-        agrees=[tallies.get(i, (0, 0, 0))[0] for i in missing],
-        passes=[tallies.get(i, (0, 0, 0))[1] for i in missing],
-        seen=[tallies.get(i, (0, 0, 0))[2] for i in missing],
-        extremity=[extremity.get(str(i), 0.0) for i in missing],
-        is_meta=[s.is_meta for s in statements if str(s.id) not in stored],
+        agrees=[tallies.get(s.id, (0, 0, 0))[0] for s in missing],
+        passes=[tallies.get(s.id, (0, 0, 0))[1] for s in missing],
+        seen=[tallies.get(s.id, (0, 0, 0))[2] for s in missing],
+        extremity=[0.0] * len(missing),
+        is_meta=[s.is_meta for s in missing],
     )
-    fallback = dict(zip(missing, live.tolist(), strict=True))
-    return [stored.get(str(s.id), fallback.get(s.id, 0.0)) for s in statements]
+    fallback = dict(zip([s.id for s in missing], live.tolist(), strict=True))
+    return [stored[s.id].priority if s.id in stored else fallback[s.id] for s in statements]
 
 
 def _tallies(statement_ids: list[int]) -> dict[int, tuple[int, int, int]]:
@@ -80,14 +77,3 @@ def _tallies(statement_ids: list[int]) -> dict[int, tuple[int, int, int]]:
         .group_by(Vote.statement_id)
     )
     return {sid: (int(a), int(p), int(s)) for sid, a, p, s in rows}
-
-
-def _finite_mapping(value: object) -> dict[str, float]:
-    """Keep the usable entries of a {statement id: number} mapping from a stored analysis."""
-    if not isinstance(value, Mapping):
-        return {}
-    return {
-        str(key): float(number)
-        for key, number in value.items()
-        if isinstance(number, int | float) and math.isfinite(number) and number >= 0
-    }

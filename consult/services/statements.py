@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from consult.extensions import db
 from consult.models import Conversation, ModerationStatus, Participant, Statement
+from consult.services.changes import content_changed
 from consult.services.errors import (
     ConsultationClosed,
     DuplicateStatement,
@@ -60,6 +61,7 @@ def add_seed_statements(conversation: Conversation, texts: Iterable[object]) -> 
 def seed(conversation: Conversation, texts: Iterable[object]) -> int:
     """A facilitator adds statements to a running consultation; returns how many."""
     added = add_seed_statements(conversation, texts)
+    content_changed(conversation)
     db.session.commit()
     return len(added)
 
@@ -82,6 +84,7 @@ def submit_statement(
         status=ModerationStatus.UNMODERATED,
     )
     db.session.add(statement)
+    content_changed(conversation)
     try:
         db.session.commit()
     except IntegrityError:
@@ -155,6 +158,7 @@ def moderate(conversation: Conversation, statement_ids: Iterable[object], action
         raise NotFound("Some of these statements are not in this consultation.")
     for statement in statements:
         _apply_moderation(statement, action)
+    content_changed(conversation)
     db.session.commit()
     return len(statements)
 

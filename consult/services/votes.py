@@ -16,6 +16,7 @@ from consult.models import (
     VoteEvent,
     utcnow,
 )
+from consult.services.changes import votes_changed
 from consult.services.errors import Conflict, ConsultationClosed, InvalidInput, NotFound
 from consult.services.statements import get_statement, is_visible
 
@@ -68,6 +69,7 @@ def cast_vote(
             created_at=now,
         )
     )
+    votes_changed(conversation.id)
     db.session.commit()
     return vote
 

@@ -1,0 +1,117 @@
+"""Socket.IO: who may join a consultation's rooms, and what is sent to them.
+
+Two rooms per consultation: facilitators (those who run it) and the public (anyone, when
+its results are public). Socket.IO events skip Flask's request hooks, so this module checks
+the Origin, authorises each join and bounds how fast one connection may send events.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app, request, session
+from flask_socketio import ConnectionRefusedError, disconnect, join_room
+from sqlalchemy import func, select
+
+from consult.extensions import db, socketio
+from consult.models import Analysis, Conversation, User, VoteEvent, utcnow
+from consult.services.consultations import can_manage, counts, find_conversation
+from consult.services.users import user_for_api_token
+
+EVENTS_PER_WINDOW = 20  # per connection; a page sends one join, a reconnecting page a few
+WINDOW_SECONDS = 10.0
+_recent_events: dict[str, deque[float]] = defaultdict(deque)
+
+
+def room(conversation_id: str, audience: str) -> str:
+    return f"{conversation_id}:{audience}"
+
+
+@socketio.on("connect")
+def on_connect(auth: Any = None) -> None:
+    if not _origin_allowed(request.headers.get("Origin")):
+        raise ConnectionRefusedError("This origin may not connect.")
+    token = auth.get("token") if isinstance(auth, dict) else None
+    user = user_for_api_token(token) if isinstance(token, str) and token else None
+    # Handlers see a copy of the cookie session per connection; nothing is written back.
+    session["live_user_id"] = user.id if user else session.get("user_id")
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_args: Any) -> None:
+    _recent_events.pop(request.sid, None)
+
+
+@socketio.on("join")
+def on_join(data: Any = None) -> dict[str, Any]:
+    """Join a consultation's facilitator room (with authority) or its public room."""
+    if not _within_rate(request.sid):
+        disconnect()
+        return {"ok": False, "error": "Too many events; reconnect later."}
+    conversation_id = data.get("conversation_id") if isinstance(data, dict) else None
+    conversation = find_conversation(conversation_id) if isinstance(conversation_id, str) else None
+    if conversation is None:
+        return {"ok": False, "error": "There is no such consultation."}
+    user_id = session.get("live_user_id")
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if can_manage(user, conversation):
+        join_room(room(conversation.id, "facilitator"))
+        return {"ok": True, "room": "facilitator"}
+    if conversation.results_public:
+        join_room(room(conversation.id, "public"))
+        return {"ok": True, "room": "public"}
+    return {"ok": False, "error": "The results of this consultation are not public."}
+
+
+def publish_analysis(conversation: Conversation, analysis: Analysis) -> None:
+    """Tell the consultation's rooms about a new analysis (from any process)."""
+    payload = {
+        "conversation_id": conversation.id,
+        "tick": analysis.version,
+        "kind": analysis.kind,
+        "view": analysis.view,
+    }
+    _emit(conversation, "analysis", payload)
+
+
+def publish_stats(conversation: Conversation) -> None:
+    _emit(conversation, "stats", {"conversation_id": conversation.id, **live_stats(conversation)})
+
+
+def live_stats(conversation: Conversation) -> dict[str, int]:
+    """Participants, votes, statements, and votes in the last minute."""
+    last_minute = db.session.scalar(
+        select(func.count())
+        .select_from(VoteEvent)
+        .where(
+            VoteEvent.conversation_id == conversation.id,
+            VoteEvent.created_at >= utcnow() - timedelta(minutes=1),
+        )
+    )
+    return {**counts(conversation), "votes_last_minute": last_minute or 0}
+
+
+def _emit(conversation: Conversation, event: str, payload: dict[str, Any]) -> None:
+    socketio.emit(event, payload, to=room(conversation.id, "facilitator"))
+    if conversation.results_public:
+        socketio.emit(event, payload, to=room(conversation.id, "public"))
+
+
+def _origin_allowed(origin: str | None) -> bool:
+    """Same origin, or one of CONSULT_ALLOWED_ORIGINS; no Origin means no browser page."""
+    if origin is None:
+        return True
+    allowed = current_app.config.get("CONSULT_ALLOWED_ORIGINS") or []
+    return origin.rstrip("/") in {request.host_url.rstrip("/"), *allowed}
+
+
+def _within_rate(sid: str) -> bool:
+    now = time.monotonic()
+    recent = _recent_events[sid]
+    while recent and recent[0] < now - WINDOW_SECONDS:
+        recent.popleft()
+    recent.append(now)
+    return len(recent) <= EVENTS_PER_WINDOW

@@ -1,0 +1,289 @@
+"""The debounced recomputation (DESIGN.md §1): when, where and how often analyses run.
+
+One job function, `run_once`, analyses one consultation and tells its rooms. Two ways to
+call it:
+
+- embedded tier (`consult serve`, no Redis): `EmbeddedRunner`, a thread in the serving
+  process with the consultations waiting in memory;
+- production tier: web processes put jobs on an RQ queue in Redis (`QueueDispatcher`) and
+  `consult worker` processes run them (`run_worker`).
+
+Either way a consultation is analysed at most once per debounce window, and once more after
+its last change. On the queue, a Redis key coalesces requests (at most one job waits per
+consultation) and a Redis lock lets one worker at a time run it. Nothing depends on a job
+surviving: a sweep finds every consultation whose votes are newer than its latest analysis
+(after a worker was killed, say) and asks again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, SimpleWorker
+from sqlalchemy import select
+
+from consult import live
+from consult.extensions import db
+from consult.models import Analysis, Conversation, as_utc
+from consult.services.analyses import latest_analysis
+from consult.services.analysis_runs import is_up_to_date, refresh
+from consult.services.changes import LISTENER
+from consult.services.vote_memory import VoteMemory
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAME = "consult-analysis"
+PENDING_SECONDS = 15  # a waiting job's key expires, so a lost job cannot block a conversation
+LOCK_SECONDS = 20  # a killed worker's lock is free again after this
+SWEEP_SECONDS = 5.0
+
+
+def init_app(app: Flask) -> None:
+    """Route the services' change notices to the runner this tier uses."""
+    mode = app.config["CONSULT_ANALYSIS"]
+    if mode == "thread":
+        runner = EmbeddedRunner(app)
+        app.extensions["consult.runner"] = runner
+        app.extensions[LISTENER] = runner.request
+        app.before_request(runner.start)
+    elif mode == "queue":
+        dispatcher = QueueDispatcher(Redis.from_url(app.config["CONSULT_REDIS_URL"]))
+        app.extensions[LISTENER] = dispatcher.request
+    elif mode != "off":
+        raise ValueError(f"CONSULT_ANALYSIS must be thread, queue or off, not {mode!r}")
+
+
+def run_once(app: Flask, conversation_id: str, memory: VoteMemory) -> Analysis | None:
+    """The job: analyse one consultation if it changed, store it, tell its rooms."""
+    with app.app_context():
+        try:
+            stored = refresh(
+                conversation_id,
+                memory,
+                cold_every=timedelta(seconds=app.config["CONSULT_ANALYSIS_COLD_EVERY"]),
+            )
+            if stored is not None:
+                conversation = db.session.get(Conversation, conversation_id)
+                live.publish_analysis(conversation, stored)
+                live.publish_stats(conversation)
+            return stored
+        except Exception:
+            # A failed run must not stop the runner; the sweep tries the conversation again.
+            log.exception("analysis of %s failed", conversation_id)
+            db.session.rollback()
+            return None
+        finally:
+            db.session.remove()
+
+
+def changed_conversations() -> list[str]:
+    """Consultations whose latest analysis misses votes or changes (the sweep's question)."""
+    found = []
+    for conversation in db.session.scalars(select(Conversation)):
+        if not is_up_to_date(conversation, latest_analysis(conversation)):
+            found.append(conversation.id)
+    return found
+
+
+def seconds_since_last_analysis(conversation_id: str) -> float | None:
+    created = db.session.scalar(
+        select(Analysis.created_at)
+        .where(Analysis.conversation_id == conversation_id)
+        .order_by(Analysis.version.desc())
+        .limit(1)
+    )
+    return None if created is None else time.time() - as_utc(created).timestamp()
+
+
+class EmbeddedRunner:
+    """A thread in the serving process: consultations wait in memory, one runs at a time."""
+
+    def __init__(self, app: Flask) -> None:
+        self._app = app
+        self._debounce = float(app.config["CONSULT_ANALYSIS_DEBOUNCE"])
+        self._memory = VoteMemory()
+        self._waiting: dict[str, float] = {}  # conversation id -> when it may run
+        self._last_run: dict[str, float] = {}
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+
+    def request(self, conversation_id: str) -> None:
+        """Something changed: analyse once the debounce window since the last run is over."""
+        with self._wake:
+            if conversation_id not in self._waiting:
+                ready_at = self._last_run.get(conversation_id, 0.0) + self._debounce
+                self._waiting[conversation_id] = max(time.monotonic(), ready_at)
+                self._wake.notify()
+
+    def start(self) -> None:
+        """Start the thread in this process (once; called before each request, so after fork)."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        with self._wake:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._stopping = False
+            self._thread = threading.Thread(target=self._loop, name="consult-analysis", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 10) -> None:
+        with self._wake:
+            self._stopping = True
+            self._wake.notify()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        next_sweep = time.monotonic()
+        while True:
+            conversation_id = self._next_due(next_sweep)
+            if self._stopping:
+                return
+            if conversation_id is None:  # time to sweep
+                next_sweep = time.monotonic() + SWEEP_SECONDS
+                for changed in self._sweep():
+                    self.request(changed)
+            else:
+                run_once(self._app, conversation_id, self._memory)
+
+    def _next_due(self, next_sweep: float) -> str | None:
+        """Wait for the next consultation whose window is over; None when a sweep is due."""
+        with self._wake:
+            while not self._stopping:
+                now = time.monotonic()
+                if now >= next_sweep:
+                    return None
+                due = min(self._waiting, key=self._waiting.__getitem__, default=None)
+                if due is not None and self._waiting[due] <= now:
+                    del self._waiting[due]
+                    self._last_run[due] = now
+                    return due
+                until = next_sweep if due is None else min(next_sweep, self._waiting[due])
+                self._wake.wait(until - now)
+            return None
+
+    def _sweep(self) -> list[str]:
+        with self._app.app_context():
+            try:
+                return changed_conversations()
+            except Exception:
+                log.exception("the sweep for changed consultations failed")
+                return []
+            finally:
+                db.session.remove()
+
+
+def _pending_key(conversation_id: str) -> str:
+    return f"consult:analysis:pending:{conversation_id}"
+
+
+def _lock_key(conversation_id: str) -> str:
+    return f"consult:analysis:running:{conversation_id}"
+
+
+class QueueDispatcher:
+    """The web side of the production tier: a change puts one job on the queue, not one per vote."""
+
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+        self._queue = Queue(QUEUE_NAME, connection=redis)
+
+    def request(self, conversation_id: str) -> None:
+        try:
+            if self._redis.set(_pending_key(conversation_id), "1", nx=True, ex=PENDING_SECONDS):
+                self._queue.enqueue(
+                    analysis_job,
+                    conversation_id,
+                    result_ttl=0,
+                    failure_ttl=3600,
+                    job_timeout=600,
+                    description=f"analysis of {conversation_id}",
+                )
+        except RedisError:
+            # The vote is committed and acknowledged; the workers' sweep will see it.
+            log.warning("could not queue the analysis of %s", conversation_id, exc_info=True)
+
+
+_worker: dict[str, Any] = {}  # what `consult worker` set up in this process
+
+
+def analysis_job(conversation_id: str) -> None:
+    """The RQ job: under the conversation's lock, wait out the debounce window, then run."""
+    app: Flask = _worker["app"]
+    redis: Redis = _worker["redis"]
+    lock = redis.lock(_lock_key(conversation_id), timeout=LOCK_SECONDS)
+    with lock, _kept_alive(lock):
+        # From here on, a new change queues a new job, which waits for this lock.
+        redis.delete(_pending_key(conversation_id))
+        with app.app_context():
+            since = seconds_since_last_analysis(conversation_id)
+            db.session.remove()
+        debounce = float(app.config["CONSULT_ANALYSIS_DEBOUNCE"])
+        if since is not None and since < debounce:
+            time.sleep(debounce - since)
+        run_once(app, conversation_id, _worker["memory"])
+
+
+class _kept_alive:  # noqa: N801 -- used as a context manager, named like one
+    """Extend a Redis lock while the work under it runs, so only a dead worker loses it."""
+
+    def __init__(self, lock: Any) -> None:
+        self._lock = lock
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._extend, daemon=True)
+
+    def __enter__(self) -> None:
+        self._thread.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _extend(self) -> None:
+        while not self._done.wait(LOCK_SECONDS / 4):
+            try:
+                self._lock.reacquire()
+            except Exception:
+                log.warning("could not extend the analysis lock", exc_info=True)
+                return
+
+
+def run_worker(
+    app: Flask, *, burst: bool = False, on_ready: Callable[[], None] | None = None
+) -> None:
+    """`consult worker`: run analysis jobs from the queue, and sweep for missed changes."""
+    redis = Redis.from_url(app.config["CONSULT_REDIS_URL"])
+    _worker.update(app=app, redis=redis, memory=VoteMemory())
+    dispatcher = QueueDispatcher(redis)
+    stop = threading.Event()
+
+    def sweep_forever() -> None:
+        while True:
+            with app.app_context():
+                try:
+                    for conversation_id in changed_conversations():
+                        dispatcher.request(conversation_id)
+                except Exception:
+                    log.exception("the sweep for changed consultations failed")
+                finally:
+                    db.session.remove()
+            if stop.wait(SWEEP_SECONDS):
+                return
+
+    sweeper = threading.Thread(target=sweep_forever, name="consult-sweep", daemon=True)
+    sweeper.start()
+    if on_ready:
+        on_ready()
+    try:
+        SimpleWorker([Queue(QUEUE_NAME, connection=redis)], connection=redis).work(burst=burst)
+    finally:
+        stop.set()

@@ -1,0 +1,158 @@
+"""One analysis run: a consultation's current votes through clustering.analyze(), stored.
+
+Whoever calls `refresh` (the embedded runner thread or a `consult worker`) holds the
+consultation's analysis lock, so one run at a time per consultation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from clustering.analysis import Analysis as ClusterAnalysis
+from clustering.analysis import analyze
+from consult.extensions import db
+from consult.models import Analysis, Conversation, Statement, VoteEvent, as_utc
+from consult.services.analyses import latest_analysis, store_analysis
+from consult.services.analysis_view import GROUPS_NEED_VOTES_EACH, build_view
+from consult.services.statements import is_visible
+from consult.services.vote_memory import VoteMemory
+
+SEED = 0  # recorded in every analysis's methodology; the same votes give the same groups
+# A cold analysis (no warm start, groups chosen afresh) at least this often, and whenever
+# votes grew by COLD_GROWTH since the last cold one; live updates in between start warm.
+COLD_EVERY = timedelta(minutes=10)
+COLD_GROWTH = 1.10
+
+
+def is_up_to_date(conversation: Conversation, latest: Analysis | None) -> bool:
+    """Whether the latest analysis already includes every vote and every change."""
+    if latest is None:
+        return not _has_votes(conversation)
+    return latest.vote_watermark >= log_head(conversation.id) and as_utc(
+        latest.created_at
+    ) >= as_utc(conversation.content_changed_at)
+
+
+def log_head(conversation_id: str) -> int:
+    """The id of the conversation's latest vote-log entry (0 before any vote)."""
+    return (
+        db.session.scalar(
+            select(func.max(VoteEvent.id)).where(VoteEvent.conversation_id == conversation_id)
+        )
+        or 0
+    )
+
+
+def refresh(
+    conversation_id: str,
+    memory: VoteMemory,
+    *,
+    cold_every: timedelta = COLD_EVERY,
+    force_cold: bool = False,
+) -> Analysis | None:
+    """Analyse the conversation if anything changed since its latest analysis; store it."""
+    conversation = db.session.get(Conversation, conversation_id)
+    if conversation is None:
+        return None
+    latest = latest_analysis(conversation)
+    if not force_cold and is_up_to_date(conversation, latest):
+        return None
+    watermark = log_head(conversation_id)
+    statements = list(
+        db.session.scalars(select(Statement).where(Statement.conversation_id == conversation.id))
+    )
+    last_cold = _last_cold(conversation)
+    cold = force_cold or _cold_is_due(conversation, latest, last_cold, cold_every)
+    matrix = memory.matrix(conversation.id, [s.id for s in statements], reread=cold)
+    previous = None if cold else _previous(conversation, latest, memory)
+    result = analyze(
+        matrix,
+        moderated_out=[s.id for s in statements if not is_visible(conversation, s)],
+        meta=[s.id for s in statements if s.is_meta],
+        previous=previous,
+        profile=conversation.analysis_profile,
+        random_state=SEED,
+    )
+    data = asdict(result)
+    votes_each = min(GROUPS_NEED_VOTES_EACH, max(len(statements), 1))
+    qualified = int((matrix.n_votes >= votes_each).sum())
+    texts = {s.id: s.text for s in statements if is_visible(conversation, s) and not s.is_meta}
+    view = build_view(data, texts, qualified=qualified, votes_each=votes_each)
+    stored = store_analysis(
+        conversation,
+        data,
+        kind="cold" if cold else "warm",
+        vote_watermark=watermark,
+        cutoff_at=_log_time(watermark) if watermark else None,
+        summary=_summary(data, view, qualified),
+        view=view,
+    )
+    memory.remember(conversation.id, stored.version, result)
+    return stored
+
+
+def _summary(data: dict[str, Any], view: dict[str, Any], qualified: int) -> dict[str, Any]:
+    """What every analysis keeps for good: enough to draw how the groups formed."""
+    return {
+        "counts": data["counts"],
+        "qualified": qualified,
+        "ready": view["ready"],
+        "division": view["division"],
+        "groups": [
+            {"id": g["id"], "members": g["members"], "centre": g["centre"]} for g in data["groups"]
+        ],
+        "seconds": data["methodology"].get("seconds", {}).get("total"),
+    }
+
+
+def _previous(
+    conversation: Conversation, latest: Analysis | None, memory: VoteMemory
+) -> ClusterAnalysis | None:
+    """The latest analysis to start warm from: from memory when this runner made it."""
+    if latest is None:
+        return None
+    remembered = memory.previous(conversation.id)
+    if remembered is not None and remembered[0] == latest.version:
+        return remembered[1]
+    if latest.data is None or latest.data.get("profile") != conversation.analysis_profile:
+        return None
+    return ClusterAnalysis(**latest.data)
+
+
+def _cold_is_due(
+    conversation: Conversation,
+    latest: Analysis | None,
+    last_cold: Analysis | None,
+    cold_every: timedelta,
+) -> bool:
+    if latest is None or last_cold is None or latest.data is None:
+        return True
+    if latest.data.get("profile") != conversation.analysis_profile:
+        return True
+    if datetime.now(UTC) - as_utc(last_cold.created_at) >= cold_every:
+        return True
+    cold_votes = (last_cold.summary or {}).get("counts", {}).get("votes", 0)
+    latest_votes = (latest.summary or {}).get("counts", {}).get("votes", 0)
+    return latest_votes >= COLD_GROWTH * max(cold_votes, 1)
+
+
+def _last_cold(conversation: Conversation) -> Analysis | None:
+    return db.session.scalar(
+        select(Analysis)
+        .where(Analysis.conversation_id == conversation.id, Analysis.kind == "cold")
+        .order_by(Analysis.version.desc())
+        .limit(1)
+    )
+
+
+def _has_votes(conversation: Conversation) -> bool:
+    return log_head(conversation.id) > 0
+
+
+def _log_time(event_id: int) -> datetime | None:
+    """When the vote-log entry was written: the analysis's cut-off time."""
+    return db.session.scalar(select(VoteEvent.created_at).where(VoteEvent.id == event_id))
