@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict, deque
-from datetime import timedelta
 from typing import Any
 
 from flask import current_app, request, session
 from flask_socketio import ConnectionRefusedError, disconnect, join_room
-from sqlalchemy import func, select
 
 from consult.extensions import db, socketio
-from consult.models import Analysis, Conversation, User, VoteEvent, utcnow
-from consult.services.consultations import can_manage, counts, find_conversation
+from consult.models import Analysis, Conversation, User
+from consult.services.consultations import can_manage, find_conversation
+from consult.services.live_view import activity
 from consult.services.users import user_for_api_token
 
 EVENTS_PER_WINDOW = 20  # per connection; a page sends one join, a reconnecting page a few
@@ -78,20 +77,7 @@ def publish_analysis(conversation: Conversation, analysis: Analysis) -> None:
 
 
 def publish_stats(conversation: Conversation) -> None:
-    _emit(conversation, "stats", {"conversation_id": conversation.id, **live_stats(conversation)})
-
-
-def live_stats(conversation: Conversation) -> dict[str, int]:
-    """Participants, votes, statements, and votes in the last minute."""
-    last_minute = db.session.scalar(
-        select(func.count())
-        .select_from(VoteEvent)
-        .where(
-            VoteEvent.conversation_id == conversation.id,
-            VoteEvent.created_at >= utcnow() - timedelta(minutes=1),
-        )
-    )
-    return {**counts(conversation), "votes_last_minute": last_minute or 0}
+    _emit(conversation, "stats", {"conversation_id": conversation.id, **activity(conversation)})
 
 
 def _emit(conversation: Conversation, event: str, payload: dict[str, Any]) -> None:

@@ -39,7 +39,13 @@ def _free_port() -> int:
 @pytest.fixture
 def server(app, database_url, tmp_path) -> Iterator[str]:
     port = _free_port()
-    env = {**os.environ, "CONSULT_DATABASE_URL": database_url, "CONSULT_SECRET_KEY": "test"}
+    env = {
+        **os.environ,
+        "CONSULT_DATABASE_URL": database_url,
+        "CONSULT_SECRET_KEY": "test",
+        # Several processes without Redis would each run analyses; this test is about votes.
+        "CONSULT_ANALYSIS": "off",
+    }
     command = [
         sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
         "--workers", "3", "--threads", "4", "--log-level", "warning",

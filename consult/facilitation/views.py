@@ -10,7 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from consult.forms import form_checkbox, page_argument, whole_number
 from consult.models import SETTINGS, ModerationStatus
 from consult.security import current_user, login, login_required, logout
-from consult.services import consultations, statements, users
+from consult.services import consultations, live_view, statements, users
 from consult.services.errors import InvalidInput, ServiceError
 
 bp = Blueprint("facilitation", __name__, url_prefix="/facilitate")
@@ -94,6 +94,32 @@ def manage(conversation_id: str) -> Any:
         counts=consultations.counts(conversation),
         moderation=statements.moderation_counts(conversation),
     )
+
+
+@bp.get("/c/<conversation_id>/live")
+@login_required
+def live(conversation_id: str) -> str:
+    """The facilitator's live page: the opinion map and groups, updating as votes arrive."""
+    conversation = consultations.get_managed_conversation(current_user(), conversation_id)
+    return render_template("facilitation/live.html", conversation=conversation)
+
+
+@bp.get("/c/<conversation_id>/present")
+@login_required
+def present(conversation_id: str) -> str:
+    """A full-screen view for a room: map, groups and consensus, no controls, no names."""
+    conversation = consultations.get_managed_conversation(current_user(), conversation_id)
+    return render_template("facilitation/present.html", conversation=conversation)
+
+
+@bp.get("/c/<conversation_id>/live.json")
+@login_required
+def live_data(conversation_id: str) -> Any:
+    conversation = consultations.get_managed_conversation(current_user(), conversation_id)
+    return {
+        **live_view.picture(conversation, with_history=True),
+        "moderation": statements.moderation_counts(conversation),
+    }
 
 
 @bp.post("/c/<conversation_id>/share")

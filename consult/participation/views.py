@@ -10,8 +10,16 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from consult.errors import wants_json
 from consult.forms import form_vote, whole_number
 from consult.models import Conversation, Participant, Statement
-from consult.services import consultations, participants, routing, statements, votes
-from consult.services.errors import ServiceError
+from consult.services import (
+    analyses,
+    consultations,
+    live_view,
+    participants,
+    routing,
+    statements,
+    votes,
+)
+from consult.services.errors import NotFound, ServiceError
 
 bp = Blueprint("participation", __name__)
 
@@ -65,6 +73,34 @@ def my_votes(conversation_id: str) -> str:
         conversation=conversation,
         history=[(s, v) for s, v in history if statements.is_visible(conversation, s)],
     )
+
+
+@bp.get("/c/<conversation_id>/next")
+def next_statement(conversation_id: str) -> Any:
+    """The next statement as JSON: the page asks when it has shown every statement."""
+    conversation = consultations.get_conversation(conversation_id)
+    participant = _participant(conversation)
+    statement, remaining = routing.next_statement(conversation, participant)
+    return jsonify(next=_statement_json(statement), remaining=remaining)
+
+
+@bp.get("/c/<conversation_id>/results")
+def results(conversation_id: str) -> str:
+    """Where the citizen stands: the map with their position, the groups, how each voted."""
+    conversation = consultations.get_conversation(conversation_id)
+    return render_template("participation/results.html", conversation=conversation)
+
+
+@bp.get("/c/<conversation_id>/results.json")
+def results_data(conversation_id: str) -> Any:
+    conversation = consultations.get_conversation(conversation_id)
+    if not conversation.results_public:
+        raise NotFound("The results of this consultation are not public.")
+    participant = _participant(conversation)
+    body = live_view.picture(conversation)
+    latest = analyses.latest_analysis(conversation)
+    body["me"] = live_view.participant_position(latest, participant.id) if participant else None
+    return jsonify(body)
 
 
 @bp.post("/c/<conversation_id>/statements")

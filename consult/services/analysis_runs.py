@@ -6,6 +6,9 @@ consultation's analysis lock, so one run at a time per consultation.
 
 from __future__ import annotations
 
+import os
+import socket
+import time
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -55,6 +58,7 @@ def refresh(
     force_cold: bool = False,
 ) -> Analysis | None:
     """Analyse the conversation if anything changed since its latest analysis; store it."""
+    started = time.time()
     conversation = db.session.get(Conversation, conversation_id)
     if conversation is None:
         return None
@@ -88,7 +92,7 @@ def refresh(
         kind="cold" if cold else "warm",
         vote_watermark=watermark,
         cutoff_at=_log_time(watermark) if watermark else None,
-        summary=_summary(data, view, qualified),
+        summary={**_summary(data, view, qualified), "computed": _computed(started)},
         view=view,
     )
     memory.remember(conversation.id, stored.version, result)
@@ -106,6 +110,15 @@ def _summary(data: dict[str, Any], view: dict[str, Any], qualified: int) -> dict
             {"id": g["id"], "members": g["members"], "centre": g["centre"]} for g in data["groups"]
         ],
         "seconds": data["methodology"].get("seconds", {}).get("total"),
+    }
+
+
+def _computed(started: float) -> dict[str, Any]:
+    """When and where the run happened: checks that no two runs overlap (tests, audits)."""
+    return {
+        "started": started,
+        "finished": time.time(),
+        "by": f"{socket.gethostname()}:{os.getpid()}",
     }
 
 

@@ -16,6 +16,7 @@ GROUPS_NEED_VOTES_EACH = 7
 MAX_POINTS = 2000  # dots drawn on the map; more only hide each other
 TOP = 5
 MIN_VOTES_TO_LIST = 5  # a statement with fewer votes is in no "top" list
+MANY_PASSES = 0.25  # "people are unsure": at least a quarter of its votes are passes
 GROUP_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -57,7 +58,7 @@ def build_view(
         "divisive": [s for s in data.get("divisive", []) if s in texts] if ready else [],
         "informed_consensus": _top(rows, "group_informed_consensus"),
         "bridging": _top(rows, "bridging") if ready else [],
-        "uncertain": _top(rows, "pass_share"),
+        "uncertain": _top(rows, "pass_share", at_least=MANY_PASSES),
     }
 
 
@@ -116,12 +117,13 @@ def _statement(row: Mapping[str, Any], texts: Mapping[int, str]) -> dict[str, An
     }
 
 
-def _top(rows: list[Mapping[str, Any]], key: str) -> list[Any]:
-    """The TOP statements with the highest `key`, among those with enough votes."""
+def _top(rows: list[Mapping[str, Any]], key: str, at_least: float = 0.0) -> list[Any]:
+    """The TOP statements with the highest `key` (above `at_least`), among those with
+    enough votes."""
     scored = [
         (_value(row, key), row["id"])
         for row in rows
-        if row.get("n_seen", 0) >= MIN_VOTES_TO_LIST and _value(row, key) > 0
+        if row.get("n_seen", 0) >= MIN_VOTES_TO_LIST and _value(row, key) > at_least
     ]
     return [sid for _, sid in sorted(scored, key=lambda pair: (-pair[0], pair[1]))[:TOP]]
 

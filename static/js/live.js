@@ -1,0 +1,312 @@
+// The live pages: the facilitator's page, the presentation view and the citizen's "where
+// you stand". Each loads the latest analysis from its JSON address, then follows the
+// consultation's Socket.IO room; a page shows only the parts its template has room for.
+// Updates keep the reader's place: an open group stays open, focus stays where it was.
+(function () {
+  "use strict";
+
+  const root = document.getElementById("live");
+  if (!root) return;
+  const T = JSON.parse(document.getElementById("live-strings").textContent);
+  const mode = root.dataset.mode;
+  const state = { tick: 0, view: null, me: null, selected: null, stats: null, history: [] };
+
+  const $ = (id) => document.getElementById(id);
+  const format = (template, values) =>
+    template.replace(/\{(\w+)\}/g, (_, key) => (values[key] === undefined ? "" : String(values[key])));
+  const percent = (share) => Math.round(100 * (share || 0)) + " %";
+  const interval = (pair) => (pair ? [percent(pair[0]), percent(pair[1])] : ["", ""]);
+
+  function node(tag, text, className) {
+    const element = document.createElement(tag);
+    if (text !== undefined) element.textContent = text; // text, never HTML: statements are public input
+    if (className) element.className = className;
+    return element;
+  }
+
+  function statementsById() {
+    const map = new Map();
+    for (const s of (state.view && state.view.statements) || []) map.set(s.id, s);
+    return map;
+  }
+
+  function setStatus(text) {
+    if ($("live-status")) $("live-status").textContent = text;
+  }
+
+  function renderStatus() {
+    if (!state.view) return setStatus(T.waiting);
+    const time = new Date().toLocaleTimeString();
+    setStatus(format(T.updated, { time: time, tick: state.tick }));
+  }
+
+  function renderDivision() {
+    const target = $("division");
+    if (!target || !state.view) return;
+    const view = state.view;
+    if (!view.ready) {
+      target.textContent = format(T.notReady, {
+        participants: view.needs.participants,
+        votes: view.needs.votes_each,
+        qualified: view.qualified,
+      });
+    } else if ((view.division.n_groups || 0) <= 1) {
+      target.textContent = T.noDivision;
+    } else {
+      target.textContent = view.division.summary || format(T.groupsCount, { n: view.division.n_groups });
+    }
+  }
+
+  function renderMap() {
+    const container = $("opinion-map");
+    if (!container || !state.view) return;
+    const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest("[data-group]");
+    const focusedGroup = focused && container.contains(focused) ? focused.dataset.group : null;
+    window.ConsultMap.render(container, state.view, {
+      me: mode === "citizen" ? state.me : null,
+      selected: state.selected,
+      strings: T,
+      format: format,
+      onSelect: selectGroup,
+    });
+    if (focusedGroup !== null) {
+      const again = container.querySelector('[data-group="' + focusedGroup + '"]');
+      if (again) again.focus();
+    }
+    renderMapTable();
+  }
+
+  function renderMapTable() {
+    const target = $("map-table");
+    if (!target) return;
+    const table = node("table", undefined, "data");
+    table.appendChild(node("caption", T.mapTableCaption));
+    const head = node("tr");
+    for (const title of [T.group, T.members, T.position, T.topStatements]) head.appendChild(node("th", title));
+    table.appendChild(head);
+    for (const group of state.view.groups) {
+      const row = node("tr");
+      row.appendChild(node("td", group.label));
+      row.appendChild(node("td", String(group.members)));
+      row.appendChild(node("td", group.centre.map((v) => v.toFixed(2)).join(", ")));
+      row.appendChild(node("td", group.representative.map((r) => r.text).join(" · ") || T.noRepresentative));
+      table.appendChild(row);
+    }
+    target.replaceChildren(table);
+  }
+
+  function selectGroup(groupId) {
+    state.selected = state.selected === groupId ? null : groupId;
+    const card = document.querySelector('#group-cards details[data-group="' + groupId + '"]');
+    if (card) {
+      card.open = state.selected === groupId;
+      if (card.open) card.scrollIntoView({ block: "nearest" });
+    }
+    renderMap();
+  }
+
+  function renderGroups() {
+    const target = $("group-cards");
+    if (!target || !state.view) return;
+    const open = new Set(Array.from(target.querySelectorAll("details[open]")).map((d) => d.dataset.group));
+    if (state.selected !== null) open.add(String(state.selected));
+    const total = state.view.groups.reduce((sum, g) => sum + g.members, 0) || 1;
+    const statements = statementsById();
+    const cards = state.view.groups.map((group) => {
+      const card = node("details", undefined, "group-card group-border-" + (group.id % 6));
+      card.dataset.group = String(group.id);
+      card.open = open.has(String(group.id)) || mode === "present";
+      const summary = node("summary");
+      summary.appendChild(node("strong", group.label));
+      summary.appendChild(
+        node("span", " · " + (group.members === 1 ? T.person : format(T.people, { n: group.members })) +
+          " · " + format(T.shareOfAll, { share: percent(group.members / total) }))
+      );
+      card.appendChild(summary);
+      card.addEventListener("toggle", () => {
+        if (card.open) state.selected = group.id;
+        else if (state.selected === group.id) state.selected = null;
+      });
+      const list = node("ul", undefined, "representative");
+      const shown = mode === "present" ? group.representative.slice(0, 2) : group.representative;
+      for (const r of shown) {
+        const item = node("li", undefined, "direction-" + r.direction);
+        item.appendChild(node("span", r.text, "statement"));
+        const [low, high] = interval(r.interval);
+        const line = format(r.direction === "agree" ? T.agreeShare : T.disagreeShare, { share: percent(r.share), low: low, high: high });
+        const overall = statements.get(r.id);
+        const detail = node("span", line + (overall ? "; " + format(T.everyone, { agree: percent(overall.agree), disagree: percent(overall.disagree) }) : "") + (r.significant ? "" : " " + T.notSignificant), "numbers");
+        item.appendChild(detail);
+        list.appendChild(item);
+      }
+      if (!shown.length) list.appendChild(node("li", T.noRepresentative));
+      card.appendChild(node("h3", T.standsFor, "visually-hidden"));
+      card.appendChild(list);
+      return card;
+    });
+    target.replaceChildren(...cards);
+  }
+
+  function renderList(id, ids, describe) {
+    const target = $(id);
+    if (!target || !state.view) return;
+    const statements = statementsById();
+    const items = (ids || []).map((sid) => statements.get(sid)).filter(Boolean).map((s) => {
+      const item = node("li");
+      item.appendChild(node("span", s.text, "statement"));
+      item.appendChild(node("span", describe(s), "numbers"));
+      return item;
+    });
+    if (!items.length) items.push(node("li", T.none, "muted"));
+    target.replaceChildren(...(mode === "present" ? items.slice(0, 3) : items));
+  }
+
+  function overall(s) {
+    return format(T.overall, { agree: percent(s.agree), disagree: percent(s.disagree), pass: percent(s.pass), n: s.n_seen });
+  }
+
+  function renderLists() {
+    if (!state.view) return;
+    renderList("consensus-agree", state.view.consensus.agree, overall);
+    renderList("consensus-disagree", state.view.consensus.disagree, overall);
+    renderList("informed-consensus", state.view.informed_consensus, overall);
+    renderList("bridging", state.view.bridging, overall);
+    renderList("divisive", state.view.divisive, (s) =>
+      s.groups.map((g) => groupName(g.group) + ": " + percent(g.agree) + " " + T.agree.toLowerCase()).join(" · "));
+    renderList("uncertain", state.view.uncertain, overall);
+  }
+
+  function groupName(groupId) {
+    const group = state.view.groups.find((g) => g.id === groupId);
+    return group ? group.label : T.group + " " + groupId;
+  }
+
+  function renderGroupVotes() {
+    const target = $("group-votes");
+    if (!target || !state.view) return;
+    const table = node("table", undefined, "data group-votes");
+    const head = node("tr");
+    head.appendChild(node("th", T.statement));
+    head.appendChild(node("th", T.allVoters));
+    for (const group of state.view.groups) head.appendChild(node("th", group.label));
+    table.appendChild(head);
+    for (const s of state.view.statements) {
+      const row = node("tr");
+      row.appendChild(node("td", s.text));
+      row.appendChild(node("td", percent(s.agree) + " " + T.agree.toLowerCase()));
+      for (const group of state.view.groups) {
+        const numbers = s.groups.find((g) => g.group === group.id);
+        row.appendChild(node("td", numbers && numbers.n_seen ? percent(numbers.agree) + " " + T.agree.toLowerCase() : "–"));
+      }
+      table.appendChild(row);
+    }
+    target.replaceChildren(table);
+  }
+
+  function renderMe() {
+    const target = $("me");
+    if (!target || !state.view || !state.view.ready) return;
+    if (!state.me) return (target.textContent = T.youNotYet);
+    const group = state.view.groups.find((g) => g.id === state.me.group);
+    target.textContent = group
+      ? format(T.youAreIn, { group: group.label, n: group.members - 1 })
+      : T.youUngrouped;
+  }
+
+  function renderStats() {
+    const stats = state.stats;
+    if (!stats) return;
+    const set = (id, value) => $(id) && ($(id).textContent = String(value));
+    set("count-participants", stats.participants);
+    set("count-votes", stats.votes);
+    set("count-statements", stats.statements);
+    set("count-rate", stats.votes_last_minute);
+    if ($("simulated-note") && stats.simulated_participants) {
+      $("simulated-note").hidden = false;
+      $("simulated-note").textContent = format(T.simulated, { n: stats.simulated_participants });
+    }
+    renderChart();
+  }
+
+  // Votes over time, from the stored analyses' summaries and the live stats since.
+  function renderChart() {
+    const target = $("activity-chart");
+    if (!target) return;
+    const points = state.history.map((h) => [Date.parse(h.at), h.votes]);
+    if (state.stats) points.push([Date.now(), state.stats.votes]);
+    const width = 400, height = 80;
+    const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    svg.setAttribute("viewBox", "0 0 " + width + " " + height);
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", format(T.chartLabel, { votes: state.stats ? state.stats.votes : 0, participants: state.stats ? state.stats.participants : 0 }));
+    if (points.length >= 2) {
+      const t0 = points[0][0], t1 = points[points.length - 1][0] || t0 + 1;
+      const vMax = Math.max(...points.map((p) => p[1]), 1);
+      const line = document.createElementNS("http://www.w3.org/2000/svg", "polyline");
+      line.setAttribute("points", points.map((p) => [
+        (4 + ((p[0] - t0) / Math.max(t1 - t0, 1)) * (width - 8)).toFixed(1),
+        (height - 4 - (p[1] / vMax) * (height - 8)).toFixed(1),
+      ].join(",")).join(" "));
+      line.setAttribute("class", "chart-line");
+      svg.appendChild(line);
+    }
+    target.replaceChildren(svg);
+  }
+
+  function apply(body) {
+    if (body.view && body.tick >= state.tick) {
+      state.tick = body.tick;
+      state.view = body.view;
+    }
+    if ("me" in body) state.me = body.me;
+    if (body.stats) state.stats = body.stats;
+    if (body.history) state.history = body.history;
+    if (body.moderation && $("moderation-count")) $("moderation-count").textContent = String(body.moderation.unmoderated);
+    render();
+  }
+
+  function render() {
+    renderStatus();
+    renderDivision();
+    renderMap();
+    renderGroups();
+    renderLists();
+    renderGroupVotes();
+    renderMe();
+    renderStats();
+  }
+
+  async function load() {
+    try {
+      const response = await fetch(root.dataset.source, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (response.ok) apply(await response.json());
+    } catch (error) {
+      setStatus(T.disconnected);
+    }
+  }
+
+  function follow() {
+    if (!window.io) return;
+    const socket = window.io({ transports: ["websocket", "polling"] });
+    socket.on("connect", () => {
+      socket.emit("join", { conversation_id: root.dataset.conversation }, (answer) => {
+        if (!answer || !answer.ok) return setStatus(T.refused);
+        load(); // whatever happened while the connection was down
+      });
+    });
+    socket.on("disconnect", () => setStatus(T.disconnected));
+    socket.on("analysis", (payload) => {
+      if (payload.conversation_id !== root.dataset.conversation || payload.tick <= state.tick) return;
+      if (mode === "citizen") return load(); // the citizen's own position comes with the page's data
+      state.history.push({ tick: payload.tick, at: new Date().toISOString(), votes: (state.stats || {}).votes || 0, participants: (state.stats || {}).participants || 0 });
+      apply({ tick: payload.tick, view: payload.view });
+    });
+    socket.on("stats", (stats) => {
+      if (stats.conversation_id !== root.dataset.conversation) return;
+      state.stats = stats;
+      renderStats();
+    });
+  }
+
+  load().then(follow);
+})();

@@ -1,0 +1,277 @@
+"""Analyses run on the app's own votes: stored, versioned, thinned, read by routing and the API."""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from conftest import create_conversation, join, make_app
+from sqlalchemy import func, select
+
+from consult.extensions import db
+from consult.math_runner import changed_conversations, run_once
+from consult.models import Analysis, StatementStat, Vote, VoteEvent
+from consult.services.analysis_runs import refresh
+from consult.services.consultations import get_conversation
+from consult.services.vote_memory import VoteMemory
+
+API = "/api/v1/conversations"
+SEEDS = [
+    "Buses should run every ten minutes.",
+    "Cycle lanes should be separated from cars.",
+    "Parking in the centre is too cheap.",
+    "Night trains matter more than fast ones.",
+    "The old town should be closed to private cars.",
+    "Fares should be lower for people on low incomes.",
+    "Electric scooters make streets less safe.",
+    "Pavements need repairs before new projects start.",
+]
+
+
+def vote_all(client, cid, voters: int, seed: int = 0) -> None:
+    """`voters` participants each vote on every statement, in two clear camps."""
+    rng = random.Random(seed)
+    ids = [s["id"] for s in client.get(f"{API}/{cid}/statements").json["statements"]]
+    for n in range(voters):
+        headers = join(client, cid)
+        camp = n % 2
+        for k, sid in enumerate(ids):
+            leaning = 1 if (k < len(ids) // 2) == (camp == 0) else -1
+            value = leaning if rng.random() < 0.9 else -leaning
+            response = client.post(
+                f"{API}/{cid}/votes", json={"statement_id": sid, "vote": value}, headers=headers
+            )
+            assert response.status_code == 201
+
+
+@pytest.fixture
+def consultation(client, facilitator):
+    return create_conversation(client, facilitator, seed_statements=SEEDS)["id"]
+
+
+def test_first_run_is_cold_and_stores_everything_the_pages_read(app, client, consultation):
+    vote_all(client, consultation, voters=30)
+    with app.app_context():
+        stored = refresh(consultation, VoteMemory())
+        assert stored.version == 1 and stored.kind == "cold"
+        head = db.session.scalar(select(func.max(VoteEvent.id)))
+        assert stored.vote_watermark == head
+        assert stored.data["counts"]["participants"] == 30
+        assert stored.view["ready"] is True
+        assert stored.view["division"]["n_groups"] == 2
+        assert {s["text"] for s in stored.view["statements"]} == set(SEEDS)
+        stats = db.session.scalars(select(StatementStat)).all()
+        assert len(stats) == len(SEEDS)
+        assert all(s.n_agree + s.n_disagree + s.n_pass == 30 for s in stats)
+    answer = client.get(f"{API}/{consultation}/analysis")
+    assert answer.status_code == 200
+    assert answer.json["version"] == 1 and answer.json["kind"] == "cold"
+
+
+def test_nothing_changed_means_no_new_analysis(app, client, consultation):
+    vote_all(client, consultation, voters=20)
+    with app.app_context():
+        memory = VoteMemory()
+        assert refresh(consultation, memory).version == 1
+        assert refresh(consultation, memory) is None
+        assert changed_conversations() == []
+
+
+def test_a_new_vote_gives_a_warm_update_that_includes_it(app, client, consultation):
+    vote_all(client, consultation, voters=20)
+    with app.app_context():
+        memory = VoteMemory()
+        refresh(consultation, memory)
+    headers = join(client, consultation)
+    sid = client.get(f"{API}/{consultation}/next", headers=headers).json["id"]
+    client.post(
+        f"{API}/{consultation}/votes", json={"statement_id": sid, "vote": -1}, headers=headers
+    )
+    with app.app_context():
+        assert changed_conversations() == [consultation]
+        second = refresh(consultation, memory)
+        assert second.version == 2 and second.kind == "warm"
+        assert second.data["counts"]["participants"] == 21
+        assert second.vote_watermark == db.session.scalar(select(func.max(VoteEvent.id)))
+
+
+def test_moderation_makes_the_analysis_out_of_date(app, client, facilitator, consultation):
+    vote_all(client, consultation, voters=20)
+    with app.app_context():
+        memory = VoteMemory()
+        refresh(consultation, memory)
+    rejected = client.get(f"{API}/{consultation}/statements").json["statements"][0]["id"]
+    response = client.post(
+        f"{API}/{consultation}/moderation",
+        json={"statement_ids": [rejected], "action": "reject"},
+        headers=facilitator.headers,
+    )
+    assert response.status_code == 200
+    with app.app_context():
+        stored = refresh(consultation, memory)
+        assert stored is not None
+        assert rejected not in {s["id"] for s in stored.view["statements"]}
+
+
+def test_changed_votes_read_incrementally_equal_a_full_read(app, client, consultation):
+    vote_all(client, consultation, voters=12, seed=1)
+    ids = [s["id"] for s in client.get(f"{API}/{consultation}/statements").json["statements"]]
+    with app.app_context():
+        memory = VoteMemory()
+        memory.matrix(consultation, ids, reread=True)
+    rng = random.Random(2)
+    for _ in range(3):  # new participants and changes of mind
+        headers = join(client, consultation)
+        for sid in rng.sample(ids, 5):
+            for value in (1, rng.choice((-1, 0, 1))):
+                client.post(
+                    f"{API}/{consultation}/votes",
+                    json={"statement_id": sid, "vote": value},
+                    headers=headers,
+                )
+    with app.app_context():
+        incremental = memory.matrix(consultation, ids, reread=False)
+        full = VoteMemory().matrix(consultation, ids, reread=True)
+    order_a = np.argsort(incremental.participant_ids)
+    order_b = np.argsort(full.participant_ids)
+    assert (incremental.participant_ids[order_a] == full.participant_ids[order_b]).all()
+    assert (incremental.votes[order_a] != full.votes[order_b]).nnz == 0
+    assert incremental.votes.nnz == full.votes.nnz == 12 * len(ids) + 3 * 5
+
+
+def test_older_full_results_are_thinned_but_every_summary_is_kept(app, client, consultation):
+    vote_all(client, consultation, voters=16)
+    with app.app_context():
+        memory = VoteMemory()
+        refresh(consultation, memory)
+        for round_ in range(3):
+            headers_vote(client, consultation, round_)
+            refresh(consultation, memory)
+        rows = db.session.scalars(select(Analysis).order_by(Analysis.version)).all()
+        assert [a.version for a in rows] == [1, 2, 3, 4]
+        assert all(a.summary["counts"]["votes"] > 0 for a in rows)
+        # The first is kept (the oldest kept), the latest is kept, the close ones between are not.
+        assert rows[0].data is not None and rows[-1].data is not None
+        assert rows[1].data is None and rows[2].data is None
+
+
+def headers_vote(client, cid, round_: int) -> None:
+    headers = join(client, cid)
+    sid = client.get(f"{API}/{cid}/next", headers=headers).json["id"]
+    client.post(
+        f"{API}/{cid}/votes", json={"statement_id": sid, "vote": 1 - round_ % 3}, headers=headers
+    )
+
+
+def test_an_hour_apart_keeps_the_older_full_result(app, client, consultation):
+    vote_all(client, consultation, voters=16)
+    with app.app_context():
+        memory = VoteMemory()
+        first = refresh(consultation, memory)
+        first.created_at = first.created_at - timedelta(hours=2)
+        db.session.commit()
+        headers_vote(client, consultation, 0)
+        second = refresh(consultation, memory)
+        second.created_at = second.created_at - timedelta(minutes=30)
+        db.session.commit()
+        headers_vote(client, consultation, 1)
+        refresh(consultation, memory)
+        kept = [
+            a.version
+            for a in db.session.scalars(select(Analysis).where(Analysis.data.is_not(None)))
+        ]
+        assert sorted(kept) == [1, 2, 3]
+
+
+def test_private_results_need_a_facilitator(client, facilitator, app):
+    cid = create_conversation(client, facilitator, seed_statements=SEEDS, results_public=False)[
+        "id"
+    ]
+    vote_all(client, cid, voters=16)
+    with app.app_context():
+        refresh(cid, VoteMemory())
+    assert client.get(f"{API}/{cid}/analysis").status_code == 404
+    assert client.get(f"/c/{cid}/results.json").status_code == 404
+    assert client.get(f"{API}/{cid}/analysis", headers=facilitator.headers).status_code == 200
+
+
+def test_the_citizen_sees_their_own_position(app, client, consultation):
+    vote_all(client, consultation, voters=20)
+    ids = [s["id"] for s in client.get(f"{API}/{consultation}/statements").json["statements"]]
+    for sid in ids:
+        client.post(f"/c/{consultation}/vote", data={"statement_id": str(sid), "vote": "1"})
+    with app.app_context():
+        refresh(consultation, VoteMemory())
+    body = client.get(f"/c/{consultation}/results.json").json
+    assert body["view"]["ready"] is True
+    me = body["me"]
+    assert me is not None and me["group"] in {g["id"] for g in body["view"]["groups"]}
+    assert client.get(f"/c/{consultation}/results").status_code == 200
+
+
+def test_a_failed_run_is_logged_and_the_runner_goes_on(app, client, consultation, caplog):
+    vote_all(client, consultation, voters=16)
+    with app.app_context():
+        conversation = get_conversation(consultation)
+        conversation.analysis_profile = "no-such-profile"  # refused by analyze()
+        db.session.commit()
+    assert run_once(app, consultation, VoteMemory()) is None
+    assert "analysis of" in caplog.text
+    with app.app_context():
+        conversation = get_conversation(consultation)
+        conversation.analysis_profile = "polis"
+        db.session.commit()
+    assert run_once(app, consultation, VoteMemory()).version == 1
+
+
+def test_the_embedded_runner_debounces_and_ends_with_the_last_vote(
+    database_url, client, facilitator
+):
+    """A thread in the serving process: at most one run per window, and one after the last vote."""
+    debounce = 0.5
+    served = make_app(
+        database_url, csrf=False, CONSULT_ANALYSIS="thread", CONSULT_ANALYSIS_DEBOUNCE=debounce
+    )
+    web = served.test_client()
+    cid = create_conversation(web, facilitator, seed_statements=SEEDS)["id"]
+    runner = served.extensions["consult.runner"]
+    runner.start()
+    try:
+        ids = [s["id"] for s in web.get(f"{API}/{cid}/statements").json["statements"]]
+        started = time.monotonic()
+        voted = 0
+        while time.monotonic() - started < 3:
+            headers = join(web, cid)
+            for sid in ids:
+                web.post(
+                    f"{API}/{cid}/votes",
+                    json={"statement_id": sid, "vote": random.choice((-1, 1))},
+                    headers=headers,
+                )
+                voted += 1
+        seconds = time.monotonic() - started
+        with served.app_context():
+            head = db.session.scalar(select(func.max(VoteEvent.id)))
+        deadline = time.monotonic() + 30
+        while True:
+            with served.app_context():
+                last = db.session.scalar(
+                    select(Analysis).order_by(Analysis.version.desc()).limit(1)
+                )
+                db.session.remove()
+            if last is not None and last.vote_watermark == head:
+                break
+            assert time.monotonic() < deadline, "the runner never caught up with the last vote"
+            time.sleep(0.1)
+        assert last.version <= seconds / debounce + 2
+        assert last.data["counts"]["votes"] == db_votes(served)
+    finally:
+        runner.stop()
+
+
+def db_votes(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Vote))

@@ -1,0 +1,127 @@
+"""Socket.IO: who may join which room, refused origins, and the events a new analysis sends."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import create_conversation, join
+from test_analysis_runner import SEEDS, vote_all
+
+from consult.extensions import socketio
+from consult.math_runner import run_once
+from consult.services.vote_memory import VoteMemory
+
+
+def connect(app, client, **options):
+    return socketio.test_client(app, flask_test_client=client, **options)
+
+
+def join_room(socket, cid):
+    return socket.emit("join", {"conversation_id": cid}, callback=True)
+
+
+@pytest.fixture
+def public(client, facilitator):
+    return create_conversation(client, facilitator, seed_statements=SEEDS)["id"]
+
+
+@pytest.fixture
+def private(client, facilitator):
+    return create_conversation(client, facilitator, seed_statements=SEEDS, results_public=False)[
+        "id"
+    ]
+
+
+def test_anyone_joins_the_public_room_of_public_results(app, client, public):
+    socket = connect(app, client)
+    assert socket.is_connected()
+    assert join_room(socket, public) == {"ok": True, "room": "public"}
+
+
+def test_a_join_without_authority_is_refused_when_results_are_private(app, client, private):
+    socket = connect(app, client)
+    answer = join_room(socket, private)
+    assert answer["ok"] is False and "not public" in answer["error"]
+
+
+def test_the_facilitator_session_joins_the_facilitator_room(app, client, facilitator, private):
+    client.post(
+        "/facilitate/login", data={"email": facilitator.email, "password": facilitator.password}
+    )
+    socket = connect(app, client)
+    assert join_room(socket, private) == {"ok": True, "room": "facilitator"}
+
+
+def test_a_facilitator_token_joins_the_facilitator_room(app, client, facilitator, private):
+    socket = connect(app, client, auth={"token": facilitator.token})
+    assert join_room(socket, private) == {"ok": True, "room": "facilitator"}
+
+
+def test_another_facilitators_token_gets_no_private_room(app, client, private):
+    from conftest import make_facilitator
+
+    other = make_facilitator(app, "other@example.org")
+    socket = connect(app, client, auth={"token": other.token})
+    assert join_room(socket, private)["ok"] is False
+
+
+@pytest.mark.parametrize(
+    "junk", [None, 7, "x", [], {"conversation_id": 5}, {"conversation_id": "no-such"}]
+)
+def test_junk_joins_are_refused_without_an_error(app, client, junk):
+    socket = connect(app, client)
+    answer = socket.emit("join", junk, callback=True)
+    assert answer["ok"] is False
+    assert socket.is_connected()
+
+
+def test_a_foreign_origin_is_refused(app, client, public):
+    socket = connect(app, client, headers={"Origin": "http://evil.example"})
+    assert not socket.is_connected()
+
+
+def test_the_same_origin_is_accepted(app, client, public):
+    socket = connect(app, client, headers={"Origin": "http://localhost"})
+    assert socket.is_connected()
+
+
+def test_a_flood_of_events_ends_the_connection(app, client, public):
+    socket = connect(app, client)
+    for _ in range(30):
+        if not socket.is_connected():
+            break
+        socket.emit("join", {"conversation_id": public}, callback=True)
+    assert not socket.is_connected()
+
+
+def test_a_new_analysis_reaches_the_rooms_allowed_to_see_it(app, client, facilitator, private):
+    anonymous = connect(app, client)
+    join_room(anonymous, private)
+    runner_client = app.test_client()
+    runner_client.post(
+        "/facilitate/login", data={"email": facilitator.email, "password": facilitator.password}
+    )
+    facilitator_socket = connect(app, runner_client)
+    assert join_room(facilitator_socket, private)["ok"]
+    vote_all(client, private, voters=16)
+    stored = run_once(app, private, VoteMemory())
+    events = {e["name"]: e["args"][0] for e in facilitator_socket.get_received()}
+    assert events["analysis"]["tick"] == stored.version
+    assert events["analysis"]["conversation_id"] == private
+    assert events["analysis"]["view"] == stored.view
+    assert events["stats"]["votes"] == 16 * len(SEEDS)
+    assert anonymous.get_received() == []
+
+
+def test_the_public_room_hears_public_analyses(app, client, public):
+    socket = connect(app, client)
+    join_room(socket, public)
+    vote_all(client, public, voters=16)
+    run_once(app, public, VoteMemory())
+    names = [e["name"] for e in socket.get_received()]
+    assert names.count("analysis") == 1 and "stats" in names
+
+
+def test_participants_page_links_to_results(client, public):
+    headers = join(client, public)
+    assert headers
+    assert f"/c/{public}/results".encode() in client.get(f"/c/{public}").data
