@@ -131,13 +131,14 @@ class Participant(db.Model):
     """Someone who votes or writes in one consultation; no account behind it."""
 
     __tablename__ = "participants"
-    __table_args__ = (UniqueConstraint("conversation_id", "xid"),)
+    __table_args__ = (UniqueConstraint("conversation_id", "xid_hash"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     conversation_id: Mapped[str] = mapped_column(
         ForeignKey("conversations.id", ondelete="CASCADE"), index=True
     )
-    xid: Mapped[str | None] = mapped_column(String(255))
+    # HMAC-SHA256 of the external id (consult.security.hash_xid): the xid itself is never kept.
+    xid_hash: Mapped[str | None] = mapped_column(String(64))
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Made up by `consult serve --demo` so a newcomer sees groups at once; never a person.
     is_simulated: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
+import hmac
 import secrets
 from collections.abc import Callable
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import g, redirect, request, session, url_for
+from flask import current_app, g, redirect, request, session, url_for
 
 from consult.extensions import db
 from consult.models import User
@@ -43,6 +45,50 @@ def new_public_id() -> str:
     """An unguessable id for a consultation's link (10 characters of base 32)."""
     alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
     return "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+# --- Personal links (xids) --------------------------------------------------------------
+# An xid is a credential Consult issues: the link carries the xid and an HMAC of it, and the
+# database keeps only another HMAC of it. Each use has its own key, derived from SECRET_KEY,
+# so a value made for one purpose is worth nothing for another.
+
+_XID_SIGNATURE = "consult/xid-signature/v1"
+_XID_HASH = "consult/xid-hash/v1"
+
+
+def app_secret() -> str | bytes:
+    """The running app's SECRET_KEY, for views to hand to services as a plain argument."""
+    return current_app.secret_key
+
+
+def sign_xid(secret: str | bytes, conversation_id: str, xid: str) -> str:
+    """The signature a personal link carries: 128 bits of HMAC-SHA256, URL-safe base64."""
+    digest = _xid_mac(secret, _XID_SIGNATURE, conversation_id, xid)[:16]
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def xid_signature_is_valid(
+    secret: str | bytes, conversation_id: str, xid: str, signature: str
+) -> bool:
+    expected = sign_xid(secret, conversation_id, xid)
+    return hmac.compare_digest(expected.encode("ascii"), signature.encode("utf-8", "replace"))
+
+
+def hash_xid(secret: str | bytes, conversation_id: str, xid: str) -> str:
+    """What the database stores for an xid (hex, 64 characters): not reversible without the key."""
+    return _xid_mac(secret, _XID_HASH, conversation_id, xid).hex()
+
+
+def _xid_mac(secret: str | bytes, purpose: str, conversation_id: str, xid: str) -> bytes:
+    # A newline cannot occur in a conversation id, so ("ab", "c") and ("a", "bc") differ.
+    message = f"{conversation_id}\n{xid}".encode("utf-8", "surrogatepass")
+    return hmac.new(_purpose_key(secret, purpose), message, hashlib.sha256).digest()
+
+
+def _purpose_key(secret: str | bytes, purpose: str) -> bytes:
+    """A key for one purpose, HMAC(SECRET_KEY, label): the raw secret never keys anything."""
+    raw = secret.encode("utf-8") if isinstance(secret, str) else secret
+    return hmac.new(raw, purpose.encode("ascii"), hashlib.sha256).digest()
 
 
 # --- Facilitator sessions -----------------------------------------------------------------

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+import re
+from urllib.parse import parse_qs, urlsplit
 
 from conftest import create_conversation, join, make_facilitator
 
@@ -151,3 +155,55 @@ def test_logout_ends_the_session(client, facilitator):
     assert client.get("/facilitate/").status_code == 200
     client.post("/facilitate/logout")
     assert client.get("/facilitate/").status_code == 302
+
+
+def test_facilitator_downloads_personal_links_as_csv(client, facilitator, conversation):
+    cid = conversation["id"]
+    log_in(client, facilitator)
+    assert b"Personal links (xid)" in client.get(f"/facilitate/c/{cid}").data
+    upload = (io.BytesIO("\ufeffcarol\nalice@example.org\n".encode()), "ids.txt")
+    response = client.post(
+        f"/facilitate/c/{cid}/links",
+        data={"xids": "alice@example.org\n\n bob \n", "xids_file": upload},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == ["xid", "url"]
+    assert [row[0] for row in rows[1:]] == ["alice@example.org", "bob", "carol"]
+    # Each link is a working personal link: its first vote makes the xid's participant.
+    link = urlsplit(rows[2][1])
+    client.post("/facilitate/logout")
+    page = client.get(f"{link.path}?{link.query}").data
+    assert b"not recognised" not in page
+    statement_id = re.search(rb'name="statement_id" id="statement-id" value="(\d+)"', page).group(1)
+    client.post(f"/c/{cid}/vote", data={"statement_id": statement_id.decode(), "vote": "1"})
+    query = parse_qs(link.query)
+    body = {"xid": query["xid"][0], "xid_signature": query["sig"][0]}
+    # bob already exists, made by the vote through the link: 200, not 201.
+    assert client.post(f"{API}/{cid}/participants", json=body).status_code == 200
+
+
+def test_personal_links_need_ids(client, facilitator, conversation):
+    cid = conversation["id"]
+    log_in(client, facilitator)
+    url = f"/facilitate/c/{cid}/links"
+    response = client.post(url, data={"xids": " \n "}, follow_redirects=True)
+    assert response.mimetype == "text/html"
+    assert b"xids must be a non-empty list" in response.data
+    binary = {"xids_file": (io.BytesIO(b"\xff\xfe\x00"), "ids.txt")}
+    response = client.post(
+        url, data=binary, content_type="multipart/form-data", follow_redirects=True
+    )
+    assert b"plain text in UTF-8" in response.data
+
+
+def test_personal_links_are_refused_to_others(app, client, facilitator, conversation):
+    cid = conversation["id"]
+    visitor = client.post(f"/facilitate/c/{cid}/links", data={"xids": "alice"})
+    assert visitor.status_code == 302
+    assert "/facilitate/login" in visitor.headers["Location"]
+    log_in(client, make_facilitator(app, "other@example.org"))
+    assert client.post(f"/facilitate/c/{cid}/links", data={"xids": "alice"}).status_code == 404

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from conftest import make_app
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from consult.extensions import db
 
@@ -29,4 +31,42 @@ def test_downgrade_removes_every_table(empty_database_url):
         upgrade(directory=directory)
         downgrade(directory=directory, revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        db.engine.dispose()
+
+
+def test_xid_hash_migration_drops_plain_xids_and_keeps_participants(empty_database_url):
+    app = make_app(empty_database_url, csrf=False)
+    rows = {
+        "users": {"id": 1, "email": "f@x", "password_hash": "h"},
+        "conversations": {
+            "id": "c1",
+            "owner_id": 1,
+            "topic": "T",
+            "question": "",
+            "description": "",
+            "is_open": True,
+            "strict_moderation": False,
+            "allow_statements": True,
+            "statement_max_length": 280,
+            "require_xid": True,
+        },
+        "participants": {"id": 1, "conversation_id": "c1", "xid": "jane@x"},
+    }
+    with app.app_context():
+        directory = app.extensions["migrate"].directory
+        upgrade(directory=directory, revision="800bdb87dcdd")
+        with db.engine.begin() as connection:
+            for table, values in rows.items():
+                values = {**values, "created_at": datetime.now(UTC)}
+                names = ", ".join(values)
+                places = ", ".join(f":{name}" for name in values)
+                connection.execute(text(f"INSERT INTO {table} ({names}) VALUES ({places})"), values)
+        upgrade(directory=directory)
+        with db.engine.connect() as connection:
+            kept = connection.execute(text("SELECT * FROM participants")).mappings().all()
+        assert [(row["id"], row["xid_hash"]) for row in kept] == [(1, None)]
+        assert "jane@x" not in str(kept)
+        downgrade(directory=directory, revision="800bdb87dcdd")
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT id, xid FROM participants")).all() == [(1, None)]
         db.engine.dispose()

@@ -12,6 +12,7 @@ import pytest
 from conftest import Facilitator, create_conversation, join
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers import xid_signature
 from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
@@ -26,6 +27,7 @@ JSON = ("content", "application/json", "schema")
 ONE = "/conversations/{conversation_id}"
 PARTICIPANTS, NEXT, VOTES = f"{ONE}/participants", f"{ONE}/next", f"{ONE}/votes"
 STATEMENTS, MODERATION, ANALYSIS = f"{ONE}/statements", f"{ONE}/moderation", f"{ONE}/analysis"
+INVITATIONS = f"{ONE}/invitations"
 
 
 @dataclass
@@ -151,14 +153,25 @@ def test_conversation_answers_match_the_spec(api: Api, facilitator: Facilitator)
     assert api.call("get", ONE, cid).status_code == 200
     change = {"question": "How?", "is_open": False, "statement_max_length": 2000}
     assert api.call("patch", ONE, cid, body=change, headers=auth).status_code == 200
+    xids = {"xids": ["member-17", "member-18"]}
+    assert api.call("post", INVITATIONS, cid, body=xids, headers=auth).status_code == 200
+    assert api.call("post", INVITATIONS, cid, body={"xids": []}, headers=auth).status_code == 400
+    assert api.call("post", INVITATIONS, cid, body=xids).status_code == 401
+    assert api.call("post", INVITATIONS, "nope", body=xids, headers=auth).status_code == 404
 
 
-def test_participant_answers_match_the_spec(api: Api, conversation: dict[str, Any]) -> None:
+def test_participant_answers_match_the_spec(
+    app: Flask, api: Api, conversation: dict[str, Any]
+) -> None:
     cid = conversation["id"]
     joined = api.call("post", PARTICIPANTS, cid)
     assert joined.status_code == 201
+    signed = {"xid": "member-17", "xid_signature": xid_signature(app, cid, "member-17")}
     for status in (201, 200):  # a new xid, then the same one again
-        assert api.call("post", PARTICIPANTS, cid, body={"xid": "member-17"}).status_code == status
+        assert api.call("post", PARTICIPANTS, cid, body=signed).status_code == status
+    unsigned = api.call("post", PARTICIPANTS, cid, body={"xid": "member-17"})
+    assert unsigned.status_code == 403
+    assert unsigned.json["error"]["code"] == "invalid_xid"
     me = {"Authorization": f"Bearer {joined.json['token']}"}
     assert api.call("post", STATEMENTS, cid, body={"text": "Trams!"}, headers=me).status_code == 201
     while (shown := api.call("get", NEXT, cid, headers=me)).status_code == 200:
@@ -187,7 +200,11 @@ def test_moderation_and_analysis_answers_match_the_spec(
 
 
 def test_error_answers_match_the_spec(
-    api: Api, client: FlaskClient, facilitator: Facilitator, conversation: dict[str, Any]
+    app: Flask,
+    api: Api,
+    client: FlaskClient,
+    facilitator: Facilitator,
+    conversation: dict[str, Any],
 ) -> None:
     cid = conversation["id"]
     me = join(client, cid)
@@ -204,7 +221,7 @@ def test_error_answers_match_the_spec(
 
     closed = create_conversation(client, facilitator, require_xid=True, is_open=False)["id"]
     assert api.call("post", PARTICIPANTS, closed).status_code == 403
-    outsider = join(client, closed, xid="x")
+    outsider = join(client, closed, xid="x", xid_signature=xid_signature(app, closed, "x"))
     assert api.call("get", NEXT, cid, headers=outsider).status_code == 403
     refused = api.call("get", NEXT, closed, headers=outsider)
     assert refused.json["error"]["code"] == "consultation_closed"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from conftest import create_conversation, join
+from helpers import personal_link, xid_signature
 
 API = "/api/v1/conversations"
 
@@ -118,16 +120,70 @@ def test_closed_consultation_is_readable_but_takes_nothing(client, facilitator, 
     assert client.get(f"{API}/{cid}").json["counts"] == {"participants": 1, "votes": 0, "statements": 3}
 
 
-def test_xid_consultation_needs_the_personal_link(client, facilitator):
+def test_xid_consultation_needs_the_personal_link(app, client, facilitator):
     conversation = create_conversation(client, facilitator, require_xid=True)
     cid = conversation["id"]
     assert b"only through the personal link" in client.get(f"/c/{cid}").data
     assert client.post(f"/c/{cid}/vote", data={"statement_id": "1", "vote": "1"}).status_code == 403
-    statement_id = shown_statement_id(client.get(f"/c/{cid}?xid=person-9").data)
+    statement_id = shown_statement_id(client.get(personal_link(app, cid, "person-9")).data)
     assert client.post(f"/c/{cid}/vote", data={"statement_id": statement_id, "vote": "1"}).status_code == 302
     # The same xid through the API is the same participant, who has voted once already.
-    headers = join(client, cid, xid="person-9")
+    headers = join(client, cid, xid="person-9", xid_signature=xid_signature(app, cid, "person-9"))
     assert client.get(f"{API}/{cid}/next", headers=headers).json["remaining"] == 2
+
+
+def test_api_participant_and_signed_page_are_the_same_person(app, client, conversation):
+    cid = conversation["id"]
+    headers = join(client, cid, xid="person-9", xid_signature=xid_signature(app, cid, "person-9"))
+    shown = client.get(f"{API}/{cid}/next", headers=headers).json
+    vote = {"statement_id": shown["id"], "vote": 1}
+    client.post(f"{API}/{cid}/votes", json=vote, headers=headers)
+    page = client.get(personal_link(app, cid, "person-9")).data
+    assert b"2 statements left" in page
+    client.post(f"/c/{cid}/vote", data={"statement_id": shown_statement_id(page), "vote": "1"})
+    counts = client.get(f"{API}/{cid}").json["counts"]
+    assert counts == {"participants": 1, "votes": 2, "statements": 3}
+    # The page found the participant without a new token: the API client is still logged in.
+    assert client.get(f"{API}/{cid}/next", headers=headers).json["remaining"] == 1
+
+
+def test_an_invented_xid_link_takes_no_vote_where_one_is_required(client, facilitator):
+    cid = create_conversation(client, facilitator, require_xid=True)["id"]
+    for link in (f"/c/{cid}?xid=person-9", f"/c/{cid}?xid=person-9&sig=AAAAAAAAAAAAAAAAAAAAAA"):
+        page = client.get(link).data
+        assert b"This link was not recognised." in page
+        assert b"only through the personal link" in page
+        assert b"<fieldset disabled>" in page
+        assert b'id="statement-form"' not in page
+        vote = client.post(f"/c/{cid}/vote", data={"statement_id": "1", "vote": "1"})
+        assert vote.status_code == 403
+    assert client.get(f"{API}/{cid}").json["counts"]["participants"] == 0
+
+
+def test_a_wrong_link_on_an_open_consultation_takes_part_anonymously(app, client, conversation):
+    cid, alice = conversation["id"], "alice@example.org"
+    alice_headers = join(client, cid, xid=alice, xid_signature=xid_signature(app, cid, alice))
+    page = client.get(f"/c/{cid}?xid={alice}&sig=forged")
+    assert page.status_code == 200
+    assert b"This personal link was not recognised" in page.data
+    assert b"<fieldset disabled>" not in page.data
+    vote = {"statement_id": shown_statement_id(page.data), "vote": "1"}
+    assert client.post(f"/c/{cid}/vote", data=vote).status_code == 302
+    # The vote went to a new anonymous participant, not to Alice.
+    assert client.get(f"{API}/{cid}").json["counts"]["participants"] == 2
+    assert client.get(f"{API}/{cid}/next", headers=alice_headers).json["remaining"] == 3
+
+
+def test_the_session_cookie_holds_no_xid(app, client, conversation):
+    cid, xid = conversation["id"], "jane.doe@example.org"
+    statement_id = shown_statement_id(client.get(personal_link(app, cid, xid)).data)
+    client.post(f"/c/{cid}/vote", data={"statement_id": statement_id, "vote": "1"})
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert cookie is not None
+    stored = app.session_interface.get_signing_serializer(app).loads(cookie.value)
+    assert "xid_hashes" in stored
+    assert xid not in json.dumps(stored)
+    assert "jane" not in json.dumps(stored)
 
 
 def test_unknown_consultation_is_a_404_page(client):

@@ -24,6 +24,20 @@ def conversation_json(conversation: Conversation) -> dict[str, Any]:
     }
 
 
+def invitation_json(conversation: Conversation, xid: str, signature: str) -> dict[str, str]:
+    return {"xid": xid, "url": personal_link(conversation, xid, signature)}
+
+
+def personal_link(conversation: Conversation, xid: str, signature: str) -> str:
+    return url_for(
+        "participation.conversation",
+        conversation_id=conversation.id,
+        xid=xid,
+        sig=signature,
+        _external=True,
+    )
+
+
 def statement_json(statement: Statement, *, remaining: int | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": statement.id,

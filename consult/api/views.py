@@ -14,9 +14,15 @@ from consult.api.inputs import (
     json_object,
     only_fields,
 )
-from consult.api.serializers import analysis_json, conversation_json, statement_json
+from consult.api.serializers import (
+    analysis_json,
+    conversation_json,
+    invitation_json,
+    statement_json,
+)
 from consult.forms import page_argument
 from consult.models import SETTINGS, ModerationStatus
+from consult.security import app_secret
 from consult.services import consultations, participants, routing, statements, votes
 from consult.services.analyses import require_latest_analysis
 from consult.services.errors import ConsultationClosed, InvalidInput
@@ -24,6 +30,8 @@ from consult.services.errors import ConsultationClosed, InvalidInput
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_PER_PAGE = 200
+# 10,000 xids of up to 255 characters do not fit in the usual 64 KiB body limit.
+MAX_INVITATIONS_BODY = 4 * 1024 * 1024
 
 
 @bp.get("/openapi.json")
@@ -79,9 +87,27 @@ def update_conversation(conversation_id: str) -> Any:
 def join(conversation_id: str) -> Any:
     conversation = consultations.get_conversation(conversation_id)
     body = json_object(required=False)
-    only_fields(body, {"xid"})
-    participant, token, created = participants.join(conversation, body.get("xid"))
+    only_fields(body, {"xid", "xid_signature"})
+    xid_hash = None
+    if body.get("xid") is not None:
+        xid_hash = participants.verified_xid_hash(
+            conversation, body["xid"], body.get("xid_signature"), app_secret()
+        )
+    elif body.get("xid_signature") is not None:
+        raise InvalidInput("xid_signature goes with an xid.", field="xid_signature")
+    participant, token, created = participants.join(conversation, xid_hash)
     return {"participant_id": participant.id, "token": token}, 201 if created else 200
+
+
+@bp.post("/conversations/<conversation_id>/invitations")
+def invitations(conversation_id: str) -> Any:
+    """Personal links for a list of xids; nothing is stored."""
+    conversation = consultations.get_managed_conversation(facilitator(), conversation_id)
+    request.max_content_length = MAX_INVITATIONS_BODY
+    body = json_object()
+    only_fields(body, {"xids"})
+    signed = participants.invitations(conversation, body.get("xids"), app_secret())
+    return {"links": [invitation_json(conversation, xid, signature) for xid, signature in signed]}
 
 
 @bp.get("/conversations/<conversation_id>/next")

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
+from consult.api.serializers import personal_link
 from consult.forms import form_checkbox, page_argument, whole_number
 from consult.models import SETTINGS, ModerationStatus
-from consult.security import current_user, login, login_required, logout
-from consult.services import consultations, live_view, statements, users
+from consult.security import app_secret, current_user, login, login_required, logout
+from consult.services import consultations, live_view, participants, statements, users
 from consult.services.errors import InvalidInput, ServiceError
 
 bp = Blueprint("facilitation", __name__, url_prefix="/facilitate")
@@ -136,6 +139,31 @@ def share(conversation_id: str) -> Any:
     return redirect(url_for(".manage", conversation_id=conversation.id))
 
 
+@bp.post("/c/<conversation_id>/links")
+@login_required
+def personal_links(conversation_id: str) -> Any:
+    """A CSV `xid,url` of personal links for the ids typed or uploaded; nothing is stored."""
+    conversation = consultations.get_managed_conversation(current_user(), conversation_id)
+    try:
+        xids = _lines(request.form.get("xids", "")) + _lines(_uploaded_text("xids_file"))
+        signed = participants.invitations(conversation, xids, app_secret())
+    except ServiceError as error:
+        flash(error.message, "error")
+        return redirect(url_for(".manage", conversation_id=conversation.id) + "#links")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["xid", "url"])
+    writer.writerows([xid, personal_link(conversation, xid, sig)] for xid, sig in signed)
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="personal-links-{conversation.id}.csv"',
+            "Cache-Control": "no-store",  # the file lists people's ids
+        },
+    )
+
+
 @bp.post("/c/<conversation_id>/seed")
 @login_required
 def add_seeds(conversation_id: str) -> Any:
@@ -191,6 +219,16 @@ def _form_settings() -> dict[str, object]:
 
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _uploaded_text(field: str) -> str:
+    upload = request.files.get(field)
+    if upload is None or not upload.filename:
+        return ""
+    try:
+        return upload.read().decode("utf-8-sig")  # spreadsheets often save UTF-8 with a BOM
+    except UnicodeDecodeError:
+        raise InvalidInput("The file must be plain text in UTF-8, one id per line.") from None
 
 
 def _status(name: str) -> ModerationStatus:

@@ -17,6 +17,12 @@ def run_migrations_offline() -> None:
 
 def run_migrations_online() -> None:
     with db.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch mode alters a SQLite table by copying it and dropping the old one; with
+            # foreign keys on, that drop would cascade and delete every row that refers to
+            # it (participants, votes). The pragma only works outside a transaction.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=db.metadata,
@@ -25,6 +31,8 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")  # the pool reuses it
 
 
 if context.is_offline_mode():

@@ -10,6 +10,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from consult.errors import wants_json
 from consult.forms import form_vote, whole_number
 from consult.models import Conversation, Participant, Statement
+from consult.security import app_secret
 from consult.services import (
     analyses,
     consultations,
@@ -33,7 +34,7 @@ def index() -> str:
 @bp.get("/c/<conversation_id>")
 def conversation(conversation_id: str) -> str:
     conversation = consultations.get_conversation(conversation_id)
-    _remember_xid(conversation)
+    link_refused = not _remember_xid(conversation)
     participant = _participant(conversation)
     statement, remaining = routing.next_statement(conversation, participant)
     return render_template(
@@ -43,6 +44,7 @@ def conversation(conversation_id: str) -> str:
         remaining=remaining,
         voted=len(votes.votes_of(participant)) if participant else 0,
         may_take_part=_may_take_part(conversation),
+        link_refused=link_refused,
         draft=session.pop("draft", ""),
     )
 
@@ -130,24 +132,49 @@ def _participant(conversation: Conversation, *, create: bool = False) -> Partici
     """The participant this browser is in `conversation`, made on its first vote or statement."""
     known = session.get("participants", {})
     participant = participants.participant_by_id(conversation, known.get(conversation.id))
+    if participant is not None:
+        return participant
+    xid_hash = session.get("xid_hashes", {}).get(conversation.id)
+    # A personal link's participant is found without a new token, so their API client stays in.
+    participant = participants.participant_by_xid_hash(conversation, xid_hash) if xid_hash else None
     if participant is None and create:
-        xid = session.get("xids", {}).get(conversation.id)
-        participant, _token, _created = participants.join(conversation, xid)
+        participant, _token, _created = participants.join(conversation, xid_hash)
+    if participant is not None:
         session["participants"] = {**known, conversation.id: participant.id}
         session.permanent = True
     return participant
 
 
-def _remember_xid(conversation: Conversation) -> None:
+def _remember_xid(conversation: Conversation) -> bool:
+    """Keep a personal link's verified xid hash in the session; False if the link is not ours.
+
+    The session cookie is signed but readable, so it holds the keyed hash, never the xid.
+    """
+    if "xids" in session:
+        del session["xids"]  # plain xids that sessions kept before they were hashed
     xid = request.args.get("xid")
-    if xid:
-        session["xids"] = {**session.get("xids", {}), conversation.id: xid[:255]}
+    if not xid:
+        return True
+    try:
+        xid_hash = participants.verified_xid_hash(
+            conversation, xid, request.args.get("sig"), app_secret()
+        )
+    except ServiceError:
+        return False
+    known = session.get("xid_hashes", {})
+    if known.get(conversation.id) != xid_hash:
+        session["xid_hashes"] = {**known, conversation.id: xid_hash}
+        # Another person's link on this browser: their first vote must not go to the last one.
+        remembered = session.get("participants", {})
+        if conversation.id in remembered:
+            session["participants"] = {k: v for k, v in remembered.items() if k != conversation.id}
+    return True
 
 
 def _may_take_part(conversation: Conversation) -> bool:
     if not conversation.require_xid:
         return True
-    return conversation.id in session.get("xids", {}) or conversation.id in session.get(
+    return conversation.id in session.get("xid_hashes", {}) or conversation.id in session.get(
         "participants", {}
     )
 

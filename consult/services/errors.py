@@ -32,6 +32,12 @@ class Forbidden(ServiceError):
     code = "forbidden"
 
 
+class InvalidXid(Forbidden):
+    """An xid without Consult's signature: anyone could have typed it."""
+
+    code = "invalid_xid"
+
+
 class NotFound(ServiceError):
     status = 404
     code = "not_found"

@@ -7,30 +7,48 @@ from sqlalchemy.exc import IntegrityError
 
 from consult.extensions import db
 from consult.models import Conversation, Participant
-from consult.security import new_token, token_digest
-from consult.services.errors import Forbidden, Unauthenticated
+from consult.security import hash_xid, new_token, sign_xid, token_digest, xid_signature_is_valid
+from consult.services.errors import Forbidden, InvalidInput, InvalidXid, Unauthenticated
 from consult.services.text import clean_text
 
 MAX_XID_LENGTH = 255
+MAX_INVITATIONS = 10_000
 
 
-def join(conversation: Conversation, xid: object = None) -> tuple[Participant, str, bool]:
+def verified_xid_hash(
+    conversation: Conversation, xid: object, signature: object, secret: str | bytes
+) -> str:
+    """The stored hash of `xid` if `signature` is Consult's for it in `conversation`.
+
+    Only a link Consult signed vouches for who someone is; a bare xid is refused, since
+    anyone who knows or guesses it could otherwise take over that person's participant.
+    """
+    clean_xid = clean_text(xid, "xid", max_length=MAX_XID_LENGTH)
+    if signature is None:
+        raise InvalidXid("An xid is accepted only with the signature of its personal link.")
+    if not isinstance(signature, str):
+        raise InvalidInput("xid_signature must be a string.", field="xid_signature")
+    if not xid_signature_is_valid(secret, conversation.id, clean_xid, signature):
+        raise InvalidXid("This xid and signature do not come from a personal link of ours.")
+    return hash_xid(secret, conversation.id, clean_xid)
+
+
+def join(conversation: Conversation, xid_hash: str | None = None) -> tuple[Participant, str, bool]:
     """Return (participant, new token, created) for someone joining `conversation`.
 
-    With an external id (`xid`) the same person always gets the same participant back, with
-    a fresh token: the site that hands out xids vouches for who they are.
+    `xid_hash` comes from `verified_xid_hash`: the same person always gets the same
+    participant back, with a fresh token that ends the earlier one.
     """
-    clean_xid = None if xid is None else clean_text(xid, "xid", max_length=MAX_XID_LENGTH)
-    if clean_xid is None and conversation.require_xid:
+    if xid_hash is None and conversation.require_xid:
         raise Forbidden("This consultation is open only through a link from its organisers.")
     token = new_token()
-    participant = _by_xid(conversation, clean_xid) if clean_xid else None
+    participant = participant_by_xid_hash(conversation, xid_hash) if xid_hash else None
     if participant is not None:
         participant.token_hash = token_digest(token)
         db.session.commit()
         return participant, token, False
     participant = Participant(
-        conversation_id=conversation.id, xid=clean_xid, token_hash=token_digest(token)
+        conversation_id=conversation.id, xid_hash=xid_hash, token_hash=token_digest(token)
     )
     db.session.add(participant)
     try:
@@ -38,10 +56,25 @@ def join(conversation: Conversation, xid: object = None) -> tuple[Participant, s
     except IntegrityError:
         # Two first requests with the same xid at once: the other one made the participant.
         db.session.rollback()
-        if clean_xid is None:
+        if xid_hash is None:
             raise
-        return join(conversation, clean_xid)
+        return join(conversation, xid_hash)
     return participant, token, True
+
+
+def invitations(
+    conversation: Conversation, xids: object, secret: str | bytes
+) -> list[tuple[str, str]]:
+    """(xid, signature) for each distinct xid, in order: what personal links carry.
+
+    Nothing is stored: the same key makes the same links again.
+    """
+    if not isinstance(xids, list) or not xids:
+        raise InvalidInput("xids must be a non-empty list of strings.", field="xids")
+    if len(xids) > MAX_INVITATIONS:
+        raise InvalidInput(f"At most {MAX_INVITATIONS} xids at a time.", field="xids")
+    cleaned = dict.fromkeys(clean_text(xid, "xids", max_length=MAX_XID_LENGTH) for xid in xids)
+    return [(xid, sign_xid(secret, conversation.id, xid)) for xid in cleaned]
 
 
 def participant_for_token(conversation: Conversation, token: str | None) -> Participant:
@@ -67,5 +100,8 @@ def participant_by_id(conversation: Conversation, participant_id: object) -> Par
     return participant
 
 
-def _by_xid(conversation: Conversation, xid: str) -> Participant | None:
-    return db.session.scalar(select(Participant).filter_by(conversation_id=conversation.id, xid=xid))
+def participant_by_xid_hash(conversation: Conversation, xid_hash: str) -> Participant | None:
+    """The participant a verified personal link already has in `conversation`, if any."""
+    return db.session.scalar(
+        select(Participant).filter_by(conversation_id=conversation.id, xid_hash=xid_hash)
+    )

@@ -1,0 +1,20 @@
+"""Helpers shared by several test files."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Flask
+
+from consult.security import sign_xid
+
+
+def xid_signature(app: Flask, conversation_id: str, xid: str) -> str:
+    """The signature Consult puts in `xid`'s personal link for this conversation."""
+    return sign_xid(app.secret_key, conversation_id, xid)
+
+
+def personal_link(app: Flask, conversation_id: str, xid: str) -> str:
+    """The path of `xid`'s personal link, as a facilitator would hand it out."""
+    query = urlencode({"xid": xid, "sig": xid_signature(app, conversation_id, xid)})
+    return f"/c/{conversation_id}?{query}"
