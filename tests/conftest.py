@@ -152,14 +152,20 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture
 def live_server(app: Flask, database_url: str) -> Iterator[str]:
-    """A real threaded HTTP server on the same database as `app`, with CSRF on; its base URL."""
-    served = make_app(database_url, csrf=True)
+    """A real threaded HTTP server on the same database as `app`, with CSRF on and the
+    analysis runner in a thread; its base URL."""
+    served = make_app(
+        database_url, csrf=True, CONSULT_ANALYSIS="thread", CONSULT_ANALYSIS_DEBOUNCE=0.3
+    )
+    runner = served.extensions["consult.runner"]
+    runner.start()  # analyses run as under `consult serve`
     server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=10)
+    runner.stop()
     with served.app_context():
         db.engine.dispose()
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import requests
 from conftest import SEEDS, create_conversation, join, require_service
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -489,3 +490,94 @@ def test_a_wrong_password_shows_an_error_and_does_not_log_in(new_page, facilitat
     page.goto("/facilitate/")
     expect(page).to_have_url(re.compile(r"/facilitate/login\?next="))
     expect(page.get_by_role("link", name="New consultation")).to_have_count(0)
+
+
+# -- live pages ---------------------------------------------------------------------------
+LIVE_SEEDS = [
+    "Buses should run every ten minutes.",
+    "Cycle lanes should be separated from cars.",
+    "Parking in the centre is too cheap.",
+    "Night trains matter more than fast ones.",
+    "The old town should be closed to private cars.",
+    "Fares should be lower for people on low incomes.",
+]
+
+
+def vote_in_camps(base: str, cid: str, voters: int, first: int = 0) -> None:
+    """Participants vote through the live server's API, in two camps (as other people would)."""
+    session = requests.Session()
+    ids = [s["id"] for s in session.get(f"{base}{API}/{cid}/statements", timeout=30).json()["statements"]]
+    for n in range(first, first + voters):
+        token = session.post(f"{base}{API}/{cid}/participants", timeout=30).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        for k, sid in enumerate(ids):
+            value = 1 if (k < len(ids) // 2) == (n % 2 == 0) else -1
+            if (n + k) % 11 == 0:
+                value = -value
+            answer = session.post(
+                f"{base}{API}/{cid}/votes", json={"statement_id": sid, "vote": value}, headers=headers, timeout=30
+            )
+            assert answer.status_code == 201
+
+
+def test_the_live_page_follows_votes_without_a_reload(new_page, facilitator, client, live_server):
+    cid = create_conversation(client, facilitator, seed_statements=LIVE_SEEDS)["id"]
+    desk = new_page()
+    log_in(desk, facilitator.email, facilitator.password)
+    desk.goto(f"/facilitate/c/{cid}/live")
+    expect(desk.locator("#live-status")).to_contain_text("No analysis yet")
+    desk.evaluate("window.stillTheSamePage = true")  # a reload would forget it
+
+    vote_in_camps(live_server, cid, voters=40)
+    expect(desk.locator("#group-cards details")).to_have_count(2, timeout=20_000)
+    expect(desk.locator("#count-votes")).to_have_text(str(40 * len(LIVE_SEEDS)), timeout=20_000)
+    expect(desk.locator("#opinion-map circle.dot")).to_have_count(40, timeout=20_000)
+    assert desk.evaluate("window.stillTheSamePage") is True
+
+    # An open group stays open, and the keyboard reaches the map's group labels.
+    desk.locator("#group-cards summary").first.click()
+    tick = desk.locator("#live-status").inner_text()
+    vote_in_camps(live_server, cid, voters=4, first=40)
+    expect(desk.locator("#live-status")).not_to_have_text(tick, timeout=20_000)
+    expect(desk.locator("#count-participants")).to_have_text("44", timeout=20_000)
+    expect(desk.locator("#group-cards details").first).to_have_attribute("open", "")
+    label = desk.locator("#opinion-map [data-group]").nth(1)
+    label.focus()
+    desk.keyboard.press("Enter")
+    expect(desk.locator("#opinion-map [data-group]").nth(1)).to_have_attribute("aria-pressed", "true")
+    expect(desk.locator("#group-cards details").nth(1)).to_have_attribute("open", "")
+    assert desk.evaluate("window.stillTheSamePage") is True
+
+
+def test_the_presentation_view_updates_and_has_no_controls(new_page, facilitator, client, live_server):
+    cid = create_conversation(client, facilitator, seed_statements=LIVE_SEEDS)["id"]
+    room = new_page(viewport={"width": 1600, "height": 900})
+    log_in(room, facilitator.email, facilitator.password)
+    room.goto(f"/facilitate/c/{cid}/present")
+    vote_in_camps(live_server, cid, voters=30)
+    expect(room.locator("#group-cards details")).to_have_count(2, timeout=20_000)
+    assert room.locator("form, input, textarea, select").count() == 0
+    expect(room.locator("#opinion-map circle.dot")).to_have_count(30, timeout=20_000)
+
+
+def test_a_citizen_sees_where_they_stand_on_a_phone(new_page, facilitator, client, live_server):
+    cid = create_conversation(client, facilitator, seed_statements=LIVE_SEEDS)["id"]
+    vote_in_camps(live_server, cid, voters=30)
+    phone = new_page(**PHONE)
+    phone.goto(f"/c/{cid}")
+    for _ in LIVE_SEEDS:
+        agree(phone).click()
+        phone.wait_for_timeout(150)
+    phone.get_by_role("link", name="See where you stand and how others voted").click()
+    expect(phone.locator("#me")).to_contain_text("You are in Group", timeout=20_000)
+    expect(phone.locator("#opinion-map .me-marker")).to_have_count(1)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_private_results_are_not_shown_to_citizens(new_page, facilitator, client, live_server):
+    cid = create_conversation(client, facilitator, seed_statements=LIVE_SEEDS, results_public=False)["id"]
+    page = new_page()
+    page.goto(f"/c/{cid}")
+    expect(page.get_by_role("link", name="See where you stand and how others voted")).to_have_count(0)
+    page.goto(f"/c/{cid}/results")
+    expect(page.get_by_role("note")).to_contain_text("not shown here")
