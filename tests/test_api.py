@@ -179,7 +179,7 @@ def test_statement_is_added_and_shown_to_others(client, conversation):
 
 
 @pytest.mark.parametrize(
-    "text", ["Parking in the centre is too cheap.", "parking in the centre is too cheap", "Parking in the centre is to cheap!"]
+    "text", ["Parking in the centre is too cheap.", "PARKING in the centre -- is too cheap!"]
 )
 def test_duplicate_statement_is_refused_naming_the_existing_one(client, conversation, text):
     headers = join(client, conversation["id"])
@@ -189,6 +189,59 @@ def test_duplicate_statement_is_refused_naming_the_existing_one(client, conversa
     assert error["code"] == "duplicate_statement"
     assert error["existing"]["text"] == "Parking in the centre is too cheap."
     assert counts(client, conversation["id"])["statements"] == 3
+
+
+def test_similar_statement_is_offered_back_then_added_anyway(client, conversation):
+    cid = conversation["id"]
+    headers = join(client, cid)
+    near = {"text": "Parking in the centre is to cheap!"}
+    offered = client.post(f"{API}/{cid}/statements", json=near, headers=headers)
+    assert offered.status_code == 409
+    error = offered.json["error"]
+    assert error["code"] == "similar_statement"
+    assert error["message"] == "A similar statement exists: vote on it, or add yours anyway."
+    assert [s["text"] for s in error["similar"]] == ["Parking in the centre is too cheap."]
+    assert counts(client, cid)["statements"] == 3
+
+    anyway = {**near, "add_anyway": True}
+    added = client.post(f"{API}/{cid}/statements", json=anyway, headers=headers)
+    assert added.status_code == 201
+    assert added.json["text"] == near["text"]
+    assert counts(client, cid)["statements"] == 4
+
+
+def test_add_anyway_never_adds_an_exact_duplicate(client, conversation):
+    cid = conversation["id"]
+    body = {"text": "parking in the centre is too cheap", "add_anyway": True}
+    response = client.post(f"{API}/{cid}/statements", json=body, headers=join(client, cid))
+    assert response.json["error"]["code"] == "duplicate_statement"
+
+
+@pytest.mark.parametrize("flag", ["yes", 1, None, []])
+def test_add_anyway_must_be_a_boolean(client, conversation, flag):
+    cid = conversation["id"]
+    body = {"text": "Parking in the centre is to cheap!", "add_anyway": flag}
+    response = client.post(f"{API}/{cid}/statements", json=body, headers=join(client, cid))
+    assert response.status_code == 400
+    assert response.json["error"]["field"] == "add_anyway"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Parking in the centre is not too cheap.",
+        "Parking in the centre isn't too cheap.",
+        "Buses should run every 10 minutes.",
+        "Buses should run every twenty minutes.",
+        "Buses should never run every ten minutes.",
+    ],
+)
+def test_opposite_statement_is_added_at_once(client, conversation, text):
+    cid = conversation["id"]
+    headers = join(client, cid)
+    response = client.post(f"{API}/{cid}/statements", json={"text": text}, headers=headers)
+    assert response.status_code == 201, response.json
+    assert counts(client, cid)["statements"] == 4
 
 
 @pytest.mark.parametrize("text", ["", "   ", "!!!", "x" * 281, None, 5, ["a"], "a\x00b", "\ud800"])

@@ -212,7 +212,7 @@ def test_changing_an_earlier_vote_on_the_votes_page_replaces_it(
 # -- statements ---------------------------------------------------------------------------
 
 
-def test_with_javascript_a_statement_is_added_and_a_near_duplicate_is_refused(
+def test_with_javascript_an_exact_repeat_is_refused_and_the_text_kept(
     new_page, conversation, client
 ):
     cid = conversation["id"]
@@ -238,8 +238,55 @@ def test_with_javascript_a_statement_is_added_and_a_near_duplicate_is_refused(
     )
     expect(messages.locator(".message-success")).to_have_count(0)
     expect(box).to_have_value(duplicate)  # kept, so it can be reworded
+    expect(page.get_by_role("button", name="Add mine anyway")).to_be_hidden()
     assert page.evaluate("window.__sameDocument") == "yes", "the page reloaded"
     assert api_counts(client, cid)["statements"] == 4
+
+
+def test_with_javascript_dissent_is_added_and_a_similar_one_offered(new_page, conversation, client):
+    cid = conversation["id"]
+    page = new_page()
+    page.goto(f"/c/{cid}")
+    page.evaluate("window.__sameDocument = 'yes'")
+    box = page.get_by_label("Something others should be asked about")
+    messages = page.locator("#messages")
+    similar = page.locator("#similar")
+
+    box.fill("Buses should not run every ten minutes.")  # the opposite of SEEDS[0]
+    page.get_by_role("button", name="Add statement").click()
+    expect(messages.locator(".message-success")).to_have_text(
+        "Thank you. Your statement is added; others will be asked about it."
+    )
+    expect(similar).to_be_hidden()
+    assert api_counts(client, cid)["statements"] == 4
+
+    near = "Cycle lanes should be separated from the cars."
+    box.fill(near)
+    page.get_by_role("button", name="Add statement").click()
+    expect(similar).to_be_visible()
+    expect(similar).to_contain_text("A similar statement exists: vote on it, or add yours anyway.")
+    expect(similar.locator("legend")).to_have_text([SEEDS[1]])
+    expect(similar.get_by_role("button", name="Agree", exact=True)).to_be_visible()
+    expect(box).to_have_value(near)
+    assert api_counts(client, cid)["statements"] == 4
+
+    page.get_by_role("button", name="Add mine anyway").click()
+    expect(messages.locator(".message-success")).to_have_text(
+        "Thank you. Your statement is added; others will be asked about it."
+    )
+    expect(similar).to_be_hidden()
+    expect(page.get_by_role("button", name="Add mine anyway")).to_be_hidden()
+    expect(box).to_have_value("")
+    assert api_counts(client, cid)["statements"] == 5
+
+    box.fill("Parking in the centre is to cheap!")
+    page.get_by_role("button", name="Add statement").click()
+    similar.get_by_role("button", name="Disagree").click()
+    expect(messages.locator(".message-success")).to_have_text("Your vote is counted.")
+    expect(similar).to_be_hidden()
+    assert page.evaluate("window.__sameDocument") == "yes", "the page reloaded"
+    counts = api_counts(client, cid)
+    assert (counts["statements"], counts["votes"]) == (5, 1)
 
 
 def test_without_javascript_a_refused_statement_is_explained_and_kept(
@@ -257,6 +304,27 @@ def test_without_javascript_a_refused_statement_is_explained_and_kept(
     expect(page).to_have_url(re.compile(rf"/c/{cid}#add$"))
     expect(page.get_by_label("Something others should be asked about")).to_have_value(duplicate)
     assert api_counts(client, cid)["statements"] == 3
+
+
+def test_without_javascript_a_similar_statement_is_offered_and_added_anyway(
+    new_page, conversation, client
+):
+    cid = conversation["id"]
+    page = new_page(java_script_enabled=False)
+    page.goto(f"/c/{cid}")
+    near = "Cycle lanes should be separated from the cars."
+    page.get_by_label("Something others should be asked about").fill(near)
+    page.get_by_role("button", name="Add statement").click()
+    similar = page.locator("#similar")
+    expect(similar).to_contain_text("A similar statement exists: vote on it, or add yours anyway.")
+    expect(similar.locator("legend")).to_have_text([SEEDS[1]])
+    expect(page.get_by_label("Something others should be asked about")).to_have_value(near)
+    page.get_by_role("button", name="Add mine anyway").click()
+    expect(page.locator(".message-success")).to_have_text(
+        "Thank you. Your statement is added; others will be asked about it."
+    )
+    expect(similar).to_be_hidden()
+    assert api_counts(client, cid)["statements"] == 4
 
 
 def test_markup_in_statements_is_shown_as_text_and_never_runs(new_page, client, facilitator):
@@ -282,10 +350,15 @@ def test_markup_in_statements_is_shown_as_text_and_never_runs(new_page, client, 
     agree(page).click()
     expect(page.locator("#all-done")).to_be_visible()
 
-    # a near-duplicate is refused with a message that quotes the hostile statement
+    # a repeat is refused with a message that quotes the hostile statement
     page.get_by_label("Something others should be asked about").fill(XSS.upper())
     page.get_by_role("button", name="Add statement").click()
     expect(page.locator(".message-error")).to_have_text(f"This statement is already here: “{XSS}”")
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    # a similar one is offered back in a panel that participate.js builds: as text too
+    page.get_by_label("Something others should be asked about").fill(XSS + " again")
+    page.get_by_role("button", name="Add statement").click()
+    expect(page.locator("#similar legend")).to_have_text([XSS])
     assert page.evaluate("typeof window.__xss") == "undefined"
 
     page.goto(f"/c/{cid}/votes")

@@ -14,7 +14,7 @@ API = "/api/v1/conversations"
 
 
 def distinct_text(n: int) -> str:
-    """Texts far apart enough not to count as near-duplicates of each other."""
+    """Texts far apart enough not to count as similar to each other."""
     return f"Idea {hashlib.sha256(str(n).encode()).hexdigest()[:24]}"
 
 
@@ -148,6 +148,20 @@ def test_facilitator_adds_statements_to_a_running_consultation(client, facilitat
     cid = conversation["id"]
     client.post(f"/facilitate/c/{cid}/seed", data={"seed_statements": "Trams\nFerries"})
     assert client.get(f"{API}/{cid}").json["counts"]["statements"] == 5
+
+
+def test_seed_near_an_existing_one_is_added_but_an_exact_repeat_is_refused(
+    client, facilitator, conversation
+):
+    log_in(client, facilitator)
+    cid = conversation["id"]
+    near = {"seed_statements": "Parking in the centre is to cheap!"}
+    client.post(f"/facilitate/c/{cid}/seed", data=near)
+    assert client.get(f"{API}/{cid}").json["counts"]["statements"] == 4
+    repeat = {"seed_statements": "PARKING in the centre is too cheap"}
+    response = client.post(f"/facilitate/c/{cid}/seed", data=repeat, follow_redirects=True)
+    assert "already here: “Parking in the centre is too cheap.”".encode() in response.data
+    assert client.get(f"{API}/{cid}").json["counts"]["statements"] == 4
 
 
 def test_logout_ends_the_session(client, facilitator):

@@ -25,7 +25,7 @@ ROUTES = [
     ("POST", "/api/v1/conversations/{id}/invitations", ["xids"]),
     ("GET", "/api/v1/conversations/{id}/next", []),
     ("POST", "/api/v1/conversations/{id}/votes", ["statement_id", "vote"]),
-    ("POST", "/api/v1/conversations/{id}/statements", ["text"]),
+    ("POST", "/api/v1/conversations/{id}/statements", ["text", "add_anyway"]),
     ("GET", "/api/v1/conversations/{id}/statements", []),
     ("POST", "/api/v1/conversations/{id}/moderation", ["statement_ids", "action"]),
     ("GET", "/api/v1/conversations/{id}/analysis", []),

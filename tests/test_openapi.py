@@ -216,6 +216,12 @@ def test_error_answers_match_the_spec(
     duplicate = api.call("post", STATEMENTS, cid, body=repeat, headers=me)
     assert duplicate.status_code == 409
     assert duplicate.json["error"]["existing"]["text"] == "Buses should run every ten minutes."
+    near = {"text": "Buses should run every ten minutes at least"}
+    similar = api.call("post", STATEMENTS, cid, body=near, headers=me)
+    assert similar.status_code == 409
+    assert similar.json["error"]["similar"][0]["text"] == "Buses should run every ten minutes."
+    added = api.call("post", STATEMENTS, cid, body={**near, "add_anyway": True}, headers=me)
+    assert added.status_code == 201
     too_large = api.call("post", "/conversations", body="x" * 70_000, headers=facilitator.headers)
     assert too_large.status_code == 413
 

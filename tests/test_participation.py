@@ -99,6 +99,47 @@ def test_duplicate_by_form_shows_the_existing_statement_and_keeps_the_draft(clie
     assert client.get(f"{API}/{cid}").json["counts"]["statements"] == 3
 
 
+def test_similar_by_form_is_offered_with_a_vote_and_add_mine_anyway(client, conversation):
+    cid = conversation["id"]
+    near = "Parking in the centre is to cheap!"
+    response = client.post(f"/c/{cid}/statements", data={"text": near}, follow_redirects=True)
+    page = response.data.decode()
+    assert "A similar statement exists: vote on it, or add yours anyway." in page
+    assert "<legend>Parking in the centre is too cheap.</legend>" in page
+    assert 'name="return_to" value="similar"' in page
+    assert f">{near}</textarea>" in page
+    assert 'id="add-anyway" >Add mine anyway' in page  # shown: no `hidden`
+    assert client.get(f"{API}/{cid}").json["counts"]["statements"] == 3
+
+    again = client.post(
+        f"/c/{cid}/statements", data={"text": near, "add_anyway": "1"}, follow_redirects=True
+    )
+    assert b"Your statement is added" in again.data
+    assert b"<legend>Parking in the centre is too cheap.</legend>" not in again.data  # panel gone
+    assert client.get(f"{API}/{cid}").json["counts"]["statements"] == 4
+
+
+def test_vote_on_the_offered_statement_by_form(client, conversation):
+    cid = conversation["id"]
+    client.post(f"/c/{cid}/statements", data={"text": "Parking in the centre is to cheap!"})
+    statement_id = client.get(f"{API}/{cid}/statements").json["statements"][2]["id"]
+    response = client.post(
+        f"/c/{cid}/vote",
+        data={"statement_id": statement_id, "vote": "1", "return_to": "similar"},
+        follow_redirects=True,
+    )
+    assert b"Your vote is counted." in response.data
+    assert client.get(f"{API}/{cid}").json["counts"]["votes"] == 1
+
+
+def test_opposite_statement_by_form_is_added_at_once(client, conversation):
+    cid = conversation["id"]
+    opposite = {"text": "Parking in the centre is not too cheap."}
+    response = client.post(f"/c/{cid}/statements", data=opposite, follow_redirects=True)
+    assert b"Your statement is added" in response.data
+    assert client.get(f"{API}/{cid}").json["counts"]["statements"] == 4
+
+
 def test_statement_waits_for_moderation_under_strict_moderation(client, facilitator):
     conversation = create_conversation(client, facilitator, strict_moderation=True)
     response = client.post(

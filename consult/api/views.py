@@ -139,8 +139,13 @@ def submit_statement(conversation_id: str) -> Any:
     conversation = consultations.get_conversation(conversation_id)
     participant = participants.participant_for_token(conversation, bearer_token())
     body = json_object()
-    only_fields(body, {"text"})
-    statement = statements.submit_statement(conversation, participant, body.get("text"))
+    only_fields(body, {"text", "add_anyway"})
+    add_anyway = body.get("add_anyway", False)
+    if not isinstance(add_anyway, bool):
+        raise InvalidInput("add_anyway must be true or false.", field="add_anyway")
+    statement = statements.submit_statement(
+        conversation, participant, body.get("text"), add_anyway=add_anyway
+    )
     visible = statements.is_visible(conversation, statement)
     return statement_json(statement), 201 if visible else 202
 

@@ -20,7 +20,7 @@ from consult.services import (
     statements,
     votes,
 )
-from consult.services.errors import NotFound, ServiceError
+from consult.services.errors import NotFound, ServiceError, SimilarStatement
 
 bp = Blueprint("participation", __name__)
 
@@ -46,6 +46,7 @@ def conversation(conversation_id: str) -> str:
         may_take_part=_may_take_part(conversation),
         link_refused=link_refused,
         draft=session.pop("draft", ""),
+        similar=session.pop("similar", []),
     )
 
 
@@ -62,6 +63,8 @@ def vote(conversation_id: str) -> Any:
     if request.form.get("return_to") == "votes":
         flash("Your vote is changed.", "success")
         return redirect(url_for(".my_votes", conversation_id=conversation.id))
+    if request.form.get("return_to") == "similar":
+        flash("Your vote is counted.", "success")
     return redirect(url_for(".conversation", conversation_id=conversation.id))
 
 
@@ -109,13 +112,21 @@ def results_data(conversation_id: str) -> Any:
 def add_statement(conversation_id: str) -> Any:
     conversation = consultations.get_conversation(conversation_id)
     participant = _participant(conversation, create=True)
+    text = request.form.get("text", "")
+    add_anyway = request.form.get("add_anyway") == "1"
     try:
-        statement = statements.submit_statement(conversation, participant, request.form.get("text", ""))
+        statement = statements.submit_statement(
+            conversation, participant, text, add_anyway=add_anyway
+        )
     except ServiceError as error:
         if wants_json():
             raise
-        flash(error.message, "error")
-        session["draft"] = request.form.get("text", "")[:2000]
+        session["draft"] = text[:2000]
+        if isinstance(error, SimilarStatement):
+            # Shown beside the form with "Add mine anyway" and votes on the similar ones.
+            session["similar"] = error.details["similar"]
+        else:
+            flash(error.message, "error")
         return redirect(url_for(".conversation", conversation_id=conversation.id) + "#add")
     message = (
         "Thank you. Your statement is shown to others once a facilitator has read it."

@@ -54,3 +54,9 @@ class ConsultationClosed(Conflict):
 
 class DuplicateStatement(Conflict):
     code = "duplicate_statement"
+
+
+class SimilarStatement(Conflict):
+    """Not a refusal: the caller may send the statement again with add_anyway."""
+
+    code = "similar_statement"

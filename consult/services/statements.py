@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from difflib import SequenceMatcher
 from typing import Any
 
 from sqlalchemy import func, select
@@ -18,11 +17,12 @@ from consult.services.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    SimilarStatement,
 )
+from consult.services.similarity import Likeness, compare
 from consult.services.text import clean_text, normalize_for_comparison
 
-# Two statements whose normalised texts are this similar (difflib ratio) count as the same.
-NEAR_DUPLICATE_RATIO = 0.9
+MAX_SIMILAR_OFFERED = 3
 MODERATION_ACTIONS = ("accept", "reject", "unmoderate", "meta", "not_meta")
 MAX_BULK_MODERATION = 1000
 
@@ -35,9 +35,7 @@ def visible_statement(conversation: Conversation) -> Any:
 
 
 def is_visible(conversation: Conversation, statement: Statement) -> bool:
-    if conversation.strict_moderation:
-        return statement.status == ModerationStatus.ACCEPTED
-    return statement.status != ModerationStatus.REJECTED
+    return _visible_status(conversation, statement.status)
 
 
 def add_seed_statements(conversation: Conversation, texts: Iterable[object]) -> list[Statement]:
@@ -45,7 +43,9 @@ def add_seed_statements(conversation: Conversation, texts: Iterable[object]) -> 
     added: list[Statement] = []
     for raw in texts:
         text, normalized = _checked_text(conversation, raw)
-        _refuse_duplicates(conversation, normalized)  # autoflush shows it the earlier seeds
+        # A facilitator knows what they write: only exact repeats are refused, never near ones.
+        # Autoflush shows the query the earlier seeds of this batch.
+        _refuse_duplicates(conversation, normalized, offer_similar=False)
         statement = Statement(
             conversation_id=conversation.id,
             text=text,
@@ -67,15 +67,23 @@ def seed(conversation: Conversation, texts: Iterable[object]) -> int:
 
 
 def submit_statement(
-    conversation: Conversation, participant: Participant, raw_text: object
+    conversation: Conversation,
+    participant: Participant,
+    raw_text: object,
+    *,
+    add_anyway: bool = False,
 ) -> Statement:
-    """A participant's own statement; it waits for a facilitator under strict moderation."""
+    """A participant's own statement; it waits for a facilitator under strict moderation.
+
+    An exact repeat is refused (DuplicateStatement). A similar one is offered back first
+    (SimilarStatement), and added when sent again with `add_anyway`: dissent is never refused.
+    """
     if not conversation.is_open:
         raise ConsultationClosed("This consultation is closed and takes no new statements.")
     if not conversation.allow_statements:
         raise Forbidden("This consultation does not take statements from participants.")
     text, normalized = _checked_text(conversation, raw_text)
-    _refuse_duplicates(conversation, normalized)
+    _refuse_duplicates(conversation, normalized, offer_similar=not add_anyway)
     statement = Statement(
         conversation_id=conversation.id,
         text=text,
@@ -90,7 +98,7 @@ def submit_statement(
     except IntegrityError:
         # Someone sent the same text in the same instant; the unique constraint caught it.
         db.session.rollback()
-        _refuse_duplicates(conversation, normalized)
+        _refuse_duplicates(conversation, normalized, offer_similar=False)
         raise
     return statement
 
@@ -182,29 +190,34 @@ def _checked_text(conversation: Conversation, raw: object) -> tuple[str, str]:
     return text, normalized
 
 
-def _refuse_duplicates(conversation: Conversation, normalized: str) -> None:
-    """Raise DuplicateStatement naming the existing statement that this one repeats."""
+def _refuse_duplicates(conversation: Conversation, normalized: str, *, offer_similar: bool) -> None:
+    """Raise DuplicateStatement for an exact repeat, or SimilarStatement offering near ones."""
     existing = db.session.execute(
         select(Statement.id, Statement.text, Statement.normalized_text, Statement.status).where(
             Statement.conversation_id == conversation.id
         )
     )
+    similar: list[dict[str, Any]] = []
     for statement_id, text, other, status in existing:
-        if _near_duplicate(normalized, other):
+        likeness = compare(normalized, other)
+        if likeness is Likeness.SAME:
             raise DuplicateStatement(
                 f"This statement is already here: “{text}”",
                 existing={"id": statement_id, "text": text, "status": str(status)},
             )
+        if likeness is Likeness.SIMILAR and _visible_status(conversation, status):
+            similar.append({"id": statement_id, "text": text})
+    if offer_similar and similar:
+        raise SimilarStatement(
+            "A similar statement exists: vote on it, or add yours anyway.",
+            similar=similar[:MAX_SIMILAR_OFFERED],
+        )
 
 
-def _near_duplicate(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    # ratio = 2·matches / (len a + len b) cannot exceed this bound; skip the costly match.
-    if 2 * min(len(a), len(b)) / (len(a) + len(b)) < NEAR_DUPLICATE_RATIO:
-        return False
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
-    return matcher.quick_ratio() >= NEAR_DUPLICATE_RATIO and matcher.ratio() >= NEAR_DUPLICATE_RATIO
+def _visible_status(conversation: Conversation, status: ModerationStatus) -> bool:
+    if conversation.strict_moderation:
+        return status == ModerationStatus.ACCEPTED
+    return status != ModerationStatus.REJECTED
 
 
 def _is_id(value: object) -> bool:

@@ -27,7 +27,9 @@
     const data = await response.json().catch(() => ({}));
     if (!response.ok) {
       const error = (data && data.error) || {};
-      throw new Error(error.message || "Something went wrong; please try again.");
+      const failure = new Error(error.message || "Something went wrong; please try again.");
+      failure.detail = error; // code, and for similar_statement the similar statements
+      throw failure;
     }
     return data;
   }
@@ -69,15 +71,103 @@
     });
   }
 
+  const similar = document.getElementById("similar");
+  const addAnyway = document.getElementById("add-anyway");
+
+  function voteButton(value, label, className) {
+    const button = document.createElement("button");
+    button.type = "submit";
+    button.name = "vote";
+    button.value = value;
+    button.className = className;
+    button.textContent = label;
+    return button;
+  }
+
+  // The same markup the server renders without JavaScript (templates/participation/conversation.html).
+  function similarItem(statement) {
+    const form = document.createElement("form");
+    form.method = "post";
+    form.className = "similar-vote";
+    form.action = similar.dataset.voteUrl;
+    for (const [name, value] of [
+      ["csrf_token", statementForm.elements.csrf_token.value],
+      ["statement_id", String(statement.id)],
+      ["return_to", "similar"],
+    ]) {
+      const input = document.createElement("input");
+      input.type = "hidden";
+      input.name = name;
+      input.value = value;
+      form.appendChild(input);
+    }
+    const fieldset = document.createElement("fieldset");
+    const legend = document.createElement("legend");
+    legend.textContent = statement.text; // text, never HTML
+    const buttons = document.createElement("div");
+    buttons.className = "vote-buttons";
+    buttons.append(
+      voteButton("1", "Agree", "vote-agree"),
+      voteButton("-1", "Disagree", "vote-disagree"),
+      voteButton("0", "Pass / unsure", "vote-pass")
+    );
+    fieldset.append(legend, buttons);
+    form.appendChild(fieldset);
+    const item = document.createElement("li");
+    item.appendChild(form);
+    return item;
+  }
+
+  function showSimilar(statements) {
+    document.getElementById("similar-list").replaceChildren(...statements.map(similarItem));
+    similar.hidden = false;
+    addAnyway.hidden = false;
+    document.getElementById("similar-intro").focus(); // read out before the choices
+  }
+
+  function hideSimilar() {
+    if (!similar) return;
+    similar.hidden = true;
+    addAnyway.hidden = true;
+    document.getElementById("similar-list").replaceChildren();
+  }
+
+  if (similar) {
+    similar.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      const form = event.target;
+      try {
+        const data = await post(form, { vote: event.submitter ? event.submitter.value : "0" });
+        hideSimilar();
+        statementForm.reset();
+        say("Your vote is counted.", "success");
+        const shown = document.getElementById("statement-id");
+        if (voteForm && shown && shown.value === String(data.voted)) {
+          showNext(data.next, data.remaining); // the card showed the statement just voted on
+        }
+      } catch (error) {
+        say(error.message, "error");
+      }
+    });
+  }
+
   if (statementForm) {
     statementForm.addEventListener("submit", async function (event) {
       event.preventDefault();
+      // FormData leaves out the button that was pressed; "Add mine anyway" must say so.
+      const anyway = event.submitter && event.submitter.name === "add_anyway";
       try {
-        const data = await post(statementForm);
+        const data = await post(statementForm, anyway ? { add_anyway: "1" } : {});
         statementForm.reset();
+        hideSimilar();
         say(data.message, "success");
       } catch (error) {
-        say(error.message, "error");
+        if (error.detail && error.detail.code === "similar_statement") {
+          messages.replaceChildren();
+          showSimilar(error.detail.similar);
+        } else {
+          say(error.message, "error");
+        }
       }
     });
   }

@@ -1,0 +1,90 @@
+"""Whether two statements are the same, similar (worth offering back), or different.
+
+Dissent must never be turned away: two texts that differ by a negation or a number say opposite
+or distinct things, however alike their letters are, so they are never "same" nor "similar".
+"""
+
+from __future__ import annotations
+
+from difflib import SequenceMatcher
+from enum import StrEnum
+
+from consult.services.text import normalize_for_comparison
+
+# Normalised texts at least this alike (difflib ratio) are offered back as "similar". Offering
+# back costs the citizen one click, so it reaches further than the old 0.9 refusal did.
+SIMILAR_RATIO = 0.85
+
+
+def _folded(*lines: str) -> frozenset[str]:
+    # Folded as the texts are (Arabic hamza and Latin accents are dropped), so that they match.
+    return frozenset(normalize_for_comparison(word) for line in lines for word in line.split())
+
+
+# Negation words after normalize_for_comparison (lower case, accents and apostrophes folded:
+# "don't" becomes "don t", "n'est" becomes "n est"). The one list, for every language.
+NEGATIONS = _folded(
+    # English; "t" is what is left of n't ("don t", "can t", "isn t").
+    "not no never none nobody nothing neither nor without cannot t",
+    "dont doesnt didnt isnt arent wasnt werent cant couldnt shouldnt wouldnt",
+    "wont mustnt neednt hasnt havent hadnt aint",
+    # French; "n" is what is left of n' ("n est").
+    "ne n pas non jamais aucun aucune rien sans ni personne",
+    # Spanish.
+    "no nunca jamás ningún ninguno ninguna nada sin ni tampoco nadie",
+    # Arabic.
+    "لا لن لم ليس ليست غير بدون ما عدم",
+)
+# Arabic writes "and"/"so" joined to the next word: ولا is "and not".
+_ARABIC_PREFIXES = ("و", "ف")
+
+# Numbers written as words count as numbers too (a small, common set per language).
+NUMBER_WORDS = _folded(
+    "zero one two three four five six seven eight nine ten eleven twelve fifteen twenty",
+    "thirty forty fifty sixty seventy eighty ninety hundred thousand million",
+    "half double twice triple",
+    "zéro un une deux trois quatre cinq six sept huit neuf dix onze douze quinze vingt trente",
+    "quarante cinquante soixante cent mille million moitié",
+    "cero uno una dos tres cuatro cinco seis siete ocho nueve diez once doce quince veinte",
+    "treinta cuarenta cincuenta sesenta cien ciento mil millón mitad doble",
+    "واحد اثنان اثنين ثلاث ثلاثة أربع أربعة خمس خمسة ست ستة سبع سبعة ثمان ثمانية تسع تسعة",
+    "عشر عشرة عشرين ثلاثين أربعين خمسين مائة مئة ألف مليون نصف ضعف",
+)
+
+
+class Likeness(StrEnum):
+    SAME = "same"
+    SIMILAR = "similar"
+    DIFFERENT = "different"
+
+
+def compare(a: str, b: str) -> Likeness:
+    """Compare two texts already passed through normalize_for_comparison."""
+    if a == b:
+        return Likeness.SAME
+    # ratio = 2·matches / (len a + len b) cannot exceed this bound; skip the costly match.
+    if 2 * min(len(a), len(b)) / (len(a) + len(b)) < SIMILAR_RATIO:
+        return Likeness.DIFFERENT
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.quick_ratio() < SIMILAR_RATIO or matcher.ratio() < SIMILAR_RATIO:
+        return Likeness.DIFFERENT
+    if any(_changes_meaning(token) for token in _differing_tokens(a, b)):
+        return Likeness.DIFFERENT
+    return Likeness.SIMILAR
+
+
+def _differing_tokens(a: str, b: str) -> set[str]:
+    """The words of either text that the other does not have at the same place."""
+    words_a, words_b = a.split(), b.split()
+    matcher = SequenceMatcher(None, words_a, words_b, autojunk=False)
+    differing: set[str] = set()
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            differing.update(words_a[i1:i2], words_b[j1:j2])
+    return differing
+
+
+def _changes_meaning(token: str) -> bool:
+    if any(ch.isdigit() for ch in token) or token in NEGATIONS or token in NUMBER_WORDS:
+        return True
+    return token.startswith(_ARABIC_PREFIXES) and token[1:] in NEGATIONS
