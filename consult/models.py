@@ -155,8 +155,11 @@ class Statement(db.Model):
     """A short statement that participants vote on (Polis calls it a comment)."""
 
     __tablename__ = "statements"
-    # Exact duplicates (after normalisation) are refused by the database too, even under races.
-    __table_args__ = (UniqueConstraint("conversation_id", "normalized_text"),)
+    # Not unique: a text hidden from an author (rejected, or unread under strict moderation)
+    # must not block theirs, so the same normalised text may appear twice (services/statements).
+    __table_args__ = (
+        Index("ix_statements_conversation_id_text_hash", "conversation_id", "text_hash"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     conversation_id: Mapped[str] = mapped_column(
@@ -164,6 +167,9 @@ class Statement(db.Model):
     )
     text: Mapped[str] = mapped_column(Text)
     normalized_text: Mapped[str] = mapped_column(Text)
+    # SHA-256 hex of normalized_text: exact repeats are looked up by it. A btree on the text
+    # itself overflows on PostgreSQL for long CJK statements.
+    text_hash: Mapped[str] = mapped_column(String(64))
     author_participant_id: Mapped[int | None] = mapped_column(
         ForeignKey("participants.id", ondelete="SET NULL")
     )

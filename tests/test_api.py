@@ -503,3 +503,62 @@ def test_analysis_is_404_until_one_is_stored_then_the_latest(app, client, conver
     assert response.status_code == 200
     assert response.json["version"] == 2
     assert response.json["analysis"] == {"groups": [], "n": 2}
+
+
+# -- duplicates: only what the author may see ---------------------------------------------
+
+HOSTILE = "The staff are lazy idiots and should all be sacked today."
+
+
+def post_statement(client, cid, headers, text, **extra):
+    return client.post(f"{API}/{cid}/statements", json={"text": text, **extra}, headers=headers)
+
+
+def test_rejected_statement_is_never_quoted_and_its_text_may_be_sent_again(client, facilitator):
+    cid = create_conversation(client, facilitator)["id"]
+    first = post_statement(client, cid, join(client, cid), HOSTILE)
+    assert first.status_code == 201
+    moderation = {"statement_ids": [first.json["id"]], "action": "reject"}
+    response = client.post(f"{API}/{cid}/moderation", json=moderation, headers=facilitator.headers)
+    assert response.status_code == 200, response.json
+
+    other = join(client, cid)
+    near = post_statement(client, cid, other, HOSTILE.replace("today", "at once"))
+    assert near.status_code == 201, near.json  # not offered back: it is hidden
+    again = post_statement(client, cid, other, HOSTILE.upper())
+    assert again.status_code == 201, again.json
+    assert again.json["id"] != first.json["id"]
+    assert counts(client, cid)["statements"] == 5  # visible ones: the rejected one is not
+
+
+def test_unread_statement_of_another_does_not_block_under_strict_moderation(client, facilitator):
+    cid = create_conversation(client, facilitator, strict_moderation=True)["id"]
+    assert post_statement(client, cid, join(client, cid), HOSTILE).status_code == 202
+    other = join(client, cid)
+    near = post_statement(client, cid, other, HOSTILE.replace("today", "at once"))
+    assert near.status_code == 202, near.json
+    same = post_statement(client, cid, other, HOSTILE.lower())
+    assert same.status_code == 202, same.json
+    assert HOSTILE not in str(same.json)
+
+
+def test_own_pending_statement_is_not_added_twice(client, facilitator):
+    cid = create_conversation(client, facilitator, strict_moderation=True)["id"]
+    me = join(client, cid)
+    first = post_statement(client, cid, me, HOSTILE)
+    assert first.status_code == 202
+    again = post_statement(client, cid, me, HOSTILE.lower(), add_anyway=True)
+    assert again.status_code == 409
+    error = again.json["error"]
+    assert error["code"] == "duplicate_statement"
+    assert error["message"] == "You have already sent this statement; it waits for a facilitator."
+    assert error["existing"]["id"] == first.json["id"]
+
+
+def test_long_cjk_statements_are_compared_by_hash(client, facilitator):
+    cid = create_conversation(client, facilitator, statement_max_length=2000)["id"]
+    long_text = "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(2000))
+    me = join(client, cid)
+    assert post_statement(client, cid, me, long_text).status_code == 201
+    again = post_statement(client, cid, join(client, cid), long_text)
+    assert again.json["error"]["code"] == "duplicate_statement"

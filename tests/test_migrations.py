@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 
 from alembic.autogenerate import compare_metadata
@@ -31,6 +32,41 @@ def test_downgrade_removes_every_table(empty_database_url):
         upgrade(directory=directory)
         downgrade(directory=directory, revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        db.engine.dispose()
+
+
+def test_text_hash_is_filled_for_existing_statements(empty_database_url):
+    app = make_app(empty_database_url, csrf=False)
+    with app.app_context():
+        directory = app.extensions["migrate"].directory
+        upgrade(directory=directory, revision="800bdb87dcdd")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, email, password_hash, created_at)"
+                    " VALUES (1, 'f@example.org', 'x', CURRENT_TIMESTAMP)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO conversations (id, owner_id, topic, question, description,"
+                    " is_open, strict_moderation, allow_statements, statement_max_length,"
+                    " require_xid, created_at)"
+                    " VALUES ('c1', 1, 't', '', '', true, false, true, 280, false,"
+                    " CURRENT_TIMESTAMP)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO statements (conversation_id, text, normalized_text, is_seed,"
+                    " status, is_meta, created_at) VALUES ('c1', 'Trams!', 'trams', true,"
+                    " 'ACCEPTED', false, CURRENT_TIMESTAMP)"
+                )
+            )
+        upgrade(directory=directory)
+        with db.engine.connect() as connection:
+            stored = connection.execute(text("SELECT text_hash FROM statements")).scalar_one()
+        assert stored == hashlib.sha256(b"trams").hexdigest()
         db.engine.dispose()
 
 

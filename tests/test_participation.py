@@ -242,3 +242,14 @@ def test_start_page_links_to_the_demo_when_there_is_one(app, client):
     page = client.get("/").data
     assert b'href="/c/demo"' in page
     assert b"12 statements left" in client.get("/c/demo").data
+
+
+def test_page_never_quotes_a_hidden_statement_and_says_when_it_is_your_own(client, facilitator):
+    cid = create_conversation(client, facilitator, strict_moderation=True)["id"]
+    hidden = "The staff are lazy idiots and should all be sacked today."
+    client.post(f"{API}/{cid}/statements", json={"text": hidden}, headers=join(client, cid))
+    response = client.post(f"/c/{cid}/statements", data={"text": hidden}, follow_redirects=True)
+    assert b"shown to others once a facilitator has read it" in response.data
+    again = client.post(f"/c/{cid}/statements", data={"text": hidden}, follow_redirects=True)
+    assert b"You have already sent this statement; it waits for a facilitator." in again.data
+    assert "already here".encode() not in again.data

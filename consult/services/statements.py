@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, or_, select
 
 from consult.extensions import db
 from consult.models import Conversation, ModerationStatus, Participant, Statement
@@ -44,12 +44,13 @@ def add_seed_statements(conversation: Conversation, texts: Iterable[object]) -> 
     for raw in texts:
         text, normalized = _checked_text(conversation, raw)
         # A facilitator knows what they write: only exact repeats are refused, never near ones.
-        # Autoflush shows the query the earlier seeds of this batch.
-        _refuse_duplicates(conversation, normalized, offer_similar=False)
+        # They see every statement, so every one counts. Autoflush shows the earlier seeds.
+        _refuse_duplicates(conversation, normalized, author=None, offer_similar=False)
         statement = Statement(
             conversation_id=conversation.id,
             text=text,
             normalized_text=normalized,
+            text_hash=text_hash(normalized),
             is_seed=True,
             status=ModerationStatus.ACCEPTED,
         )
@@ -83,23 +84,20 @@ def submit_statement(
     if not conversation.allow_statements:
         raise Forbidden("This consultation does not take statements from participants.")
     text, normalized = _checked_text(conversation, raw_text)
-    _refuse_duplicates(conversation, normalized, offer_similar=not add_anyway)
+    _refuse_duplicates(conversation, normalized, author=participant, offer_similar=not add_anyway)
+    # Two identical texts sent in the same instant may both land (nothing unique in the
+    # database since hidden statements must not block): rare, and harmless.
     statement = Statement(
         conversation_id=conversation.id,
         text=text,
         normalized_text=normalized,
+        text_hash=text_hash(normalized),
         author_participant_id=participant.id,
         status=ModerationStatus.UNMODERATED,
     )
     db.session.add(statement)
     content_changed(conversation)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # Someone sent the same text in the same instant; the unique constraint caught it.
-        db.session.rollback()
-        _refuse_duplicates(conversation, normalized, offer_similar=False)
-        raise
+    db.session.commit()
     return statement
 
 
@@ -190,28 +188,69 @@ def _checked_text(conversation: Conversation, raw: object) -> tuple[str, str]:
     return text, normalized
 
 
-def _refuse_duplicates(conversation: Conversation, normalized: str, *, offer_similar: bool) -> None:
-    """Raise DuplicateStatement for an exact repeat, or SimilarStatement offering near ones."""
-    existing = db.session.execute(
-        select(Statement.id, Statement.text, Statement.normalized_text, Statement.status).where(
-            Statement.conversation_id == conversation.id
+def text_hash(normalized: str) -> str:
+    """The SHA-256 hex of a normalised text, by which exact repeats are found."""
+    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
+
+
+def _refuse_duplicates(
+    conversation: Conversation,
+    normalized: str,
+    *,
+    author: Participant | None,
+    offer_similar: bool,
+) -> None:
+    """Raise DuplicateStatement for an exact repeat, or SimilarStatement offering near ones.
+
+    A participant (`author`) is compared only with what they may see: visible statements and
+    their own. Others' hidden ones are never quoted and never block. None means a facilitator.
+    """
+    seen = Statement.conversation_id == conversation.id
+    if author is not None:
+        seen = seen & or_(
+            visible_statement(conversation), Statement.author_participant_id == author.id
+        )
+    repeats = db.session.scalars(
+        select(Statement)
+        .where(seen, Statement.text_hash == text_hash(normalized))
+        .order_by(Statement.id)
+    )
+    same = [s for s in repeats if s.normalized_text == normalized]  # a hash is not proof
+    if same:
+        raise _duplicate(conversation, same, author)
+    if not offer_similar:
+        return
+    candidates = db.session.execute(
+        select(Statement.id, Statement.text, Statement.normalized_text).where(
+            Statement.conversation_id == conversation.id, visible_statement(conversation)
         )
     )
-    similar: list[dict[str, Any]] = []
-    for statement_id, text, other, status in existing:
-        likeness = compare(normalized, other)
-        if likeness is Likeness.SAME:
-            raise DuplicateStatement(
-                f"This statement is already here: “{text}”",
-                existing={"id": statement_id, "text": text, "status": str(status)},
-            )
-        if likeness is Likeness.SIMILAR and _visible_status(conversation, status):
-            similar.append({"id": statement_id, "text": text})
-    if offer_similar and similar:
+    similar = [
+        {"id": statement_id, "text": text}
+        for statement_id, text, other in candidates
+        if compare(normalized, other) is Likeness.SIMILAR
+    ]
+    if similar:
         raise SimilarStatement(
             "A similar statement exists: vote on it, or add yours anyway.",
             similar=similar[:MAX_SIMILAR_OFFERED],
         )
+
+
+def _duplicate(
+    conversation: Conversation, same: list[Statement], author: Participant | None
+) -> DuplicateStatement:
+    visible = [s for s in same if is_visible(conversation, s)]
+    statement = (visible or same)[0]
+    existing = {"id": statement.id, "text": statement.text, "status": statement.status.value}
+    if author is not None and not visible:  # then it is the author's own, hidden statement
+        if statement.status == ModerationStatus.UNMODERATED:
+            message = "You have already sent this statement; it waits for a facilitator."
+        else:
+            message = "You have already sent this statement."
+        return DuplicateStatement(message, existing=existing)
+    message = f"This statement is already here: “{statement.text}”"
+    return DuplicateStatement(message, existing=existing)
 
 
 def _visible_status(conversation: Conversation, status: ModerationStatus) -> bool:

@@ -3,7 +3,7 @@ rows, the results-public and profile settings, simulated demo participants, and 
 the analysis runner reads by.
 
 Revision ID: 0004_live_analysis
-Revises: 0002_xid_hash
+Revises: 0003_statement_text_hash
 Create Date: 2026-12-01 21:36:25.601042
 
 """
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '0004_live_analysis'
-down_revision = "0002_xid_hash"
+down_revision = "0003_statement_text_hash"
 branch_labels = None
 depends_on = None
 
