@@ -7,66 +7,35 @@ racing on the very same participant and statement.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
 from sqlalchemy import select
 
+from servers import web_process
+
 from consult.extensions import db
 from consult.models import Vote, VoteEvent
 
-REPOSITORY = Path(__file__).parents[1]
 VOTERS = 16
 RACERS = 4  # threads that share one participant and vote on the same statements
 STATEMENTS = [f"Statement number {word}" for word in "alpha bravo charlie delta echo foxtrot golf hotel".split()]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def server(app, database_url, tmp_path) -> Iterator[str]:
-    port = _free_port()
     env = {
-        **os.environ,
         "CONSULT_DATABASE_URL": database_url,
         "CONSULT_SECRET_KEY": "test",
         # Several processes without Redis would each run analyses; this test is about votes.
         "CONSULT_ANALYSIS": "off",
     }
-    command = [
-        sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-        "--workers", "3", "--threads", "4", "--log-level", "warning",
-        "--chdir", str(REPOSITORY), "wsgi:app",  # the production entry point
-    ]
-    log = (tmp_path / "gunicorn.log").open("w")
-    process = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            requests.get(f"{base}/api/v1/openapi.json", timeout=10)
-            break
-        except (requests.ConnectionError, requests.Timeout):
-            assert process.poll() is None, (tmp_path / "gunicorn.log").read_text()
-            assert time.monotonic() < deadline, "gunicorn did not start"
-            time.sleep(0.2)
+    process, base = web_process(env, tmp_path / "gunicorn.log", workers=3, threads=4)
     yield base
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
+    process.stop()
 
 
 @pytest.mark.server
