@@ -160,7 +160,7 @@ def test_without_javascript_votes_post_and_redirect(new_page, conversation, clie
     assert sorted(shown) == sorted(SEEDS)
     expect(page.locator("#progress")).to_have_text("You have seen every statement for now.")
     expect(page.locator("#all-done")).to_be_visible()
-    expect(page.locator("#vote-form")).to_have_count(0)
+    expect(page.locator("#vote-form")).to_be_hidden()
     assert api_counts(client, cid)["votes"] == 3
     with app.app_context():
         assert sorted(db.session.scalars(select(Vote.value))) == [-1, 0, 1]
@@ -654,3 +654,28 @@ def test_private_results_are_not_shown_to_citizens(new_page, facilitator, client
     expect(page.get_by_role("link", name="See where you stand and how others voted")).to_have_count(0)
     page.goto(f"/c/{cid}/results")
     expect(page.get_by_role("note")).to_contain_text("not shown here")
+
+
+def test_after_every_statement_new_ones_are_offered_without_a_reload(new_page, facilitator, client, live_server):
+    cid = create_conversation(client, facilitator, seed_statements=LIVE_SEEDS[:2])["id"]
+    page = new_page()
+    page.goto(f"/c/{cid}")
+    for _ in range(2):
+        agree(page).click()
+        page.wait_for_timeout(150)
+    expect(page.locator("#all-done")).to_be_visible()
+    page.evaluate("window.stillTheSamePage = true")
+    session = requests.Session()
+    token = session.post(f"{live_server}{API}/{cid}/participants", timeout=30).json()["token"]
+    added = session.post(
+        f"{live_server}{API}/{cid}/statements",
+        json={"text": "Trams should run all night at weekends."},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert added.status_code == 201
+    expect(page.locator("#statement-text")).to_have_text("Trams should run all night at weekends.", timeout=20_000)
+    expect(page.locator("#all-done")).to_be_hidden()
+    agree(page).click()
+    expect(page.locator("#all-done")).to_be_visible()
+    assert page.evaluate("window.stillTheSamePage") is True

@@ -17,10 +17,11 @@ from hypothesis import strategies as st
 ROUTES = [
     ("POST", "/api/v1/conversations", ["topic", "question", "description", "seed_statements", "is_open",
                                       "strict_moderation", "allow_statements", "statement_max_length",
-                                      "require_xid"]),
+                                      "require_xid", "results_public", "analysis_profile"]),
     ("GET", "/api/v1/conversations", []),
     ("GET", "/api/v1/conversations/{id}", []),
-    ("PATCH", "/api/v1/conversations/{id}", ["topic", "is_open", "statement_max_length", "require_xid"]),
+    ("PATCH", "/api/v1/conversations/{id}", ["topic", "is_open", "statement_max_length", "require_xid",
+                                           "results_public", "analysis_profile"]),
     ("POST", "/api/v1/conversations/{id}/participants", ["xid", "xid_signature"]),
     ("POST", "/api/v1/conversations/{id}/invitations", ["xids"]),
     ("GET", "/api/v1/conversations/{id}/next", []),

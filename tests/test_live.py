@@ -125,3 +125,26 @@ def test_participants_page_links_to_results(client, public):
     headers = join(client, public)
     assert headers
     assert f"/c/{public}/results".encode() in client.get(f"/c/{public}").data
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/c/{id}/next", "/c/{id}/results", "/c/{id}/results.json", "/facilitate/c/{id}/live.json",
+     "/facilitate/c/{id}/live", "/facilitate/c/{id}/present"],
+)  # fmt: skip
+@pytest.mark.parametrize("junk", ["no-such", "%00", "a" * 40, "..%2F"])
+def test_live_routes_refuse_junk_ids_without_a_5xx(client, facilitator, path, junk):
+    client.post(
+        "/facilitate/login", data={"email": facilitator.email, "password": facilitator.password}
+    )
+    response = client.get(path.replace("{id}", junk))
+    assert response.status_code in (308, 404)  # 308: Werkzeug normalises "..%2F" paths
+
+
+def test_the_facilitators_live_data_is_theirs_alone(app, client, public):
+    from conftest import make_facilitator
+
+    other = make_facilitator(app, "other@example.org")
+    client.post("/facilitate/login", data={"email": other.email, "password": other.password})
+    assert client.get(f"/facilitate/c/{public}/live.json").status_code == 404
+    assert client.get(f"/facilitate/c/{public}/present").status_code == 404

@@ -11,6 +11,7 @@ construction, so foreign-key triggers are skipped during the COPY
 from __future__ import annotations
 
 import secrets
+import signal
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +32,15 @@ from consult.services.text import normalize_for_comparison
 from consult.services.users import create_user, issue_api_token
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432"
+
+
+def stop_cleanly_on_sigterm() -> None:
+    """Make SIGTERM unwind like Ctrl-C, so every `finally` drops what the benchmark made."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 @contextmanager
@@ -138,7 +148,17 @@ def bulk_load(
                 "statements (id, conversation_id, text, normalized_text, text_hash, is_seed,"
                 " status, is_meta, created_at)",
                 (
-                    (sid, conversation_id, text, norm, text_hash(norm), True, status.name, False, created)
+                    (
+                        sid,
+                        conversation_id,
+                        text,
+                        norm,
+                        text_hash(norm),
+                        True,
+                        status.name,
+                        False,
+                        created,
+                    )
                     for sid, (text, status) in zip(statement_ids.tolist(), statements, strict=True)
                     for norm in [normalize_for_comparison(text) or text]
                 ),
@@ -187,7 +207,9 @@ def _timestamps(seconds: NDArray[np.float64]) -> list[str]:
     return [f"{text}+00" for text in np.datetime_as_string(moments, unit="us")]
 
 
-def _latest_of_each_cell(participant: NDArray[np.int64], statement: NDArray[np.int64]) -> NDArray[np.int64]:
+def _latest_of_each_cell(
+    participant: NDArray[np.int64], statement: NDArray[np.int64]
+) -> NDArray[np.int64]:
     """Indices of the last record of each (participant, statement), records in time order."""
     key = participant.astype(np.int64) * (1 << 32) + statement.astype(np.int64)
     _, first_from_end = np.unique(key[::-1], return_index=True)

@@ -18,8 +18,9 @@ end, `consult.services.analysis_runs.refresh` as `consult worker` calls it:
   (the default schedule: cold every 10 minutes or after 10 % growth). --repeat times, a
   new batch each time.
 
-Prints medians: end to end, and the math alone (`summary["seconds"]`, clustering.analyze's
-own total), so the difference is reading votes and storing the analysis.
+Prints medians: end to end; reading the votes (VoteMemory.matrix, timed by a subclass);
+the math alone (`summary["seconds"]`, clustering.analyze's own total). The rest is the
+small queries, building the view and storing the analysis.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from consult.bench.setup import (
     create_consultation,
     create_facilitator,
     fresh_database,
+    stop_cleanly_on_sigterm,
 )
 from consult.extensions import db
 from consult.models import ModerationStatus, Participant, Statement, Vote, VoteEvent
@@ -62,17 +64,20 @@ def load_synthetic(n_participants: int, n_statements: int, mean_votes: float) ->
     conversation = generate(n_participants, n_statements, mean_votes=mean_votes, random_state=0)
     generated = time.perf_counter() - started
     votes = conversation.matrix.votes.tocoo()
-    # One minute of votes, an hour ago: the runner's incremental reads look back 30 s only.
-    spread = np.linspace(0.0, 60.0, votes.nnz) if votes.nnz else np.zeros(0)
+    # A day of votes, ending an hour ago: a warm read looks back 30 s before the latest vote
+    # it saw, so it re-reads only the loaded votes of that day's last 30 s.
+    spread = np.linspace(0.0, 86_400.0, votes.nnz) if votes.nnz else np.zeros(0)
     records = VoteRecords(
         participant=votes.row.astype(np.int64),
         statement=votes.col.astype(np.int64),
         value=votes.data.astype(np.int64),
-        time=time.time() - LOADED_AGO - 60.0 + spread,
+        time=time.time() - LOADED_AGO - 86_400.0 + spread,
     )
     facilitator = create_facilitator()
     cid = create_consultation(facilitator.user_id, "Synthetic benchmark")
-    statements = [(f"Synthetic statement {j}", ModerationStatus.ACCEPTED) for j in range(n_statements)]
+    statements = [
+        (f"Synthetic statement {j}", ModerationStatus.ACCEPTED) for j in range(n_statements)
+    ]
     started = time.perf_counter()
     loaded = bulk_load(cid, statements, conversation.matrix.shape[0], records)
     return {
@@ -86,16 +91,26 @@ def load_synthetic(n_participants: int, n_statements: int, mean_votes: float) ->
 
 
 def add_batch(
-    conversation_id: str, statement_ids: list[int], n_participants: int, votes_each: int, rng: np.random.Generator
+    conversation_id: str,
+    statement_ids: list[int],
+    n_participants: int,
+    votes_each: int,
+    rng: np.random.Generator,
 ) -> int:
     """New participants with a few votes each, written as the API would (Core inserts)."""
     now = datetime.now(UTC)
     ids = db.session.scalars(
         insert(Participant).returning(Participant.id, sort_by_parameter_order=True),
-        [{"conversation_id": conversation_id, "is_simulated": True, "created_at": now}] * n_participants,
+        [{"conversation_id": conversation_id, "is_simulated": True, "created_at": now}]
+        * n_participants,
     ).all()
     rows = [
-        {"conversation_id": conversation_id, "participant_id": pid, "statement_id": int(sid), "value": int(value)}
+        {
+            "conversation_id": conversation_id,
+            "participant_id": pid,
+            "statement_id": int(sid),
+            "value": int(value),
+        }
         for pid in ids
         for sid, value in zip(
             rng.choice(statement_ids, size=votes_each, replace=False),
@@ -109,35 +124,70 @@ def add_batch(
     return len(rows)
 
 
-def measure(database_url: str, conversation_id: str, repeat: int, batch: tuple[int, int]) -> dict[str, Any]:
+class TimedVoteMemory(VoteMemory):
+    """A VoteMemory that keeps how long each read of the votes took."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read_seconds: list[float] = []
+
+    def matrix(self, conversation_id: str, statement_ids: list[int], *, reread: bool) -> Any:
+        started = time.perf_counter()
+        try:
+            return super().matrix(conversation_id, statement_ids, reread=reread)
+        finally:
+            self.read_seconds.append(time.perf_counter() - started)
+
+
+def measure(
+    database_url: str, conversation_id: str, repeat: int, batch: tuple[int, int]
+) -> dict[str, Any]:
     """Cold and warm refreshes of one consultation; run in a process of its own."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench",
-                      "CONSULT_REDIS_URL": None, "CONSULT_ANALYSIS": "off"})  # fmt: skip
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "bench",
+            "CONSULT_REDIS_URL": None,
+            "CONSULT_ANALYSIS": "off",
+        }
+    )
     rng = np.random.default_rng(1)
-    cold: list[tuple[float, float]] = []
-    warm: list[tuple[float, float]] = []
-    memory = VoteMemory()
+    cold: list[tuple[float, float, float]] = []
+    warm: list[tuple[float, float, float]] = []
+    memory = TimedVoteMemory()
     with app.app_context():
         for _ in range(repeat):
-            memory = VoteMemory()  # the last one primes the warm runs, as a worker's would be
+            memory = TimedVoteMemory()  # the last one primes the warm runs, as a worker's would be
             cold.append(_timed_refresh(conversation_id, memory, "cold", force_cold=True))
-        statement_ids = list(db.session.scalars(select(Statement.id).filter_by(conversation_id=conversation_id)))
+        statement_ids = list(
+            db.session.scalars(select(Statement.id).filter_by(conversation_id=conversation_id))
+        )
         db.session.remove()
         for _ in range(repeat):
             add_batch(conversation_id, statement_ids, *batch, rng)
             db.session.remove()
             warm.append(_timed_refresh(conversation_id, memory, "warm"))
     return {
-        "cold_s": [round(t, 3) for t, _ in cold],
-        "cold_math_s": [round(m, 3) for _, m in cold],
-        "warm_s": [round(t, 3) for t, _ in warm],
-        "warm_math_s": [round(m, 3) for _, m in warm],
+        **{
+            f"{name}_s": [round(t, 3) for t, _, _ in runs]
+            for name, runs in (("cold", cold), ("warm", warm))
+        },
+        **{
+            f"{name}_read_s": [round(r, 3) for _, r, _ in runs]
+            for name, runs in (("cold", cold), ("warm", warm))
+        },
+        **{
+            f"{name}_math_s": [round(m, 3) for _, _, m in runs]
+            for name, runs in (("cold", cold), ("warm", warm))
+        },
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
 
 
-def _timed_refresh(conversation_id: str, memory: VoteMemory, kind: str, *, force_cold: bool = False) -> tuple[float, float]:
-    """(seconds end to end, seconds of the math alone) of one refresh, checked to be `kind`."""
+def _timed_refresh(
+    conversation_id: str, memory: TimedVoteMemory, kind: str, *, force_cold: bool = False
+) -> tuple[float, float, float]:
+    """Seconds end to end, reading votes, and the math alone of one `kind` refresh."""
     started = time.perf_counter()
     stored = refresh(conversation_id, memory, force_cold=force_cold)
     elapsed = time.perf_counter() - started
@@ -145,7 +195,7 @@ def _timed_refresh(conversation_id: str, memory: VoteMemory, kind: str, *, force
         raise RuntimeError(f"expected a {kind} analysis, got {stored and stored.kind}")
     math = float(stored.summary["seconds"])
     db.session.remove()
-    return elapsed, math
+    return elapsed, memory.read_seconds[-1], math
 
 
 def one_size(n_participants: int, n_statements: int, args: argparse.Namespace) -> dict[str, Any]:
@@ -155,9 +205,20 @@ def one_size(n_participants: int, n_statements: int, args: argparse.Namespace) -
             row = load_synthetic(n_participants, n_statements, args.mean_votes)
             db.session.remove()
             db.engine.dispose()
-        command = [sys.executable, "-m", "consult.bench.warm_vs_cold", "--child", url, row["conversation_id"],
-                   "--repeat", str(args.repeat), "--batch-participants", str(args.batch_participants),
-                   "--batch-votes", str(args.batch_votes)]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "consult.bench.warm_vs_cold",
+            "--child",
+            url,
+            row["conversation_id"],
+            "--repeat",
+            str(args.repeat),
+            "--batch-participants",
+            str(args.batch_participants),
+            "--batch-votes",
+            str(args.batch_votes),
+        ]
         out = subprocess.run(command, capture_output=True, text=True, check=False)
         if out.returncode != 0:
             raise RuntimeError(f"the measuring process failed:\n{out.stderr[-4000:]}")
@@ -168,37 +229,57 @@ def one_size(n_participants: int, n_statements: int, args: argparse.Namespace) -
 def table(rows: list[dict[str, Any]]) -> str:
     lines = [
         "| participants | statements | votes | cold s (median) | warm s (median) | warm/cold "
-        "| cold math s | warm math s | peak RSS MB |",
+        "| cold: read / math s | warm: read / math s | peak RSS MB |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         cold, warm = statistics.median(row["cold_s"]), statistics.median(row["warm_s"])
-        lines.append(
-            f"| {row['participants']:,} | {row['statements']:,} | {row['votes']:,} | {cold:.2f} | {warm:.2f} "
-            f"| {warm / cold:.2f} | {statistics.median(row['cold_math_s']):.2f} "
-            f"| {statistics.median(row['warm_math_s']):.2f} | {row['peak_rss_mb']:,} |"
-        )
+        cells = [
+            *(f"{row[key]:,}" for key in ("participants", "statements", "votes")),
+            f"{cold:.2f}",
+            f"{warm:.2f}",
+            f"{warm / cold:.2f}",
+            *(
+                f"{_median(row, f'{k}_read_s')} / {_median(row, f'{k}_math_s')}"
+                for k in ("cold", "warm")
+            ),
+            f"{row['peak_rss_mb']:,}",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _median(row: dict[str, Any], key: str) -> str:
+    return f"{statistics.median(row[key]):.2f}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--participants", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--statements", type=int, nargs="*",
-                        help="statements per size (default 200 for 10k, 1000 for 100k and above)")  # fmt: skip
+    parser.add_argument(
+        "--statements",
+        type=int,
+        nargs="*",
+        help="statements per size (default 200 for 10k, 1000 for 100k and above)",
+    )
     parser.add_argument("--mean-votes", type=float, default=30.0, help="mean votes per participant")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--batch-participants", type=int, default=20)
     parser.add_argument("--batch-votes", type=int, default=5, help="votes per new participant")
-    parser.add_argument("--child", nargs=2, metavar=("DATABASE_URL", "CONVERSATION_ID"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", nargs=2, metavar=("DATABASE_URL", "CONVERSATION_ID"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
+    stop_cleanly_on_sigterm()
     if args.child:
         result = measure(*args.child, args.repeat, (args.batch_participants, args.batch_votes))
         print(json.dumps(result))
         return
     if args.statements and len(args.statements) != len(args.participants):
         parser.error("give one --statements value per --participants value")
-    sizes = args.statements or [DEFAULT_STATEMENTS.get(n, 200 if n <= 10_000 else 1000) for n in args.participants]
+    sizes = args.statements or [
+        DEFAULT_STATEMENTS.get(n, 200 if n <= 10_000 else 1000) for n in args.participants
+    ]
     rows = []
     for n_participants, n_statements in zip(args.participants, sizes, strict=True):
         started = time.perf_counter()
@@ -208,8 +289,10 @@ def main() -> None:
         rows.append(row)
     print()
     print(table(rows))
-    print(f"\nwarm batch: {args.batch_participants} new participants x {args.batch_votes} votes; "
-          f"--repeat {args.repeat}; synthetic mean votes per participant {args.mean_votes:g}")  # fmt: skip
+    print(
+        f"\nwarm batch: {args.batch_participants} new participants x {args.batch_votes} votes; "
+        f"--repeat {args.repeat}; synthetic mean votes per participant {args.mean_votes:g}"
+    )
 
 
 if __name__ == "__main__":

@@ -37,21 +37,52 @@
   function showNext(next, remaining) {
     const text = document.getElementById("statement-text");
     const progress = document.getElementById("progress");
+    const allDone = document.getElementById("all-done");
     if (!next) {
       voteForm.hidden = true;
       progress.textContent = "You have seen every statement for now.";
-      document.getElementById("all-done").hidden = false;
-      document.getElementById("all-done").focus();
+      allDone.hidden = false;
+      allDone.focus();
+      watchForNewStatements();
       return;
     }
+    voteForm.hidden = false;
+    allDone.hidden = true;
     document.getElementById("statement-id").value = next.id;
     text.textContent = next.text;
     progress.textContent = remaining + (remaining === 1 ? " statement left" : " statements left");
     text.focus(); // screen readers read the new statement; keyboard users stay in the card
   }
 
+  // Once every statement is seen, ask now and then whether others have added new ones.
+  const NEW_STATEMENTS_EVERY_MS = 10000;
+  let watching = null;
+
+  function watchForNewStatements() {
+    if (watching || !voteForm || !voteForm.dataset.nextUrl) return;
+    watching = setInterval(async function () {
+      if (document.hidden) return;
+      try {
+        const response = await fetch(voteForm.dataset.nextUrl, {
+          headers: { Accept: "application/json" },
+          credentials: "same-origin",
+        });
+        const data = response.ok ? await response.json() : {};
+        if (data.next) {
+          clearInterval(watching);
+          watching = null;
+          say("There are new statements to vote on.", "success");
+          showNext(data.next, data.remaining);
+        }
+      } catch (error) {
+        // Offline for a moment: the next try will tell.
+      }
+    }, NEW_STATEMENTS_EVERY_MS);
+  }
+
   if (voteForm) {
     document.getElementById("all-done").setAttribute("tabindex", "-1");
+    if (voteForm.hidden) watchForNewStatements();
     voteForm.addEventListener("submit", async function (event) {
       event.preventDefault();
       const button = event.submitter;
