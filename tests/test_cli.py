@@ -10,6 +10,7 @@ import time
 
 import pytest
 import requests
+import socketio
 
 API = "/api/v1/conversations"
 
@@ -43,6 +44,46 @@ def test_users_token_prints_a_working_api_token(app, client):
     assert runner.invoke(args=["users", "token", "nobody@example.org"]).exit_code == 1
 
 
+def _wait_for_analysis(base: str) -> dict:
+    deadline = time.monotonic() + 60
+    while True:
+        answer = requests.get(f"{base}{API}/demo/analysis", timeout=10)
+        if answer.status_code == 200:
+            return answer.json()
+        assert time.monotonic() < deadline, "no analysis of the demo"
+        time.sleep(0.3)
+
+
+def _consult(args: list[str], database_url: str, tmp_path, stdin: str = "") -> subprocess.CompletedProcess:
+    env = {**os.environ, "CONSULT_DATABASE_URL": database_url, "CONSULT_SECRET_KEY": "x"}
+    env.pop("CONSULT_REDIS_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "consult", *args],
+        env=env, cwd=tmp_path, input=stdin, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+@pytest.mark.server
+def test_users_create_first_on_a_fresh_database_works_or_says_what_to_run(empty_database_url, tmp_path):
+    """A newcomer may create an account before ever serving: no traceback."""
+    result = _consult(["users", "create", "ana@example.org"], empty_database_url, tmp_path, "a long password\n")
+    assert "Traceback" not in result.stdout + result.stderr
+    if empty_database_url.startswith("sqlite"):
+        assert result.returncode == 0, result.stderr
+        assert "Created facilitator ana@example.org." in result.stdout
+    else:
+        assert result.returncode == 1
+        assert "consult db upgrade" in result.stderr
+
+
+@pytest.mark.server
+def test_worker_without_redis_says_what_it_needs(empty_database_url, tmp_path):
+    result = _consult(["worker"], empty_database_url, tmp_path)
+    assert result.returncode == 1
+    assert "CONSULT_REDIS_URL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -70,6 +111,14 @@ def test_consult_serve_demo_runs_a_consultation_to_vote_in(empty_database_url, t
             assert "12 statements left" in page.text
             counts = requests.get(f"{base}{API}/demo", timeout=5).json()["counts"]
             assert counts["statements"] == 12
+            assert counts["participants"] == 200  # simulated, so that groups show at once
+            analysis = _wait_for_analysis(base)
+            assert analysis["analysis"]["counts"]["participants"] == 200
+            # The same server speaks websocket: a Socket.IO client joins the public room.
+            live = socketio.Client(reconnection=False)
+            live.connect(base, transports=["websocket"], wait_timeout=20)
+            assert live.call("join", {"conversation_id": "demo"}, timeout=10) == {"ok": True, "room": "public"}
+            live.disconnect()
         finally:
             server.terminate()
             output = server.communicate(timeout=10)[0]

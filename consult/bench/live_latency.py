@@ -423,8 +423,10 @@ def _summarise(
         if simple is not None:
             by_acks.append(simple)
     last_sent = max((r.sent for r in results), default=t0)
-    during = [e for e in events if t0 <= e[0] <= last_sent]
-    ticks = [e[3] for e in events if e[0] >= t0]
+    # Analyses from the first vote until the one that included the last vote.
+    at = bisect.bisect_left(running_max, baseline + len(ok))
+    until = times[at] if at < len(events) else (times[-1] if times else t0)
+    during = [e for e in events if t0 <= e[0] <= until]
     acks = [r.acked - r.sent for r in ok]
     lateness = [r.sent - r.due for r in results]
     return {
@@ -443,9 +445,9 @@ def _summarise(
         "latency": _quantiles(conservative),
         "latency_by_acks": _quantiles(by_acks),
         "analyses": len(during),
-        "analyses_per_s": len(during) / max(last_sent - t0, 1e-9),
-        "kinds": {k: sum(1 for e in events if e[0] >= t0 and e[2] == k) for k in ("warm", "cold")},
-        "analysis_run_s": _run_seconds(app, cid, ticks),
+        "analyses_per_s": len(during) / max(until - t0, 1e-9),
+        "kinds": {k: sum(1 for e in during if e[2] == k) for k in ("warm", "cold")},
+        "analysis_run_s": _run_seconds(app, cid, [e[3] for e in during]),
         "ack": _quantiles(acks),
         "send_lateness_p95": _quantiles(lateness)["p95"],
     }
@@ -483,8 +485,8 @@ def _run_seconds(app: Any, cid: str, ticks: list[int]) -> float:
 
 def table(rows: list[dict[str, Any]]) -> str:
     lines = [
-        "| rate /s | votes acked | achieved /s | latency p50 s | p95 s | max s | analyses /s (warm, cold) "
-        "| analysis run s | ack p50 ms | ack p95 ms |",
+        "| rate /s | votes acked | achieved /s | latency p50 s | p95 s | max s "
+        "| analyses /s (warm, cold) | analysis run s | ack p50 ms | ack p95 ms |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
