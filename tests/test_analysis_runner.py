@@ -9,6 +9,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 from conftest import create_conversation, join, make_app
+from helpers import DISTINCT_STATEMENTS
 from sqlalchemy import func, select
 
 from consult.extensions import db
@@ -19,16 +20,7 @@ from consult.services.consultations import get_conversation
 from consult.services.vote_memory import VoteMemory
 
 API = "/api/v1/conversations"
-SEEDS = [
-    "Buses should run every ten minutes.",
-    "Cycle lanes should be separated from cars.",
-    "Parking in the centre is too cheap.",
-    "Night trains matter more than fast ones.",
-    "The old town should be closed to private cars.",
-    "Fares should be lower for people on low incomes.",
-    "Electric scooters make streets less safe.",
-    "Pavements need repairs before new projects start.",
-]
+SEEDS = DISTINCT_STATEMENTS
 
 
 def vote_all(client, cid, voters: int, seed: int = 0) -> None:

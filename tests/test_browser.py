@@ -17,6 +17,7 @@ import pytest
 import requests
 from conftest import SEEDS, create_conversation, join, require_service
 from flask.testing import FlaskClient
+from helpers import DISTINCT_STATEMENTS
 from sqlalchemy import select
 
 from consult.extensions import db
@@ -566,14 +567,7 @@ def test_a_wrong_password_shows_an_error_and_does_not_log_in(new_page, facilitat
 
 
 # -- live pages ---------------------------------------------------------------------------
-LIVE_SEEDS = [
-    "Buses should run every ten minutes.",
-    "Cycle lanes should be separated from cars.",
-    "Parking in the centre is too cheap.",
-    "Night trains matter more than fast ones.",
-    "The old town should be closed to private cars.",
-    "Fares should be lower for people on low incomes.",
-]
+LIVE_SEEDS = DISTINCT_STATEMENTS[:6]
 
 
 def vote_in_camps(base: str, cid: str, voters: int, first: int = 0) -> None:

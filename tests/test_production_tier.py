@@ -18,6 +18,7 @@ import pytest
 import requests
 import socketio
 from conftest import require_service
+from helpers import DISTINCT_STATEMENTS
 from redis import Redis
 from redis.exceptions import RedisError
 from servers import web_process, worker_process
@@ -30,14 +31,7 @@ pytestmark = pytest.mark.server
 
 REDIS_URL = "redis://127.0.0.1:6379"
 DEBOUNCE = 1.0
-SEEDS = [
-    "Buses should run every ten minutes.",
-    "Cycle lanes should be separated from cars.",
-    "Parking in the centre is too cheap.",
-    "Night trains matter more than fast ones.",
-    "The old town should be closed to private cars.",
-    "Fares should be lower for people on low incomes.",
-]
+SEEDS = DISTINCT_STATEMENTS[:6]
 
 
 def _redis_url() -> str:
