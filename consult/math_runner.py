@@ -55,7 +55,11 @@ def init_app(app: Flask) -> None:
         app.extensions[LISTENER] = runner.request
         app.before_request(runner.start)
     elif mode == "queue":
-        dispatcher = QueueDispatcher(Redis.from_url(app.config["CONSULT_REDIS_URL"]))
+        # Short timeouts: a vote is committed before this runs and must not hang on Redis.
+        redis = Redis.from_url(
+            app.config["CONSULT_REDIS_URL"], socket_timeout=2, socket_connect_timeout=2
+        )
+        dispatcher = QueueDispatcher(redis)
         app.extensions[LISTENER] = dispatcher.request
     elif mode != "off":
         raise ValueError(f"CONSULT_ANALYSIS must be thread, queue or off, not {mode!r}")

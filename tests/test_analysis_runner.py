@@ -267,3 +267,18 @@ def test_the_embedded_runner_debounces_and_ends_with_the_last_vote(
 def db_votes(app) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(Vote))
+
+
+def test_a_vote_is_acknowledged_even_when_the_queue_is_unreachable(database_url, facilitator, caplog):
+    """The vote is committed before the runner is told; a dead Redis only delays the analysis."""
+    served = make_app(
+        database_url, csrf=False, CONSULT_ANALYSIS="queue", CONSULT_REDIS_URL="redis://127.0.0.1:9/0"
+    )
+    web = served.test_client()
+    cid = create_conversation(web, facilitator, seed_statements=SEEDS[:3])["id"]
+    headers = join(web, cid)
+    sid = web.get(f"{API}/{cid}/next", headers=headers).json["id"]
+    answer = web.post(f"{API}/{cid}/votes", json={"statement_id": sid, "vote": 1}, headers=headers)
+    assert answer.status_code == 201
+    assert db_votes(served) == 1
+    assert "could not queue the analysis" in caplog.text
