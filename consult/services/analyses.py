@@ -54,6 +54,7 @@ def store_analysis(
     cutoff_at: datetime | None = None,
     summary: dict[str, Any] | None = None,
     view: dict[str, Any] | None = None,
+    created_at: datetime | None = None,
 ) -> Analysis:
     """Save the next version of the conversation's analysis and the numbers routing reads.
 
@@ -70,7 +71,7 @@ def store_analysis(
         summary=summary or {},
         view=view,
         data=data,
-        created_at=utcnow(),
+        created_at=created_at or utcnow(),
     )
     db.session.add(analysis)
     db.session.flush()  # the version is taken here, or IntegrityError: nothing half-written

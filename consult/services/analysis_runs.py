@@ -94,6 +94,8 @@ def refresh(
         cutoff_at=_log_time(watermark) if watermark else None,
         summary={**_summary(data, view, qualified), "computed": _computed(started)},
         view=view,
+        # As of when its inputs were read: a change made while it ran makes it out of date.
+        created_at=datetime.fromtimestamp(started, UTC),
     )
     memory.remember(conversation.id, stored.version, result)
     return stored
