@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 from flask.cli import FlaskGroup
+from socketio import RedisManager
 
 from consult import math_runner
 from consult.api import bp as api_bp
@@ -32,10 +33,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     # Threading with simple-websocket (the maintainer's advice for new projects); the Redis
     # message queue carries events between processes on the production tier.
+    # The client manager is given explicitly, never left over from another app made in
+    # the same process (the extension object is shared).
+    redis_url = app.config["CONSULT_REDIS_URL"]
     socketio.init_app(
         app,
         async_mode="threading",
-        message_queue=app.config["CONSULT_REDIS_URL"],
+        client_manager=RedisManager(redis_url, channel="consult-live") if redis_url else None,
         cors_allowed_origins=app.config["CONSULT_ALLOWED_ORIGINS"] or None,
     )
     math_runner.init_app(app)
