@@ -53,13 +53,15 @@ def load_settings(instance_path: str, overrides: Mapping[str, Any] | None) -> di
             settings[key] = parse(os.environ[variable])
     settings.update(overrides or {})
     settings.setdefault("SQLALCHEMY_DATABASE_URI", _default_database_url(instance_path))
-    settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(settings["SQLALCHEMY_DATABASE_URI"])
+    database_url = normalise_database_url(settings["SQLALCHEMY_DATABASE_URI"])
+    settings["SQLALCHEMY_DATABASE_URI"] = database_url
     if not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = _instance_secret(instance_path)
     settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(settings))
     # Analyses run on the queue where Redis is configured (several processes), else in a
     # thread of the serving process (the embedded tier).
-    settings.setdefault("CONSULT_ANALYSIS", "queue" if settings["CONSULT_REDIS_URL"] else "thread")
+    queue_or_thread = "queue" if settings["CONSULT_REDIS_URL"] else "thread"
+    settings.setdefault("CONSULT_ANALYSIS", queue_or_thread)
     return settings
 
 

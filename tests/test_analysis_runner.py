@@ -48,7 +48,8 @@ def test_first_run_is_cold_and_stores_everything_the_pages_read(app, client, con
     vote_all(client, consultation, voters=30)
     with app.app_context():
         stored = refresh(consultation, VoteMemory())
-        assert stored.version == 1 and stored.kind == "cold"
+        assert stored.version == 1
+        assert stored.kind == "cold"
         head = db.session.scalar(select(func.max(VoteEvent.id)))
         assert stored.vote_watermark == head
         assert stored.data["counts"]["participants"] == 30
@@ -60,7 +61,8 @@ def test_first_run_is_cold_and_stores_everything_the_pages_read(app, client, con
         assert all(s.n_agree + s.n_disagree + s.n_pass == 30 for s in stats)
     answer = client.get(f"{API}/{consultation}/analysis")
     assert answer.status_code == 200
-    assert answer.json["version"] == 1 and answer.json["kind"] == "cold"
+    assert answer.json["version"] == 1
+    assert answer.json["kind"] == "cold"
 
 
 def test_nothing_changed_means_no_new_analysis(app, client, consultation):
@@ -85,7 +87,8 @@ def test_a_new_vote_gives_a_warm_update_that_includes_it(app, client, consultati
     with app.app_context():
         assert changed_conversations() == [consultation]
         second = refresh(consultation, memory)
-        assert second.version == 2 and second.kind == "warm"
+        assert second.version == 2
+        assert second.kind == "warm"
         assert second.data["counts"]["participants"] == 21
         assert second.vote_watermark == db.session.scalar(select(func.max(VoteEvent.id)))
 
@@ -146,8 +149,10 @@ def test_older_full_results_are_thinned_but_every_summary_is_kept(app, client, c
         assert [a.version for a in rows] == [1, 2, 3, 4]
         assert all(a.summary["counts"]["votes"] > 0 for a in rows)
         # The first is kept (the oldest kept), the latest is kept, the close ones between are not.
-        assert rows[0].data is not None and rows[-1].data is not None
-        assert rows[1].data is None and rows[2].data is None
+        assert rows[0].data is not None
+        assert rows[-1].data is not None
+        assert rows[1].data is None
+        assert rows[2].data is None
 
 
 def headers_vote(client, cid, round_: int) -> None:
@@ -200,7 +205,8 @@ def test_the_citizen_sees_their_own_position(app, client, consultation):
     body = client.get(f"/c/{consultation}/results.json").json
     assert body["view"]["ready"] is True
     me = body["me"]
-    assert me is not None and me["group"] in {g["id"] for g in body["view"]["groups"]}
+    assert me is not None
+    assert me["group"] in {g["id"] for g in body["view"]["groups"]}
     assert client.get(f"/c/{consultation}/results").status_code == 200
 
 
@@ -269,10 +275,15 @@ def db_votes(app) -> int:
         return db.session.scalar(select(func.count()).select_from(Vote))
 
 
-def test_a_vote_is_acknowledged_even_when_the_queue_is_unreachable(database_url, facilitator, caplog):
+def test_a_vote_is_acknowledged_even_when_the_queue_is_unreachable(
+    database_url, facilitator, caplog
+):
     """The vote is committed before the runner is told; a dead Redis only delays the analysis."""
     served = make_app(
-        database_url, csrf=False, CONSULT_ANALYSIS="queue", CONSULT_REDIS_URL="redis://127.0.0.1:9/0"
+        database_url,
+        csrf=False,
+        CONSULT_ANALYSIS="queue",
+        CONSULT_REDIS_URL="redis://127.0.0.1:9/0",
     )
     web = served.test_client()
     cid = create_conversation(web, facilitator, seed_statements=SEEDS[:3])["id"]

@@ -40,7 +40,8 @@ def test_anyone_joins_the_public_room_of_public_results(app, client, public):
 def test_a_join_without_authority_is_refused_when_results_are_private(app, client, private):
     socket = connect(app, client)
     answer = join_room(socket, private)
-    assert answer["ok"] is False and "not public" in answer["error"]
+    assert answer["ok"] is False
+    assert "not public" in answer["error"]
 
 
 def test_the_facilitator_session_joins_the_facilitator_room(app, client, facilitator, private):
@@ -118,7 +119,8 @@ def test_the_public_room_hears_public_analyses(app, client, public):
     vote_all(client, public, voters=16)
     run_once(app, public, VoteMemory())
     names = [e["name"] for e in socket.get_received()]
-    assert names.count("analysis") == 1 and "stats" in names
+    assert names.count("analysis") == 1
+    assert "stats" in names
 
 
 def test_participants_page_links_to_results(client, public):

@@ -126,9 +126,8 @@ class Listener:
                 if event["view"]["counts"]["votes"] >= votes:
                     return event
             time.sleep(0.1)
-        raise AssertionError(
-            f"no analysis with {votes} votes; last: {[e['view']['counts'] for e in self.events[-3:]]}"
-        )
+        last = [e["view"]["counts"] for e in self.events[-3:]]
+        raise AssertionError(f"no analysis with {votes} votes; last: {last}")
 
 
 def test_a_vote_on_one_web_process_updates_a_client_of_the_other(tier, facilitator):
