@@ -112,6 +112,7 @@ def serve(host: str, port: int, demo: bool, dev: bool) -> None:
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty (for tests).")
 @with_appcontext
+@needs_schema
 def worker(burst: bool) -> None:
     """Run analyses from the Redis queue (the production tier; needs CONSULT_REDIS_URL)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
