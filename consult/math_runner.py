@@ -26,7 +26,7 @@ from typing import Any
 
 from flask import Flask
 from redis import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import LockError, RedisError
 from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
@@ -224,17 +224,26 @@ def analysis_job(conversation_id: str) -> None:
     """The RQ job: under the conversation's lock, wait out the debounce window, then run."""
     app: Flask = _worker["app"]
     redis: Redis = _worker["redis"]
-    lock = redis.lock(_lock_key(conversation_id), timeout=LOCK_SECONDS)
-    with lock, _kept_alive(lock):
-        # From here on, a new change queues a new job, which waits for this lock.
-        redis.delete(_pending_key(conversation_id))
-        with app.app_context():
-            since = seconds_since_last_analysis(conversation_id)
-            db.session.remove()
-        debounce = float(app.config["CONSULT_ANALYSIS_DEBOUNCE"])
-        if since is not None and since < debounce:
-            time.sleep(debounce - since)
-        run_once(app, conversation_id, _worker["memory"])
+    # Not thread-local: the keep-alive thread extends the lock this thread holds.
+    lock = redis.lock(_lock_key(conversation_id), timeout=LOCK_SECONDS, thread_local=False)
+    lock.acquire()
+    try:
+        with _kept_alive(lock):
+            # From here on, a new change queues a new job, which waits for this lock.
+            redis.delete(_pending_key(conversation_id))
+            with app.app_context():
+                since = seconds_since_last_analysis(conversation_id)
+                db.session.remove()
+            debounce = float(app.config["CONSULT_ANALYSIS_DEBOUNCE"])
+            if since is not None and since < debounce:
+                time.sleep(debounce - since)
+            run_once(app, conversation_id, _worker["memory"])
+    finally:
+        try:
+            lock.release()
+        except LockError:
+            # It lapsed (Redis unreachable for a while): the stored version is still unique.
+            log.warning("the analysis lock of %s had lapsed", conversation_id)
 
 
 class _kept_alive:  # noqa: N801 -- used as a context manager, named like one

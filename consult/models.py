@@ -40,7 +40,8 @@ def as_utc(moment: datetime) -> datetime:
 # BigInteger ids on PostgreSQL; SQLite only makes INTEGER PRIMARY KEY an autoincrementing rowid.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 # Analyses are large documents: JSONB on PostgreSQL (compact, queryable), JSON text elsewhere.
-JsonDocument = JSON().with_variant(JSONB(), "postgresql")
+# None is SQL NULL (not the JSON text null), so "thinned" is an indexable IS NULL.
+JsonDocument = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 class User(db.Model):
@@ -247,8 +248,9 @@ class Analysis(db.Model):
     vote_watermark: Mapped[int] = mapped_column(BigInteger, default=0)
     cutoff_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     summary: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
-    view: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
-    data: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+    # Deferred: decoding megabytes of JSON only where a page or a warm start needs it.
+    view: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument, deferred=True)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument, deferred=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -265,7 +265,7 @@ def test_the_embedded_runner_debounces_and_ends_with_the_last_vote(
             assert time.monotonic() < deadline, "the runner never caught up with the last vote"
             time.sleep(0.1)
         assert last.version <= seconds / debounce + 2
-        assert last.data["counts"]["votes"] == db_votes(served)
+        assert last.summary["counts"]["votes"] == db_votes(served)
     finally:
         runner.stop()
 

@@ -215,3 +215,17 @@ def test_votes_on_two_web_processes_are_coalesced_and_converge(app, tier, facili
             select(func.count()).select_from(VoteEvent).where(VoteEvent.conversation_id == cid)
         )
     assert analyses[-1].summary["counts"]["votes"] == votes  # no changes of mind here
+
+
+def test_a_running_analysis_keeps_its_lock_past_the_timeout(monkeypatch):
+    """The keep-alive thread extends the lock the job's thread holds (not thread-local)."""
+    from consult import math_runner
+
+    redis = Redis.from_url(_redis_url())
+    monkeypatch.setattr(math_runner, "LOCK_SECONDS", 1)
+    lock = redis.lock("consult:test:lock", timeout=1, thread_local=False)
+    assert lock.acquire(blocking=False)
+    with math_runner._kept_alive(lock):
+        time.sleep(2.5)
+        assert lock.owned()
+    lock.release()

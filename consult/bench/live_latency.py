@@ -62,6 +62,7 @@ from sqlalchemy import func, select
 import consult
 from clustering.polis_export import read_export
 from consult.bench.setup import (
+    BENCH_SECRET,
     VoteRecords,
     bench_app,
     bulk_load,
@@ -282,7 +283,8 @@ class Sent:
     due: float
     sent: float
     acked: float
-    status: int
+    status: int  # the HTTP status, 0 when the request itself failed
+    error: str = ""
 
 
 def current_votes(app: Any, cid: str) -> tuple[int, int | None]:
@@ -370,12 +372,14 @@ def run_rate(
                         headers={"Authorization": f"Bearer {token}"},
                         timeout=TIMEOUT,
                     )
-                    status = answer.status_code
-                except requests.RequestException:
-                    status = 0
+                    status, error = answer.status_code, ""
+                    if status != 201:
+                        error = answer.text[:200]
+                except requests.RequestException as failure:
+                    status, error = 0, f"{type(failure).__name__}: {failure}"[:300]
                 acked = time.monotonic()
                 with lock:
-                    results.append(Sent(k, due, sent, acked, status))
+                    results.append(Sent(k, due, sent, acked, status, error))
         finally:
             for s in sessions.values():
                 s.close()
@@ -439,6 +443,7 @@ def _summarise(
             str(s): sum(1 for r in results if r.status == s)
             for s in {r.status for r in results} - {201}
         },
+        "errors": sorted({r.error for r in results if r.error})[:5],
         "achieved_rate": len(ok) / max(last_sent - t0, 1e-9),
         "all_seen": finished and missing == 0,
         "missing": missing,
@@ -523,7 +528,7 @@ def main() -> None:
         "--rates", type=float, nargs="+", default=[10.0, 50.0], help="votes per second"
     )
     parser.add_argument("--seconds", type=float, default=30.0, help="how long each rate lasts")
-    parser.add_argument("--threads", type=int, default=8, help="threads sending votes")
+    parser.add_argument("--threads", type=int, default=32, help="threads sending votes")
     parser.add_argument(
         "--per-participant", type=int, default=30, help="votes by each new participant"
     )
@@ -569,7 +574,7 @@ def _measure(
     env = {
         "CONSULT_DATABASE_URL": database_url,
         "CONSULT_REDIS_URL": redis_url,
-        "CONSULT_SECRET_KEY": "bench",
+        "CONSULT_SECRET_KEY": BENCH_SECRET,
         "CONSULT_ANALYSIS_DEBOUNCE": str(args.debounce),
         "PYTHONUNBUFFERED": "1",
     }

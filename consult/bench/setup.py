@@ -59,12 +59,16 @@ def fresh_database(prefix: str) -> Iterator[str]:
             )
 
 
+# A fresh key per run: the benchmarks' processes share it, nothing outlives them.
+BENCH_SECRET = secrets.token_hex(16)
+
+
 def bench_app(database_url: str) -> Flask:
     """An app on `database_url` with the schema built and no analysis runner of its own."""
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": database_url,
-            "SECRET_KEY": "bench",
+            "SECRET_KEY": BENCH_SECRET,
             "CONSULT_REDIS_URL": None,
             "CONSULT_ANALYSIS": "off",  # the benchmark decides when analyses run
         }

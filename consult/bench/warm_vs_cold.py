@@ -41,6 +41,7 @@ from sqlalchemy import insert, select
 from clustering.synthetic import generate
 from consult import create_app
 from consult.bench.setup import (
+    BENCH_SECRET,
     VoteRecords,
     bench_app,
     bulk_load,
@@ -146,7 +147,7 @@ def measure(
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": database_url,
-            "SECRET_KEY": "bench",
+            "SECRET_KEY": BENCH_SECRET,
             "CONSULT_REDIS_URL": None,
             "CONSULT_ANALYSIS": "off",
         }

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 
 from consult.extensions import db
 from consult.models import Analysis, Conversation, Statement, StatementStat, as_utc, utcnow
@@ -142,9 +142,10 @@ def _replace_statement_stats(conversation: Conversation, version: int, data: dic
 
 def _thin(conversation: Conversation, superseded: Analysis) -> None:
     """Keep the superseded full result only if an hour or 10 % more votes separate it from
-    the last older one kept; its summary stays in every case (DESIGN.md §1, retention)."""
-    if superseded.data is None:
-        return
+    the last older one kept; its summary stays in every case (DESIGN.md §1, retention).
+
+    Works on the columns' NULL-ness in SQL, never decoding the documents.
+    """
     kept = db.session.scalar(
         select(Analysis)
         .where(
@@ -160,8 +161,9 @@ def _thin(conversation: Conversation, superseded: Analysis) -> None:
     apart = as_utc(superseded.created_at) - as_utc(kept.created_at) >= KEEP_FULL_EVERY
     grew = _votes(superseded) >= KEEP_FULL_GROWTH * max(_votes(kept), 1)
     if not (apart or grew):
-        superseded.data = None
-        superseded.view = None
+        db.session.execute(
+            update(Analysis).where(Analysis.id == superseded.id).values(data=None, view=None)
+        )
 
 
 def _votes(analysis: Analysis) -> int:

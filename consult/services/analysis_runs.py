@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import time
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -81,7 +81,8 @@ def refresh(
         profile=conversation.analysis_profile,
         random_state=SEED,
     )
-    data = asdict(result)
+    # The Analysis holds JSON-ready values already: a shallow dict, no deep copy.
+    data = {field.name: getattr(result, field.name) for field in fields(result)}
     votes_each = min(GROUPS_NEED_VOTES_EACH, max(len(statements), 1))
     qualified = int((matrix.n_votes >= votes_each).sum())
     texts = {s.id: s.text for s in statements if is_visible(conversation, s) and not s.is_meta}
@@ -104,6 +105,7 @@ def refresh(
 def _summary(data: dict[str, Any], view: dict[str, Any], qualified: int) -> dict[str, Any]:
     """What every analysis keeps for good: enough to draw how the groups formed."""
     return {
+        "profile": data["profile"],
         "counts": data["counts"],
         "qualified": qualified,
         "ready": view["ready"],
@@ -133,9 +135,10 @@ def _previous(
     remembered = memory.previous(conversation.id)
     if remembered is not None and remembered[0] == latest.version:
         return remembered[1]
-    if latest.data is None or latest.data.get("profile") != conversation.analysis_profile:
+    if (latest.summary or {}).get("profile") != conversation.analysis_profile:
         return None
-    return ClusterAnalysis(**latest.data)
+    data = latest.data  # the one place a full analysis is decoded: a runner's first warm run
+    return None if data is None else ClusterAnalysis(**data)
 
 
 def _cold_is_due(
@@ -144,9 +147,9 @@ def _cold_is_due(
     last_cold: Analysis | None,
     cold_every: timedelta,
 ) -> bool:
-    if latest is None or last_cold is None or latest.data is None:
+    if latest is None or last_cold is None:
         return True
-    if latest.data.get("profile") != conversation.analysis_profile:
+    if (latest.summary or {}).get("profile") != conversation.analysis_profile:
         return True
     if datetime.now(UTC) - as_utc(last_cold.created_at) >= cold_every:
         return True
