@@ -40,10 +40,7 @@ import bisect
 import json
 import math
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -61,6 +58,7 @@ from sqlalchemy import func, select
 
 import consult
 from clustering.polis_export import read_export
+from consult.bench.processes import HOST, Process, wait_until, web_process, worker_process
 from consult.bench.setup import (
     BENCH_SECRET,
     VoteRecords,
@@ -76,103 +74,23 @@ from consult.models import Analysis, ModerationStatus, Vote
 
 REPOSITORY = Path(consult.__file__).parents[1]
 EXPORT = REPOSITORY / "tests" / "data" / "polis" / "vtaiwan.uberx"
-HOST = "127.0.0.1"
 TIMEOUT = 30.0  # seconds, for any one HTTP request
 
 
 # --- the production tier ---------------------------------------------------------------
 
 
-class Process:
-    """A child process with its output in a log file; stopped, or killed, on exit."""
-
-    def __init__(
-        self, name: str, command: list[str], env: Mapping[str, str], log_dir: Path
-    ) -> None:
-        self.name = name
-        self.log = log_dir / f"{name}.log"
-        self._output = self.log.open("w")
-        self.popen = subprocess.Popen(
-            command,
-            env={**os.environ, **env},
-            cwd=REPOSITORY,
-            stdout=self._output,
-            stderr=subprocess.STDOUT,
-        )
-
-    def alive(self) -> bool:
-        return self.popen.poll() is None
-
-    def stop(self) -> None:
-        if self.alive():
-            self.popen.terminate()
-            try:
-                self.popen.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(timeout=20)
-        self._output.close()
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
 def start_web(name: str, env: Mapping[str, str], log_dir: Path, stack: ExitStack) -> str:
     """A gunicorn web process as in production; returns its base URL once it answers."""
-    port = _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--bind",
-        f"{HOST}:{port}",
-        "--workers",
-        "1",
-        "--threads",
-        "100",
-        "--log-level",
-        "warning",
-        "--chdir",
-        str(REPOSITORY),
-        "wsgi:app",
-    ]
-    process = Process(name, command, env, log_dir)
+    process, base = web_process(env, log_dir / f"{name}.log", REPOSITORY)
     stack.callback(process.stop)
-    base = f"http://{HOST}:{port}"
-    _wait(lambda: _answers(base), 60, f"{name} did not start", process)
     return base
 
 
 def start_worker(env: Mapping[str, str], log_dir: Path, stack: ExitStack) -> Process:
-    process = Process("worker", [sys.executable, "-m", "consult", "worker"], env, log_dir)
+    process = worker_process(env, log_dir / "worker.log")
     stack.callback(process.stop)
-    _wait(
-        lambda: "waiting for analyses" in process.output(), 60, "the worker did not start", process
-    )
     return process
-
-
-def _answers(base: str) -> bool:
-    try:
-        return requests.get(f"{base}/api/v1/openapi.json", timeout=5).status_code == 200
-    except requests.RequestException:
-        return False
-
-
-def _wait(ready: Any, seconds: float, message: str, process: Process | None = None) -> None:
-    deadline = time.monotonic() + seconds
-    while not ready():
-        if process is not None and not process.alive():
-            raise RuntimeError(f"{message}: it exited\n{process.output()[-3000:]}")
-        if time.monotonic() > deadline:
-            raise RuntimeError(message)
-        time.sleep(0.2)
 
 
 @contextmanager
@@ -345,7 +263,7 @@ def run_rate(
     ]
 
     # A quiet start: the latest analysis includes every current vote.
-    _wait(lambda: _settled(app, cid), 120, "the tier did not settle before the run")
+    wait_until(lambda: _settled(app, cid), "the tier did not settle before the run", 120)
     baseline, _ = current_votes(app, cid)
 
     results: list[Sent] = []
@@ -581,7 +499,9 @@ def _measure(
     bases = [start_web("web-a", env, log_dir, stack), start_web("web-b", env, log_dir, stack)]
     start_worker(env, log_dir, stack)
     started = time.monotonic()
-    _wait(lambda: current_votes(app, cid)[1] is not None, 300, "no first analysis within 5 minutes")
+    wait_until(
+        lambda: current_votes(app, cid)[1] is not None, 300, "no first analysis within 5 minutes"
+    )
     print(
         f"first analysis stored {time.monotonic() - started:.1f} s after the worker started",
         flush=True,
