@@ -150,3 +150,17 @@ def test_the_facilitators_live_data_is_theirs_alone(app, client, public):
     client.post("/facilitate/login", data={"email": other.email, "password": other.password})
     assert client.get(f"/facilitate/c/{public}/live.json").status_code == 404
     assert client.get(f"/facilitate/c/{public}/present").status_code == 404
+
+
+def test_stats_carry_the_moderation_queue(app, client, facilitator, public):
+    headers = join(client, public)
+    response = client.post(
+        f"/api/v1/conversations/{public}/statements",
+        json={"text": "Trams should be free on Sundays."},
+        headers=headers,
+    )
+    assert response.status_code == 201
+    client.post("/facilitate/login", data={"email": facilitator.email, "password": facilitator.password})
+    stats = client.get(f"/facilitate/c/{public}/live.json").json["stats"]
+    assert stats["waiting_for_moderation"] == 1
+    assert stats["statements"] == len(SEEDS) + 1

@@ -119,10 +119,7 @@ def present(conversation_id: str) -> str:
 @login_required
 def live_data(conversation_id: str) -> Any:
     conversation = consultations.get_managed_conversation(current_user(), conversation_id)
-    return {
-        **live_view.picture(conversation, with_history=True),
-        "moderation": statements.moderation_counts(conversation),
-    }
+    return live_view.picture(conversation, with_history=True)
 
 
 @bp.post("/c/<conversation_id>/share")

@@ -9,7 +9,16 @@ from typing import Any
 from sqlalchemy import func, select
 
 from consult.extensions import db
-from consult.models import Analysis, Conversation, Participant, VoteEvent, as_utc, utcnow
+from consult.models import (
+    Analysis,
+    Conversation,
+    ModerationStatus,
+    Participant,
+    Statement,
+    VoteEvent,
+    as_utc,
+    utcnow,
+)
 from consult.services.analyses import analysis_history, latest_analysis
 from consult.services.consultations import counts
 
@@ -32,10 +41,19 @@ def activity(conversation: Conversation) -> dict[str, int]:
         .select_from(Participant)
         .where(Participant.conversation_id == conversation.id, Participant.is_simulated)
     )
+    waiting = db.session.scalar(
+        select(func.count())
+        .select_from(Statement)
+        .where(
+            Statement.conversation_id == conversation.id,
+            Statement.status == ModerationStatus.UNMODERATED,
+        )
+    )
     return {
         **counts(conversation),
         "votes_last_minute": last_minute or 0,
         "simulated_participants": simulated or 0,
+        "waiting_for_moderation": waiting or 0,
     }
 
 

@@ -221,6 +221,7 @@
     set("count-votes", stats.votes);
     set("count-statements", stats.statements);
     set("count-rate", stats.votes_last_minute);
+    set("moderation-count", stats.waiting_for_moderation);
     if ($("simulated-note") && stats.simulated_participants) {
       $("simulated-note").hidden = false;
       $("simulated-note").textContent = format(T.simulated, { n: stats.simulated_participants });
@@ -261,7 +262,6 @@
     if ("me" in body) state.me = body.me;
     if (body.stats) state.stats = body.stats;
     if (body.history) state.history = body.history;
-    if (body.moderation && $("moderation-count")) $("moderation-count").textContent = String(body.moderation.unmoderated);
     render();
   }
 
