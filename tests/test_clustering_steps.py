@@ -10,6 +10,7 @@ from clustering.matrix import from_dense, from_records
 from clustering.pca import centred, orthonormal_columns, project
 from clustering.polis import in_conv
 from clustering.repness import representative_statements
+from clustering.report_numbers import statement_numbers
 from clustering.stats import benjamini_hochberg, wilson_interval
 from clustering.tallies import tally
 
@@ -83,8 +84,13 @@ def test_representative_statement_by_hand():
     dense[:10, 0] = [1] * 9 + [-1]
     dense[10:, 0] = [1] + [-1] * 9
     dense[:, 1] = 0
-    t = tally(from_dense(dense).votes, np.array([0] * 10 + [1] * 10), 2)
-    reps = representative_statements(t, np.array([True, True]))
+    votes = from_dense(dense).votes
+    labels = np.array([0] * 10 + [1] * 10)
+    t = tally(votes, labels, 2)
+    # Significance comes from the exact tests (Fisher, BH), not from Polis's z-scores.
+    reps = representative_statements(
+        t, np.array([True, True]), statement_numbers(votes, labels, 2).direction_q
+    )
     best = reps[0][0]
     assert (best.statement, best.direction) == (0, "agree")
     assert best.probability == pytest.approx(10 / 12)  # (9+1)/(10+2)
