@@ -21,7 +21,8 @@ from threadpoolctl import ThreadpoolController
 
 from clustering import groups as grouping
 from clustering.bridging import bridging_scores
-from clustering.consensus import group_informed_consensus, majority_consensus
+from clustering.claims import claim_settings, leave_one_statement_out
+from clustering.consensus import group_informed_consensus, majority_consensus, significant_consensus
 from clustering.matrix import VoteMatrix, from_records, plain, sortable
 from clustering.repness import representative_statements
 from clustering.report_numbers import statement_numbers
@@ -168,9 +169,20 @@ def _analyze(
 
     tic = time.perf_counter()
     eligible = ~moderated & ~is_meta
-    numbers = statement_numbers(matrix.votes, labels, n_groups)
-    representative = representative_statements(numbers.tallies, eligible)
-    consensus = majority_consensus(numbers.tallies, eligible)
+    numbers = statement_numbers(
+        matrix.votes,
+        labels,
+        n_groups,
+        claim_labels=_claim_labels(found, matrix, labels, n_groups),
+        eligible=eligible,
+    )
+    representative = representative_statements(
+        numbers.tallies, eligible, numbers.direction_q, polis_selection=profile == "polis"
+    )
+    consensus = significant_consensus(numbers.tallies, numbers.consensus_q, eligible)
+    if profile == "polis":  # Polis's own lists (§4.8) beside the tested ones, under their own keys
+        polis_lists = majority_consensus(numbers.tallies, eligible)
+        consensus |= {f"majority_{direction}": js for direction, js in polis_lists.items()}
     gac = group_informed_consensus(numbers.tallies)
     bridging = bridging_scores(matrix.votes[:, eligible], found.projection.participants[:, 0])
     bridging_full = np.zeros(matrix.shape[1])
@@ -220,6 +232,7 @@ def _analyze(
                     **asdict(r),
                     "statement": sid[r.statement],
                     "interval": numbers.group_interval(g, r.statement, r.direction),
+                    "selection": numbers.selection,
                 }
                 for r in representative[g]
             ],
@@ -265,10 +278,28 @@ def _analyze(
                 "scikit-learn": sklearn.__version__,
             },
             "input_sha256": input_hash(matrix),
+            "claims": claim_settings(numbers.selection),
             "seconds": {k: round(v, 4) for k, v in timings.items()},
         },
         state=found.state,
     )
+
+
+def _claim_labels(
+    found: grouping.Found, matrix: VoteMatrix, labels: NDArray, n_groups: int
+) -> NDArray[np.int64]:
+    """The labels each statement's group claims are tested with (`claims` module).
+
+    A grouping that can say how it would have grouped people without statement j gives
+    `found.claim_labels` (any form `statement_numbers` takes, in the ids of `labels`);
+    otherwise each participant is reassigned without their vote on j
+    (`claims.leave_one_statement_out`), so no claim is tested on the vote that placed its
+    voter in a group.
+    """
+    given = getattr(found, "claim_labels", None)
+    if given is not None:
+        return given
+    return leave_one_statement_out(matrix.votes, labels, n_groups)
 
 
 def input_hash(matrix: VoteMatrix) -> str:
