@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from threadpoolctl import ThreadpoolController
 
 from clustering import groups as grouping
-from clustering.bridging import bridging_scores
+from clustering.bridging import Bridging, bridging_scores
 from clustering.claims import claim_settings, leave_one_statement_out
 from clustering.consensus import group_informed_consensus, majority_consensus, significant_consensus
 from clustering.matrix import VoteMatrix, from_records, plain, sortable
@@ -187,6 +187,7 @@ def _analyze(
     bridging = bridging_scores(matrix.votes[:, eligible], found.projection.participants[:, 0])
     bridging_full = np.zeros(matrix.shape[1])
     bridging_full[eligible] = bridging.statement_intercepts
+    bridging_rows = _bridging_rows(bridging, eligible)
     timings["reports"] = time.perf_counter() - tic
 
     projection = found.projection
@@ -217,6 +218,7 @@ def _analyze(
             "is_meta": meta_list[j],
             **row,
             **{name: values[j] for name, values in extra.items()},
+            **bridging_rows[j],
         }
         for j, row in enumerate(numbers.rows())
     ]
@@ -300,6 +302,30 @@ def _claim_labels(
     if given is not None:
         return given
     return leave_one_statement_out(matrix.votes, labels, n_groups)
+
+
+def _bridging_rows(bridging: Bridging, eligible: NDArray[np.bool_]) -> list[dict[str, Any]]:
+    """Per statement: votes behind the bridging score, whether it is scored, its interval.
+
+    `bridging` stays a float (0.0 when not scored) for the pages that rank by it;
+    `bridging_scored` says whether it means anything (at least `claims.MIN_VOTES` votes),
+    `bridging_interval` is its 95 % interval, None when not scored.
+    """
+    votes = np.zeros(eligible.size, dtype=np.int64)
+    scored = np.zeros(eligible.size, dtype=bool)
+    intervals = np.zeros((eligible.size, 2))
+    votes[eligible], scored[eligible] = bridging.votes, bridging.scored
+    intervals[eligible] = bridging.intervals
+    return [
+        {
+            "bridging_votes": n,
+            "bridging_scored": ok,
+            "bridging_interval": interval if ok else None,
+        }
+        for n, ok, interval in zip(
+            votes.tolist(), scored.tolist(), _finite_lists(intervals), strict=True
+        )
+    ]
 
 
 def input_hash(matrix: VoteMatrix) -> str:
