@@ -42,10 +42,13 @@ class Analysis:
 
     participants : [{"id", "group" (int or None), "x", "y"}]
     groups : [{"id", "members", "centre": [x, y], "representative": [...]}]
-    consensus : {"agree": [statement ids], "disagree": [...]}, majority consensus (§4.8)
+    consensus : {"agree": [statement ids], "disagree": [...]}, tested consensus (exact
+        binomial test of share > ½, BH, minimum votes; `claims`); the polis profile adds
+        Polis's majority lists (§4.8) as "majority_agree" and "majority_disagree"
     statements : [{"id", counts, shares with 95 % intervals, per-group shares with
-        intervals and q-values, "group_informed_consensus", "bridging", "divisiveness",
-        "priority", "extremity", "x", "y", ...}]
+        intervals and q-values, "group_informed_consensus", "bridging" (0.0 when not
+        scored), "bridging_scored", "bridging_votes", "bridging_interval" (None when not
+        scored), "divisiveness", "selection", "priority", "extremity", "x", "y", ...}]
     divisive : statement ids where groups differ most, significant after FDR control
     routing_priority, statement_extremity : {str(statement id): number}, read by the app
     counts : {"participants", "grouped", "statements", "votes"}

@@ -4,11 +4,14 @@ A report says four kinds of thing: a group differs from the rest on a statement,
 stands for a statement (representative), everybody agrees (consensus), and groups vote
 differently (divisive). Each is a hypothesis test here, never a ranking number:
 
-- group vs rest: Fisher's exact test (Fisher 1922) on the agree share, two-sided for
-  "differs", one-sided in the statement's direction for "representative";
+- group vs rest: Fisher's exact test (Fisher 1922) on the agree share among the votes
+  that took a side (agree + disagree), two-sided for "differs", one-sided in the
+  statement's direction for "representative"; passes are left out so that people who
+  merely pass more than others never "differ" in opinion;
 - consensus: the exact one-sided binomial test that more than `CONSENSUS_SHARE` of all
   voters agree (disagree);
-- divisive: Pearson's chi-square test that every group has the same agree share, only
+- divisive: Pearson's chi-square test that every group has the same agree share (again
+  among agree + disagree), only
   where every expected count is at least `MIN_EXPECTED` (Cochran 1954), else not testable;
 
 and each family is adjusted by Benjamini–Hochberg (1995) over every hypothesis tested in
@@ -33,8 +36,8 @@ from numpy.typing import NDArray
 
 # Every threshold of a claim, in one place.
 FALSE_DISCOVERY_RATE = 0.05  # Benjamini–Hochberg q below which a claim is made
-MIN_GROUP_VOTES = 8  # votes (passes included) a group needs on a statement for a group claim
-MIN_VOTES = 10  # votes a statement needs overall for consensus or divisive
+MIN_GROUP_VOTES = 8  # agree + disagree votes a group (and the rest) need for a group claim
+MIN_VOTES = 10  # votes (passes included) a statement needs for consensus, divisive, bridging
 CONSENSUS_SHARE = 0.5  # consensus: more than this share of voters agree (disagree)
 MIN_EXPECTED = 5.0  # Cochran's rule for the chi-square test across groups
 
@@ -91,9 +94,12 @@ def leave_one_statement_out(
         return out
     outcome = np.where(votes.data > 0, 0, np.where(votes.data < 0, 1, 2))
     columns = votes.indices
-    counts = np.zeros((n_groups, votes.shape[1], 3))
     member = labels[rows]
-    np.add.at(counts, (member[grouped_rows], columns[grouped_rows], outcome[grouped_rows]), 1)
+    n_statements = votes.shape[1]
+    flat = (member * n_statements + columns) * 3 + outcome
+    counts = np.bincount(flat[grouped_rows], minlength=n_groups * n_statements * 3).reshape(
+        n_groups, n_statements, 3
+    )
     totals = counts.sum(axis=2)
     log_p = np.log((counts + 1) / (totals[..., None] + 3))  # (G, S, 3)
     per_vote = log_p[:, columns, outcome].T  # (nnz, G)
