@@ -50,13 +50,15 @@ class StatementNumbers:
         Counts by the labels the claims are tested with (the same object without
         `claim_labels`).
     agree_q : ndarray of shape (n_groups, n_statements)
-        q-value of "the group's agree share differs from the rest's" (two-sided Fisher);
-        1 where untested (fewer than `MIN_GROUP_VOTES` votes in the group or the rest).
+        q-value of "the group's agree share differs from the rest's" (two-sided Fisher on
+        agree among agree + disagree); 1 where untested (fewer than `MIN_GROUP_VOTES`
+        agree + disagree votes in the group or the rest).
     direction_q : ndarray of shape (2, n_groups, n_statements)
         q-values of "the group agrees (0) / disagrees (1) more than the rest" (one-sided
         Fisher), one BH family over both directions; read by representative statements.
     division_q : ndarray of shape (n_statements,)
-        q-value of "groups have different agree shares" (chi-square across groups).
+        q-value of "groups have different agree shares" (chi-square across groups, agree
+        among agree + disagree).
     consensus_q : ndarray of shape (2, n_statements)
         q-value of "more than `CONSENSUS_SHARE` of voters agree (0) / disagree (1)".
     spread : ndarray of shape (n_statements,)
@@ -173,12 +175,12 @@ def statement_numbers(
         cells = cell_labels(claim_labels, votes)
         claim_tallies, selection = tally_cells(votes, cells, n_groups, t), SELECTION_HELD_OUT
     agree_q, direction_q = _group_versus_rest(claim_tallies, eligible)
-    enough = claim_tallies.seen >= MIN_GROUP_VOTES  # groups with too few votes sit out
+    # Groups differ in opinion: agree among agree + disagree, groups with too few sit out.
+    decided = claim_tallies.agree + claim_tallies.disagree
+    enough = decided >= MIN_GROUP_VOTES
     division_q = _adjusted(
         homogeneity_p(
-            np.where(enough, claim_tallies.agree, 0),
-            np.where(enough, claim_tallies.seen, 0),
-            MIN_EXPECTED,
+            np.where(enough, claim_tallies.agree, 0), np.where(enough, decided, 0), MIN_EXPECTED
         ),
         eligible & (t.total_seen >= MIN_VOTES),
     )
@@ -212,20 +214,24 @@ def _group_versus_rest(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """q-values of each group against the rest: two-sided on agree; one-sided per direction.
 
-    A pair is tested only when the group and the rest both have `MIN_GROUP_VOTES` votes on
-    an eligible statement, and with at least two groups; untested pairs get q = 1 and are
-    not in the BH family (Benjamini & Hochberg 1995: the family is what is tested).
+    The tests compare agree (disagree) among the votes that took a side, agree + disagree:
+    a claim is about opinion, and a group of people who merely pass more must not "differ"
+    (their agree share over all votes is lower on every statement). A pair is tested only
+    when the group and the rest both have `MIN_GROUP_VOTES` such votes on an eligible
+    statement, and with at least two groups; untested pairs get q = 1 and are not in the BH
+    family (Benjamini & Hochberg 1995: the family is what is tested).
     """
+    decided = t.agree + t.disagree
     rest_agree, rest_disagree = t.agree.sum(0) - t.agree, t.disagree.sum(0) - t.disagree
-    rest_seen = t.seen.sum(0) - t.seen
-    tested = (t.seen >= MIN_GROUP_VOTES) & (rest_seen >= MIN_GROUP_VOTES) & eligible[None, :]
+    rest_decided = rest_agree + rest_disagree
+    tested = (decided >= MIN_GROUP_VOTES) & (rest_decided >= MIN_GROUP_VOTES) & eligible[None, :]
     if t.agree.shape[0] < 2:
         tested[:] = False
-    agree_q = _adjusted(fisher_two_sided_p(t.agree, t.seen, rest_agree, rest_seen), tested)
+    agree_q = _adjusted(fisher_two_sided_p(t.agree, decided, rest_agree, rest_decided), tested)
     one_sided = np.stack(
         [
-            fisher_one_sided_p(t.agree, t.seen, rest_agree, rest_seen),
-            fisher_one_sided_p(t.disagree, t.seen, rest_disagree, rest_seen),
+            fisher_one_sided_p(t.agree, decided, rest_agree, rest_decided),
+            fisher_one_sided_p(t.disagree, decided, rest_disagree, rest_decided),
         ]
     )
     direction_q = _adjusted(one_sided, np.broadcast_to(tested, one_sided.shape))

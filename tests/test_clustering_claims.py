@@ -214,3 +214,14 @@ def test_analysis_marks_claims_and_round_trips(profile):
                 assert not r["significant"]
     if profile == "polis":
         assert 11 in analysis.consensus["majority_agree"]  # Polis's own list, kept aside
+
+
+def test_a_group_that_only_passes_more_does_not_differ():
+    # Group 0: 10 agree, 10 disagree, 80 passes; group 1: 50 agree, 50 disagree. Agree
+    # shares over all votes are 0.1 and 0.5, but the groups' opinions are the same.
+    votes, labels = _two_groups([1] * 10 + [-1] * 10 + [0] * 80, [1] * 50 + [-1] * 50)
+    numbers = statement_numbers(votes, labels, 2)
+    assert (numbers.agree_q == 1).all() or numbers.agree_q.min() > 0.5
+    assert numbers.division_q[0] > 0.5
+    assert numbers.direction_q.min() > 0.5
+
