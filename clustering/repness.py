@@ -55,8 +55,10 @@ def representative_statements(
         one-proportion tests of p > ½, two-proportion tests of the group against the rest,
         z > 1.2816 on both; ranked by ra·rat·pa·pat), which reproduces Pol.is's lists; the
         z-scores rank, they do not make a statement significant. False (the `consult`
-        profile): only statements whose exact test is significant, ranked by how much more
-        the group agrees (disagrees) than the rest.
+        profile): only statements whose exact test is significant and where, on the counts
+        shown, the group leans that way (more than half of its agree + disagree votes, and
+        a larger share than the rest's), ranked by how much more the group agrees
+        (disagrees) than the rest.
 
     When no statement qualifies, one fallback statement is shown with `significant` False:
     the best direction-consistent one (`_fallback`), or none.
@@ -78,7 +80,12 @@ def representative_statements(
         agree_direction = rat > rdt
         metric_agree, metric_disagree = ra * rat * pa * pat, rd * rdt * pd * pdt
     else:
-        agree_ok, disagree_ok = significant[0], significant[1]
+        # Significant, and on the counts shown the group leans that way: more than half of
+        # its agree + disagree votes, and more than the rest's share.
+        decided = np.maximum(na + nd, 1)
+        rest_decided = np.maximum(rest_a + rest_d, 1)
+        agree_ok = significant[0] & (na > nd) & (na / decided > rest_a / rest_decided)
+        disagree_ok = significant[1] & (nd > na) & (nd / decided > rest_d / rest_decided)
         agree_direction = direction_q[0] <= direction_q[1]
         rest_pa, rest_pd = (rest_a + 1) / (rest_s + 2), (rest_d + 1) / (rest_s + 2)
         metric_agree, metric_disagree = pa - rest_pa, pd - rest_pd

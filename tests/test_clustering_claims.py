@@ -225,3 +225,19 @@ def test_a_group_that_only_passes_more_does_not_differ():
     assert numbers.division_q[0] > 0.5
     assert numbers.direction_q.min() > 0.5
 
+
+def test_consult_representative_statements_lean_the_way_they_claim():
+    # Claim labels make group 0 "disagree more than the rest" on statement 0, but on the
+    # groups shown it agrees 16 to 8: not listed as standing for "disagree".
+    dense = np.full((224, 1), NAN)
+    dense[:24, 0] = [1] * 16 + [-1] * 8
+    dense[24:, 0] = [1] * 190 + [-1] * 10
+    votes, labels = from_dense(dense).votes, np.array([0] * 24 + [1] * 200)
+    claim = np.ones((224, 1), dtype=int)
+    claim[16:24] = claim[214:] = 0  # the claim labels put the disagreers in group 0
+    numbers = statement_numbers(votes, labels, 2, claim_labels=claim)
+    assert numbers.direction_q[1, 0, 0] < 0.05
+    reps = representative_statements(
+        numbers.tallies, np.ones(1, bool), numbers.direction_q, polis_selection=False
+    )
+    assert not any(r.direction == "disagree" and r.significant for r in reps[0])
