@@ -56,8 +56,8 @@ def representative_statements(
         z > 1.2816 on both; ranked by ra·rat·pa·pat), which reproduces Pol.is's lists; the
         z-scores rank, they do not make a statement significant. False (the `consult`
         profile): only statements whose exact test is significant and where, on the counts
-        shown, the group leans that way (more than half of its agree + disagree votes, and
-        a larger share than the rest's), ranked by how much more the group agrees
+        shown (passes included), the group leans that way: more than half of its votes,
+        and a larger share than the rest's; ranked by how much more the group agrees
         (disagrees) than the rest.
 
     When no statement qualifies, one fallback statement is shown with `significant` False:
@@ -80,12 +80,11 @@ def representative_statements(
         agree_direction = rat > rdt
         metric_agree, metric_disagree = ra * rat * pa * pat, rd * rdt * pd * pdt
     else:
-        # Significant, and on the counts shown the group leans that way: more than half of
-        # its agree + disagree votes, and more than the rest's share.
-        decided = np.maximum(na + nd, 1)
-        rest_decided = np.maximum(rest_a + rest_d, 1)
-        agree_ok = significant[0] & (na > nd) & (na / decided > rest_a / rest_decided)
-        disagree_ok = significant[1] & (nd > na) & (nd / decided > rest_d / rest_decided)
+        # Significant, and on the shares the report shows (passes included) the group leans
+        # that way: more than half of its votes, and more than the rest.
+        seen, rest_seen = np.maximum(ns, 1), np.maximum(rest_s, 1)
+        agree_ok = significant[0] & (2 * na > ns) & (na / seen > rest_a / rest_seen)
+        disagree_ok = significant[1] & (2 * nd > ns) & (nd / seen > rest_d / rest_seen)
         agree_direction = direction_q[0] <= direction_q[1]
         rest_pa, rest_pd = (rest_a + 1) / (rest_s + 2), (rest_d + 1) / (rest_s + 2)
         metric_agree, metric_disagree = pa - rest_pa, pd - rest_pd
