@@ -11,8 +11,9 @@ differently (divisive). Each is a hypothesis test here, never a ranking number:
 - consensus: the exact one-sided binomial test that more than `CONSENSUS_SHARE` of all
   voters agree (disagree);
 - divisive: Pearson's chi-square test that every group has the same agree share (again
-  among agree + disagree), only
-  where every expected count is at least `MIN_EXPECTED` (Cochran 1954), else not testable;
+  among agree + disagree), only where every expected count is at least `MIN_EXPECTED`
+  (Cochran 1954), else not testable (Fisher–Freeman–Halton would be exact but costs too
+  much per statement);
 
 and each family is adjusted by Benjamini–Hochberg (1995) over every hypothesis tested in
 it, so that a claim means q < `FALSE_DISCOVERY_RATE`. No claim is made below a minimum
@@ -23,7 +24,10 @@ Groups chosen from the same votes make every group-vs-rest test optimistic: the 
 put people together because they voted alike. So the group claims on statement j are
 tested with labels that did not see the votes on j (`claim_labels` per statement, e.g.
 `leave_one_statement_out`), and every claim records which labels tested it:
-`SELECTION_HELD_OUT` or `SELECTION_SAME_VOTES`.
+`SELECTION_HELD_OUT` or `SELECTION_SAME_VOTES`. Reassigning people without statement j
+removes most of the optimism but not all of it when the groups' summaries themselves were
+fitted to j's votes (the `polis` profile's PCA axis on pure noise: see
+`clustering.bench.false_claims`); labels from a grouping fitted without j remove it.
 """
 
 from __future__ import annotations
