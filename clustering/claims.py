@@ -86,9 +86,9 @@ def leave_one_statement_out(
     best explains their other votes: log π_g + Σ_{j' ≠ j} log P_g(x_ij'), with their own
     votes taken out of their group's summary. The label used to test statement j then
     depends neither on the participant's vote on j nor, through the summary, on their other
-    votes' pull on their own group; the summaries still saw the other participants' votes
-    on j (one statement among many: a small residual dependence, measured by
-    `clustering.bench.false_claims`). Ungrouped participants stay −1.
+    votes' pull on their own group. The labels the summaries come from still saw every
+    vote (see the module docstring for what that leaves; `clustering.bench.false_claims`
+    measures it). Ungrouped participants stay −1.
     """
     rows = np.repeat(np.arange(votes.shape[0]), np.diff(votes.indptr))
     grouped_rows = labels[rows] >= 0
@@ -106,19 +106,25 @@ def leave_one_statement_out(
     )
     totals = counts.sum(axis=2)
     log_p = np.log((counts + 1) / (totals[..., None] + 3))  # (G, S, 3)
-    per_vote = log_p[:, columns, outcome].T  # (nnz, G)
     # A participant's own votes are left out of their own group's summary (leave one
     # participant out), or each would pull the group toward themselves and keep their label.
-    own = np.flatnonzero(grouped_rows)
-    g_own, j_own, o_own = member[own], columns[own], outcome[own]
-    per_vote[own, g_own] = np.log(counts[g_own, j_own, o_own] / (totals[g_own, j_own] + 2))
+    log_p_without_self = np.log(np.maximum(counts, 1) / (totals[..., None] + 2))
     sizes = np.bincount(labels[labels >= 0], minlength=n_groups)
-    prior = np.log(np.maximum(sizes[None, :] - (labels[:, None] == np.arange(n_groups)), 0) + 1)
-    scores = prior + np.column_stack(
-        [np.bincount(rows, per_vote[:, g], votes.shape[0]) for g in range(n_groups)]
-    )
-    without = scores[rows] - per_vote
-    out[grouped_rows] = np.argmax(without[grouped_rows], axis=1)
+    n_participants = votes.shape[0]
+    # One group at a time, so no (n_votes, n_groups) array is built.
+    best_score = np.full(votes.nnz, -np.inf)
+    best = np.full(votes.nnz, -1, dtype=np.int64)
+    for g in range(n_groups):
+        mine = member == g
+        per_vote = np.where(
+            mine, log_p_without_self[g, columns, outcome], log_p[g, columns, outcome]
+        )
+        prior = np.log(np.maximum(sizes[g] - (labels == g), 0) + 1)  # (n_participants,)
+        total = np.bincount(rows, per_vote, n_participants) + prior
+        without = total[rows] - per_vote
+        better = without > best_score
+        best[better], best_score[better] = g, without[better]
+    out[grouped_rows] = best[grouped_rows]
     return out
 
 

