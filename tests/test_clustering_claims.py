@@ -253,3 +253,29 @@ def test_large_tables_use_a_normal_form_close_to_the_exact_test():
     ours = fisher_one_sided_p(k1, n1, k2, n2)
     band = (exact > 1e-4) & (exact < 0.2)
     np.testing.assert_allclose(ours[band], exact[band], rtol=0.2)
+
+
+def test_a_grouping_can_supply_the_labels_claims_are_tested_with(monkeypatch):
+    import dataclasses
+    from types import SimpleNamespace
+
+    from clustering import groups
+
+    rng = np.random.default_rng(5)
+    planted = np.repeat([0, 1], 60)
+    dense = np.where(rng.random((120, 12)) < np.where(planted[:, None] == 0, 0.9, 0.1), 1.0, -1.0)
+    matrix = from_dense(dense)
+    differs = [g["differs_from_rest"] for row in analyze(matrix).statements for g in row["groups"]]
+    assert any(differs)
+    find_groups = groups.find_groups
+
+    def nobody_grouped_for_claims(*args, **kwargs):
+        found = find_groups(*args, **kwargs)
+        fields = {f.name: getattr(found, f.name) for f in dataclasses.fields(found)}
+        return SimpleNamespace(**fields, claim_labels=lambda j: np.full(120, -1))
+
+    monkeypatch.setattr(groups, "find_groups", nobody_grouped_for_claims)
+    analysis = analyze(matrix)
+    assert analysis.division["n_groups"] == 2
+    assert not any(g["differs_from_rest"] for row in analysis.statements for g in row["groups"])
+    assert analysis.methodology["claims"]["selection"] == SELECTION_HELD_OUT
