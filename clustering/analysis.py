@@ -20,8 +20,9 @@ from numpy.typing import NDArray
 from threadpoolctl import ThreadpoolController
 
 from clustering import groups as grouping
-from clustering.bridging import bridging_scores
-from clustering.consensus import group_informed_consensus, majority_consensus
+from clustering.bridging import Bridging, bridging_scores
+from clustering.claims import claim_settings, leave_one_statement_out
+from clustering.consensus import group_informed_consensus, majority_consensus, significant_consensus
 from clustering.matrix import VoteMatrix, from_records, plain, sortable
 from clustering.repness import representative_statements
 from clustering.report_numbers import statement_numbers
@@ -41,10 +42,13 @@ class Analysis:
 
     participants : [{"id", "group" (int or None), "x", "y"}]
     groups : [{"id", "members", "centre": [x, y], "representative": [...]}]
-    consensus : {"agree": [statement ids], "disagree": [...]}, majority consensus (§4.8)
+    consensus : {"agree": [statement ids], "disagree": [...]}, tested consensus (exact
+        binomial test of share > ½, BH, minimum votes; `claims`); the polis profile adds
+        Polis's majority lists (§4.8) as "majority_agree" and "majority_disagree"
     statements : [{"id", counts, shares with 95 % intervals, per-group shares with
-        intervals and q-values, "group_informed_consensus", "bridging", "divisiveness",
-        "priority", "extremity", "x", "y", ...}]
+        intervals and q-values, "group_informed_consensus", "bridging" (0.0 when not
+        scored), "bridging_scored", "bridging_votes", "bridging_interval" (None when not
+        scored), "divisiveness", "selection", "priority", "extremity", "x", "y", ...}]
     divisive : statement ids where groups differ most, significant after FDR control
     routing_priority, statement_extremity : {str(statement id): number}, read by the app
     counts : {"participants", "grouped", "statements", "votes"}
@@ -168,13 +172,25 @@ def _analyze(
 
     tic = time.perf_counter()
     eligible = ~moderated & ~is_meta
-    numbers = statement_numbers(matrix.votes, labels, n_groups)
-    representative = representative_statements(numbers.tallies, eligible)
-    consensus = majority_consensus(numbers.tallies, eligible)
+    numbers = statement_numbers(
+        matrix.votes,
+        labels,
+        n_groups,
+        claim_labels=_claim_labels(found, matrix, labels, n_groups),
+        eligible=eligible,
+    )
+    representative = representative_statements(
+        numbers.tallies, eligible, numbers.direction_q, polis_selection=profile == "polis"
+    )
+    consensus = significant_consensus(numbers.tallies, numbers.consensus_q, eligible)
+    if profile == "polis":  # Polis's own lists (§4.8) beside the tested ones, under their own keys
+        polis_lists = majority_consensus(numbers.tallies, eligible)
+        consensus |= {f"majority_{direction}": js for direction, js in polis_lists.items()}
     gac = group_informed_consensus(numbers.tallies)
     bridging = bridging_scores(matrix.votes[:, eligible], found.projection.participants[:, 0])
     bridging_full = np.zeros(matrix.shape[1])
     bridging_full[eligible] = bridging.statement_intercepts
+    bridging_rows = _bridging_rows(bridging, eligible)
     timings["reports"] = time.perf_counter() - tic
 
     projection = found.projection
@@ -205,6 +221,7 @@ def _analyze(
             "is_meta": meta_list[j],
             **row,
             **{name: values[j] for name, values in extra.items()},
+            **bridging_rows[j],
         }
         for j, row in enumerate(numbers.rows())
     ]
@@ -220,6 +237,7 @@ def _analyze(
                     **asdict(r),
                     "statement": sid[r.statement],
                     "interval": numbers.group_interval(g, r.statement, r.direction),
+                    "selection": numbers.selection,
                 }
                 for r in representative[g]
             ],
@@ -265,10 +283,52 @@ def _analyze(
                 "scikit-learn": sklearn.__version__,
             },
             "input_sha256": input_hash(matrix),
+            "claims": claim_settings(numbers.selection),
             "seconds": {k: round(v, 4) for k, v in timings.items()},
         },
         state=found.state,
     )
+
+
+def _claim_labels(
+    found: grouping.Found, matrix: VoteMatrix, labels: NDArray, n_groups: int
+) -> NDArray[np.int64]:
+    """The labels each statement's group claims are tested with (`claims` module).
+
+    A grouping that can say how it would have grouped people without statement j gives
+    `found.claim_labels` (any form `statement_numbers` takes, in the ids of `labels`);
+    otherwise each participant is reassigned without their vote on j
+    (`claims.leave_one_statement_out`), so no claim is tested on the vote that placed its
+    voter in a group.
+    """
+    given = getattr(found, "claim_labels", None)
+    if given is not None:
+        return given
+    return leave_one_statement_out(matrix.votes, labels, n_groups)
+
+
+def _bridging_rows(bridging: Bridging, eligible: NDArray[np.bool_]) -> list[dict[str, Any]]:
+    """Per statement: votes behind the bridging score, whether it is scored, its interval.
+
+    `bridging` stays a float (0.0 when not scored) for the pages that rank by it;
+    `bridging_scored` says whether it means anything (at least `claims.MIN_VOTES` votes),
+    `bridging_interval` is its 95 % interval, None when not scored.
+    """
+    votes = np.zeros(eligible.size, dtype=np.int64)
+    scored = np.zeros(eligible.size, dtype=bool)
+    intervals = np.zeros((eligible.size, 2))
+    votes[eligible], scored[eligible] = bridging.votes, bridging.scored
+    intervals[eligible] = bridging.intervals
+    return [
+        {
+            "bridging_votes": n,
+            "bridging_scored": ok,
+            "bridging_interval": interval if ok else None,
+        }
+        for n, ok, interval in zip(
+            votes.tolist(), scored.tolist(), _finite_lists(intervals), strict=True
+        )
+    ]
 
 
 def input_hash(matrix: VoteMatrix) -> str:

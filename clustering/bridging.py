@@ -4,9 +4,25 @@ rating_ij ≈ μ + b_i + c_j + f_i·g_j over the votes people cast (agree 1, pas
 disagree 0, as Community Notes rates helpfulness). f_i is where participant i sits on the
 opinion map's main axis, so g_j is how much statement j's ratings follow that axis; the
 statement intercept c_j is what is left: agreement from both sides of the axis, the
-bridging score. Intercepts are regularised five times more than factors (λ 0.15 and 0.03,
-Community Notes' values; Wojcik et al. 2022, "Birdwatch: Crowd Wisdom and Bridging
-Algorithms"), so a statement scores high only when the data insist on it.
+bridging score.
+
+Regularisation as Community Notes weights it (Wojcik et al. 2022, "Birdwatch: Crowd Wisdom
+and Bridging Algorithms"; twitter/communitynotes, matrix_factorization.py): the loss is the
+*mean* squared error over ratings plus λ times the *mean* square of each parameter vector,
+λ = 0.03 for factors and 5 × 0.03 = 0.15 for intercepts. Multiplied by the number of votes
+N, that is a sum of squared errors plus 0.15·(N/m)·Σ c_j², 0.15·(N/n)·Σ b_i² and
+0.03·(N/m)·Σ g_j²: each statement intercept is held back by 0.15 × the mean number of
+votes per statement, so a statement with one vote keeps about 1/(1 + 0.15·N/m) of its
+raw score and a statement with the mean number keeps about 85 %. (Adding λ to a *sum* over
+votes, as this module did before, barely shrinks anything: on vtaiwan the top three
+statements had one vote each.) μ is not penalised (Community Notes penalises its global
+intercept too; with ratings in 0..1 that pulls the mean toward 0 and pushes it into the
+intercepts).
+
+Below `MIN_VOTES` votes a statement gets no score (`scored` False; the score is 0.0, no
+claim). The interval is c_j ± 1.96 sd, with the ridge posterior variance σ²·[(AᵀA + Λ)⁻¹]
+taken from statement j's own (c_j, g_j) block, that is conditional on μ, the participant
+intercepts and the axis (so somewhat narrow), and σ² the mean squared residual.
 
 Community Notes learns the raters' factor too; that fit is not convex and, on votes as
 sparse as a consultation's, ends in different optima from different starts. Taking the
@@ -23,9 +39,32 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.sparse.linalg import LinearOperator, cg
 
-INTERCEPT_PENALTY = 0.15
-FACTOR_PENALTY = 0.03
+from clustering.claims import MIN_VOTES
+from clustering.stats import Z_95
+
+INTERCEPT_PENALTY = 0.15  # Community Notes: l2_lambda 0.03 × l2_intercept_multiplier 5
+FACTOR_PENALTY = 0.03  # Community Notes: l2_lambda
 TOLERANCE = 1e-8  # relative residual of the conjugate gradients
+
+
+@dataclass(frozen=True)
+class Penalties:
+    """Ridge penalties on sums of squares: Community Notes' per-mean λ times N / count."""
+
+    participant_intercept: float
+    statement_intercept: float
+    statement_factor: float
+
+
+def penalties(n_votes: int, n_participants: int, n_statements: int) -> Penalties:
+    """λ·N/n for participant intercepts, λ·N/m for statement intercepts and factors."""
+    per_participant = n_votes / max(n_participants, 1)
+    per_statement = n_votes / max(n_statements, 1)
+    return Penalties(
+        INTERCEPT_PENALTY * per_participant,
+        INTERCEPT_PENALTY * per_statement,
+        FACTOR_PENALTY * per_statement,
+    )
 
 
 @dataclass(frozen=True)
@@ -34,18 +73,27 @@ class Bridging:
     Attributes
     ----------
     statement_intercepts : ndarray of shape (n_statements,)
-        The bridging score: agreement not explained by the opinion axis.
+        The bridging score: agreement not explained by the opinion axis; 0 where not scored.
     statement_factors : ndarray of shape (n_statements,)
         How strongly each statement's ratings follow the axis.
     mean : float
+    votes : ndarray of shape (n_statements,)
+        Votes on each statement.
+    scored : ndarray of shape (n_statements,)
+        At least `MIN_VOTES` votes: the score means something.
+    intervals : ndarray of shape (n_statements, 2)
+        95 % interval of the intercept (see the module docstring); (0, 0) where not scored.
     """
 
     statement_intercepts: NDArray[np.float64]
     statement_factors: NDArray[np.float64]
     mean: float
+    votes: NDArray[np.int64]
+    scored: NDArray[np.bool_]
+    intervals: NDArray[np.float64]
 
 
-def bridging_scores(votes: sp.csr_matrix, axis: NDArray) -> Bridging:
+def bridging_scores(votes: sp.csr_matrix, axis: NDArray, *, min_votes: int = MIN_VOTES) -> Bridging:
     """Fit the model on votes of shape (n_participants, n_statements).
 
     Parameters
@@ -54,15 +102,30 @@ def bridging_scores(votes: sp.csr_matrix, axis: NDArray) -> Bridging:
         +1, −1, 0 (pass) on the stored cells.
     axis : ndarray of shape (n_participants,)
         Each participant's place on the opinion axis; standardised here.
+    min_votes : int
+        Statements with fewer votes are not scored (score 0.0, `scored` False).
     """
     n, m = votes.shape
+    counts = np.bincount(votes.indices, minlength=m).astype(np.int64)
     if votes.nnz == 0:
-        return Bridging(np.zeros(m), np.zeros(m), 0.0)
-    system = _NormalEquations(votes, _standardised(np.asarray(axis, dtype=float), votes))
-    solution, _ = cg(system.operator(), system.right_side, rtol=TOLERANCE, maxiter=1000,
-                     M=system.preconditioner())
-    mean, _, intercepts, factors = system.split(solution)
-    return Bridging(intercepts, factors, float(mean))
+        return Bridging(np.zeros(m), np.zeros(m), 0.0, counts, np.zeros(m, bool), np.zeros((m, 2)))
+    f = _standardised(np.asarray(axis, dtype=float), votes)
+    system = _NormalEquations(votes, f, penalties(votes.nnz, n, m))
+    solution, _ = cg(
+        system.operator(),
+        system.right_side,
+        rtol=TOLERANCE,
+        maxiter=1000,
+        M=system.preconditioner(),
+    )
+    mean, b, intercepts, factors = system.split(solution)
+    scored = counts >= min_votes
+    sd = np.sqrt(system.residual_variance(solution) * system.intercept_variance_factor())
+    intervals = np.column_stack([intercepts - Z_95 * sd, intercepts + Z_95 * sd])
+    intervals[~scored] = 0.0
+    return Bridging(
+        np.where(scored, intercepts, 0.0), factors, float(mean), counts, scored, intervals
+    )
 
 
 def _standardised(axis: NDArray, votes: sp.csr_matrix) -> NDArray:
@@ -80,9 +143,9 @@ class _NormalEquations:
     transpose); no per-vote design matrix is built.
     """
 
-    def __init__(self, votes: sp.csr_matrix, f: NDArray) -> None:
+    def __init__(self, votes: sp.csr_matrix, f: NDArray, penalty: Penalties) -> None:
         n, m = votes.shape
-        self.n, self.m, self.f = n, m, f
+        self.n, self.m, self.f, self.lam = n, m, f, penalty
         self.n_votes = votes.nnz
         self.pattern = sp.csr_matrix(
             (np.ones(votes.nnz), votes.indices, votes.indptr), shape=votes.shape
@@ -92,9 +155,15 @@ class _NormalEquations:
         self.per_column = np.diff(self.pattern_t.indptr).astype(float)
         self.f_sum, self.ff_sum = (self.pattern_t @ np.column_stack([f, f * f])).T
         self.penalty = np.concatenate(
-            [[0.0], np.full(n + m, INTERCEPT_PENALTY), np.full(m, FACTOR_PENALTY)]
+            [
+                [0.0],
+                np.full(n, penalty.participant_intercept),
+                np.full(m, penalty.statement_intercept),
+                np.full(m, penalty.statement_factor),
+            ]
         )
         ratings = (votes.data.astype(np.float64) + 1) / 2
+        self.ratings = ratings
         rated = sp.csr_matrix((ratings, votes.indices, votes.indptr), shape=votes.shape)
         by_column = rated.T @ np.column_stack([np.ones(n), f])
         self.right_side = np.concatenate(
@@ -128,12 +197,9 @@ class _NormalEquations:
     def preconditioner(self) -> LinearOperator:
         """Exact inverse of the diagonal blocks: μ, each b_i, each statement's (c_j, g_j)."""
         n, m = self.n, self.m
-        a11 = self.per_column + INTERCEPT_PENALTY
-        a12 = self.f_sum
-        a22 = self.ff_sum + FACTOR_PENALTY
-        det = a11 * a22 - a12**2
+        a11, a12, a22, det = self._statement_blocks()
         diagonal_mu = max(float(self.n_votes), 1.0)
-        diagonal_b = self.per_row + INTERCEPT_PENALTY
+        diagonal_b = self.per_row + self.lam.participant_intercept
 
         def solve(v: NDArray) -> NDArray:
             vc, vg = v[1 + n : 1 + n + m], v[1 + n + m :]
@@ -148,3 +214,23 @@ class _NormalEquations:
 
         size = 1 + n + 2 * m
         return LinearOperator((size, size), matvec=solve, dtype=np.float64)
+
+    def _statement_blocks(self) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+        """Each statement's 2 × 2 block of AᵀA + Λ over (c_j, g_j), and its determinant."""
+        a11 = self.per_column + self.lam.statement_intercept
+        a12 = self.f_sum
+        a22 = self.ff_sum + self.lam.statement_factor
+        return a11, a12, a22, a11 * a22 - a12**2
+
+    def intercept_variance_factor(self) -> NDArray:
+        """[block⁻¹]₁₁ per statement: Var(c_j) / σ² given the other parameters."""
+        _, _, a22, det = self._statement_blocks()
+        return a22 / det
+
+    def residual_variance(self, x: NDArray) -> float:
+        """σ²: the mean squared residual of the fit over the votes."""
+        mu, b, c, g = self.split(x)
+        rows = np.repeat(np.arange(self.n), np.diff(self.pattern.indptr))
+        columns = self.pattern.indices
+        predicted = mu + b[rows] + c[columns] + self.f[rows] * g[columns]
+        return float(np.mean((self.ratings - predicted) ** 2))

@@ -1,14 +1,39 @@
-"""Where everybody agrees: majority consensus (§4.8) and group-informed consensus (§4.9)."""
+"""Where everybody agrees: tested consensus, Polis's majority consensus (§4.8), and
+group-informed consensus (§4.9)."""
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
 
+from clustering.claims import FALSE_DISCOVERY_RATE
 from clustering.stats import Z_90_ONE_SIDED, one_proportion_z
 from clustering.tallies import Tallies
 
 MAX_CONSENSUS = 5
+
+
+def significant_consensus(
+    tallies: Tallies, consensus_q: NDArray[np.float64], eligible: NDArray[np.bool_]
+) -> dict[str, list[int]]:
+    """Column indices of statements most voters agree (disagree) with, as a tested claim.
+
+    A statement is listed when the exact binomial test that more than `CONSENSUS_SHARE` of
+    its voters agree (disagree) has BH q < `FALSE_DISCOVERY_RATE` over all statements, with
+    at least `MIN_VOTES` votes (`report_numbers.statement_numbers` computes `consensus_q`,
+    shape (2, n_statements)); ranked by the observed share, five at most. This is the
+    `consensus` both profiles show; Polis's list is `majority_consensus`.
+    """
+    ns = tallies.total_seen
+    result = {}
+    for k, (direction, counts) in enumerate(
+        (("agree", tallies.total_agree), ("disagree", tallies.total_disagree))
+    ):
+        share = np.divide(counts, ns, out=np.zeros(ns.shape), where=ns > 0)
+        ok = np.flatnonzero(eligible & (consensus_q[k] < FALSE_DISCOVERY_RATE))
+        ranked = ok[np.lexsort((ok, -share[ok]))]
+        result[direction] = [int(j) for j in ranked[:MAX_CONSENSUS]]
+    return result
 
 
 def majority_consensus(tallies: Tallies, eligible: NDArray[np.bool_]) -> dict[str, list[int]]:
@@ -16,6 +41,7 @@ def majority_consensus(tallies: Tallies, eligible: NDArray[np.bool_]) -> dict[st
 
     A statement is in the agree list when pa = (na+1)/(ns+2) > 0.5 and the one-proportion
     test gives z > 1.2816; ranked by pa·pat, five at most (§4.8). Likewise for disagree.
+    This reproduces Pol.is; it is not a test (one vote of one makes pa = 2/3, z = 1.41).
     """
     ns = tallies.total_seen
     result = {}

@@ -1,8 +1,9 @@
 """The numbers a report shows per statement, each with its uncertainty.
 
-Shares get 95 % Wilson intervals; a group's difference from the rest is a two-proportion
-z-test whose p-values are adjusted for the many statements × groups tested at once
-(Benjamini–Hochberg), so "differs" means a false discovery rate under 5 %.
+Shares get 95 % Wilson intervals. The claims ("differs from the rest", "groups differ",
+consensus, and the significance of representative statements) are exact or valid tests
+with Benjamini–Hochberg control and minimum numbers of votes (`clustering.claims`), tested
+with the labels the caller gives for claims (`claim_labels`) when it has them.
 """
 
 from __future__ import annotations
@@ -13,21 +14,67 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from scipy.stats import chi2
 
-from clustering.stats import benjamini_hochberg, two_proportion_z, two_sided_p, wilson_interval
-from clustering.tallies import Tallies, tally
+from clustering.claims import (
+    CONSENSUS_SHARE,
+    FALSE_DISCOVERY_RATE,
+    MIN_EXPECTED,
+    MIN_GROUP_VOTES,
+    MIN_VOTES,
+    SELECTION_HELD_OUT,
+    SELECTION_SAME_VOTES,
+    ClaimLabels,
+    cell_labels,
+)
+from clustering.stats import (
+    benjamini_hochberg,
+    binomial_greater_p,
+    fisher_one_sided_p,
+    fisher_two_sided_p,
+    homogeneity_p,
+    wilson_interval,
+)
+from clustering.tallies import Tallies, tally, tally_cells
 
-FALSE_DISCOVERY_RATE = 0.05
 MAX_DIVISIVE = 5
 
 
 @dataclass(frozen=True)
 class StatementNumbers:
+    """
+    Attributes
+    ----------
+    tallies : Tallies
+        Counts by the groups shown (the labels), for shares and intervals.
+    claim_tallies : Tallies
+        Counts by the labels the claims are tested with (the same object without
+        `claim_labels`).
+    agree_q : ndarray of shape (n_groups, n_statements)
+        q-value of "the group's agree share differs from the rest's" (two-sided Fisher on
+        agree among agree + disagree); 1 where untested (fewer than `MIN_GROUP_VOTES`
+        agree + disagree votes in the group or the rest).
+    direction_q : ndarray of shape (2, n_groups, n_statements)
+        q-values of "the group agrees (0) / disagrees (1) more than the rest" (one-sided
+        Fisher), one BH family over both directions; read by representative statements.
+    division_q : ndarray of shape (n_statements,)
+        q-value of "groups have different agree shares" (chi-square across groups, agree
+        among agree + disagree).
+    consensus_q : ndarray of shape (2, n_statements)
+        q-value of "more than `CONSENSUS_SHARE` of voters agree (0) / disagree (1)".
+    spread : ndarray of shape (n_statements,)
+        Largest gap between group agree shares (+1/+2 pseudocounts).
+    selection : str
+        `SELECTION_HELD_OUT` or `SELECTION_SAME_VOTES`: which labels tested the claims.
+    """
+
     tallies: Tallies
-    agree_q: NDArray[np.float64]  # (n_groups, n_statements) q-value of agree share vs the rest
-    division_q: NDArray[np.float64]  # (n_statements,) q-value of "groups vote differently"
-    spread: NDArray[np.float64]  # (n_statements,) largest gap between group agree shares
+    claim_tallies: Tallies
+    agree_q: NDArray[np.float64]
+    direction_q: NDArray[np.float64]
+    division_q: NDArray[np.float64]
+    consensus_q: NDArray[np.float64]
+    spread: NDArray[np.float64]
+    selection: str
     # 95 % Wilson intervals, computed once for all: (..., 2) arrays of (low, high).
     agree_ci: NDArray[np.float64]  # (n_statements, 2)
     disagree_ci: NDArray[np.float64]
@@ -47,21 +94,19 @@ class StatementNumbers:
             "agree_interval": self.agree_ci.tolist(),
             "disagree_share": _shares(t.total_disagree, t.total_seen),
             "disagree_interval": self.disagree_ci.tolist(),
+            "divisiveness": self.spread.tolist(),
+            "groups_differ": (self.division_q < FALSE_DISCOVERY_RATE).tolist(),
+            "division_q_value": self.division_q.tolist(),
+            "consensus_agree_q_value": self.consensus_q[0].tolist(),
+            "consensus_disagree_q_value": self.consensus_q[1].tolist(),
         }
-        spread, differ, q = (
-            self.spread.tolist(),
-            (self.division_q < FALSE_DISCOVERY_RATE).tolist(),
-            self.division_q.tolist(),
-        )
         return [
             {
                 **{name: values[j] for name, values in columns.items()},
                 "groups": [rows[j] for rows in groups],
-                "divisiveness": spread[j],
-                "groups_differ": differ[j],
-                "division_q_value": q[j],
+                "selection": self.selection,
             }
-            for j in range(len(spread))
+            for j in range(t.total_seen.shape[0])
         ]
 
     def group_interval(self, g: int, j: int, direction: str) -> list[float]:
@@ -69,7 +114,7 @@ class StatementNumbers:
         return [float(v) for v in intervals[g, j]]
 
     def divisive(self, eligible: NDArray[np.bool_]) -> list[int]:
-        """Statements where groups differ most, among those where the difference is real."""
+        """Statements where groups differ most, among those where the difference is a claim."""
         candidates = np.flatnonzero(eligible & (self.division_q < FALSE_DISCOVERY_RATE))
         ranked = candidates[np.lexsort((candidates, -self.spread[candidates]))]
         return [int(j) for j in ranked[:MAX_DIVISIVE]]
@@ -94,22 +139,69 @@ class StatementNumbers:
         ]
 
 
-def statement_numbers(votes: sp.csr_matrix, labels: NDArray, n_groups: int) -> StatementNumbers:
+def statement_numbers(
+    votes: sp.csr_matrix,
+    labels: NDArray,
+    n_groups: int,
+    *,
+    claim_labels: ClaimLabels | None = None,
+    eligible: NDArray[np.bool_] | None = None,
+) -> StatementNumbers:
+    """Counts, shares with intervals, and the tested claims for every statement.
+
+    Parameters
+    ----------
+    votes : csr_matrix of shape (n_participants, n_statements)
+        +1, −1, 0 (pass) on the stored cells.
+    labels : ndarray of shape (n_participants,)
+        The groups shown; −1 is ungrouped.
+    n_groups : int
+    claim_labels : ndarray of shape (n_participants, n_statements), or callable, optional
+        The groups to test statement j's claims with, chosen without the votes on j
+        (`claims.cell_labels`). A callable takes j and returns labels of shape
+        (n_participants,). Without it the claims are tested on the shown groups and marked
+        `same_votes`.
+    eligible : ndarray of shape (n_statements,), optional
+        Statements a claim may be made on (not moderated out, not meta); the others are
+        left out of every test family. All by default.
+    """
+    n_statements = votes.shape[1]
+    if eligible is None:
+        eligible = np.ones(n_statements, dtype=bool)
     t = tally(votes, labels, n_groups)
-    rest_agree, rest_seen = t.agree.sum(0) - t.agree, t.seen.sum(0) - t.seen
-    p = two_sided_p(two_proportion_z(t.agree, t.seen, rest_agree, rest_seen))
-    tested = t.seen > 0
-    agree_q = np.ones_like(p)
-    agree_q[tested] = benjamini_hochberg(p[tested])
-    division_p = _division_p(t)
-    division_q = benjamini_hochberg(division_p) if division_p.size else division_p
+    if claim_labels is None:
+        claim_tallies, selection = t, SELECTION_SAME_VOTES
+    else:
+        cells = cell_labels(claim_labels, votes)
+        claim_tallies, selection = tally_cells(votes, cells, n_groups, t), SELECTION_HELD_OUT
+    agree_q, direction_q = _group_versus_rest(claim_tallies, eligible)
+    # Groups differ in opinion: agree among agree + disagree, groups with too few sit out.
+    decided = claim_tallies.agree + claim_tallies.disagree
+    enough = decided >= MIN_GROUP_VOTES
+    division_q = _adjusted(
+        homogeneity_p(
+            np.where(enough, claim_tallies.agree, 0), np.where(enough, decided, 0), MIN_EXPECTED
+        ),
+        eligible & (t.total_seen >= MIN_VOTES),
+    )
+    consensus_q = np.stack(
+        [
+            _adjusted(binomial_greater_p(counts, t.total_seen, CONSENSUS_SHARE), tested)
+            for counts in (t.total_agree, t.total_disagree)
+            for tested in [eligible & (t.total_seen >= MIN_VOTES)]
+        ]
+    )
     shares = (t.agree + 1) / (t.seen + 2)
-    spread = shares.max(axis=0) - shares.min(axis=0) if n_groups > 1 else np.zeros(votes.shape[1])
+    spread = shares.max(axis=0) - shares.min(axis=0) if n_groups > 1 else np.zeros(n_statements)
     return StatementNumbers(
         t,
+        claim_tallies,
         agree_q,
+        direction_q,
         division_q,
+        consensus_q,
         spread,
+        selection,
         agree_ci=np.stack(wilson_interval(t.total_agree, t.total_seen), axis=-1),
         disagree_ci=np.stack(wilson_interval(t.total_disagree, t.total_seen), axis=-1),
         group_agree_ci=np.stack(wilson_interval(t.agree, t.seen), axis=-1),
@@ -117,27 +209,40 @@ def statement_numbers(votes: sp.csr_matrix, labels: NDArray, n_groups: int) -> S
     )
 
 
-def _division_p(t: Tallies) -> NDArray[np.float64]:
-    """Chi-square test of (agree, disagree, pass) × group for every statement at once.
+def _group_versus_rest(
+    t: Tallies, eligible: NDArray[np.bool_]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """q-values of each group against the rest: two-sided on agree; one-sided per direction.
 
-    The statistic Σ (O − E)² / E over the cells of each statement's group × outcome table,
-    with (rows − 1)(columns − 1) degrees of freedom counting only non-empty rows and columns;
-    p = 1 where the table has fewer than two of either.
+    The tests compare agree (disagree) among the votes that took a side, agree + disagree:
+    a claim is about opinion, and a group of people who merely pass more must not "differ"
+    (their agree share over all votes is lower on every statement). A pair is tested only
+    when the group and the rest both have `MIN_GROUP_VOTES` such votes on an eligible
+    statement, and with at least two groups; untested pairs get q = 1 and are not in the BH
+    family (Benjamini & Hochberg 1995: the family is what is tested).
     """
-    observed = np.stack([t.agree, t.disagree, t.passes], axis=-1).astype(float)  # (G, S, 3)
-    by_group = observed.sum(axis=2)  # (G, S)
-    by_outcome = observed.sum(axis=0)  # (S, 3)
-    total = by_group.sum(axis=0)  # (S,)
-    expected = by_group[:, :, None] * by_outcome[None, :, :] / np.maximum(total, 1)[None, :, None]
-    terms = np.divide(
-        (observed - expected) ** 2, expected, out=np.zeros_like(observed), where=expected > 0
+    decided = t.agree + t.disagree
+    rest_agree, rest_disagree = t.agree.sum(0) - t.agree, t.disagree.sum(0) - t.disagree
+    rest_decided = rest_agree + rest_disagree
+    tested = (decided >= MIN_GROUP_VOTES) & (rest_decided >= MIN_GROUP_VOTES) & eligible[None, :]
+    if t.agree.shape[0] < 2:
+        tested[:] = False
+    agree_q = _adjusted(fisher_two_sided_p(t.agree, decided, rest_agree, rest_decided), tested)
+    one_sided = np.stack(
+        [
+            fisher_one_sided_p(t.agree, decided, rest_agree, rest_decided),
+            fisher_one_sided_p(t.disagree, decided, rest_disagree, rest_decided),
+        ]
     )
-    statistic = terms.sum(axis=(0, 2))
-    dof = ((by_group > 0).sum(axis=0) - 1) * ((by_outcome > 0).sum(axis=1) - 1)
-    p = np.ones(len(total))
-    tested = dof > 0
-    p[tested] = chi2.sf(statistic[tested], dof[tested])
-    return p
+    direction_q = _adjusted(one_sided, np.broadcast_to(tested, one_sided.shape))
+    return agree_q, direction_q
+
+
+def _adjusted(p: NDArray, tested: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """BH q-values over the tested entries; 1 elsewhere (no claim)."""
+    q = np.ones(np.shape(p))
+    q[tested] = benjamini_hochberg(np.asarray(p)[tested])
+    return q
 
 
 def _shares(counts: NDArray, seen: NDArray) -> list[float]:

@@ -58,7 +58,9 @@ def tally(votes: sp.csr_matrix, labels: NDArray, n_groups: int) -> Tallies:
     )
 
     def per_group(indicator: sp.csr_matrix) -> NDArray[np.int64]:
-        return np.asarray((membership @ indicator).todense(), dtype=np.int64).reshape(n_groups, n_statements)
+        return np.asarray((membership @ indicator).todense(), dtype=np.int64).reshape(
+            n_groups, n_statements
+        )
 
     def overall(indicator: sp.csr_matrix) -> NDArray[np.int64]:
         return np.asarray(indicator.sum(axis=0), dtype=np.int64).ravel()
@@ -70,4 +72,38 @@ def tally(votes: sp.csr_matrix, labels: NDArray, n_groups: int) -> Tallies:
         total_agree=overall(agree),
         total_disagree=overall(disagree),
         total_seen=overall(seen),
+    )
+
+
+def tally_cells(votes: sp.csr_matrix, groups: NDArray, n_groups: int, base: Tallies) -> Tallies:
+    """Like `tally`, but each stored vote carries its own group (−1: not counted).
+
+    Parameters
+    ----------
+    votes : csr_matrix of shape (n_participants, n_statements)
+    groups : ndarray of shape (nnz,)
+        The group of each stored vote, in CSR order (`claims.cell_labels`).
+    base : Tallies
+        Supplies the totals over everyone, which do not depend on groups.
+    """
+    n_statements = votes.shape[1]
+    counted = groups >= 0
+    index = groups[counted] * n_statements + votes.indices[counted]
+    data = votes.data[counted]
+    size = n_groups * n_statements
+
+    def count(weights: NDArray | None) -> NDArray[np.int64]:
+        return (
+            np.bincount(index, weights, minlength=size)
+            .astype(np.int64)
+            .reshape(n_groups, n_statements)
+        )
+
+    return Tallies(
+        agree=count((data > 0).astype(float)),
+        disagree=count((data < 0).astype(float)),
+        seen=count(None),
+        total_agree=base.total_agree,
+        total_disagree=base.total_disagree,
+        total_seen=base.total_seen,
     )

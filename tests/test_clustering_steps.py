@@ -10,6 +10,7 @@ from clustering.matrix import from_dense, from_records
 from clustering.pca import centred, orthonormal_columns, project
 from clustering.polis import in_conv
 from clustering.repness import representative_statements
+from clustering.report_numbers import statement_numbers
 from clustering.stats import benjamini_hochberg, wilson_interval
 from clustering.tallies import tally
 
@@ -83,8 +84,13 @@ def test_representative_statement_by_hand():
     dense[:10, 0] = [1] * 9 + [-1]
     dense[10:, 0] = [1] + [-1] * 9
     dense[:, 1] = 0
-    t = tally(from_dense(dense).votes, np.array([0] * 10 + [1] * 10), 2)
-    reps = representative_statements(t, np.array([True, True]))
+    votes = from_dense(dense).votes
+    labels = np.array([0] * 10 + [1] * 10)
+    t = tally(votes, labels, 2)
+    # Significance comes from the exact tests (Fisher, BH), not from Polis's z-scores.
+    reps = representative_statements(
+        t, np.array([True, True]), statement_numbers(votes, labels, 2).direction_q
+    )
     best = reps[0][0]
     assert (best.statement, best.direction) == (0, "agree")
     assert best.probability == pytest.approx(10 / 12)  # (9+1)/(10+2)
@@ -131,7 +137,7 @@ def test_bridging_scores_statements_both_sides_agree_with():
 
 def test_bridging_is_the_exact_ridge_solution():
     # A dense least-squares solve of the same model on a small case, column by column.
-    from clustering.bridging import FACTOR_PENALTY, INTERCEPT_PENALTY, bridging_scores
+    from clustering.bridging import bridging_scores, penalties
 
     rng = np.random.default_rng(2)
     dense = rng.choice([-1.0, 0.0, 1.0, NAN], size=(40, 6), p=[0.3, 0.1, 0.4, 0.2])
@@ -145,9 +151,17 @@ def test_bridging_is_the_exact_ridge_solution():
     design[np.arange(len(rows)), 1 + rows] = 1
     design[np.arange(len(rows)), 41 + cols] = 1
     design[np.arange(len(rows)), 47 + cols] = f[rows]
-    penalty = np.diag([0.0] + [INTERCEPT_PENALTY] * 46 + [FACTOR_PENALTY] * 6)
+    # Community Notes' penalties on means, as penalties on sums: λ·N/count.
+    lam = penalties(len(rows), 40, 6)
+    penalty = np.diag(
+        [0.0]
+        + [lam.participant_intercept] * 40
+        + [lam.statement_intercept] * 6
+        + [lam.statement_factor] * 6
+    )
     ratings = (dense[rows, cols] + 1) / 2
     exact = np.linalg.solve(design.T @ design + penalty, design.T @ ratings)
-    np.testing.assert_allclose(fitted.statement_intercepts, exact[41:47], atol=1e-6)
+    scored = fitted.scored
+    np.testing.assert_allclose(fitted.statement_intercepts[scored], exact[41:47][scored], atol=1e-6)
     np.testing.assert_allclose(fitted.statement_factors, exact[47:], atol=1e-6)
     assert fitted.mean == pytest.approx(exact[0], abs=1e-6)
