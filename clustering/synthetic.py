@@ -62,9 +62,15 @@ def generate(
     weights = rng.dirichlet(np.full(n_groups, 4.0)) if n_groups > 1 else np.ones(1)
     shared = rng.beta(2, 2, size=n_statements)
     own = rng.beta(0.6, 0.6, size=(n_groups, n_statements))
-    lean = np.where(rng.random(n_statements) < consensus_share, shared, (1 - separation) * shared + separation * own)
+    lean = np.where(
+        rng.random(n_statements) < consensus_share,
+        shared,
+        (1 - separation) * shared + separation * own,
+    )
     agree = (1 - pass_rate) * lean
-    probabilities = np.stack([agree, (1 - pass_rate) - agree, np.full_like(agree, pass_rate)], axis=-1)
+    probabilities = np.stack(
+        [agree, (1 - pass_rate) - agree, np.full_like(agree, pass_rate)], axis=-1
+    )
 
     groups = rng.choice(n_groups, size=n_participants, p=weights)
     sigma = 0.9
@@ -73,7 +79,8 @@ def generate(
     voters, statements, values = [], [], []
     for i, (group, count) in enumerate(zip(groups, counts, strict=True)):
         seen = rng.choice(n_statements, size=count, replace=False)
-        choice = (rng.random(count)[:, None] > np.cumsum(probabilities[group, seen], axis=1)).sum(axis=1)
+        cumulative = np.cumsum(probabilities[group, seen], axis=1)
+        choice = (rng.random(count)[:, None] > cumulative).sum(axis=1)
         voters.append(np.full(count, i))
         statements.append(seen)
         values.append(np.array([1, -1, 0])[np.minimum(choice, 2)])
