@@ -142,8 +142,9 @@ def _cold(
         opinions.signed[sample].astype(np.int8)
     )
     choice = model_choice.choose(chosen_on, max_groups, random_state=random_state)
-    # A spectrum is shown by its two ends: two groups on the map (clustering/README.md).
-    k = 2 if choice.spectrum else choice.n_groups
+    # A spectrum is one group (its two ends are named in division["axis_ends"]): a cut of
+    # a continuum into groups would move with every resample (clustering/README.md).
+    k = 1 if choice.spectrum else choice.n_groups
     fold_starts = [mixture.posterior(opinions, f[k].weights, f[k].agree) for f in choice.fold_fits]
     embedding = mixture.embed(opinions, random_state)
     starts = mixture.start_points(
@@ -186,7 +187,7 @@ def _summary(choice: model_choice.Choice) -> str:
     if choice.spectrum:
         return (
             "Opinions spread along one axis rather than forming distinct groups "
-            "(judged on held-out votes); the map shows its two ends."
+            "(judged on held-out votes); the statements at its two ends are listed."
         )
     if choice.n_groups < 2:
         return "No real division: the votes are best explained by one group."

@@ -10,8 +10,13 @@ numbers of groups, take the smallest whose mean score is within one standard err
 the best, the standard error being that of the paired difference over participants.
 No test is repeated, no k is skipped, and nothing is tuned on the held-out votes.
 
-The same rule then compares the chosen groups with the trait model: when the groups do
-not beat the single axis by more than one standard error, the votes are a spectrum.
+Then one test compares the chosen groups with the trait model, the simpler account of a
+division (one number per participant instead of a group): distinct groups are claimed
+only when they predict the held-out votes better than the single axis with a paired
+z ≥ 2 (`SPECTRUM_Z`, one-sided, about 2.3 %); otherwise the votes are a spectrum. The
+margin is two standard errors rather than one because the two accounts are often close
+on real conversations (vtaiwan.uberx: z between 0.9 and 1.5 across seeds), and the
+weaker claim must win there whatever the seed.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from clustering.trait import fit_trait
 N_FOLDS = 5
 N_STARTS = 2  # k-means starts per k and fold, beside the split starts from k − 1
 FOLD_EM_ITERATIONS = 60
+SPECTRUM_Z = 2.0  # groups must beat the one-axis model by this many paired standard errors
 CLEAR_Z = 4.0  # the chosen k beats every simpler model by this many standard errors: "clear"
 
 
@@ -42,7 +48,7 @@ class Choice:
     n_groups : int
         Chosen by the one-SE rule among 1..max_groups.
     spectrum : bool
-        The trait model explains the held-out votes as well as the chosen groups.
+        The chosen groups do not beat the trait model by SPECTRUM_Z standard errors.
     clear : bool
         The chosen groups beat fewer groups and the spectrum by ≥ CLEAR_Z standard errors.
     scores : ndarray of shape (max_groups + 1, n_participants)
@@ -104,7 +110,7 @@ def choose(
         per_fold[f, -1] = np.bincount(r, trait.cell_log_likelihood(r, c, a), n)
     scores = per_fold.sum(axis=0)
     k = one_se_rule(scores[:max_groups])
-    spectrum = k >= 2 and _within_one_se(scores[k - 1], scores[-1])
+    spectrum = k >= 2 and _z(scores[k - 1] - scores[-1]) < SPECTRUM_Z
     simpler = [scores[j] for j in range(k - 1)] + [scores[-1]]
     clear = k >= 2 and not spectrum and min(_z(scores[k - 1] - s) for s in simpler) >= CLEAR_Z
     fold_choices = [one_se_rule(per_fold[f, :max_groups]) for f in range(n_folds)]

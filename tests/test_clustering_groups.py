@@ -45,7 +45,7 @@ def test_one_axis_is_called_a_spectrum_with_its_two_ends(seed):
     division = analysis.division
     assert division["strength"] == "spectrum"
     assert "one axis" in division["summary"]
-    assert division["n_groups"] == 2  # its two ends, for the map
+    assert division["n_groups"] == 1  # shown as one group; the ends are named
     assert division["axis_ends"]["low"]
     assert division["axis_ends"]["high"]
 
