@@ -5,7 +5,9 @@ cross-validation (`clustering.model_choice`), then the mixture is fitted on ever
 participant. Warm update: the last cold analysis's groups are refined by EM on today's
 votes; the number of groups and the division are kept (the app re-runs a cold analysis
 periodically). Each participant gets the probability of each group; whoever's best
-probability is below `threshold` is not assigned (group None).
+probability is below `threshold` is not assigned (group None): mostly people whose votes
+look like coin flips (the background class). A spectrum is shown as one group that holds
+every in-conv participant.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.stats import kurtosis, skew
 
 from clustering import mixture, model_choice
 from clustering.grouping import MAX_GROUPS, MIN_VOTES, Found, in_conv, previous_components, widen
@@ -93,6 +96,10 @@ def find_groups(
             division["updates_since_cold"] = division.get("updates_since_cold", 0) + 1
         fitted = _by_expected_size(fitted)
         inside = fitted.membership
+        if division.get("strength") == "spectrum":
+            # One group by definition: people far out on the axis fit the one group's
+            # average votes worse than coin flips, yet they are its ends, not noise.
+            inside = np.ones((len(inside), 1))
         best = inside.argmax(axis=1)
         assigned = inside.max(axis=1) >= threshold
         labels[members] = np.where(assigned, best, -1)
@@ -142,13 +149,16 @@ def _cold(
         opinions.signed[sample].astype(np.int8)
     )
     choice = model_choice.choose(chosen_on, max_groups, random_state=random_state)
-    # A spectrum is one group (its two ends are named in division["axis_ends"]): a cut of
-    # a continuum into groups would move with every resample (clustering/README.md).
-    k = 1 if choice.spectrum else choice.n_groups
+    positions = fit_trait(opinions, random_state=random_state) if choice.spectrum else None
+    # One axis explains the votes as well as groups. If people sit in two clumps along it
+    # (bimodal positions), those are two camps: two groups at its ends. Otherwise it is
+    # a spectrum, shown as one group: a cut of a continuum moves with every resample.
+    camps = positions is not None and bimodality(positions.position) > BIMODAL
+    k = 2 if camps else (1 if choice.spectrum else choice.n_groups)
     fold_starts = [mixture.posterior(opinions, f[k].weights, f[k].agree) for f in choice.fold_fits]
     embedding = mixture.embed(opinions, random_state)
     starts = mixture.start_points(
-        embedding, k, n_starts=model_choice.N_STARTS, random_state=random_state
+        embedding, k, n_starts=model_choice.FINAL_STARTS, random_state=random_state
     )
     fitted = mixture.best_fit(opinions, [*fold_starts, *starts], max_iter=FINAL_EM_ITERATIONS)
     labels = _labels(fitted.responsibilities)
@@ -161,21 +171,42 @@ def _cold(
         "fold_choices": choice.fold_choices,
         "grouping_agreement": round(agreement, 3),
     }
+    strength = _strength(choice, camps)
     division: dict[str, Any] = {
         "n_groups": k,
-        "strength": _strength(choice),
-        "summary": _summary(choice),
+        "strength": strength,
+        "summary": _summary(choice, camps, strength),
         "chosen_n_groups": choice.n_groups,
         **choice.evidence(),
         "stability": stability,
         "updates_since_cold": 0,
     }
-    if choice.spectrum:
-        division["axis_ends"] = _axis_ends(opinions, statement_ids, random_state)
+    if positions is not None:
+        division["axis_ends"] = _axis_ends(positions.slope, statement_ids)
+        division["axis_bimodality"] = round(bimodality(positions.position), 3)
     return fitted, division
 
 
-def _strength(choice: model_choice.Choice) -> str:
+# Sarle's bimodality coefficient above 5/9, its value for a uniform distribution, suggests
+# two modes (SAS/STAT manual, PROC CLUSTER; Pfister et al. 2013, Front. Psychol. 4:700).
+BIMODAL = 5 / 9
+
+
+def bimodality(values: NDArray) -> float:
+    """Sarle's bimodality coefficient (g² + 1) / (κ + 3(n − 1)² / ((n − 2)(n − 3))).
+
+    g is the sample skewness and κ the sample excess kurtosis; 0 for fewer than 4 values.
+    """
+    n = len(values)
+    if n < 4 or np.std(values) == 0:
+        return 0.0
+    g, kappa = skew(values), kurtosis(values)
+    return float((g * g + 1) / (kappa + 3 * (n - 1) ** 2 / ((n - 2) * (n - 3))))
+
+
+def _strength(choice: model_choice.Choice, camps: bool) -> str:
+    if camps:
+        return "clear" if choice.two_groups_z >= model_choice.CLEAR_Z else "weak"
     if choice.spectrum:
         return "spectrum"
     if choice.n_groups < 2:
@@ -183,7 +214,12 @@ def _strength(choice: model_choice.Choice) -> str:
     return "clear" if choice.clear else "weak"
 
 
-def _summary(choice: model_choice.Choice) -> str:
+def _summary(choice: model_choice.Choice, camps: bool, strength: str) -> str:
+    if camps:
+        return (
+            f"2 opinion groups at the two ends of one axis; the division is {strength} "
+            "(judged on held-out votes)."
+        )
     if choice.spectrum:
         return (
             "Opinions spread along one axis rather than forming distinct groups "
@@ -191,16 +227,14 @@ def _summary(choice: model_choice.Choice) -> str:
         )
     if choice.n_groups < 2:
         return "No real division: the votes are best explained by one group."
-    strength = "clear" if choice.clear else "weak"
     return (
         f"{choice.n_groups} opinion groups; the division is {strength} "
         "(judged on held-out votes)."
     )
 
 
-def _axis_ends(opinions: Opinions, statement_ids: NDArray, random_state: int) -> dict[str, list]:
+def _axis_ends(slope: NDArray, statement_ids: NDArray) -> dict[str, list]:
     """The statements that define the two ends of the axis: the steepest slopes each way."""
-    slope = fit_trait(opinions, random_state=random_state).slope
     order = np.argsort(slope, kind="stable")
     low = [plain(statement_ids[j]) for j in order[:AXIS_END_STATEMENTS] if slope[j] < 0]
     high = [plain(statement_ids[j]) for j in order[::-1][:AXIS_END_STATEMENTS] if slope[j] > 0]

@@ -194,11 +194,12 @@ def split_starts(
     return starts
 
 
-SCREEN_ITERATIONS = 10
+SCREEN_ITERATIONS = 5
 
 
 def best_fit(
-    opinions: Opinions, starts: list[NDArray[np.float64]], *, max_iter: int = 200
+    opinions: Opinions, starts: list[NDArray[np.float64]], *, max_iter: int = 200,
+    tol: float = 1e-4,
 ) -> MixtureFit:
     """The best of several starts: each runs a few EM iterations, the best runs on.
 
@@ -206,10 +207,10 @@ def best_fit(
     of many starts, with nearly the same chance of the best optimum.
     """
     if len(starts) == 1:
-        return fit(opinions, starts[0], max_iter=max_iter)
-    short = [fit(opinions, r, max_iter=SCREEN_ITERATIONS) for r in starts]
+        return fit(opinions, starts[0], max_iter=max_iter, tol=tol)
+    short = [fit(opinions, r, max_iter=SCREEN_ITERATIONS, tol=tol) for r in starts]
     best = max(short, key=lambda f: f.log_likelihood)
-    return fit(opinions, best.responsibilities, max_iter=max_iter)
+    return fit(opinions, best.responsibilities, max_iter=max_iter, tol=tol)
 
 
 def _m_step(opinions: Opinions, r: NDArray) -> tuple[NDArray, NDArray]:
@@ -242,7 +243,7 @@ def _log_joint(opinions: Opinions, weights: NDArray, agree: NDArray) -> NDArray:
     return np.column_stack([groups, background]) + np.log(weights)[None, :]
 
 
-def _kmeans(points: NDArray, k: int, random_state: int, iterations: int = 30) -> NDArray[np.int64]:
+def _kmeans(points: NDArray, k: int, random_state: int, iterations: int = 15) -> NDArray[np.int64]:
     """Labels of Lloyd's k-means from a k-means++ start (Arthur & Vassilvitskii 2007), seeded.
 
     A few lines of numpy: on a thousand points in 10-D this is cheaper than scikit-learn's

@@ -34,8 +34,10 @@ from clustering.mixture import MixtureFit, Opinions
 from clustering.trait import fit_trait
 
 N_FOLDS = 5
-N_STARTS = 2  # k-means starts per k and fold, beside the split starts from k − 1
+N_STARTS = 1  # k-means starts per k and fold, beside the split starts from k − 1
+FINAL_STARTS = 2  # k-means starts of the final fit, beside one start from each fold's fit
 FOLD_EM_ITERATIONS = 60
+FOLD_TOLERANCE = 1e-3  # log-likelihood gain per participant per EM iteration to go on
 SPECTRUM_Z = 2.0  # groups must beat the one-axis model by this many paired standard errors
 CLEAR_Z = 4.0  # the chosen k beats every simpler model by this many standard errors: "clear"
 
@@ -66,6 +68,11 @@ class Choice:
     scores: NDArray[np.float64]
     fold_choices: list[int]
     fold_fits: list[dict[int, MixtureFit]]
+
+    @property
+    def two_groups_z(self) -> float:
+        """Paired z of two groups' held-out gain over one group."""
+        return _z(self.scores[1] - self.scores[0]) if len(self.scores) > 2 else 0.0
 
     def evidence(self) -> dict[str, object]:
         """JSON-ready summary of the held-out scores (means per participant, and z's)."""
@@ -119,12 +126,11 @@ def choose(
 
 def fit_groups(
     opinions: Opinions, max_groups: int, *, random_state: int, max_iter: int,
-    n_starts: int = N_STARTS, extra: dict[int, list[NDArray]] | None = None,
+    n_starts: int = N_STARTS, tol: float = FOLD_TOLERANCE,
 ) -> dict[int, MixtureFit]:
     """The best of several EM starts for each number of groups 1..max_groups.
 
-    Starts: k-means in the 10-D embedding, each group of the k − 1 fit cut in two, and
-    any `extra` starting responsibilities given per k.
+    Starts: k-means in the 10-D embedding, and each group of the k − 1 fit cut in two.
     """
     embedding = mixture.embed(opinions, random_state) if opinions.signed.nnz else None
     fits: dict[int, MixtureFit] = {}
@@ -137,8 +143,7 @@ def fit_groups(
                                           random_state=random_state)
             if k > 1:
                 starts += mixture.split_starts(fits[k - 1], embedding, random_state)
-        starts += (extra or {}).get(k, [])
-        fits[k] = mixture.best_fit(opinions, starts, max_iter=max_iter)
+        fits[k] = mixture.best_fit(opinions, starts, max_iter=max_iter, tol=tol)
     return fits
 
 

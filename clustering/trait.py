@@ -25,7 +25,7 @@ from clustering.pca import centred, top_right_singular
 PENALTY_POSITION = 1.0  # θ ~ N(0, 1)
 PENALTY_SLOPE = 1.0  # a ~ N(0, 1)
 PENALTY_INTERCEPT = 0.1  # b ~ N(0, 10)
-ITERATIONS = 40
+ITERATIONS = 25
 TOLERANCE = 1e-4  # per participant, on the penalised log-likelihood
 
 

@@ -14,6 +14,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from clustering.analysis import Analysis, analyze
 from clustering.group_ids import stability, stable_ids
+from clustering.matrix import from_dense
 from clustering.synthetic import planted
 
 SEEDS = range(5)
@@ -113,3 +114,17 @@ def test_surviving_groups_keep_their_ids_when_a_group_vanishes():
     ids = stable_ids(now, pids, before)
     assert ids.tolist() == [1, 2]
     assert stability(ids[now], pids, before)["share_kept"] == pytest.approx(0.77)
+
+
+def test_two_opposite_camps_are_two_groups_not_a_spectrum():
+    # Two camps that disagree on everything lie on one axis, but in two clumps.
+    rng = np.random.default_rng(0)
+    camp = np.arange(60) % 2
+    leaning = np.where((np.arange(12) < 6)[None, :] == (camp == 0)[:, None], 1, -1)
+    dense = np.where(rng.random((60, 12)) < 0.9, leaning, -leaning).astype(float)
+    analysis = analyze(from_dense(dense))
+    assert analysis.division["n_groups"] == 2
+    assert "two ends of one axis" in analysis.division["summary"]
+    labels = labels_of(analysis)
+    assert (labels >= 0).mean() > 0.9
+    assert adjusted_rand_score(camp[labels >= 0], labels[labels >= 0]) == 1.0

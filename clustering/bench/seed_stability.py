@@ -30,8 +30,9 @@ DEFAULT_FOLDERS = sorted(
 SUBSAMPLE = 0.9
 
 
-def runs(folder: Path, seeds: int, subsample: bool) -> list[tuple[dict, str, int]]:
-    """(group of each participant id, strength, n_groups) for each seed."""
+def runs(folder: Path, seeds: int, subsample: bool) -> list[tuple]:
+    """(group of each participant id, strength, n_groups, k by the one-SE rule, z of the
+    groups against the one-axis model) for each seed."""
     export = read_export(folder)
     statements = export.statements()
     records = export.records()
@@ -47,8 +48,9 @@ def runs(folder: Path, seeds: int, subsample: bool) -> list[tuple[dict, str, int
             matrix, moderated_out=statements["moderated_out"], meta=statements["meta"],
             random_state=seed,
         )
-        out.append((analysis.group_of(), analysis.division["strength"],
-                    analysis.division["n_groups"]))
+        division = analysis.division
+        out.append((analysis.group_of(), division["strength"], division["n_groups"],
+                    division.get("chosen_n_groups"), division.get("z_groups_versus_spectrum")))
     return out
 
 
@@ -67,17 +69,22 @@ def main() -> None:
     parser.add_argument("folders", nargs="*", type=Path, default=DEFAULT_FOLDERS)
     parser.add_argument("--seeds", type=int, default=10)
     args = parser.parse_args()
-    print("| conversation | runs | groups found (strength) | mean pairwise ARI | seconds |")
-    print("|---|---|---|---|---|")
+    print("| conversation | runs | groups found (strength) | mean pairwise ARI "
+          "| k by one-SE rule | z groups vs axis | seconds |")
+    print("|---|---|---|---|---|---|---|")
     for folder in args.folders:
         for subsample in (False, True):
             started = time.perf_counter()
             found = runs(folder, args.seeds, subsample)
-            ks = Counter(f"{k} ({strength})" for _, strength, k in found)
+            ks = Counter(f"{k} ({strength})" for _, strength, k, _, _ in found)
+            rule = Counter(str(f[3]) for f in found)
+            z = [f[4] for f in found if f[4] is not None]
             print(
                 f"| {folder.name} | {'90 % subsamples' if subsample else 'seeds'} "
                 f"| {', '.join(f'{k} ×{n}' for k, n in sorted(ks.items()))} "
-                f"| {mean_pairwise_ari([g for g, _, _ in found]):.3f} "
+                f"| {mean_pairwise_ari([f[0] for f in found]):.3f} "
+                f"| {', '.join(f'{k} ×{n}' for k, n in sorted(rule.items()))} "
+                f"| {min(z):.1f} to {max(z):.1f} "
                 f"| {time.perf_counter() - started:.0f} |",
                 flush=True,
             )
