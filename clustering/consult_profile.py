@@ -151,9 +151,14 @@ def _cold(
     choice = model_choice.choose(chosen_on, max_groups, random_state=random_state)
     positions = fit_trait(opinions, random_state=random_state) if choice.spectrum else None
     # One axis explains the votes as well as groups. If people sit in two clumps along it
-    # (bimodal positions), those are two camps: two groups at its ends. Otherwise it is
-    # a spectrum, shown as one group: a cut of a continuum moves with every resample.
-    camps = positions is not None and bimodality(positions.position) > BIMODAL
+    # (bimodal positions) and two groups clearly beat one, those are two camps: two
+    # groups at its ends. Otherwise it is a spectrum, shown as one group: a cut of a
+    # continuum moves with every resample.
+    camps = (
+        positions is not None
+        and bimodality(positions.position) > BIMODAL
+        and choice.two_groups_z >= model_choice.CLEAR_Z
+    )
     k = 2 if camps else (1 if choice.spectrum else choice.n_groups)
     fold_starts = [mixture.posterior(opinions, f[k].weights, f[k].agree) for f in choice.fold_fits]
     embedding = mixture.embed(opinions, random_state)
@@ -206,7 +211,7 @@ def bimodality(values: NDArray) -> float:
 
 def _strength(choice: model_choice.Choice, camps: bool) -> str:
     if camps:
-        return "clear" if choice.two_groups_z >= model_choice.CLEAR_Z else "weak"
+        return "clear"  # camps need two groups to beat one by CLEAR_Z
     if choice.spectrum:
         return "spectrum"
     if choice.n_groups < 2:
