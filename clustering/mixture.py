@@ -26,6 +26,7 @@ from clustering.pca import centred
 PRIOR = 1.0  # Beta(1, 1) pseudo-votes per group and statement: few votes stay near 1/2
 BACKGROUND_START = 0.05  # starting responsibility of the background class
 LOG_HALF = float(np.log(0.5))
+SPLITS = 2  # groups of the k − 1 fit cut in two as starts for k (the largest ones)
 
 
 @dataclass(frozen=True)
@@ -175,15 +176,17 @@ def start_points(
 def split_starts(
     fewer: MixtureFit, embedding: NDArray, random_state: int
 ) -> list[NDArray[np.float64]]:
-    """Starting responsibilities for one group more: each group of a fit, cut in two.
+    """Starting responsibilities for one group more: a group of a fit cut in two.
 
-    With these among the starts, a fit with k groups can always do what the fit with k − 1
+    The `SPLITS` largest groups are tried, each cut by 2-means. With these among the
+    starts, a fit with k groups can always do what the fit with k − 1
     did and more, so a poor k-means start cannot make k look worse than k − 1.
     """
     starts = []
     new = fewer.n_groups
     assigned = fewer.membership.argmax(axis=1)
-    for group in range(new):
+    largest = np.argsort(-np.bincount(assigned, minlength=new), kind="stable")
+    for group in largest[:SPLITS]:
         labels = assigned.copy()
         inside = np.flatnonzero(labels == group)
         if len(np.unique(np.round(embedding[inside], 9), axis=0)) < 2:
