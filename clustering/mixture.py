@@ -202,7 +202,7 @@ SCREEN_ITERATIONS = 5
 
 def best_fit(
     opinions: Opinions, starts: list[NDArray[np.float64]], *, max_iter: int = 200,
-    tol: float = 1e-4,
+    tol: float = 1e-4, screen: int = SCREEN_ITERATIONS,
 ) -> MixtureFit:
     """The best of several starts: each runs a few EM iterations, the best runs on.
 
@@ -211,7 +211,7 @@ def best_fit(
     """
     if len(starts) == 1:
         return fit(opinions, starts[0], max_iter=max_iter, tol=tol)
-    short = [fit(opinions, r, max_iter=SCREEN_ITERATIONS, tol=tol) for r in starts]
+    short = [fit(opinions, r, max_iter=screen, tol=tol) for r in starts]
     best = max(short, key=lambda f: f.log_likelihood)
     return fit(opinions, best.responsibilities, max_iter=max_iter, tol=tol)
 
