@@ -19,11 +19,16 @@ import sklearn
 from numpy.typing import NDArray
 from threadpoolctl import ThreadpoolController
 
-from clustering import groups as grouping
+from clustering import consult_profile, group_ids, polis
 from clustering.bridging import Bridging, bridging_scores
 from clustering.claims import claim_settings, leave_one_statement_out
-from clustering.consensus import group_informed_consensus, majority_consensus, significant_consensus
-from clustering.matrix import VoteMatrix, from_records, plain, sortable
+from clustering.consensus import (
+    group_informed_consensus,
+    majority_consensus,
+    significant_consensus,
+)
+from clustering.grouping import Found
+from clustering.matrix import VoteMatrix, cell_rows, from_records, plain, sortable
 from clustering.repness import representative_statements
 from clustering.report_numbers import statement_numbers
 from clustering.routing import routing_priority
@@ -40,8 +45,14 @@ class Analysis:
     nested classes keep the round trip through JSON exact: `Analysis.from_json(a.to_json())`
     equals `a`. No NaN or infinity anywhere.
 
-    participants : [{"id", "group" (int or None), "x", "y"}]
-    groups : [{"id", "members", "centre": [x, y], "representative": [...]}]
+    participants : [{"id", "group" (int or None), "confidence" (float or None), "x", "y"}]
+        confidence: the probability of the assigned group (of the best one when unassigned);
+        None in the polis profile, whose groups are hard, and for participants not grouped.
+    groups : [{"id", "members", "members_interval": [low, high] or None, "pass_rate",
+        "centre": [x, y], "representative": [...]}]
+        Ids stay the same across updates while a group exists (`clustering.group_ids`).
+        members_interval: 95 % interval of the group's size from the membership
+        probabilities (consult profile); pass_rate: the members' passes / votes.
     consensus : {"agree": [statement ids], "disagree": [...]}, tested consensus (exact
         binomial test of share > ½, BH, minimum votes; `claims`); the polis profile adds
         Polis's majority lists (§4.8) as "majority_agree" and "majority_disagree"
@@ -52,7 +63,9 @@ class Analysis:
     divisive : statement ids where groups differ most, significant after FDR control
     routing_priority, statement_extremity : {str(statement id): number}, read by the app
     counts : {"participants", "grouped", "statements", "votes"}
-    division : {"n_groups", "strength": "none" | "weak" | "clear", "summary", ...}
+    division : {"n_groups", "strength": "none" | "weak" | "clear" | "spectrum", "summary", ...}
+        consult profile: also the held-out evidence, "stability" (how the folds agreed)
+        and, for a spectrum, "axis_ends": {"low": [statement ids], "high": [...]}
     stability : {"matched_previous", "share_kept"}: how groups carried over from `previous`
     methodology : profile, parameters, seed, versions, input hash, timings
     state : what a warm start of the next update needs (profile-specific)
@@ -166,17 +179,20 @@ def _analyze(
     timings: dict[str, float] = {}
 
     state = previous.state if previous is not None else None
-    found = grouping.find_groups(matrix, moderated, is_meta, profile, state, random_state, timings)
-    labels = grouping.stable_labels(found.labels, matrix.participant_ids, previous)
-    n_groups = int(labels.max() + 1) if labels.size and labels.max() >= 0 else 0
+    found = find_groups(matrix, moderated, is_meta, profile, state, random_state, timings)
+    before = previous.group_of() if previous is not None else None
+    index = found.labels  # group index 0..n_groups − 1 per participant, −1 when none
+    n_groups = int(index.max(initial=-1) + 1)
+    ids = group_ids.stable_ids(index, matrix.participant_ids, before)
+    labels = np.where(index >= 0, ids[np.maximum(index, 0)] if n_groups else -1, -1)
 
     tic = time.perf_counter()
     eligible = ~moderated & ~is_meta
     numbers = statement_numbers(
         matrix.votes,
-        labels,
+        index,
         n_groups,
-        claim_labels=_claim_labels(found, matrix, labels, n_groups),
+        claim_labels=_claim_labels(found, matrix, index, n_groups),
         eligible=eligible,
     )
     representative = representative_statements(
@@ -219,18 +235,21 @@ def _analyze(
             "id": sid[j],
             "moderated_out": moderated_list[j],
             "is_meta": meta_list[j],
-            **row,
+            **_with_group_ids(row, ids),
             **{name: values[j] for name, values in extra.items()},
             **bridging_rows[j],
         }
         for j, row in enumerate(numbers.rows())
     ]
+    pass_rates = _pass_rates(matrix.votes[:, eligible], index, n_groups)
     group_list = [
         {
-            "id": g,
-            "members": int((labels == g).sum()),
-            "centre": [_finite(v) for v in projection.participants[labels == g].mean(axis=0)]
-            if (labels == g).any()
+            "id": int(ids[g]),
+            "members": int((index == g).sum()),
+            "members_interval": _members_interval(found.membership, g),
+            "pass_rate": pass_rates[g],
+            "centre": [_finite(v) for v in projection.participants[index == g].mean(axis=0)]
+            if (index == g).any()
             else [0.0, 0.0],
             "representative": [
                 {
@@ -242,15 +261,20 @@ def _analyze(
                 for r in representative[g]
             ],
         }
-        for g in range(n_groups)
+        for g in sorted(range(n_groups), key=lambda g: ids[g])
     ]
+    confidence = _confidence(found.membership, index)
     timings["total"] = time.perf_counter() - started
     return Analysis(
         profile=profile,
         participants=[
-            {"id": p, "group": g if g >= 0 else None, "x": x, "y": y}
-            for p, g, x, y in zip(
-                pid, labels.tolist(), *_finite_lists(projection.participants.T), strict=True
+            {"id": p, "group": g if g >= 0 else None, "confidence": c, "x": x, "y": y}
+            for p, g, c, x, y in zip(
+                pid,
+                labels.tolist(),
+                confidence,
+                *_finite_lists(projection.participants.T),
+                strict=True,
             )
         ],
         groups=group_list,
@@ -270,7 +294,7 @@ def _analyze(
             "votes": int(matrix.votes.nnz),
         },
         division=found.division,
-        stability=grouping.stability(labels, matrix.participant_ids, previous),
+        stability=group_ids.stability(labels, matrix.participant_ids, before),
         methodology={
             "profile": profile,
             "random_state": random_state,
@@ -290,8 +314,64 @@ def _analyze(
     )
 
 
+def find_groups(
+    matrix: VoteMatrix,
+    moderated: NDArray[np.bool_],
+    is_meta: NDArray[np.bool_],
+    profile: str,
+    state: dict[str, Any] | None,
+    random_state: int,
+    timings: dict[str, float],
+) -> Found:
+    """The profile's grouping; `state` is what the last update of this conversation left.
+
+    Both profiles leave moderated-out and meta statements out (Polis's mod-out set).
+    """
+    finder = polis.find_groups if profile == "polis" else consult_profile.find_groups
+    return finder(matrix, moderated | is_meta, state, random_state, timings)
+
+
+def _with_group_ids(row: dict[str, Any], ids: NDArray) -> dict[str, Any]:
+    """A statement's numbers with each group's entry named by its stable id."""
+    if not row.get("groups"):
+        return row
+    return {**row, "groups": [{**g, "group": int(ids[g["group"]])} for g in row["groups"]]}
+
+
+def _pass_rates(votes, index: NDArray, n_groups: int) -> list[float]:
+    """Passes / votes of each group's members: passing is reported apart from opinions."""
+    n_votes = np.diff(votes.indptr)
+    passes = np.bincount(cell_rows(votes), votes.data == 0, votes.shape[0])
+    grouped = index >= 0
+    cast = np.bincount(index[grouped], n_votes[grouped], n_groups)
+    passed = np.bincount(index[grouped], passes[grouped], n_groups)
+    return [round(float(p / c), 4) if c else 0.0 for p, c in zip(passed, cast, strict=True)]
+
+
+def _members_interval(membership: NDArray | None, g: int) -> list[float] | None:
+    """95 % interval of a group's size: Σ p ± 1.96 √Σ p(1 − p) over participants.
+
+    The size is a sum of independent Bernoulli memberships (a Poisson-binomial); its
+    normal approximation. None when the profile's groups are hard.
+    """
+    if membership is None or membership.shape[1] <= g:
+        return None
+    p = membership[:, g]
+    centre, spread = float(p.sum()), 1.96 * float(np.sqrt(np.sum(p * (1 - p))))
+    return [round(max(centre - spread, 0.0), 1), round(centre + spread, 1)]
+
+
+def _confidence(membership: NDArray | None, index: NDArray) -> list[float | None]:
+    """Each participant's probability of their group (of their best one when unassigned)."""
+    if membership is None or membership.shape[1] == 0:
+        return [None] * len(index)
+    best = membership.max(axis=1)
+    in_model = membership.sum(axis=1) > 0
+    return [round(float(b), 4) if m else None for b, m in zip(best, in_model, strict=True)]
+
+
 def _claim_labels(
-    found: grouping.Found, matrix: VoteMatrix, labels: NDArray, n_groups: int
+    found: Found, matrix: VoteMatrix, labels: NDArray, n_groups: int
 ) -> NDArray[np.int64]:
     """The labels each statement's group claims are tested with (`claims` module).
 

@@ -43,12 +43,6 @@ class VoteMatrix:
         chosen = set(chosen)
         return np.array([plain(s) in chosen for s in self.statement_ids], dtype=bool)
 
-    def voted(self) -> sp.csr_matrix:
-        """1.0 where a participant voted (pass included), structurally zero elsewhere."""
-        mask = self.votes.astype(np.float64, copy=True)
-        mask.data[:] = 1.0
-        return mask
-
     def counts_by_value(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
         """Agrees, disagrees and passes per statement, each of shape (n_statements,)."""
         coo = self.votes.tocoo()
@@ -132,15 +126,19 @@ def from_records(
     rank[by_first_vote] = np.arange(len(by_first_vote))
     rows = rank[rows]
     row_ids = row_ids[by_first_vote]
-    all_statements = statements if statement_ids is None else np.concatenate(
-        [statements, np.asarray(list(statement_ids), dtype=statements.dtype if statements.size else None)]
-    )
+    if statement_ids is None:
+        all_statements = statements
+    else:
+        given = np.asarray(list(statement_ids), dtype=statements.dtype if statements.size else None)
+        all_statements = np.concatenate([statements, given])
     col_ids = np.unique(all_statements)
     cols = np.searchsorted(col_ids, statements)
     return _latest_votes(rows, cols, values, row_ids, col_ids)
 
 
-def from_dense(dense: NDArray, participant_ids: Sequence | None = None, statement_ids: Sequence | None = None) -> VoteMatrix:
+def from_dense(
+    dense: NDArray, participant_ids: Sequence | None = None, statement_ids: Sequence | None = None
+) -> VoteMatrix:
     """A matrix from a small dense array with NaN for 'no vote' (tests and examples)."""
     dense = np.asarray(dense, dtype=float)
     rows, cols = np.nonzero(~np.isnan(dense))
@@ -155,7 +153,9 @@ def from_dense(dense: NDArray, participant_ids: Sequence | None = None, statemen
     )
 
 
-def _latest_votes(rows: NDArray, cols: NDArray, values: NDArray, row_ids: NDArray, col_ids: NDArray) -> VoteMatrix:
+def _latest_votes(
+    rows: NDArray, cols: NDArray, values: NDArray, row_ids: NDArray, col_ids: NDArray
+) -> VoteMatrix:
     shape = (len(row_ids), len(col_ids))
     # Keep the last record of each (row, col): stable sort by key, take the last of each run.
     key = rows.astype(np.int64) * max(shape[1], 1) + cols

@@ -1,11 +1,14 @@
-"""Latent-class model of the votes: the `consult` profile's way to find opinion groups.
+"""Latent-class model of opinions: the `consult` profile's way to find opinion groups.
 
-Each group k has, for each statement j, probabilities of agree, disagree and pass; a
-participant belongs to one group, and votes independently given it. Missing votes are
-simply not observed (the model never imputes them). Fitted by EM on the sparse matrix;
-the number of groups is chosen on held-out votes: a group more is kept only when it
-predicts votes the fit never saw clearly better (z > 2 over participants), so that one
-group is the answer when the votes show no real division.
+Each group g has, for each statement j, a probability θ_gj of agreeing rather than
+disagreeing; a participant belongs to one group and votes independently given it (a
+latent-class model, Lazarsfeld & Henry 1968). Passes and missing votes are not observed:
+a tendency to pass is not an opinion, so it cannot make a group (the analysis reports
+each group's pass rate apart). Beside the groups sits a background class of coin-flip
+voters (θ = 1/2 everywhere, a fixed "noise" component as in Fraley & Raftery 1998), so
+that people who vote at random are not an opinion group of their own. Fitted by EM on
+the sparse matrix; the number of groups is chosen by cross-validation elsewhere
+(`clustering.model_choice`).
 """
 
 from __future__ import annotations
@@ -15,34 +18,44 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from scipy.special import logsumexp
-from sklearn.cluster import KMeans
 from sklearn.utils.extmath import randomized_svd
 
-from clustering.matrix import cell_rows, indicator
+from clustering.matrix import indicator
 from clustering.pca import centred
 
-PRIOR = 1.0  # Dirichlet pseudocount per outcome: a statement seen by few stays near uniform
-# How strongly a group's pass rate on a statement is pulled toward the statement's overall
-# pass rate, in pseudo-votes; the strength is chosen on held-out votes (0 = no pull).
-PASS_STRENGTHS = (0.0, 3.0, 10.0, 30.0, 100.0, 1000.0)
+PRIOR = 1.0  # Beta(1, 1) pseudo-votes per group and statement: few votes stay near 1/2
+BACKGROUND_START = 0.05  # starting responsibility of the background class
+LOG_HALF = float(np.log(0.5))
+SPLITS = 2  # groups of the k − 1 fit cut in two as starts for k (the largest ones)
 
 
 @dataclass(frozen=True)
-class Indicators:
-    """One 0/1 sparse matrix per outcome, each of shape (n_participants, n_statements)."""
+class Opinions:
+    """Agree and disagree votes (passes left out), each of shape (n_participants, n_statements).
 
+    Attributes
+    ----------
+    signed : csr_matrix
+        +1.0 agree, −1.0 disagree; no other cell stored.
+    agree : csr_matrix
+        1.0 where the participant agreed.
+    voted : csr_matrix
+        1.0 where the participant agreed or disagreed (the structure of `signed`).
+    """
+
+    signed: sp.csr_matrix
     agree: sp.csr_matrix
-    disagree: sp.csr_matrix
-    passes: sp.csr_matrix
+    voted: sp.csr_matrix
 
     @classmethod
-    def from_votes(cls, votes: sp.csr_matrix) -> Indicators:
-        data = votes.data
-        return cls(indicator(votes, data > 0), indicator(votes, data < 0), indicator(votes, data == 0))
-
-    def rows(self, index: NDArray) -> Indicators:
-        return Indicators(self.agree[index], self.disagree[index], self.passes[index])
+    def from_votes(cls, votes: sp.csr_matrix) -> Opinions:
+        """From votes coded +1, −1, 0 (pass); passes are dropped."""
+        voted = indicator(votes, votes.data != 0)
+        signed = sp.csr_matrix(
+            (votes.data[votes.data != 0].astype(np.float64), voted.indices, voted.indptr),
+            shape=votes.shape,
+        )
+        return cls(signed, indicator(votes, votes.data > 0), voted)
 
     @property
     def n_participants(self) -> int:
@@ -54,70 +67,90 @@ class MixtureFit:
     """
     Attributes
     ----------
-    weights : ndarray of shape (n_groups,)
-    probabilities : ndarray of shape (n_groups, n_statements, 3)
-        Agree, disagree, pass.
-    responsibilities : ndarray of shape (n_participants, n_groups)
+    weights : ndarray of shape (n_groups + 1,)
+        Group weights; the last is the background (coin-flip) class.
+    agree : ndarray of shape (n_groups, n_statements)
+        P(agree | group, agree or disagree).
+    responsibilities : ndarray of shape (n_participants, n_groups + 1)
     log_likelihood : float
-    n_iter : int
     """
 
     weights: NDArray[np.float64]
-    probabilities: NDArray[np.float64]
+    agree: NDArray[np.float64]
     responsibilities: NDArray[np.float64]
     log_likelihood: float
-    n_iter: int
 
     @property
     def n_groups(self) -> int:
-        return len(self.weights)
+        return len(self.agree)
 
-    def bic(self, n_participants: int) -> float:
-        n_statements = self.probabilities.shape[1]
-        n_parameters = (self.n_groups - 1) + self.n_groups * n_statements * 2
-        return -2 * self.log_likelihood + n_parameters * np.log(max(n_participants, 2))
+    @property
+    def membership(self) -> NDArray[np.float64]:
+        """Probability of each group, background left out: shape (n_participants, n_groups)."""
+        return self.responsibilities[:, :-1]
 
 
 def fit(
-    indicators: Indicators,
-    responsibilities: NDArray[np.float64],
-    *,
-    pass_strength: float = 0.0,
-    tol: float = 1e-5,
-    max_iter: int = 300,
+    opinions: Opinions, responsibilities: NDArray[np.float64], *, tol: float = 1e-4,
+    max_iter: int = 200,
 ) -> MixtureFit:
-    """EM from starting responsibilities of shape (n_participants, n_groups)."""
+    """EM from starting responsibilities of shape (n_participants, n_groups + 1).
+
+    Stops when the log-likelihood gains less than `tol` per participant in an iteration.
+    """
     r = responsibilities
     previous = -np.inf
-    n = indicators.n_participants
-    for iteration in range(1, max_iter + 1):  # noqa: B007 -- read after the loop as n_iter
-        weights, probabilities = _m_step(indicators, r, pass_strength)
-        log_joint = _log_joint(indicators, weights, probabilities)
-        total = logsumexp(log_joint, axis=1)
+    n = max(opinions.n_participants, 1)
+    for _ in range(max_iter):
+        weights, agree = _m_step(opinions, r)
+        log_joint = _log_joint(opinions, weights, agree)
+        total = _logsumexp_rows(log_joint)
         log_likelihood = float(total.sum())
         r = np.exp(log_joint - total[:, None])
-        if log_likelihood - previous <= tol * max(n, 1):
+        if log_likelihood - previous <= tol * n:
             break
         previous = log_likelihood
-    return MixtureFit(weights, probabilities, r, log_likelihood, iteration)
+    return MixtureFit(weights, agree, r, log_likelihood)
 
 
-def posterior(indicators: Indicators, weights: NDArray, probabilities: NDArray) -> NDArray[np.float64]:
+def posterior(opinions: Opinions, weights: NDArray, agree: NDArray) -> NDArray[np.float64]:
     """Responsibilities of each participant under given parameters (one E-step)."""
-    log_joint = _log_joint(indicators, weights, probabilities)
-    return np.exp(log_joint - logsumexp(log_joint, axis=1)[:, None])
+    log_joint = _log_joint(opinions, weights, agree)
+    return np.exp(log_joint - _logsumexp_rows(log_joint)[:, None])
 
 
-def embed(votes: sp.csr_matrix, random_state: int) -> NDArray[np.float64]:
-    """Participants in a 10-D SVD embedding of the centred votes, scaled as in §4.4.
+def cell_log_likelihood(
+    fitted: MixtureFit, rows: NDArray, cols: NDArray, agreed: NDArray[np.bool_]
+) -> NDArray[np.float64]:
+    """Log-probability of each given vote (agree or disagree) under the fit.
+
+    The predictive probability mixes the groups by the participant's responsibilities,
+    which came from the votes the fit saw; for held-out votes this is a fair score.
+    """
+    r = fitted.responsibilities[rows]
+    theta = fitted.agree[:, cols]  # (n_groups, n_cells)
+    p_agree = np.einsum("nk,kn->n", r[:, :-1], theta) + 0.5 * r[:, -1]
+    return np.log(np.where(agreed, p_agree, 1.0 - p_agree))
+
+
+def embed(opinions: Opinions, random_state: int) -> NDArray[np.float64]:
+    """Participants in a 10-D SVD embedding of the centred opinions, scaled as in §4.4.
 
     Ten axes rather than the map's two: two axes cannot hold more than three groups apart.
+    Used only to start EM.
     """
-    matrix, _ = centred(votes)
+    signed = opinions.signed
+    matrix, _ = centred(signed)
     dims = max(1, min(10, min(matrix.shape) - 1))
     u, s, _ = randomized_svd(matrix, n_components=dims, n_iter=4, random_state=random_state)
-    scale = 1.0 / np.sqrt(np.maximum(np.diff(votes.indptr), 1))
-    return u * s * scale[:, None] * np.sqrt(votes.shape[1])
+    scale = 1.0 / np.sqrt(np.maximum(np.diff(signed.indptr), 1))
+    return u * s * scale[:, None] * np.sqrt(signed.shape[1])
+
+
+def hard_start(labels: NDArray, n_groups: int) -> NDArray[np.float64]:
+    """Responsibilities from a labelling: mostly the label, a little background."""
+    r = np.eye(n_groups)[labels] * 0.9 + 0.1 / n_groups
+    return np.column_stack([r * (1 - BACKGROUND_START), np.full(len(r), BACKGROUND_START)])
 
 
 def start_points(
@@ -126,173 +159,121 @@ def start_points(
     """Starting responsibilities from k-means in the embedding, one per start."""
     n = len(embedding)
     if n_groups == 1:
-        return [np.ones((n, 1))]
+        return [hard_start(np.zeros(n, dtype=np.int64), 1)]
     if len(np.unique(np.round(embedding, 9), axis=0)) < n_groups:
         # Fewer distinct voting patterns than groups: soft random starts, seeded.
         rng = np.random.default_rng(random_state)
-        return [rng.dirichlet(np.ones(n_groups), size=n) for _ in range(n_starts)]
-    starts = []
-    for start in range(n_starts):
-        labels = KMeans(n_groups, n_init=1, max_iter=50, random_state=random_state + start).fit_predict(embedding)
-        starts.append(np.eye(n_groups)[labels] * 0.9 + 0.1 / n_groups)
-    return starts
+        return [
+            np.column_stack([rng.dirichlet(np.ones(n_groups), size=n) * 0.95, np.full(n, 0.05)])
+            for _ in range(n_starts)
+        ]
+    return [
+        hard_start(_kmeans(embedding, n_groups, random_state + start), n_groups)
+        for start in range(n_starts)
+    ]
 
 
 def split_starts(
     fewer: MixtureFit, embedding: NDArray, random_state: int
 ) -> list[NDArray[np.float64]]:
-    """Starting responsibilities for one group more: each group of a fit, cut in two.
+    """Starting responsibilities for one group more: a group of a fit cut in two.
 
-    With these among the starts, a fit with k groups can always do what the fit with k − 1
+    The `SPLITS` largest groups are tried, each cut by 2-means. With these among the
+    starts, a fit with k groups can always do what the fit with k − 1
     did and more, so a poor k-means start cannot make k look worse than k − 1.
     """
     starts = []
     new = fewer.n_groups
-    assigned = fewer.responsibilities.argmax(axis=1)
-    for group in range(new):
+    assigned = fewer.membership.argmax(axis=1)
+    largest = np.argsort(-np.bincount(assigned, minlength=new), kind="stable")
+    for group in largest[:SPLITS]:
         labels = assigned.copy()
         inside = np.flatnonzero(labels == group)
         if len(np.unique(np.round(embedding[inside], 9), axis=0)) < 2:
             continue
-        halves = KMeans(2, n_init=1, max_iter=50, random_state=random_state).fit_predict(
-            embedding[inside]
-        )
+        halves = _kmeans(embedding[inside], 2, random_state)
         labels[inside[halves == 1]] = new
-        starts.append(np.eye(new + 1)[labels] * 0.9 + 0.1 / (new + 1))
+        starts.append(hard_start(labels, new + 1))
     return starts
 
 
+SCREEN_ITERATIONS = 5
+
+
 def best_fit(
-    indicators: Indicators,
-    embedding: NDArray,
-    n_groups: int,
-    *,
-    n_starts: int,
-    random_state: int,
-    pass_strength: float = 0.0,
-    extra_starts: tuple[NDArray, ...] = (),
+    opinions: Opinions, starts: list[NDArray[np.float64]], *, max_iter: int = 200,
+    tol: float = 1e-4, screen: int = SCREEN_ITERATIONS,
 ) -> MixtureFit:
-    """The fit with the highest likelihood over several starts."""
-    starts = [
-        *start_points(embedding, n_groups, n_starts=n_starts, random_state=random_state),
-        *extra_starts,
-    ]
-    fits = [fit(indicators, r, pass_strength=pass_strength) for r in starts]
-    return max(fits, key=lambda f: f.log_likelihood)
+    """The best of several starts: each runs a few EM iterations, the best runs on.
 
-
-def _m_step(indicators: Indicators, r: NDArray, pass_strength: float) -> tuple[NDArray, NDArray]:
-    """Weights and (agree, disagree, pass) probabilities from soft counts.
-
-    P(pass) and P(agree | not pass) are estimated apart: the pass rate with `pass_strength`
-    pseudo-votes at the statement's overall pass rate, the agree share with the Dirichlet
-    prior alone. With no pull this is exactly the Dirichlet(PRIOR) estimate of the three.
+    "Short runs then one long run" (Biernacki, Celeux & Govaert 2003): most of the cost
+    of many starts, with nearly the same chance of the best optimum.
     """
-    counts = np.stack(
-        [np.asarray(m.T @ r).T for m in (indicators.agree, indicators.disagree, indicators.passes)],
-        axis=-1,
-    )  # (n_groups, n_statements, 3)
-    agree, disagree, passes = counts[..., 0], counts[..., 1], counts[..., 2]
-    seen = counts.sum(axis=-1)
-    overall = (passes.sum(axis=0) + PRIOR) / (seen.sum(axis=0) + 3 * PRIOR)  # (n_statements,)
-    pass_rate = (passes + PRIOR + pass_strength * overall) / (seen + 3 * PRIOR + pass_strength)
-    agree_share = (agree + PRIOR) / (agree + disagree + 2 * PRIOR)
-    probabilities = np.stack(
-        [(1 - pass_rate) * agree_share, (1 - pass_rate) * (1 - agree_share), pass_rate], axis=-1
-    )
+    if len(starts) == 1:
+        return fit(opinions, starts[0], max_iter=max_iter, tol=tol)
+    short = [fit(opinions, r, max_iter=screen, tol=tol) for r in starts]
+    best = max(short, key=lambda f: f.log_likelihood)
+    return fit(opinions, best.responsibilities, max_iter=max_iter, tol=tol)
+
+
+def _m_step(opinions: Opinions, r: NDArray) -> tuple[NDArray, NDArray]:
+    """Weights and P(agree) from soft counts, with the Beta(PRIOR, PRIOR) prior.
+
+    Weights carry one pseudo-member per class (a Dirichlet(2) prior) so none reaches 0.
+    """
+    groups = r[:, :-1]
+    agreed = np.asarray(opinions.agree.T @ groups).T  # (n_groups, n_statements)
+    seen = np.asarray(opinions.voted.T @ groups).T
+    agree = (agreed + PRIOR) / (seen + 2 * PRIOR)
     weights = (r.sum(axis=0) + 1.0) / (r.shape[0] + r.shape[1])
-    return weights, probabilities
+    return weights, agree
 
 
-def _log_joint(indicators: Indicators, weights: NDArray, probabilities: NDArray) -> NDArray:
-    log_p = np.log(probabilities)
-    return (
-        indicators.agree @ log_p[:, :, 0].T
-        + indicators.disagree @ log_p[:, :, 1].T
-        + indicators.passes @ log_p[:, :, 2].T
-        + np.log(weights)[None, :]
+def _logsumexp_rows(values: NDArray) -> NDArray[np.float64]:
+    """log Σ_k exp(values[:, k]), shifted by the row maximum (plain numpy: scipy's is slower)."""
+    top = values.max(axis=1)
+    return top + np.log(np.exp(values - top[:, None]).sum(axis=1))
+
+
+def _log_joint(opinions: Opinions, weights: NDArray, agree: NDArray) -> NDArray:
+    """log P(votes_i, class) for every participant and class, background last."""
+    log_agree, log_disagree = np.log(agree), np.log1p(-agree)
+    groups = (
+        opinions.agree @ (log_agree - log_disagree).T + opinions.voted @ log_disagree.T
     )
+    n_seen = np.diff(opinions.voted.indptr)
+    background = n_seen * LOG_HALF
+    return np.column_stack([groups, background]) + np.log(weights)[None, :]
 
 
-@dataclass(frozen=True)
-class Selection:
-    """The chosen fit, and the held-out score of each number of groups tried."""
+def _kmeans(points: NDArray, k: int, random_state: int, iterations: int = 15) -> NDArray[np.int64]:
+    """Labels of Lloyd's k-means from a k-means++ start (Arthur & Vassilvitskii 2007), seeded.
 
-    fit: MixtureFit
-    held_out: dict[int, float]  # mean held-out log-likelihood per participant, by n_groups
-    z_gain: dict[int, float]  # z of each k's gain over the best smaller k
-    pass_strength: float  # chosen on the same held-out votes, at the first split
-
-
-HELD_OUT_SHARE = 0.1
-Z_TO_ADD_A_GROUP = 2.0
-
-
-def select(
-    votes: sp.csr_matrix, max_groups: int, *, n_starts: int = 2, random_state: int = 0
-) -> Selection:
-    """Fit 1..max_groups groups on 90 % of the votes, choose by the other 10 %, refit on all."""
+    A few lines of numpy: on a thousand points in 10-D this is cheaper than scikit-learn's
+    OpenMP version on a shared machine, and only starts EM.
+    """
     rng = np.random.default_rng(random_state)
-    held = rng.random(votes.nnz) < HELD_OUT_SHARE
-    train = sp.csr_matrix(
-        (votes.data.copy(), votes.indices.copy(), votes.indptr.copy()), shape=votes.shape
-    )
-    train.data[held] = 2  # a value no vote has: dropped below
-    train = _drop_value(train, 2)
-    train_indicators = Indicators.from_votes(train)
-    embedding = embed(train, random_state)
-    rows = cell_rows(votes)[held]
-    cols = votes.indices[held]
-    outcome = np.where(votes.data[held] > 0, 0, np.where(votes.data[held] < 0, 1, 2))
-
-    def held_out_score(fitted: MixtureFit) -> NDArray:
-        """Log-likelihood of each participant's held-out votes under the fit."""
-        r = fitted.responsibilities[rows]
-        p = np.einsum("nk,kn->n", r, fitted.probabilities[:, cols, outcome])
-        return np.bincount(rows, weights=np.log(p), minlength=votes.shape[0])
-
-    scores: dict[int, NDArray] = {}
-    fits: dict[int, MixtureFit] = {}
-    z_gain: dict[int, float] = {}
-    chosen, pass_strength = 1, 0.0
-    for k in range(1, max_groups + 1):
-        splits = tuple(split_starts(fits[k - 1], embedding, random_state)) if k > 2 else ()
-        fits[k] = best_fit(
-            train_indicators,
-            embedding,
-            k,
-            n_starts=n_starts,
-            random_state=random_state,
-            pass_strength=pass_strength,
-            extra_starts=splits,
+    centres = [points[rng.integers(len(points))]]
+    nearest = ((points - centres[0]) ** 2).sum(axis=1)
+    for _ in range(1, k):
+        total = nearest.sum()
+        pick = (
+            rng.choice(len(points), p=nearest / total) if total > 0 else rng.integers(len(points))
         )
-        if k == 2:
-            # Whether passes tell groups apart is the conversation's, not k's: settle the
-            # pull on the first split, then compare every k under it.
-            refits = {
-                s: fit(train_indicators, fits[2].responsibilities, pass_strength=s)
-                for s in PASS_STRENGTHS
-            }
-            pass_strength = max(refits, key=lambda s: held_out_score(refits[s]).sum())
-            fits[2] = refits[pass_strength]
-        scores[k] = held_out_score(fits[k])
-        if k == 1:
-            continue
-        gain = scores[k] - scores[chosen]
-        se = gain.std(ddof=1) / np.sqrt(len(gain)) if len(gain) > 1 else np.inf
-        z_gain[k] = float(gain.mean() / se) if se > 0 else 0.0
-        if z_gain[k] > Z_TO_ADD_A_GROUP:
-            chosen = k
-        elif k >= chosen + 2:
-            break  # two more groups did not help: more will not either
-    final = fit(
-        Indicators.from_votes(votes), fits[chosen].responsibilities, pass_strength=pass_strength
-    )
-    return Selection(final, {k: float(v.mean()) for k, v in scores.items()}, z_gain, pass_strength)
-
-
-def _drop_value(matrix: sp.csr_matrix, value: int) -> sp.csr_matrix:
-    keep = matrix.data != value
-    rows = cell_rows(matrix)[keep]
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=matrix.shape[0]))])
-    return sp.csr_matrix((matrix.data[keep], matrix.indices[keep], indptr), shape=matrix.shape)
+        centres.append(points[pick])
+        nearest = np.minimum(nearest, ((points - points[pick]) ** 2).sum(axis=1))
+    centres = np.array(centres)
+    labels = np.zeros(len(points), dtype=np.int64)
+    for iteration in range(iterations):
+        distances = (
+            (points**2).sum(axis=1)[:, None] - 2 * points @ centres.T + (centres**2).sum(axis=1)
+        )
+        new = distances.argmin(axis=1)
+        if iteration and np.array_equal(new, labels):
+            break
+        labels = new
+        for g in range(k):
+            inside = labels == g
+            if inside.any():
+                centres[g] = points[inside].mean(axis=0)
+    return labels

@@ -8,19 +8,29 @@ A cold start (no history) is what Polis does for a conversation seen the first t
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from clustering.grouping import (
+    MAX_GROUPS,
+    MIN_IN_CONV,
+    MIN_VOTES,
+    Found,
+    in_conv,
+    previous_components,
+    widen,
+)
 from clustering.kmeans import Clustering, kmeans
-from clustering.matrix import sortable
+from clustering.matrix import VoteMatrix, cell_rows, plain, sortable
+from clustering.pca import Projection, project
 
-MIN_VOTES = 7
-MIN_IN_CONV = 15
+__all__ = ["MAX_GROUPS", "MIN_IN_CONV", "MIN_VOTES", "find_groups", "group", "in_conv"]
+
 BASE_CLUSTERS = 100
-MAX_GROUPS = 5
 K_SWITCH_UPDATES = 4  # the displayed k changes after the same new k won this many updates
 BASE_ITERATIONS = 100
 # Polis meant 100 for the groups too, but passed it under a name its k-means ignores and
@@ -97,24 +107,6 @@ class PolisGroups:
     n_groups: int
     silhouette: float
     history: PolisHistory
-
-
-def in_conv(
-    n_votes: NDArray, n_statements: int, previously_in: NDArray | None = None
-) -> NDArray[np.bool_]:
-    """Who is grouped: min(7, n_statements) votes or more; once in, always in; 15 at least.
-
-    DESIGN.md §4.2.
-    """
-    chosen = n_votes >= min(MIN_VOTES, max(n_statements, 1))
-    chosen &= n_votes > 0
-    if previously_in is not None:
-        chosen |= previously_in
-    if chosen.sum() < MIN_IN_CONV:
-        waiting = np.flatnonzero(~chosen & (n_votes > 0))
-        most_active = waiting[np.argsort(-n_votes[waiting], kind="stable")]
-        chosen[most_active[: MIN_IN_CONV - int(chosen.sum())]] = True
-    return chosen
 
 
 def row_order(
@@ -270,3 +262,117 @@ def _displayed_k(
         return best_k
     return history.displayed_k
 
+
+
+POLIS_PCA_ITERATIONS = 100  # Polis's power iterations per update
+
+
+def find_groups(
+    matrix: VoteMatrix,
+    left_out: NDArray[np.bool_],
+    state: dict[str, Any] | None,
+    random_state: int,
+    timings: dict[str, float],
+) -> Found:
+    """The polis profile's grouping; `state` is what the last update of this conversation left.
+
+    Parameters
+    ----------
+    matrix : VoteMatrix
+    left_out : ndarray of shape (n_statements,), bool
+        Moderated-out and meta statements (Polis's mod-out set).
+    state : dict or None
+    random_state : int
+    timings : dict
+        Filled with seconds per step.
+    """
+    tic = time.perf_counter()
+    history = PolisHistory.from_state(state["polis"]) if state and "polis" in state else None
+    votes = matrix.votes
+    voted = np.bincount(votes.indices, minlength=matrix.shape[1]) > 0
+    # Polis's matrix has a column per statement with votes, and sets the moderated-out ones
+    # to 0 for everyone: in the projection those cells count as votes of every participant.
+    columns = np.flatnonzero(voted)
+    out = left_out[columns]
+    zeroed = (votes if voted.all() else votes[:, columns]).astype(np.float64)
+    zeroed.data[out[zeroed.indices]] = 0.0
+    n_votes = matrix.n_votes - _per_row(zeroed, out[zeroed.indices]) + int(out.sum())
+    order = row_order(matrix.participant_ids, _first_column(zeroed), history)
+    projection = project(
+        zeroed[order], n_votes=n_votes[order], random_state=random_state,
+        warm_components=previous_components(state, matrix.statement_ids[columns]),
+        warm_iterations=POLIS_PCA_ITERATIONS,
+    )
+    timings["projection"] = time.perf_counter() - tic
+    tic = time.perf_counter()
+    found = group(projection.participants, matrix.n_votes[order], len(columns),
+                  matrix.participant_ids[order], history=history)
+    timings["grouping"] = time.perf_counter() - tic
+    back = np.argsort(order)
+    labels = _gaps_closed(found.labels[back])
+    clear = found.silhouette >= 0.5
+    return Found(
+        labels=labels,
+        membership=None,
+        projection=widen(
+            Projection(
+                projection.means,
+                projection.components,
+                projection.participants[back],
+                projection.statements,
+            ),
+            voted,
+        ),
+        division={
+            "n_groups": found.n_groups,
+            "silhouette": round(found.silhouette, 4),
+            "strength": "none" if found.n_groups < 2 else ("clear" if clear else "weak"),
+            "summary": "No real division: the votes are best explained by one group."
+            if found.n_groups < 2
+            else f"{found.n_groups} opinion groups; the division is "
+            f"{'clear' if clear else 'weak'} (judged on silhouette).",
+        },
+        parameters={
+            "min_votes": MIN_VOTES,
+            "min_in_conv": MIN_IN_CONV,
+            "base_clusters": BASE_CLUSTERS,
+            "max_groups": MAX_GROUPS,
+            "base_iterations": BASE_ITERATIONS,
+            "group_iterations": GROUP_ITERATIONS,
+            "k_switch_updates": K_SWITCH_UPDATES,
+        },
+        state={
+            "components": projection.components.tolist(),
+            "component_statements": [plain(s) for s in matrix.statement_ids[columns]],
+            "polis": found.history.to_state(),
+        },
+    )
+
+
+def _per_row(matrix, cell_values: NDArray) -> NDArray[np.int64]:
+    """Sum of a value given per stored cell, for each row of a CSR matrix."""
+    sums = np.bincount(cell_rows(matrix), weights=cell_values, minlength=matrix.shape[0])
+    return sums.astype(np.int64)
+
+
+def _first_column(votes) -> NDArray[np.int64]:
+    """The lowest column each row voted on (the number of columns for a row without votes)."""
+    first = np.full(votes.shape[0], votes.shape[1], dtype=np.int64)
+    has = np.diff(votes.indptr) > 0
+    if votes.nnz:
+        first[has] = np.minimum.reduceat(votes.indices, votes.indptr[:-1][has])
+    return first
+
+
+def _gaps_closed(labels: NDArray) -> NDArray:
+    """Polis's group ids numbered 0..k−1 in their order (a k-means group may be empty).
+
+    Only within this update: ids across updates are matched afterwards
+    (`clustering.group_ids`), which never renumbers a surviving group.
+    """
+    present = np.unique(labels[labels >= 0])
+    if present.size == 0:
+        return labels
+    mapping = np.full(int(present.max(initial=-1)) + 1, -1, dtype=np.int64)
+    mapping[present] = np.arange(len(present))
+    return np.where(labels >= 0, mapping[np.maximum(labels, 0)], -1)

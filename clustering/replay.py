@@ -14,8 +14,7 @@ from collections.abc import Hashable, Iterable
 import numpy as np
 import scipy.sparse as sp
 
-from clustering import groups as grouping
-from clustering.analysis import Analysis, analyze
+from clustering.analysis import Analysis, analyze, find_groups
 from clustering.matrix import VoteMatrix, cell_rows, from_records
 
 
@@ -75,7 +74,7 @@ def batch_ends(timestamps: list[float], every: float) -> list[int]:
 
 def _update(matrix: VoteMatrix, moderated, is_meta, profile, state, random_state) -> dict:
     """One update's grouping alone (no reports): what the next update starts from."""
-    return grouping.find_groups(matrix, moderated, is_meta, profile, state, random_state, {}).state
+    return find_groups(matrix, moderated, is_meta, profile, state, random_state, {}).state
 
 
 class _History:

@@ -259,7 +259,7 @@ def test_a_grouping_can_supply_the_labels_claims_are_tested_with(monkeypatch):
     import dataclasses
     from types import SimpleNamespace
 
-    from clustering import groups
+    from clustering import analysis as pipeline
 
     rng = np.random.default_rng(5)
     planted = np.repeat([0, 1], 60)
@@ -267,14 +267,14 @@ def test_a_grouping_can_supply_the_labels_claims_are_tested_with(monkeypatch):
     matrix = from_dense(dense)
     differs = [g["differs_from_rest"] for row in analyze(matrix).statements for g in row["groups"]]
     assert any(differs)
-    find_groups = groups.find_groups
+    find_groups = pipeline.find_groups
 
     def nobody_grouped_for_claims(*args, **kwargs):
         found = find_groups(*args, **kwargs)
         fields = {f.name: getattr(found, f.name) for f in dataclasses.fields(found)}
         return SimpleNamespace(**fields, claim_labels=lambda j: np.full(120, -1))
 
-    monkeypatch.setattr(groups, "find_groups", nobody_grouped_for_claims)
+    monkeypatch.setattr(pipeline, "find_groups", nobody_grouped_for_claims)
     analysis = analyze(matrix)
     assert analysis.division["n_groups"] == 2
     assert not any(g["differs_from_rest"] for row in analysis.statements for g in row["groups"])

@@ -1,37 +1,30 @@
-"""The consult profile's latent-class model: its estimates, and choices made on held-out votes."""
+"""The consult profile's latent-class model, its one-axis rival, and the choice between them."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
-from clustering import mixture
+from clustering import mixture, model_choice
 from clustering.matrix import from_dense
-from clustering.synthetic import generate
+from clustering.synthetic import planted
+from clustering.trait import fit_trait
 
 NAN = np.nan
 
 
-def test_without_a_pull_the_estimate_is_the_dirichlet_one():
+def test_the_estimate_is_the_beta_one_and_passes_are_not_counted():
     dense = np.array([[1, -1], [1, 0], [0, NAN], [-1, 1]], float)
-    indicators = mixture.Indicators.from_votes(from_dense(dense).votes)
-    r = np.array([[1, 0], [1, 0], [0, 1], [0, 1]], float)
-    weights, probabilities = mixture._m_step(indicators, r, pass_strength=0.0)
-    # Group 0 on statement 0: two agrees of two votes; (2+1, 0+1, 0+1) / (2+3).
-    np.testing.assert_allclose(probabilities[0, 0], [3 / 5, 1 / 5, 1 / 5])
-    # Group 1 on statement 1: one agree of one vote (the pass was row 2's missing vote).
-    np.testing.assert_allclose(probabilities[1, 1], [2 / 4, 1 / 4, 1 / 4])
-    np.testing.assert_allclose(weights, [3 / 6, 3 / 6])
-
-
-def test_a_strong_pull_gives_every_group_the_statements_pass_rate():
-    dense = np.array([[0, 1], [0, 1], [1, 0], [1, 0]], float)
-    indicators = mixture.Indicators.from_votes(from_dense(dense).votes)
-    r = np.array([[1, 0], [1, 0], [0, 1], [0, 1]], float)
-    _, probabilities = mixture._m_step(indicators, r, pass_strength=1e9)
-    np.testing.assert_allclose(probabilities[0, :, 2], probabilities[1, :, 2], rtol=1e-6)
-    # The agree share among non-passes still differs by group.
-    assert probabilities[0, 1, 0] > probabilities[1, 1, 0]
+    opinions = mixture.Opinions.from_votes(from_dense(dense).votes)
+    r = np.column_stack([np.array([[1, 0], [1, 0], [0, 1], [0, 1]], float), np.zeros(4)])
+    weights, agree = mixture._m_step(opinions, r)
+    # Group 0 on statement 0: two agrees of two opinions; (2+1) / (2+2).
+    np.testing.assert_allclose(agree[0, 0], 3 / 4)
+    # Group 0 on statement 1: one disagree; row 1's pass is not an opinion: (0+1) / (1+2).
+    np.testing.assert_allclose(agree[0, 1], 1 / 3)
+    # Group 1 on statement 0: row 2's pass is left out, one disagree: (0+1) / (1+2).
+    np.testing.assert_allclose(agree[1, 0], 1 / 3)
+    # One pseudo-member per class, the background included.
+    np.testing.assert_allclose(weights, [3 / 7, 3 / 7, 1 / 7])
 
 
 def passing_groups(n: int = 600, statements: int = 60, seed: int = 0) -> np.ndarray:
@@ -48,18 +41,32 @@ def passing_groups(n: int = 600, statements: int = 60, seed: int = 0) -> np.ndar
     return outcome
 
 
-def test_held_out_votes_choose_no_pull_when_passes_tell_groups_apart():
-    votes = from_dense(passing_groups()).votes
-    chosen = mixture.select(votes, 3, random_state=0)
-    assert chosen.fit.n_groups == 2
-    assert chosen.pass_strength <= 3.0
+def test_people_who_pass_more_are_not_a_group_of_their_own():
+    opinions = mixture.Opinions.from_votes(from_dense(passing_groups()).votes)
+    assert model_choice.choose(opinions, 3, random_state=0).n_groups == 1
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_held_out_votes_choose_a_strong_pull_when_passes_say_nothing(seed):
-    conversation = generate(
-        1200, 200, 3, pass_rate=0.15, random_state=seed
-    )  # one pass rate for all
-    chosen = mixture.select(conversation.matrix.votes, 4, random_state=seed)
-    assert chosen.fit.n_groups == 3
-    assert chosen.pass_strength >= 100.0
+def test_cross_validation_finds_planted_groups_and_every_fold_agrees():
+    conversation = planted("groups", 400, 40, n_groups=3, random_state=0)
+    choice = model_choice.choose(
+        mixture.Opinions.from_votes(conversation.matrix.votes), 5, random_state=0
+    )
+    assert choice.n_groups == 3
+    assert not choice.spectrum
+    assert choice.fold_choices == [3] * model_choice.N_FOLDS
+
+
+def test_one_se_rule_takes_the_smallest_k_within_one_standard_error():
+    # Per-participant scores; paired differences have a standard error of about 0.07.
+    rng = np.random.default_rng(0)
+    scores = rng.normal(0, 1, size=(4, 400)) + np.array([[0.0], [0.5], [0.55], [0.52]])
+    scores -= scores.mean(axis=1, keepdims=True) - np.array([[0.0], [0.5], [0.55], [0.52]])
+    assert model_choice.one_se_rule(scores) == 2  # k = 3 is best, but k = 2 is as good
+    scores[1] -= 0.3
+    assert model_choice.one_se_rule(scores) == 3
+
+
+def test_trait_model_recovers_the_axis():
+    conversation = planted("spectrum", 400, 40, random_state=1)
+    fitted = fit_trait(mixture.Opinions.from_votes(conversation.matrix.votes))
+    assert abs(np.corrcoef(fitted.position, conversation.position)[0, 1]) > 0.85
