@@ -500,7 +500,7 @@ def _measure(
     start_worker(env, log_dir, stack)
     started = time.monotonic()
     wait_until(
-        lambda: current_votes(app, cid)[1] is not None, 300, "no first analysis within 5 minutes"
+        lambda: current_votes(app, cid)[1] is not None, "no first analysis within 5 minutes", 300
     )
     print(
         f"first analysis stored {time.monotonic() - started:.1f} s after the worker started",
