@@ -39,9 +39,7 @@ import numpy as np
 from sqlalchemy import insert, select
 
 from clustering.synthetic import generate
-from consult import create_app
 from consult.bench.setup import (
-    BENCH_SECRET,
     VoteRecords,
     bench_app,
     bulk_load,
@@ -144,14 +142,7 @@ def measure(
     database_url: str, conversation_id: str, repeat: int, batch: tuple[int, int]
 ) -> dict[str, Any]:
     """Cold and warm refreshes of one consultation; run in a process of its own."""
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SECRET_KEY": BENCH_SECRET,
-            "CONSULT_REDIS_URL": None,
-            "CONSULT_ANALYSIS": "off",
-        }
-    )
+    app = bench_app(database_url)
     rng = np.random.default_rng(1)
     cold: list[tuple[float, float, float]] = []
     warm: list[tuple[float, float, float]] = []
