@@ -29,22 +29,27 @@ def register_commands(app: Flask) -> None:
 
 
 def needs_schema(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Bring the schema up to date on the embedded tier (SQLite); elsewhere say what to run."""
+    """Run `ensure_schema` before the command."""
 
     @functools.wraps(command)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        tables = inspect(db.engine).get_table_names()
-        if not tables or "alembic_version" in tables:
-            if db.engine.dialect.name == "sqlite":
-                upgrade(directory=app.extensions["migrate"].directory)
-            elif not tables:
-                raise click.ClickException(
-                    "The database has no tables yet: run `consult db upgrade` first."
-                )
+        ensure_schema()
         return command(*args, **kwargs)
 
     return wrapped
+
+
+def ensure_schema() -> None:
+    """Bring the schema up to date on the embedded tier (SQLite); elsewhere say what to run."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    tables = inspect(db.engine).get_table_names()
+    if not tables or "alembic_version" in tables:
+        if db.engine.dialect.name == "sqlite":
+            upgrade(directory=app.extensions["migrate"].directory)
+        elif not tables:
+            raise click.ClickException(
+                "The database has no tables yet: run `consult db upgrade` first."
+            )
 
 
 @click.group("users", help="Facilitator accounts.")
@@ -112,7 +117,6 @@ def serve(host: str, port: int, demo: bool, dev: bool) -> None:
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty (for tests).")
 @with_appcontext
-@needs_schema
 def worker(burst: bool) -> None:
     """Run analyses from the Redis queue (the production tier; needs CONSULT_REDIS_URL)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -121,5 +125,6 @@ def worker(burst: bool) -> None:
             "`consult worker` takes its jobs from Redis: set CONSULT_REDIS_URL. "
             "Without Redis, `consult serve` runs analyses in its own process."
         )
+    ensure_schema()
     click.echo("Consult worker: waiting for analyses.")
     run_worker(app, burst=burst)
