@@ -381,9 +381,8 @@ def _claim_labels(
     (`claims.leave_one_statement_out`), so no claim is tested on the vote that placed its
     voter in a group.
     """
-    given = getattr(found, "claim_labels", None)
-    if given is not None:
-        return given
+    if found.claim_labels is not None:
+        return found.claim_labels
     return leave_one_statement_out(matrix.votes, labels, n_groups)
 
 

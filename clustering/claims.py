@@ -27,7 +27,8 @@ tested with labels that did not see the votes on j (`claim_labels` per statement
 `SELECTION_HELD_OUT` or `SELECTION_SAME_VOTES`. Reassigning people without statement j
 removes most of the optimism but not all of it when the groups' summaries themselves were
 fitted to j's votes (the `polis` profile's PCA axis on pure noise: see
-`clustering.bench.false_claims`); labels from a grouping fitted without j remove it.
+`clustering.bench.false_claims`); labels from a grouping fitted without j remove it
+(`clustering.held_out_groups`, which the `polis` profile uses).
 """
 
 from __future__ import annotations

@@ -65,6 +65,30 @@ def stable_ids(
     return ids
 
 
+def relabelled(labels: NDArray, reference: NDArray, n_groups: int) -> NDArray[np.int64]:
+    """`labels` renamed to the `reference` groups they share most members with; per participant.
+
+    One to one, by the Hungarian method on shared members, as `stable_ids`; a group with
+    no match (or sharing no member with its match) becomes −1, as do ungrouped
+    participants.
+
+    Parameters
+    ----------
+    labels, reference : ndarray of shape (n_participants,)
+        Group indices 0..n − 1, −1 when not grouped; `reference` has `n_groups` groups.
+    """
+    n_labels = int(labels.max(initial=-1) + 1)
+    both = (labels >= 0) & (reference >= 0)
+    overlap = np.zeros((n_labels, n_groups))
+    np.add.at(overlap, (labels[both], reference[both]), 1)
+    rows, cols = linear_sum_assignment(-overlap)
+    names = np.full(n_labels + 1, -1, dtype=np.int64)  # the last entry names −1
+    for r, c in zip(rows, cols, strict=True):
+        if overlap[r, c] > 0:
+            names[r] = c
+    return names[labels]
+
+
 def stability(
     group_ids: NDArray, participant_ids: NDArray, previous: Mapping[Any, int | None] | None
 ) -> dict[str, Any]:

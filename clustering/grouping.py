@@ -35,6 +35,10 @@ class Found:
         The 2-D map.
     division, parameters, state : dict
         `Analysis.division`, the profile's parameters (methodology) and its warm state.
+    claim_labels : ndarray of shape (nnz,) or None
+        The group each stored vote's claims are tested with, from a grouping that did not
+        see that vote (`clustering.held_out_groups`); None leaves the choice to the
+        analysis (`claims.leave_one_statement_out`).
     """
 
     labels: NDArray[np.int64]
@@ -43,6 +47,7 @@ class Found:
     division: dict[str, Any]
     parameters: dict[str, Any]
     state: dict[str, Any]
+    claim_labels: NDArray[np.int64] | None = None
 
 
 def in_conv(

@@ -24,6 +24,7 @@ from clustering.grouping import (
     previous_components,
     widen,
 )
+from clustering.held_out_groups import split_half_labels
 from clustering.kmeans import Clustering, kmeans
 from clustering.matrix import VoteMatrix, cell_rows, plain, sortable
 from clustering.pca import Projection, project
@@ -311,6 +312,13 @@ def find_groups(
     back = np.argsort(order)
     labels = _gaps_closed(found.labels[back])
     clear = found.silhouette >= 0.5
+    tic = time.perf_counter()
+    # Polis's groups come from an axis fitted to every vote: claims are tested with labels
+    # from groupings of the other half of the statements (`held_out_groups`).
+    claim_labels = split_half_labels(
+        votes, labels, int(labels.max(initial=-1) + 1), voted & ~left_out, random_state
+    )
+    timings["claim_labels"] = time.perf_counter() - tic
     return Found(
         labels=labels,
         membership=None,
@@ -346,6 +354,7 @@ def find_groups(
             "component_statements": [plain(s) for s in matrix.statement_ids[columns]],
             "polis": found.history.to_state(),
         },
+        claim_labels=claim_labels,
     )
 
 

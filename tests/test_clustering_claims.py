@@ -14,7 +14,9 @@ from clustering.claims import (
     leave_one_statement_out,
 )
 from clustering.consensus import majority_consensus, significant_consensus
-from clustering.matrix import from_dense
+from clustering.held_out_groups import split_half_labels
+from clustering.matrix import cell_rows, from_dense
+from clustering.pca import project
 from clustering.repness import representative_statements
 from clustering.report_numbers import statement_numbers
 from clustering.stats import (
@@ -255,9 +257,68 @@ def test_large_tables_use_a_normal_form_close_to_the_exact_test():
     np.testing.assert_allclose(ours[band], exact[band], rtol=0.2)
 
 
+def _flagged_on_noise(claim_labels_of, seeds) -> int:
+    """How many noise conversations, grouped by the sign of an axis fitted to every vote
+    (as the polis profile groups), get a group-vs-rest claim with these claim labels."""
+    flagged = 0
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        dense = rng.choice([-1.0, 1.0], size=(300, 40))
+        dense[rng.random(dense.shape) < 0.4] = NAN
+        votes = from_dense(dense).votes
+        labels = (project(votes, random_state=seed).participants[:, 0] > 0).astype(int)
+        numbers = statement_numbers(votes, labels, 2, claim_labels=claim_labels_of(votes, labels))
+        flagged += bool(numbers.agree_q.min() < 0.05)
+    return flagged
+
+
+def test_split_half_labels_keep_claims_on_noise_at_their_level():
+    seeds = range(100, 140)
+    leaky = _flagged_on_noise(
+        lambda votes, labels: leave_one_statement_out(votes, labels, 2), seeds
+    )
+    split = _flagged_on_noise(
+        lambda votes, labels: split_half_labels(votes, labels, 2, np.ones(40, bool)), seeds
+    )
+    # Reassigning without j leaves the axis's lean on j (about a third flagged); labels
+    # from a grouping of the other half of the statements hold the 5 % level.
+    assert leaky >= 8
+    assert split <= 4
+
+
+def test_split_half_labels_find_planted_groups_again():
+    rng = np.random.default_rng(3)
+    planted = np.repeat([0, 1], 200)
+    lean = np.where(planted[:, None] == 0, 0.8, 0.2)
+    dense = np.where(rng.random((400, 30)) < lean, 1.0, -1.0)
+    dense[rng.random(dense.shape) < 0.3] = NAN
+    votes = from_dense(dense).votes
+    eligible = np.ones(30, bool)
+    eligible[29] = False  # a moderated-out statement: no claim, so no label
+    cells = split_half_labels(votes, planted, 2, eligible)
+    on_eligible = votes.indices != 29
+    assert (cells[on_eligible] == planted[cell_rows(votes)][on_eligible]).mean() > 0.97
+    assert (cells[~on_eligible] == -1).all()
+    numbers = statement_numbers(votes, planted, 2, claim_labels=cells, eligible=eligible)
+    assert (numbers.agree_q[:, :29] < 0.05).all()
+
+
+def test_the_polis_profile_tests_its_claims_on_labels_from_the_other_half():
+    # Polis always cuts noise into groups; with leave-one-statement-out labels 8 of these
+    # 30 conversations had a group "differ" (seeds 10, 15, 18, ...), a quarter.
+    flagged = 0
+    for seed in range(30):
+        dense = np.random.default_rng(seed).choice([-1.0, 1.0], size=(300, 40))
+        analysis = analyze(from_dense(dense), profile="polis", random_state=seed)
+        assert analysis.division["n_groups"] >= 2
+        assert analysis.methodology["claims"]["selection"] == SELECTION_HELD_OUT
+        rows = analysis.statements
+        flagged += any(g["differs_from_rest"] for row in rows for g in row["groups"])
+    assert flagged <= 3
+
+
 def test_a_grouping_can_supply_the_labels_claims_are_tested_with(monkeypatch):
     import dataclasses
-    from types import SimpleNamespace
 
     from clustering import analysis as pipeline
 
@@ -271,8 +332,7 @@ def test_a_grouping_can_supply_the_labels_claims_are_tested_with(monkeypatch):
 
     def nobody_grouped_for_claims(*args, **kwargs):
         found = find_groups(*args, **kwargs)
-        fields = {f.name: getattr(found, f.name) for f in dataclasses.fields(found)}
-        return SimpleNamespace(**fields, claim_labels=lambda j: np.full(120, -1))
+        return dataclasses.replace(found, claim_labels=lambda j: np.full(120, -1))
 
     monkeypatch.setattr(pipeline, "find_groups", nobody_grouped_for_claims)
     analysis = analyze(matrix)
