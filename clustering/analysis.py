@@ -29,6 +29,7 @@ from clustering.consensus import (
 )
 from clustering.grouping import Found
 from clustering.matrix import VoteMatrix, cell_rows, from_records, plain, sortable
+from clustering.parameters import DEFAULT, Parameters
 from clustering.repness import representative_statements
 from clustering.report_numbers import statement_numbers
 from clustering.routing import routing_priority
@@ -112,6 +113,7 @@ def analyze(
     previous: Analysis | None = None,
     profile: str = "consult",
     random_state: int = 0,
+    parameters: Parameters = DEFAULT,
 ) -> Analysis:
     """Group participants by their votes and compute every number a report shows.
 
@@ -127,11 +129,17 @@ def analyze(
         The last analysis of the same conversation: warm start and stable group ids.
     profile : {"consult", "polis"}
     random_state : int
+        Seeds every random choice.
+    parameters : Parameters
+        Who is grouped, the most groups, the claims' thresholds and each profile's
+        choices (`clustering.parameters`); recorded in `methodology["parameters"]`.
     """
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {PROFILES}, not {profile!r}")
     with _cycle_collection_paused(), _one_blas_thread():
-        return _analyze(votes, statement_ids, moderated_out, meta, previous, profile, random_state)
+        return _analyze(
+            votes, statement_ids, moderated_out, meta, previous, profile, random_state, parameters
+        )
 
 
 def _one_blas_thread() -> AbstractContextManager:
@@ -170,7 +178,7 @@ def _cycle_collection_paused() -> Iterator[None]:
 
 
 def _analyze(
-    votes, statement_ids, moderated_out, meta, previous, profile, random_state
+    votes, statement_ids, moderated_out, meta, previous, profile, random_state, parameters
 ) -> Analysis:
     started = time.perf_counter()
     matrix = votes if isinstance(votes, VoteMatrix) else _matrix_from_records(votes, statement_ids)
@@ -179,7 +187,9 @@ def _analyze(
     timings: dict[str, float] = {}
 
     state = previous.state if previous is not None else None
-    found = find_groups(matrix, moderated, is_meta, profile, state, random_state, timings)
+    found = find_groups(
+        matrix, moderated, is_meta, profile, state, random_state, timings, parameters
+    )
     before = previous.group_of() if previous is not None else None
     index = found.labels  # group index 0..n_groups − 1 per participant, −1 when none
     n_groups = int(index.max(initial=-1) + 1)
@@ -194,16 +204,27 @@ def _analyze(
         n_groups,
         claim_labels=_claim_labels(found, matrix, index, n_groups),
         eligible=eligible,
+        parameters=parameters,
     )
     representative = representative_statements(
-        numbers.tallies, eligible, numbers.direction_q, polis_selection=profile == "polis"
+        numbers.tallies,
+        eligible,
+        numbers.direction_q,
+        polis_selection=profile == "polis",
+        false_discovery_rate=parameters.false_discovery_rate,
     )
-    consensus = significant_consensus(numbers.tallies, numbers.consensus_q, eligible)
+    consensus = significant_consensus(
+        numbers.tallies, numbers.consensus_q, eligible, parameters.false_discovery_rate
+    )
     if profile == "polis":  # Polis's own lists (§4.8) beside the tested ones, under their own keys
         polis_lists = majority_consensus(numbers.tallies, eligible)
         consensus |= {f"majority_{direction}": js for direction, js in polis_lists.items()}
     gac = group_informed_consensus(numbers.tallies)
-    bridging = bridging_scores(matrix.votes[:, eligible], found.projection.participants[:, 0])
+    bridging = bridging_scores(
+        matrix.votes[:, eligible],
+        found.projection.participants[:, 0],
+        min_votes=parameters.min_statement_votes,
+    )
     bridging_full = np.zeros(matrix.shape[1])
     bridging_full[eligible] = bridging.statement_intercepts
     bridging_rows = _bridging_rows(bridging, eligible)
@@ -298,7 +319,7 @@ def _analyze(
         methodology={
             "profile": profile,
             "random_state": random_state,
-            "parameters": found.parameters,
+            "parameters": {**parameters.to_dict(), **found.parameters},
             "versions": {
                 "clustering": VERSION,
                 "python": platform.python_version(),
@@ -307,7 +328,7 @@ def _analyze(
                 "scikit-learn": sklearn.__version__,
             },
             "input_sha256": input_hash(matrix),
-            "claims": claim_settings(numbers.selection),
+            "claims": claim_settings(numbers.selection, parameters),
             "seconds": {k: round(v, 4) for k, v in timings.items()},
         },
         state=found.state,
@@ -322,13 +343,24 @@ def find_groups(
     state: dict[str, Any] | None,
     random_state: int,
     timings: dict[str, float],
+    parameters: Parameters = DEFAULT,
 ) -> Found:
     """The profile's grouping; `state` is what the last update of this conversation left.
 
     Both profiles leave moderated-out and meta statements out (Polis's mod-out set).
     """
-    finder = polis.find_groups if profile == "polis" else consult_profile.find_groups
-    return finder(matrix, moderated | is_meta, state, random_state, timings)
+    left_out = moderated | is_meta
+    if profile == "polis":
+        return polis.find_groups(matrix, left_out, state, random_state, timings, parameters)
+    return consult_profile.find_groups(
+        matrix,
+        left_out,
+        state,
+        random_state,
+        timings,
+        max_groups=parameters.max_groups,
+        threshold=parameters.membership_threshold,
+    )
 
 
 def _with_group_ids(row: dict[str, Any], ids: NDArray) -> dict[str, Any]:

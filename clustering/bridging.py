@@ -19,7 +19,7 @@ statements had one vote each.) μ is not penalised (Community Notes penalises it
 intercept too; with ratings in 0..1 that pulls the mean toward 0 and pushes it into the
 intercepts).
 
-Below `MIN_VOTES` votes a statement gets no score (`scored` False; the score is 0.0, no
+Below `min_votes` votes a statement gets no score (`scored` False; the score is 0.0, no
 claim). The interval is c_j ± 1.96 sd, with the ridge posterior variance σ²·[(AᵀA + Λ)⁻¹]
 taken from statement j's own (c_j, g_j) block, that is conditional on μ, the participant
 intercepts and the axis (so somewhat narrow), and σ² the mean squared residual.
@@ -39,7 +39,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.sparse.linalg import LinearOperator, cg
 
-from clustering.claims import MIN_VOTES
+from clustering.parameters import DEFAULT
 from clustering.stats import Z_95
 
 INTERCEPT_PENALTY = 0.15  # Community Notes: l2_lambda 0.03 × l2_intercept_multiplier 5
@@ -80,7 +80,7 @@ class Bridging:
     votes : ndarray of shape (n_statements,)
         Votes on each statement.
     scored : ndarray of shape (n_statements,)
-        At least `MIN_VOTES` votes: the score means something.
+        At least `min_votes` votes: the score means something.
     intervals : ndarray of shape (n_statements, 2)
         95 % interval of the intercept (see the module docstring); (0, 0) where not scored.
     """
@@ -93,7 +93,9 @@ class Bridging:
     intervals: NDArray[np.float64]
 
 
-def bridging_scores(votes: sp.csr_matrix, axis: NDArray, *, min_votes: int = MIN_VOTES) -> Bridging:
+def bridging_scores(
+    votes: sp.csr_matrix, axis: NDArray, *, min_votes: int = DEFAULT.min_statement_votes
+) -> Bridging:
     """Fit the model on votes of shape (n_participants, n_statements).
 
     Parameters

@@ -8,16 +8,17 @@ differently (divisive). Each is a hypothesis test here, never a ranking number:
   that took a side (agree + disagree), two-sided for "differs", one-sided in the
   statement's direction for "representative"; passes are left out so that people who
   merely pass more than others never "differ" in opinion;
-- consensus: the exact one-sided binomial test that more than `CONSENSUS_SHARE` of all
+- consensus: the exact one-sided binomial test that more than `consensus_share` of all
   voters agree (disagree);
 - divisive: Pearson's chi-square test that every group has the same agree share (again
-  among agree + disagree), only where every expected count is at least `MIN_EXPECTED`
+  among agree + disagree), only where every expected count is at least `min_expected`
   (Cochran 1954), else not testable (Fisher–Freeman–Halton would be exact but costs too
   much per statement);
 
 and each family is adjusted by Benjamini–Hochberg (1995) over every hypothesis tested in
-it, so that a claim means q < `FALSE_DISCOVERY_RATE`. No claim is made below a minimum
-number of votes (`MIN_GROUP_VOTES` in the group, `MIN_VOTES` overall). Polis's +1-count
+it, so that a claim means q < `false_discovery_rate`. No claim is made below a minimum
+number of votes (`min_group_votes` in the group, `min_statement_votes` overall). The
+thresholds are `clustering.parameters.Parameters`, with their defaults. Polis's +1-count
 z-scores (DESIGN.md §4.7) still rank statements in the `polis` profile but are not tests.
 
 Groups chosen from the same votes make every group-vs-rest test optimistic: the grouping
@@ -39,12 +40,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-# Every threshold of a claim, in one place.
-FALSE_DISCOVERY_RATE = 0.05  # Benjamini–Hochberg q below which a claim is made
-MIN_GROUP_VOTES = 8  # agree + disagree votes a group (and the rest) need for a group claim
-MIN_VOTES = 10  # votes (passes included) a statement needs for consensus, divisive, bridging
-CONSENSUS_SHARE = 0.5  # consensus: more than this share of voters agree (disagree)
-MIN_EXPECTED = 5.0  # Cochran's rule for the chi-square test across groups
+from clustering.parameters import DEFAULT, Parameters
 
 SELECTION_HELD_OUT = "held_out"  # statement j tested with labels that did not see j's votes
 SELECTION_SAME_VOTES = "same_votes"  # tested on the votes that chose the groups (optimistic)
@@ -129,13 +125,13 @@ def leave_one_statement_out(
     return out
 
 
-def claim_settings(selection: str) -> dict[str, float | str]:
+def claim_settings(selection: str, parameters: Parameters = DEFAULT) -> dict[str, float | str]:
     """The thresholds of every claim and how its labels were chosen, for the methodology."""
     return {
         "selection": selection,
-        "false_discovery_rate": FALSE_DISCOVERY_RATE,
-        "min_group_votes": MIN_GROUP_VOTES,
-        "min_votes": MIN_VOTES,
-        "consensus_share": CONSENSUS_SHARE,
-        "min_expected": MIN_EXPECTED,
+        "false_discovery_rate": parameters.false_discovery_rate,
+        "min_group_votes": parameters.min_group_votes,
+        "min_votes": parameters.min_statement_votes,
+        "consensus_share": parameters.consensus_share,
+        "min_expected": parameters.min_expected,
     }

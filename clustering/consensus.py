@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from clustering.claims import FALSE_DISCOVERY_RATE
+from clustering.parameters import DEFAULT
 from clustering.stats import Z_90_ONE_SIDED, one_proportion_z
 from clustering.tallies import Tallies
 
@@ -14,14 +14,18 @@ MAX_CONSENSUS = 5
 
 
 def significant_consensus(
-    tallies: Tallies, consensus_q: NDArray[np.float64], eligible: NDArray[np.bool_]
+    tallies: Tallies,
+    consensus_q: NDArray[np.float64],
+    eligible: NDArray[np.bool_],
+    false_discovery_rate: float = DEFAULT.false_discovery_rate,
 ) -> dict[str, list[int]]:
     """Column indices of statements most voters agree (disagree) with, as a tested claim.
 
-    A statement is listed when the exact binomial test that more than `CONSENSUS_SHARE` of
-    its voters agree (disagree) has BH q < `FALSE_DISCOVERY_RATE` over all statements, with
-    at least `MIN_VOTES` votes (`report_numbers.statement_numbers` computes `consensus_q`,
-    shape (2, n_statements)); ranked by the observed share, five at most. This is the
+    A statement is listed when the exact binomial test that more than `consensus_share` of
+    its voters agree (disagree) has BH q < `false_discovery_rate` over all statements, with
+    at least `min_statement_votes` votes (`clustering.parameters`;
+    `report_numbers.statement_numbers` computes `consensus_q`, shape (2, n_statements));
+    ranked by the observed share, five at most. This is the
     `consensus` both profiles show; Polis's list is `majority_consensus`.
     """
     ns = tallies.total_seen
@@ -30,7 +34,7 @@ def significant_consensus(
         (("agree", tallies.total_agree), ("disagree", tallies.total_disagree))
     ):
         share = np.divide(counts, ns, out=np.zeros(ns.shape), where=ns > 0)
-        ok = np.flatnonzero(eligible & (consensus_q[k] < FALSE_DISCOVERY_RATE))
+        ok = np.flatnonzero(eligible & (consensus_q[k] < false_discovery_rate))
         ranked = ok[np.lexsort((ok, -share[ok]))]
         result[direction] = [int(j) for j in ranked[:MAX_CONSENSUS]]
     return result

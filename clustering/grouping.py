@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from clustering.matrix import plain
+from clustering.parameters import DEFAULT
 from clustering.pca import Projection
 
 MIN_VOTES = 7  # DESIGN.md §4.2
@@ -51,20 +52,25 @@ class Found:
 
 
 def in_conv(
-    n_votes: NDArray, n_statements: int, previously_in: NDArray | None = None
+    n_votes: NDArray,
+    n_statements: int,
+    previously_in: NDArray | None = None,
+    *,
+    min_votes: int = DEFAULT.min_votes,
+    min_in_conv: int = DEFAULT.min_in_conv,
 ) -> NDArray[np.bool_]:
     """Who is grouped: min(7, n_statements) votes or more; once in, always in; 15 at least.
 
-    DESIGN.md §4.2.
+    DESIGN.md §4.2; 7 and 15 are `min_votes` and `min_in_conv`.
     """
-    chosen = n_votes >= min(MIN_VOTES, max(n_statements, 1))
+    chosen = n_votes >= min(min_votes, max(n_statements, 1))
     chosen &= n_votes > 0
     if previously_in is not None:
         chosen |= previously_in
-    if chosen.sum() < MIN_IN_CONV:
+    if chosen.sum() < min_in_conv:
         waiting = np.flatnonzero(~chosen & (n_votes > 0))
         most_active = waiting[np.argsort(-n_votes[waiting], kind="stable")]
-        chosen[most_active[: MIN_IN_CONV - int(chosen.sum())]] = True
+        chosen[most_active[: min_in_conv - int(chosen.sum())]] = True
     return chosen
 
 

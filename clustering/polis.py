@@ -15,24 +15,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from clustering.grouping import (
-    MAX_GROUPS,
-    MIN_IN_CONV,
-    MIN_VOTES,
-    Found,
-    in_conv,
-    previous_components,
-    widen,
-)
+from clustering.grouping import Found, in_conv, previous_components, widen
 from clustering.held_out_groups import split_half_labels
 from clustering.kmeans import Clustering, kmeans
 from clustering.matrix import VoteMatrix, cell_rows, plain, sortable
+from clustering.parameters import DEFAULT, Parameters
 from clustering.pca import Projection, project
 
-__all__ = ["MAX_GROUPS", "MIN_IN_CONV", "MIN_VOTES", "find_groups", "group", "in_conv"]
+__all__ = ["find_groups", "group", "in_conv"]
 
-BASE_CLUSTERS = 100
-K_SWITCH_UPDATES = 4  # the displayed k changes after the same new k won this many updates
 BASE_ITERATIONS = 100
 # Polis meant 100 for the groups too, but passed it under a name its k-means ignores and
 # so stopped after 20; DESIGN.md §4 asks for the intended value.
@@ -140,6 +131,7 @@ def group(
     participant_ids: NDArray,
     *,
     history: PolisHistory | None = None,
+    parameters: Parameters = DEFAULT,
 ) -> PolisGroups:
     """Base clusters (k = 100) over in-conv participants, then groups of base clusters.
 
@@ -154,10 +146,18 @@ def group(
     participant_ids : ndarray of shape (n_participants,)
     history : PolisHistory, optional
         What the last update left; None for a cold start.
+    parameters : Parameters
+        Who is grouped, the number of base clusters, the most groups, the k-switch rule.
     """
     ids = participant_ids.tolist()
     was_in = set(history.in_conv) if history is not None else set()
-    members = in_conv(n_votes, n_statements, np.array([p in was_in for p in ids], dtype=bool))
+    members = in_conv(
+        n_votes,
+        n_statements,
+        np.array([p in was_in for p in ids], dtype=bool),
+        min_votes=parameters.min_votes,
+        min_in_conv=parameters.min_in_conv,
+    )
     labels = np.full(len(points), -1, dtype=np.int64)
     rows = [ids[i] for i in np.flatnonzero(members)]
     if not rows:
@@ -165,7 +165,7 @@ def group(
     base_before = history.base if history is not None else {}
     base = kmeans(
         points[members],
-        BASE_CLUSTERS,
+        parameters.base_clusters,
         max_iter=BASE_ITERATIONS,
         previous=np.array([base_before.get(p, -1) for p in rows], dtype=np.int64)
         if base_before
@@ -174,12 +174,14 @@ def group(
     order = np.argsort(base.ids, kind="stable")  # Polis lists base clusters by id
     base_ids, base_centres = base.ids[order], base.centres[order]
     base_sizes = np.bincount(np.argsort(order)[base.labels], minlength=len(order)).astype(float)
-    groupings, silhouettes = _groupings(base_ids, base_centres, base_sizes, history)
+    groupings, silhouettes = _groupings(
+        base_ids, base_centres, base_sizes, history, parameters.max_groups
+    )
     best_k = max(
         sorted(silhouettes), key=lambda k: (silhouettes[k], k)
     )  # ties: the larger k, as Polis
     k_votes = _k_votes(best_k, history)
-    shown = _displayed_k(best_k, k_votes, history, groupings)
+    shown = _displayed_k(best_k, k_votes, history, groupings, parameters.k_switch_updates)
     group_of_base = groupings[shown].members()
     labels[members] = group_of_base[np.argsort(order)[base.labels]]
     new_history = PolisHistory(
@@ -198,7 +200,11 @@ def group(
 
 
 def _groupings(
-    base_ids: NDArray, centres: NDArray, sizes: NDArray, history: PolisHistory | None
+    base_ids: NDArray,
+    centres: NDArray,
+    sizes: NDArray,
+    history: PolisHistory | None,
+    max_groups: int,
 ) -> tuple[dict[int, Clustering], dict[int, float]]:
     """A grouping of the base clusters for each k in 2..min(5, 2 + n_base/12), and its silhouette.
 
@@ -206,7 +212,7 @@ def _groupings(
     tried even when there are fewer distinct base clusters; its grouping then has fewer
     groups than k.
     """
-    candidates = range(2, min(MAX_GROUPS, 2 + len(base_ids) // 12) + 1)
+    candidates = range(2, min(max_groups, 2 + len(base_ids) // 12) + 1)
     groupings: dict[int, Clustering] = {}
     silhouettes: dict[int, float] = {}
     distances = np.linalg.norm(centres[:, None, :] - centres[None, :, :], axis=2)
@@ -256,13 +262,16 @@ def _k_votes(best_k: int, history: PolisHistory | None) -> list[int]:
 
 
 def _displayed_k(
-    best_k: int, k_votes: list[int], history: PolisHistory | None, groupings: dict
+    best_k: int,
+    k_votes: list[int],
+    history: PolisHistory | None,
+    groupings: dict,
+    k_switch_updates: int,
 ) -> int:
-    """Polis shows a new k only once it has won 4 updates in a row (§4.6)."""
-    if k_votes[1] >= K_SWITCH_UPDATES or history is None or history.displayed_k not in groupings:
+    """Polis shows a new k only once it has won 4 (`k_switch_updates`) updates in a row (§4.6)."""
+    if k_votes[1] >= k_switch_updates or history is None or history.displayed_k not in groupings:
         return best_k
     return history.displayed_k
-
 
 
 POLIS_PCA_ITERATIONS = 100  # Polis's power iterations per update
@@ -274,6 +283,7 @@ def find_groups(
     state: dict[str, Any] | None,
     random_state: int,
     timings: dict[str, float],
+    parameters: Parameters = DEFAULT,
 ) -> Found:
     """The polis profile's grouping; `state` is what the last update of this conversation left.
 
@@ -286,6 +296,7 @@ def find_groups(
     random_state : int
     timings : dict
         Filled with seconds per step.
+    parameters : Parameters
     """
     tic = time.perf_counter()
     history = PolisHistory.from_state(state["polis"]) if state and "polis" in state else None
@@ -300,14 +311,22 @@ def find_groups(
     n_votes = matrix.n_votes - _per_row(zeroed, out[zeroed.indices]) + int(out.sum())
     order = row_order(matrix.participant_ids, _first_column(zeroed), history)
     projection = project(
-        zeroed[order], n_votes=n_votes[order], random_state=random_state,
+        zeroed[order],
+        n_votes=n_votes[order],
+        random_state=random_state,
         warm_components=previous_components(state, matrix.statement_ids[columns]),
         warm_iterations=POLIS_PCA_ITERATIONS,
     )
     timings["projection"] = time.perf_counter() - tic
     tic = time.perf_counter()
-    found = group(projection.participants, matrix.n_votes[order], len(columns),
-                  matrix.participant_ids[order], history=history)
+    found = group(
+        projection.participants,
+        matrix.n_votes[order],
+        len(columns),
+        matrix.participant_ids[order],
+        history=history,
+        parameters=parameters,
+    )
     timings["grouping"] = time.perf_counter() - tic
     back = np.argsort(order)
     labels = _gaps_closed(found.labels[back])
@@ -341,13 +360,8 @@ def find_groups(
             f"{'clear' if clear else 'weak'} (judged on silhouette).",
         },
         parameters={
-            "min_votes": MIN_VOTES,
-            "min_in_conv": MIN_IN_CONV,
-            "base_clusters": BASE_CLUSTERS,
-            "max_groups": MAX_GROUPS,
             "base_iterations": BASE_ITERATIONS,
             "group_iterations": GROUP_ITERATIONS,
-            "k_switch_updates": K_SWITCH_UPDATES,
         },
         state={
             "components": projection.components.tolist(),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from clustering.claims import FALSE_DISCOVERY_RATE
+from clustering.parameters import DEFAULT
 from clustering.stats import Z_90_ONE_SIDED, one_proportion_z, two_proportion_z
 from clustering.tallies import Tallies
 
@@ -38,6 +38,7 @@ def representative_statements(
     direction_q: NDArray[np.float64] | None = None,
     *,
     polis_selection: bool = True,
+    false_discovery_rate: float = DEFAULT.false_discovery_rate,
 ) -> list[list[Representative]]:
     """For each group, up to five representative statements, agrees before disagrees.
 
@@ -49,7 +50,7 @@ def representative_statements(
     direction_q : ndarray of shape (2, n_groups, n_statements), optional
         q-values of "the group agrees (0) / disagrees (1) more than the rest", from
         `report_numbers.statement_numbers` (exact tests, BH, minimum votes). A statement is
-        `significant` only where this q < `FALSE_DISCOVERY_RATE`; without it, nothing is.
+        `significant` only where this q < `false_discovery_rate`; without it, nothing is.
     polis_selection : bool
         True: choose as the Polis math worker does (DESIGN.md §4.7: pseudocounts +1/+2,
         one-proportion tests of p > ½, two-proportion tests of the group against the rest,
@@ -73,7 +74,7 @@ def representative_statements(
     ra = pa / ((1 + rest_a) / (2 + rest_s))
     rd = pd / ((1 + rest_d) / (2 + rest_s))
     rat, rdt = two_proportion_z(na, ns, rest_a, rest_s), two_proportion_z(nd, ns, rest_d, rest_s)
-    significant = direction_q < FALSE_DISCOVERY_RATE  # (2, G, S)
+    significant = direction_q < false_discovery_rate  # (2, G, S)
     if polis_selection:
         agree_ok = (rat > Z_90_ONE_SIDED) & (pat > Z_90_ONE_SIDED)
         disagree_ok = (rdt > Z_90_ONE_SIDED) & (pdt > Z_90_ONE_SIDED)

@@ -16,16 +16,12 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from clustering.claims import (
-    CONSENSUS_SHARE,
-    FALSE_DISCOVERY_RATE,
-    MIN_EXPECTED,
-    MIN_GROUP_VOTES,
-    MIN_VOTES,
     SELECTION_HELD_OUT,
     SELECTION_SAME_VOTES,
     ClaimLabels,
     cell_labels,
 )
+from clustering.parameters import DEFAULT, Parameters
 from clustering.stats import (
     benjamini_hochberg,
     binomial_greater_p,
@@ -51,7 +47,7 @@ class StatementNumbers:
         `claim_labels`).
     agree_q : ndarray of shape (n_groups, n_statements)
         q-value of "the group's agree share differs from the rest's" (two-sided Fisher on
-        agree among agree + disagree); 1 where untested (fewer than `MIN_GROUP_VOTES`
+        agree among agree + disagree); 1 where untested (fewer than `min_group_votes`
         agree + disagree votes in the group or the rest).
     direction_q : ndarray of shape (2, n_groups, n_statements)
         q-values of "the group agrees (0) / disagrees (1) more than the rest" (one-sided
@@ -60,11 +56,13 @@ class StatementNumbers:
         q-value of "groups have different agree shares" (chi-square across groups, agree
         among agree + disagree).
     consensus_q : ndarray of shape (2, n_statements)
-        q-value of "more than `CONSENSUS_SHARE` of voters agree (0) / disagree (1)".
+        q-value of "more than `consensus_share` of voters agree (0) / disagree (1)".
     spread : ndarray of shape (n_statements,)
         Largest gap between group agree shares (+1/+2 pseudocounts).
     selection : str
         `SELECTION_HELD_OUT` or `SELECTION_SAME_VOTES`: which labels tested the claims.
+    false_discovery_rate : float
+        q below which a claim is made.
     """
 
     tallies: Tallies
@@ -75,6 +73,7 @@ class StatementNumbers:
     consensus_q: NDArray[np.float64]
     spread: NDArray[np.float64]
     selection: str
+    false_discovery_rate: float
     # 95 % Wilson intervals, computed once for all: (..., 2) arrays of (low, high).
     agree_ci: NDArray[np.float64]  # (n_statements, 2)
     disagree_ci: NDArray[np.float64]
@@ -95,7 +94,7 @@ class StatementNumbers:
             "disagree_share": _shares(t.total_disagree, t.total_seen),
             "disagree_interval": self.disagree_ci.tolist(),
             "divisiveness": self.spread.tolist(),
-            "groups_differ": (self.division_q < FALSE_DISCOVERY_RATE).tolist(),
+            "groups_differ": (self.division_q < self.false_discovery_rate).tolist(),
             "division_q_value": self.division_q.tolist(),
             "consensus_agree_q_value": self.consensus_q[0].tolist(),
             "consensus_disagree_q_value": self.consensus_q[1].tolist(),
@@ -115,7 +114,7 @@ class StatementNumbers:
 
     def divisive(self, eligible: NDArray[np.bool_]) -> list[int]:
         """Statements where groups differ most, among those where the difference is a claim."""
-        candidates = np.flatnonzero(eligible & (self.division_q < FALSE_DISCOVERY_RATE))
+        candidates = np.flatnonzero(eligible & (self.division_q < self.false_discovery_rate))
         ranked = candidates[np.lexsort((candidates, -self.spread[candidates]))]
         return [int(j) for j in ranked[:MAX_DIVISIVE]]
 
@@ -130,7 +129,7 @@ class StatementNumbers:
             "agree_interval": self.group_agree_ci[g].tolist(),
             "disagree_share": _shares(t.disagree[g], t.seen[g]),
             "disagree_interval": self.group_disagree_ci[g].tolist(),
-            "differs_from_rest": (self.agree_q[g] < FALSE_DISCOVERY_RATE).tolist(),
+            "differs_from_rest": (self.agree_q[g] < self.false_discovery_rate).tolist(),
             "q_value": self.agree_q[g].tolist(),
         }
         return [
@@ -146,6 +145,7 @@ def statement_numbers(
     *,
     claim_labels: ClaimLabels | None = None,
     eligible: NDArray[np.bool_] | None = None,
+    parameters: Parameters = DEFAULT,
 ) -> StatementNumbers:
     """Counts, shares with intervals, and the tested claims for every statement.
 
@@ -164,6 +164,8 @@ def statement_numbers(
     eligible : ndarray of shape (n_statements,), optional
         Statements a claim may be made on (not moderated out, not meta); the others are
         left out of every test family. All by default.
+    parameters : Parameters
+        The claims' thresholds (false discovery rate, minimum votes, consensus share).
     """
     n_statements = votes.shape[1]
     if eligible is None:
@@ -174,21 +176,25 @@ def statement_numbers(
     else:
         cells = cell_labels(claim_labels, votes)
         claim_tallies, selection = tally_cells(votes, cells, n_groups, t), SELECTION_HELD_OUT
-    agree_q, direction_q = _group_versus_rest(claim_tallies, eligible)
+    agree_q, direction_q = _group_versus_rest(claim_tallies, eligible, parameters.min_group_votes)
     # Groups differ in opinion: agree among agree + disagree, groups with too few sit out.
     decided = claim_tallies.agree + claim_tallies.disagree
-    enough = decided >= MIN_GROUP_VOTES
+    enough = decided >= parameters.min_group_votes
+    enough_votes = eligible & (t.total_seen >= parameters.min_statement_votes)
     division_q = _adjusted(
         homogeneity_p(
-            np.where(enough, claim_tallies.agree, 0), np.where(enough, decided, 0), MIN_EXPECTED
+            np.where(enough, claim_tallies.agree, 0),
+            np.where(enough, decided, 0),
+            parameters.min_expected,
         ),
-        eligible & (t.total_seen >= MIN_VOTES),
+        enough_votes,
     )
     consensus_q = np.stack(
         [
-            _adjusted(binomial_greater_p(counts, t.total_seen, CONSENSUS_SHARE), tested)
+            _adjusted(
+                binomial_greater_p(counts, t.total_seen, parameters.consensus_share), enough_votes
+            )
             for counts in (t.total_agree, t.total_disagree)
-            for tested in [eligible & (t.total_seen >= MIN_VOTES)]
         ]
     )
     shares = (t.agree + 1) / (t.seen + 2)
@@ -202,6 +208,7 @@ def statement_numbers(
         consensus_q,
         spread,
         selection,
+        parameters.false_discovery_rate,
         agree_ci=np.stack(wilson_interval(t.total_agree, t.total_seen), axis=-1),
         disagree_ci=np.stack(wilson_interval(t.total_disagree, t.total_seen), axis=-1),
         group_agree_ci=np.stack(wilson_interval(t.agree, t.seen), axis=-1),
@@ -210,21 +217,21 @@ def statement_numbers(
 
 
 def _group_versus_rest(
-    t: Tallies, eligible: NDArray[np.bool_]
+    t: Tallies, eligible: NDArray[np.bool_], min_group_votes: int
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """q-values of each group against the rest: two-sided on agree; one-sided per direction.
 
     The tests compare agree (disagree) among the votes that took a side, agree + disagree:
     a claim is about opinion, and a group of people who merely pass more must not "differ"
     (their agree share over all votes is lower on every statement). A pair is tested only
-    when the group and the rest both have `MIN_GROUP_VOTES` such votes on an eligible
+    when the group and the rest both have `min_group_votes` such votes on an eligible
     statement, and with at least two groups; untested pairs get q = 1 and are not in the BH
     family (Benjamini & Hochberg 1995: the family is what is tested).
     """
     decided = t.agree + t.disagree
     rest_agree, rest_disagree = t.agree.sum(0) - t.agree, t.disagree.sum(0) - t.disagree
     rest_decided = rest_agree + rest_disagree
-    tested = (decided >= MIN_GROUP_VOTES) & (rest_decided >= MIN_GROUP_VOTES) & eligible[None, :]
+    tested = (decided >= min_group_votes) & (rest_decided >= min_group_votes) & eligible[None, :]
     if t.agree.shape[0] < 2:
         tested[:] = False
     agree_q = _adjusted(fisher_two_sided_p(t.agree, decided, rest_agree, rest_decided), tested)

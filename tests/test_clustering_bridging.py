@@ -9,8 +9,8 @@ import pytest
 
 from clustering.analysis import Analysis, analyze
 from clustering.bridging import bridging_scores, penalties
-from clustering.claims import MIN_VOTES
 from clustering.matrix import from_dense
+from clustering.parameters import DEFAULT
 from clustering.polis_export import read_export
 
 NAN = np.nan
@@ -78,4 +78,4 @@ def test_vtaiwan_top_bridging_statements_have_many_votes():
         assert low < row["bridging"] < high
     unscored = [row for row in analysis.statements if not row["bridging_scored"]]
     assert all(row["bridging"] == 0.0 and row["bridging_interval"] is None for row in unscored)
-    assert all(row["bridging_votes"] < MIN_VOTES for row in unscored)
+    assert all(row["bridging_votes"] < DEFAULT.min_statement_votes for row in unscored)

@@ -8,7 +8,6 @@ from scipy.stats import binomtest, chi2_contingency, fisher_exact
 
 from clustering.analysis import Analysis, analyze
 from clustering.claims import (
-    MIN_GROUP_VOTES,
     SELECTION_HELD_OUT,
     SELECTION_SAME_VOTES,
     leave_one_statement_out,
@@ -16,6 +15,7 @@ from clustering.claims import (
 from clustering.consensus import majority_consensus, significant_consensus
 from clustering.held_out_groups import split_half_labels
 from clustering.matrix import cell_rows, from_dense
+from clustering.parameters import DEFAULT
 from clustering.pca import project
 from clustering.repness import representative_statements
 from clustering.report_numbers import statement_numbers
@@ -94,8 +94,8 @@ def test_a_statement_with_two_votes_per_group_is_never_a_claim():
 
 
 def test_minimum_group_votes_is_where_claims_start():
-    below, labels_below = _two_groups([1] * (MIN_GROUP_VOTES - 1), [-1] * 100)
-    at, labels_at = _two_groups([1] * MIN_GROUP_VOTES, [-1] * 100)
+    below, labels_below = _two_groups([1] * (DEFAULT.min_group_votes - 1), [-1] * 100)
+    at, labels_at = _two_groups([1] * DEFAULT.min_group_votes, [-1] * 100)
     assert statement_numbers(below, labels_below, 2).agree_q[0, 0] == 1.0
     assert statement_numbers(at, labels_at, 2).agree_q[0, 0] < 0.05
 
