@@ -271,3 +271,62 @@ class StatementStat(db.Model):
     n_agree: Mapped[int] = mapped_column(Integer, default=0)
     n_disagree: Mapped[int] = mapped_column(Integer, default=0)
     n_pass: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ResponseStatus(enum.StrEnum):
+    """What became of a statement or of a group's view (README: how the input was used)."""
+
+    ADOPTED = "adopted"
+    PARTLY_ADOPTED = "partly_adopted"
+    UNDER_CONSIDERATION = "under_consideration"
+    NOT_TAKEN_UP = "not_taken_up"
+
+
+class Outcome(db.Model):
+    """A consultation's overall statement of how its input was used; public once published."""
+
+    __tablename__ = "outcomes"
+
+    # One per consultation: the consultation's id is its key.
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    text: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # None: draft
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class OutcomeResponse(db.Model):
+    """What became of one statement, or of one group's view, in a consultation's outcome."""
+
+    __tablename__ = "outcome_responses"
+    __table_args__ = (
+        # A response answers exactly one statement or one group, and each at most once.
+        CheckConstraint(
+            "(statement_id IS NULL AND group_id IS NOT NULL)"
+            " OR (statement_id IS NOT NULL AND group_id IS NULL)",
+            name="one_target",
+        ),
+        UniqueConstraint("conversation_id", "statement_id"),
+        UniqueConstraint("conversation_id", "group_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # Indexed by the unique constraints, which start with it.
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    statement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("statements.id", ondelete="CASCADE"), index=True
+    )
+    # The analysis's stable group id, and its label when the response was written: groups
+    # change as votes arrive, the response stays readable.
+    group_id: Mapped[int | None] = mapped_column(Integer)
+    group_label: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[ResponseStatus] = mapped_column(
+        Enum(ResponseStatus, name="response_status", native_enum=False, length=24)
+    )
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    statement: Mapped[Statement | None] = relationship()

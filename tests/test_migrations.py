@@ -106,3 +106,53 @@ def test_xid_hash_migration_drops_plain_xids_and_keeps_participants(empty_databa
         with db.engine.connect() as connection:
             assert connection.execute(text("SELECT id, xid FROM participants")).all() == [(1, None)]
         db.engine.dispose()
+
+
+def test_outcomes_migration_adds_and_removes_its_tables_and_keeps_the_rest(empty_database_url):
+    app = make_app(empty_database_url, csrf=False)
+    now = datetime.now(UTC)
+    with app.app_context():
+        directory = app.extensions["migrate"].directory
+        upgrade(directory=directory, revision="0004_live_analysis")
+        assert "outcomes" not in inspect(db.engine).get_table_names()
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, email, password_hash, created_at)"
+                    " VALUES (1, 'f@example.org', 'x', :now)"
+                ),
+                {"now": now},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO conversations (id, owner_id, topic, question, description,"
+                    " is_open, strict_moderation, allow_statements, statement_max_length,"
+                    " require_xid, results_public, analysis_profile, content_changed_at,"
+                    " created_at) VALUES ('c1', 1, 't', '', '', true, false, true, 280, false,"
+                    " true, 'consult', :now, :now)"
+                ),
+                {"now": now},
+            )
+        upgrade(directory=directory, revision="0005_outcomes")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO outcomes (conversation_id, text, published_at, created_at,"
+                    " updated_at) VALUES ('c1', 'Adopted.', :now, :now, :now)"
+                ),
+                {"now": now},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO outcome_responses (conversation_id, group_id, group_label,"
+                    " status, text, created_at, updated_at)"
+                    " VALUES ('c1', 0, 'Group A', 'ADOPTED', 'Article 4.', :now, :now)"
+                ),
+                {"now": now},
+            )
+        downgrade(directory=directory, revision="0004_live_analysis")
+        tables = set(inspect(db.engine).get_table_names())
+        assert not {"outcomes", "outcome_responses"} & tables
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT id FROM conversations")).all() == [("c1",)]
+        db.engine.dispose()
