@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from consult.extensions import db
 from consult.models import (
@@ -94,7 +95,7 @@ def facilitator_view(conversation: Conversation) -> OutcomeView:
         text=outcome.text if outcome else "",
         published_at=as_utc(outcome.published_at) if outcome and outcome.published_at else None,
         updated_at=as_utc(outcome.updated_at) if outcome else None,
-        responses=[_response_view(conversation, r) for r in _responses(conversation)],
+        responses=[response_view(conversation, r) for r in _responses(conversation)],
     )
 
 
@@ -109,6 +110,23 @@ def published_view(conversation: Conversation) -> OutcomeView | None:
         published_at=view.published_at,
         updated_at=view.updated_at,
         responses=[r for r in view.responses if r.public],
+    )
+
+
+def response_view(conversation: Conversation, response: OutcomeResponse) -> ResponseView:
+    """One response as shown; `public` says whether participants may see it."""
+    statement = response.statement
+    return ResponseView(
+        id=response.id,
+        statement_id=response.statement_id,
+        statement_text=statement.text if statement else None,
+        group_id=response.group_id,
+        group_label=response.group_label,
+        status=response.status,
+        text=response.text,
+        created_at=as_utc(response.created_at),
+        updated_at=as_utc(response.updated_at),
+        public=statement is None or is_visible(conversation, statement),
     )
 
 
@@ -279,6 +297,7 @@ def delete_response(response: OutcomeResponse) -> None:
 def _responses(conversation: Conversation) -> list[OutcomeResponse]:
     rows = db.session.scalars(
         select(OutcomeResponse)
+        .options(selectinload(OutcomeResponse.statement))
         .where(OutcomeResponse.conversation_id == conversation.id)
         # Groups first (they speak for many), then statements in the order they were made.
         .order_by(
@@ -288,22 +307,6 @@ def _responses(conversation: Conversation) -> list[OutcomeResponse]:
         )
     )
     return list(rows)
-
-
-def _response_view(conversation: Conversation, response: OutcomeResponse) -> ResponseView:
-    statement = response.statement
-    return ResponseView(
-        id=response.id,
-        statement_id=response.statement_id,
-        statement_text=statement.text if statement else None,
-        group_id=response.group_id,
-        group_label=response.group_label,
-        status=response.status,
-        text=response.text,
-        created_at=as_utc(response.created_at),
-        updated_at=as_utc(response.updated_at),
-        public=statement is None or is_visible(conversation, statement),
-    )
 
 
 def _answerable_statement(conversation: Conversation, statement_id: object) -> Statement:
