@@ -15,6 +15,7 @@ from consult.services import (
     analyses,
     consultations,
     live_view,
+    outcomes,
     participants,
     routing,
     statements,
@@ -47,6 +48,7 @@ def conversation(conversation_id: str) -> str:
         link_refused=link_refused,
         draft=session.pop("draft", ""),
         similar=session.pop("similar", []),
+        outcome=outcomes.published_view(conversation),
     )
 
 
@@ -77,6 +79,7 @@ def my_votes(conversation_id: str) -> str:
         "participation/votes.html",
         conversation=conversation,
         history=[(s, v) for s, v in history if statements.is_visible(conversation, s)],
+        outcome=outcomes.published_view(conversation),
     )
 
 
