@@ -69,8 +69,11 @@ class Api:
         body: Any = None,
         headers: dict[str, str] | None = None,
         query: str = "",
+        path_ids: dict[str, str] | None = None,
     ) -> TestResponse:
         url = API + path.replace("{conversation_id}", conversation_id) + query
+        for name, value in (path_ids or {}).items():  # other path parameters, by name
+            url = url.replace("{" + name + "}", value)
         response = self.client.open(url, method=method.upper(), json=body, headers=headers)
         operation = ("paths", path, method)
         status = str(response.status_code)
@@ -254,3 +257,37 @@ def test_every_request_body_refuses_unknown_fields_in_spec_and_server(
             headers = tokens.get(next(iter(operation.get("security", [{}])[0]), ""))
             answer = api.call(method, path, conversation["id"], body={"extra": 1}, headers=headers)
             assert answer.status_code == 400, (method, path)
+
+
+def test_outcome_answers_match_the_spec(
+    app: Flask, api: Api, client: FlaskClient, facilitator: Facilitator
+) -> None:
+    auth = facilitator.headers
+    cid = create_conversation(client, facilitator)["id"]
+    outcome, responses = f"{ONE}/outcome", f"{ONE}/outcome/responses"
+    assert api.call("get", outcome, cid).status_code == 404  # nothing published yet
+    assert api.call("get", outcome, cid, headers=auth).json["published"] is False
+    draft = {"text": "The plan adopts most of it.", "published": False}
+    assert api.call("put", outcome, cid, body=draft, headers=auth).status_code == 200
+    empty = {"text": "", "published": True}
+    assert api.call("put", outcome, cid, body=empty, headers=auth).status_code == 400
+    assert api.call("put", outcome, cid, body=draft).status_code == 401
+    statement = client.get(f"{API}/conversations/{cid}/statements").json["statements"][0]["id"]
+    new = {"statement_id": statement, "status": "adopted", "text": "Article 4."}
+    made = api.call("post", responses, cid, body=new, headers=auth)
+    assert made.status_code == 201
+    assert api.call("post", responses, cid, body=new, headers=auth).status_code == 409
+    with app.app_context():
+        groups = [{"id": 0, "members": 9, "centre": [0.0, 0.0]}]
+        summary = {"ready": True, "groups": groups}
+        store_analysis(get_conversation(cid), {"groups": groups}, summary=summary)
+    for_group = {"group_id": 0, "status": "not_taken_up", "text": "Too costly."}
+    assert api.call("post", responses, cid, body=for_group, headers=auth).status_code == 201
+    one, rid = f"{responses}/{{response_id}}", {"response_id": str(made.json["id"])}
+    change = {"status": "partly_adopted"}
+    assert api.call("patch", one, cid, body=change, headers=auth, path_ids=rid).status_code == 200
+    published = {**draft, "published": True}
+    assert api.call("put", outcome, cid, body=published, headers=auth).status_code == 200
+    assert len(api.call("get", outcome, cid).json["responses"]) == 2
+    assert api.call("delete", one, cid, headers=auth, path_ids=rid).status_code == 204
+    assert api.call("delete", one, cid, headers=auth, path_ids=rid).status_code == 404
