@@ -676,3 +676,55 @@ def test_after_every_statement_new_ones_are_offered_without_a_reload(new_page, f
     agree(page).click()
     expect(page.locator("#all-done")).to_be_visible()
     assert page.evaluate("window.stillTheSamePage") is True
+
+
+# -- how the input was used ---------------------------------------------------------------
+
+
+def test_on_a_phone_a_published_response_is_shown_beside_the_voters_vote(
+    new_page, facilitator, conversation
+):
+    cid = conversation["id"]
+    citizen = new_page(**PHONE)
+    citizen.goto(f"/c/{cid}")
+    voted_on = citizen.locator("#statement-text").inner_text()
+    agree(citizen).click()
+    expect(citizen.get_by_role("link", name=re.compile(r"Your votes \(1\)"))).to_be_visible()
+
+    desk = new_page(**PHONE)
+    log_in(desk, facilitator.email, facilitator.password)
+    desk.goto(f"/facilitate/c/{cid}")
+    desk.get_by_role("link", name="How the input was used").click()
+    expect(desk.get_by_role("heading", level=1)).to_have_text("How the input was used")
+    fields = desk.evaluate(FIELD_LABELS)
+    assert [f for f in fields if not f["label"]] == []
+    desk.get_by_label("Statement or group").select_option(label=voted_on)
+    desk.get_by_label("What became of it").select_option(label="Partly adopted")
+    desk.get_by_label("Response: what was done and why").fill("In the draft regulation, article 4.")
+    desk.get_by_role("button", name="Add response").click()
+    expect(desk.locator(".message-success")).to_have_text("The response is added.")
+    overall = desk.get_by_label("What was decided, and how the input was used")
+    overall.fill("The council kept most of it.")
+    desk.get_by_label("Published: participants see the outcome").check()
+    desk.get_by_role("button", name="Save", exact=True).click()
+    expect(desk.locator(".message-success")).to_have_text("The outcome is published.")
+    assert desk.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    ), "the facilitator's outcome page scrolls sideways"
+    for name in ("Save", "Add response"):
+        box = desk.get_by_role("button", name=name, exact=True).bounding_box()
+        assert box is not None
+        assert box["height"] >= 44, (name, box)
+
+    citizen.goto(f"/c/{cid}/votes")
+    vote = citizen.get_by_role("listitem").filter(has_text=voted_on)
+    expect(vote).to_contain_text("What became of it")
+    expect(vote).to_contain_text("Partly adopted")
+    expect(vote).to_contain_text("In the draft regulation, article 4.")
+    assert citizen.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    ), "the votes page scrolls sideways"
+    citizen.get_by_role("link", name="how the input was used").click()
+    outcome = citizen.get_by_role("region", name="How the input was used")
+    expect(outcome).to_contain_text("The council kept most of it.")
+    expect(outcome).to_contain_text(voted_on)
