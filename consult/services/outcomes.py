@@ -240,7 +240,8 @@ def save_outcome(conversation: Conversation, *, text: object, published: object)
     elif outcome.published_at is None:
         outcome.published_at = now
     outcome.updated_at = now
-    db.session.commit()
+    # Two first saves at once both insert the row: the second is told, not a 500.
+    _commit_or_conflict("The outcome was saved by someone else just now: reload and try again.")
     return outcome
 
 
@@ -267,7 +268,7 @@ def add_response(
     now = utcnow()
     response.created_at = response.updated_at = now
     db.session.add(response)
-    _commit_or_conflict()
+    _commit_or_conflict("This statement or group already has a response: change that one instead.")
     return response
 
 
@@ -344,15 +345,13 @@ def _response_text(raw: object) -> str:
     return clean_text(raw, "text", max_length=MAX_RESPONSE_TEXT)
 
 
-def _commit_or_conflict() -> None:
-    """Commit; a second response to the same statement or group is a 409, not a 500."""
+def _commit_or_conflict(message: str) -> None:
+    """Commit; a unique key taken meanwhile (or already) is a 409 with `message`, not a 500."""
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict(
-            "This statement or group already has a response: change that one instead."
-        ) from None
+        raise Conflict(message) from None
 
 
 def _is_id(value: object) -> bool:
