@@ -32,8 +32,11 @@ ROUTES = [
     ("GET", "/api/v1/conversations/{id}/analysis", []),
     ("GET", "/api/v1/conversations/{id}/outcome", []),
     ("PUT", "/api/v1/conversations/{id}/outcome", ["text", "published"]),
-    ("POST", "/api/v1/conversations/{id}/outcome/responses",
-     ["statement_id", "group_id", "status", "text"]),
+    (
+        "POST",
+        "/api/v1/conversations/{id}/outcome/responses",
+        ["statement_id", "group_id", "status", "text"],
+    ),
     ("PATCH", "/api/v1/conversations/{id}/outcome/responses/1", ["status", "text"]),
     ("DELETE", "/api/v1/conversations/{id}/outcome/responses/1", []),
 ]
