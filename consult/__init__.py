@@ -18,6 +18,7 @@ from consult.errors import register_error_handlers
 from consult.extensions import csrf, db, migrate, socketio
 from consult.facilitation import bp as facilitation_bp
 from consult.participation import bp as participation_bp
+from consult.reports import bp as reports_bp
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -46,6 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(participation_bp)
     app.register_blueprint(facilitation_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates by bearer token, never by cookie
     register_error_handlers(app)

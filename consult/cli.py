@@ -102,6 +102,7 @@ def serve(host: str, port: int, demo: bool, dev: bool) -> None:
         conversation, password = ensure_demo()
         click.echo(f"Demo consultation: {base}/c/{conversation.id}")
         click.echo(f"Its live page: {base}/facilitate/c/{conversation.id}/live")
+        click.echo(f"Its report (and PDF): {base}/c/{conversation.id}/report")
         if password:
             click.echo(f"Demo facilitator: {conversation.owner.email} / password {password}")
     click.echo(f"Facilitators log in at {base}/facilitate/login")

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import random
 from urllib.parse import urlencode
 
 from flask import Flask
+from sqlalchemy import select
 
+from consult.extensions import db
+from consult.models import Analysis, Statement
 from consult.security import sign_xid
+from consult.services import participants, votes
+from consult.services.analysis_runs import refresh
+from consult.services.consultations import get_conversation
+from consult.services.vote_memory import VoteMemory
 
 
 def xid_signature(app: Flask, conversation_id: str, xid: str) -> str:
@@ -31,3 +39,38 @@ DISTINCT_STATEMENTS = [
     "Electric scooters make streets less safe.",
     "Pavements need repairs before new projects start.",
 ]
+
+
+# Everybody agrees with the last two; the two camps split on the others.
+SHARED = DISTINCT_STATEMENTS[-2:]
+
+
+def plant_votes(app: Flask, cid: str, voters: int, *, first: int = 0, seed: int = 0) -> None:
+    """Two camps that split on most statements and agree on SHARED, 10 % noise.
+
+    Cast through the votes service (the API's own path, without HTTP: many votes, fast).
+    """
+    rng = random.Random(seed)
+    with app.app_context():
+        conversation = get_conversation(cid)
+        listed = db.session.scalars(
+            select(Statement).filter_by(conversation_id=cid).order_by(Statement.id)
+        ).all()
+        for n in range(first, first + voters):
+            participant, _, _ = participants.join(conversation)
+            for k, statement in enumerate(listed):
+                if statement.text in SHARED:
+                    leaning = 1
+                else:
+                    leaning = 1 if (k % 2 == 0) == (n % 2 == 0) else -1
+                value = leaning if rng.random() < 0.9 else -leaning
+                votes.cast_vote(conversation, participant, statement.id, value)
+
+
+def analyse(app: Flask, cid: str, memory: VoteMemory | None = None, **options) -> Analysis:
+    """One run of the real analysis runner (`refresh`) on the conversation; what it stored."""
+    with app.app_context():
+        stored = refresh(cid, memory or VoteMemory(), **options)
+        assert stored is not None
+        db.session.expunge(stored)
+        return stored

@@ -39,6 +39,7 @@ ROUTES = [
     ),
     ("PATCH", "/api/v1/conversations/{id}/outcome/responses/1", ["status", "text"]),
     ("DELETE", "/api/v1/conversations/{id}/outcome/responses/1", []),
+    ("GET", "/api/v1/conversations/{id}/report.pdf", []),
 ]
 
 json_scalars = st.one_of(
@@ -89,7 +90,7 @@ def test_api_never_answers_5xx(client, world, method, template, fields, data):
     conversation_id = data.draw(st.one_of(st.just(world["conversation_id"]), st.text(max_size=40)), label="id")
     path = template.replace("{id}", _quote(conversation_id))
     query = data.draw(
-        st.dictionaries(st.sampled_from(["page", "per_page", "status"]), st.one_of(st.text(max_size=12), st.sampled_from(["0", "1", "99999999999", "all", "rejected", "-1"])), max_size=3),
+        st.dictionaries(st.sampled_from(["page", "per_page", "status", "statements"]), st.one_of(st.text(max_size=12), st.sampled_from(["0", "1", "99999999999", "all", "rejected", "-1"])), max_size=3),
         label="query",
     )
     auth = data.draw(st.one_of(st.none(), st.sampled_from(world["auth"]), header_text.map(lambda t: "Bearer " + t), header_text), label="auth")

@@ -22,6 +22,7 @@ from consult.api.serializers import (
 )
 from consult.forms import page_argument
 from consult.models import SETTINGS, ModerationStatus
+from consult.reports.document import pdf_response, requested_report
 from consult.security import app_secret
 from consult.services import consultations, participants, routing, statements, votes
 from consult.services.analyses import require_latest_analysis
@@ -187,6 +188,15 @@ def analysis(conversation_id: str) -> Any:
             facilitator_or_none(), conversation_id
         )
     return jsonify(analysis_json(require_latest_analysis(conversation)))
+
+
+@bp.get("/conversations/<conversation_id>/report.pdf")
+def report_pdf(conversation_id: str) -> Any:
+    """The report as a PDF: anyone's when results are public, else facilitators' only."""
+    report, _ = requested_report(
+        conversation_id, facilitator_or_none(), request.args.get("statements")
+    )
+    return pdf_response(report)
 
 
 def _page_arguments() -> tuple[int, int]:

@@ -76,8 +76,8 @@ def store_analysis(
     db.session.add(analysis)
     db.session.flush()  # the version is taken here, or IntegrityError: nothing half-written
     _replace_statement_stats(conversation, analysis.version, data)
-    if previous is not None:
-        _thin(conversation, previous)
+    for superseded in _thinning_candidates(conversation, previous, analysis):
+        _thin(conversation, superseded)
     db.session.commit()
     return analysis
 
@@ -138,6 +138,33 @@ def _replace_statement_stats(conversation: Conversation, version: int, data: dic
     )
     if rows:
         db.session.execute(insert(StatementStat), rows)
+
+
+def _thinning_candidates(
+    conversation: Conversation, previous: Analysis | None, new: Analysis
+) -> list[Analysis]:
+    """The analyses the new one supersedes: the previous latest, and the previous cold one.
+
+    The latest cold analysis keeps its data whatever the rule says: the report cites it.
+    So a cold one is a candidate only once a newer cold analysis exists.
+    """
+    if previous is None:
+        return []
+    if new.kind != "cold":
+        return [] if previous.kind == "cold" else [previous]
+    last_cold = db.session.scalar(
+        select(Analysis)
+        .where(
+            Analysis.conversation_id == conversation.id,
+            Analysis.kind == "cold",
+            Analysis.version < new.version,
+            Analysis.data.is_not(None),
+        )
+        .order_by(Analysis.version.desc())
+        .limit(1)
+    )
+    older_cold = [last_cold] if last_cold is not None and last_cold.id != previous.id else []
+    return [previous, *older_cold]
 
 
 def _thin(conversation: Conversation, superseded: Analysis) -> None:

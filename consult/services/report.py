@@ -1,0 +1,209 @@
+"""The consultation report: which analysis it cites, what it shows, and who may read it.
+
+The report cites a cold analysis (groups chosen afresh, no warm start) of the votes up to
+its cut-off time; `services.analyses` never thins the latest cold analysis's data.
+Nothing is recomputed here: everything comes from stored analyses (DESIGN.md §1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from consult.extensions import db
+from consult.models import (
+    Analysis,
+    Conversation,
+    ModerationStatus,
+    Statement,
+    User,
+    as_utc,
+)
+from consult.services import report_sentences as say
+from consult.services.analyses import analysis_history
+from consult.services.analysis_view import GROUPS_NEED_VOTES_EACH, build_view, group_label
+from consult.services.consultations import can_manage, get_conversation
+from consult.services.errors import Forbidden, InvalidInput, NotFound
+from consult.services.statements import is_visible
+
+# ?statements=...: what participants could vote on (default), accepted ones only, or every
+# statement, rejected ones included (the consultation's facilitators only).
+STATEMENT_FILTERS = ("visible", "accepted", "all")
+HISTORY_STEPS = 6  # versions drawn in "how the groups formed"
+
+
+@dataclass
+class Milestone:
+    """One stored analysis version in the groups' history."""
+
+    version: int
+    at: datetime
+    kind: str
+    participants: int
+    votes: int
+    strength: str | None
+    groups: list[dict[str, Any]]  # {"id", "label", "members"} from the summary
+    view: dict[str, Any] | None  # the stored view (points, groups) when still kept
+
+
+@dataclass
+class Report:
+    conversation: Conversation
+    statement_filter: str
+    analysis: Analysis | None = None  # the analysis the report cites; None: not ready
+    data: dict[str, Any] = field(default_factory=dict)
+    view: dict[str, Any] = field(default_factory=dict)
+    rows: list[dict[str, Any]] = field(default_factory=list)  # the statements shown
+    texts: dict[Any, str] = field(default_factory=dict)
+    statuses: dict[Any, str] = field(default_factory=dict)
+    labels: dict[int, str] = field(default_factory=dict)
+    notes: dict[Any, list[str]] = field(default_factory=dict)  # sentences per statement
+    history: list[Milestone] = field(default_factory=list)
+
+    @property
+    def ready(self) -> bool:
+        return self.analysis is not None
+
+    def row(self, statement_id: Any) -> dict[str, Any]:
+        return next(r for r in self.rows if r["id"] == statement_id)
+
+
+def readable_conversation(conversation_id: object, user: User | None) -> Conversation:
+    """The consultation if its results are public or `user` runs it; NotFound otherwise."""
+    conversation = get_conversation(conversation_id)
+    if not conversation.results_public and not can_manage(user, conversation):
+        raise NotFound("There is no such consultation, or its results are not public.")
+    return conversation
+
+
+def statement_filter(raw: object, *, may_see_rejected: bool) -> str:
+    """The `statements` query argument, checked."""
+    if raw is None or raw == "":
+        return "visible"
+    if raw not in STATEMENT_FILTERS:
+        raise InvalidInput(
+            f"statements must be one of {', '.join(STATEMENT_FILTERS)}.", field="statements"
+        )
+    if raw == "all" and not may_see_rejected:
+        raise Forbidden("Only the consultation's facilitators can see rejected statements.")
+    return str(raw)
+
+
+def cited_analysis(conversation: Conversation) -> Analysis | None:
+    """The latest cold analysis whose data is kept; else the latest one kept at all.
+
+    Retention keeps the latest cold analysis whole, so the fallback serves only analyses
+    stored before that rule (or a profile switch's first warm run).
+    """
+    kept = (
+        select(Analysis)
+        .where(Analysis.conversation_id == conversation.id, Analysis.data.is_not(None))
+        .order_by(Analysis.version.desc())
+        .limit(1)
+    )
+    cold = db.session.scalar(kept.where(Analysis.kind == "cold"))
+    return cold if cold is not None else db.session.scalar(kept)
+
+
+def analysed_votes_sha256(analysis: Analysis) -> str:
+    """The hash the report gives for the votes it analysed.
+
+    The analysis's own hash of its vote matrix for now; on merge with the export this
+    becomes `exports.votes_csv_sha256(conversation, until=analysis.cutoff_at)`, the hash of
+    the exported votes.csv, so anyone can check the file they replay.
+    """
+    return str((analysis.data or {}).get("methodology", {}).get("input_sha256", ""))
+
+
+def replay_commands(conversation: Conversation, analysis: Analysis) -> list[str]:
+    """The commands that export the analysed votes and analyse them again."""
+    methodology = (analysis.data or {}).get("methodology", {})
+    until = as_utc(analysis.cutoff_at or analysis.created_at).isoformat()
+    folder = f"consult-{conversation.id}"
+    return [
+        f"consult export {conversation.id} {folder} --until {until}",
+        f"python -m clustering analyze {folder} --profile {methodology.get('profile', 'consult')}"
+        f" --seed {methodology.get('random_state', 0)}",
+    ]
+
+
+def build_report(conversation: Conversation, chosen: str) -> Report:
+    """Everything the report page and its PDF show, from the cited analysis."""
+    report = Report(conversation, chosen)
+    analysis = cited_analysis(conversation)
+    if analysis is None:
+        return report
+    data = analysis.data or {}
+    statements = list(
+        db.session.scalars(select(Statement).where(Statement.conversation_id == conversation.id))
+    )
+    shown = [s for s in statements if not s.is_meta and _passes_filter(conversation, s, chosen)]
+    report.analysis, report.data = analysis, data
+    report.texts = {s.id: s.text for s in shown}
+    report.statuses = {s.id: s.status.value for s in shown}
+    report.view = build_view(
+        data,
+        report.texts,
+        qualified=int((analysis.summary or {}).get("qualified", 0)),
+        votes_each=min(GROUPS_NEED_VOTES_EACH, max(len(statements), 1)),
+    )
+    report.labels = {g["id"]: group_label(g["id"]) for g in data.get("groups", [])}
+    report.rows = [r for r in data.get("statements", []) if r.get("id") in report.texts]
+    claims = say.claims_of(data)
+    report.notes = {r["id"]: say.statement_sentences(r, claims, report.labels) for r in report.rows}
+    report.history = group_history(conversation, analysis)
+    return report
+
+
+def _passes_filter(conversation: Conversation, statement: Statement, chosen: str) -> bool:
+    if chosen == "all":
+        return True
+    if chosen == "accepted":
+        return statement.status == ModerationStatus.ACCEPTED
+    return is_visible(conversation, statement)
+
+
+def group_history(
+    conversation: Conversation, cited: Analysis, steps: int = HISTORY_STEPS
+) -> list[Milestone]:
+    """Up to `steps` versions from the first to the cited one, evenly spread.
+
+    Sizes come from every version's summary; a map only where its view is still kept
+    (retention thins older full results).
+    """
+    versions = [a for a in analysis_history(conversation) if a.version <= cited.version]
+    if not versions:
+        return []
+    picks = sorted({round(i * (len(versions) - 1) / max(steps - 1, 1)) for i in range(steps)})
+    chosen = [versions[i] for i in picks]
+    views = dict(
+        db.session.execute(
+            select(Analysis.version, Analysis.view).where(
+                Analysis.conversation_id == conversation.id,
+                Analysis.version.in_([a.version for a in chosen]),
+                Analysis.view.is_not(None),
+            )
+        ).all()
+    )
+    return [_milestone(a, views.get(a.version)) for a in chosen]
+
+
+def _milestone(analysis: Analysis, view: dict[str, Any] | None) -> Milestone:
+    summary = analysis.summary or {}
+    counts = summary.get("counts", {})
+    return Milestone(
+        version=analysis.version,
+        at=as_utc(analysis.created_at),
+        kind=analysis.kind,
+        participants=int(counts.get("participants", 0)),
+        votes=int(counts.get("votes", 0)),
+        strength=(summary.get("division") or {}).get("strength"),
+        groups=[
+            {"id": g["id"], "label": group_label(g["id"]), "members": int(g.get("members", 0))}
+            for g in summary.get("groups", [])
+        ],
+        view=view if view and view.get("ready") else None,
+    )

@@ -1,0 +1,241 @@
+"""Plain-language sentences for the report, made from an analysis's numbers and tests.
+
+Correct by construction: a sentence says only what the numbers beside it support.
+
+- "most participants agree" only for statements in the analysis's tested consensus list
+  (exact binomial test of share > ½ with FDR control, `clustering.claims`);
+- "a majority of every group" only when every group's 95 % interval lies above one half;
+- "Group B agreed less often than the others" only where `differs_from_rest` holds;
+- "the groups voted differently" only where `groups_differ` holds;
+- a group "stands for" a statement only where its representative claim is `significant`;
+- "more agreement than the opinion axis explains" only where the bridging interval lies
+  above zero;
+- below the minimum number of votes, no claim at all.
+
+Shares are of the participants who voted on a statement, passes included (as the
+analysis computes them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from clustering.stats import wilson_interval
+
+MANY_PASSES = 0.25  # the live pages' "people are unsure" threshold (analysis_view)
+
+
+@dataclass(frozen=True)
+class Claims:
+    """What the analysis tested, which the sentences may repeat."""
+
+    consensus_agree: frozenset[Any]
+    consensus_disagree: frozenset[Any]
+    min_statement_votes: int
+
+
+def claims_of(data: Mapping[str, Any]) -> Claims:
+    """The tested claims of a clustering Analysis given as a dict."""
+    consensus = data.get("consensus", {})
+    settings = data.get("methodology", {}).get("claims", {})
+    return Claims(
+        consensus_agree=frozenset(consensus.get("agree", [])),
+        consensus_disagree=frozenset(consensus.get("disagree", [])),
+        min_statement_votes=int(settings.get("min_votes", 10)),
+    )
+
+
+# A no-break space keeps "82 %" together on a line, on the page and in the PDF.
+NBSP = "\u00a0"
+
+
+def percent(share: float) -> str:
+    return f"{round(100 * share)}{NBSP}%"
+
+
+def percent_range(interval: Sequence[float] | None) -> str:
+    """A 95 % interval of a share as "78–85 %"."""
+    if not interval:
+        return "interval unknown"
+    low, high = interval
+    return f"{round(100 * low)}–{round(100 * high)}{NBSP}%"
+
+
+def people(n: int) -> str:
+    return f"{n} participant" if n == 1 else f"{n} participants"
+
+
+# -- the division ----------------------------------------------------------------------
+
+
+def division_sentences(division: Mapping[str, Any], counts: Mapping[str, int]) -> list[str]:
+    """What the analysis found about groups, in words (strength none, weak, clear, spectrum)."""
+    strength = division.get("strength")
+    n_groups = int(division.get("n_groups") or 0)
+    participants = int(counts.get("participants", 0))
+    grouped = int(counts.get("grouped", 0))
+    if strength == "none" and n_groups == 0:
+        return ["There were too few votes to look for opinion groups."]
+    if strength == "none":
+        said = "The analysis found no real division: the votes are best explained by one group."
+    elif strength == "spectrum":
+        said = (
+            "Opinions spread along one axis rather than forming separate groups: "
+            "a spectrum of opinion, not camps."
+        )
+    elif strength == "weak":
+        said = (
+            f"{n_groups} opinion groups were found, but the division between them is weak: "
+            "the groups may not hold as more people vote."
+        )
+    else:
+        said = f"{n_groups} opinion groups were found; the division between them is clear."
+    sentences = [said]
+    if participants and strength in ("weak", "clear"):
+        sentences.append(
+            f"{grouped} of {participants} participants ({percent(grouped / participants)}) "
+            "were placed in a group; the others voted too little or fit no group well."
+        )
+    return sentences
+
+
+# -- groups ----------------------------------------------------------------------------
+
+
+def group_sentence(group: Mapping[str, Any], label: str) -> str:
+    """A group's size, with its 95 % range when membership is uncertain."""
+    sentence = f"{label}: {people(int(group.get('members', 0)))}"
+    interval = group.get("members_interval")
+    if interval:
+        sentence += f" (95{NBSP}% range {round(interval[0])}–{round(interval[1])})"
+    pass_rate = group.get("pass_rate")
+    if pass_rate is not None:
+        sentence += f"; they passed on {percent(pass_rate)} of their votes"
+    return sentence + "."
+
+
+def representative_sentence(representative: Mapping[str, Any], label: str) -> str:
+    """How a group voted on one of its representative statements, and whether it is a claim."""
+    direction = representative.get("direction")
+    seen = int(representative.get("n_seen", 0))
+    count = int(representative.get("n_agree" if direction == "agree" else "n_disagree", 0))
+    verb = "agreed" if direction == "agree" else "disagreed"
+    base = (
+        f"{percent(count / seen) if seen else '0 %'} of {label} {verb} "
+        f"({percent_range(representative.get('interval'))})"
+    )
+    if representative.get("significant"):
+        return f"{base}, more than the other participants."
+    return f"{base}; not a clear difference from the other participants."
+
+
+# -- statements ------------------------------------------------------------------------
+
+
+def statement_sentences(
+    row: Mapping[str, Any], claims: Claims, labels: Mapping[int, str]
+) -> list[str]:
+    """Everything the report says about one statement, from its row in the analysis."""
+    seen = int(row.get("n_seen", 0))
+    if seen == 0:
+        return ["Nobody has voted on it yet."]
+    sentences = [_overall(row, claims)]
+    if seen < claims.min_statement_votes:
+        sentences.append(
+            f"With {seen} votes, too few for any claim (at least "
+            f"{claims.min_statement_votes} are needed)."
+        )
+        return sentences
+    sentences.extend(_group_differences(row, labels))
+    sentences.extend(_passes(row))
+    return sentences
+
+
+def _overall(row: Mapping[str, Any], claims: Claims) -> str:
+    seen = int(row["n_seen"])
+    agree, disagree = float(row.get("agree_share", 0.0)), float(row.get("disagree_share", 0.0))
+    side = "agree" if agree >= disagree else "disagree"
+    share, interval = (
+        (agree, row.get("agree_interval"))
+        if side == "agree"
+        else (disagree, row.get("disagree_interval"))
+    )
+    verb = "agreed" if side == "agree" else "disagreed"
+    sentence = (
+        f"{percent(share)} of the {people(seen)} who voted on it {verb} ({percent_range(interval)})"
+    )
+    enough = seen >= claims.min_statement_votes
+    consensus = claims.consensus_agree if side == "agree" else claims.consensus_disagree
+    if enough and row.get("id") in consensus:
+        sentence += ": a clear majority"
+    elif enough and share > 0.5:
+        sentence += ": not a clear majority once chance is allowed for"
+    groups = row.get("groups", [])
+    if enough and len(groups) >= 2 and _every_group_majority(groups, side):
+        sentence += ", including a majority of every group"
+    return sentence + "."
+
+
+def _every_group_majority(groups: Iterable[Mapping[str, Any]], side: str) -> bool:
+    """Every group's 95 % interval for `side` lies above one half."""
+    key = f"{side}_interval"
+    return all(g.get(key) and g[key][0] > 0.5 for g in groups)
+
+
+def _group_differences(row: Mapping[str, Any], labels: Mapping[int, str]) -> list[str]:
+    groups = row.get("groups", [])
+    if len(groups) < 2:
+        return []
+    sentences = []
+    if row.get("groups_differ"):
+        sentences.append("The groups voted differently on it.")
+    else:
+        sentences.append("Any difference between the groups on it could be chance.")
+    decided_agree = sum(int(g.get("n_agree", 0)) for g in groups)
+    decided = sum(int(g.get("n_agree", 0)) + int(g.get("n_disagree", 0)) for g in groups)
+    for g in groups:
+        if not g.get("differs_from_rest"):
+            continue
+        own_agree, own = int(g["n_agree"]), int(g["n_agree"]) + int(g["n_disagree"])
+        rest_agree, rest = decided_agree - own_agree, decided - own
+        # The test compares agree among agree + disagree with the rest's (claims module).
+        more = own and rest and own_agree / own > rest_agree / rest
+        label = labels.get(g.get("group"), f"Group {g.get('group')}")
+        sentences.append(
+            f"{label} agreed {'more' if more else 'less'} often than the others "
+            f"({percent(g.get('agree_share', 0.0))} agreed, "
+            f"{percent_range(g.get('agree_interval'))})."
+        )
+    return sentences
+
+
+def _passes(row: Mapping[str, Any]) -> list[str]:
+    seen, passes = int(row.get("n_seen", 0)), int(row.get("n_pass", 0))
+    if not seen or passes / seen < MANY_PASSES:
+        return []
+    return [
+        f"Many were unsure: {percent(passes / seen)} passed ({percent_range(pass_interval(row))})."
+    ]
+
+
+def pass_interval(row: Mapping[str, Any]) -> list[float]:
+    """95 % Wilson interval of the pass share (the analysis gives agree and disagree only)."""
+    low, high = wilson_interval(int(row.get("n_pass", 0)), int(row.get("n_seen", 0)))
+    return [float(low), float(high)]
+
+
+def bridging_sentence(row: Mapping[str, Any]) -> str:
+    """Whether agreement on a statement reaches across the opinion axis (bridging score)."""
+    if not row.get("bridging_scored") or not row.get("bridging_interval"):
+        return "Too few votes to tell whether agreement reaches across the opinion axis."
+    score = float(row.get("bridging", 0.0))
+    low, high = row["bridging_interval"]
+    numbers = f"bridging score {score:.2f}, 95{NBSP}% interval {low:.2f} to {high:.2f}"
+    # The score is the statement's intercept: agreement the opinion axis does not explain.
+    if low > 0:
+        return f"More agreement than where people stand on the opinion axis explains ({numbers})."
+    if high < 0:
+        return f"Less agreement than where people stand on the opinion axis explains ({numbers})."
+    return f"No clear agreement beyond what the opinion axis explains ({numbers})."

@@ -1,0 +1,319 @@
+"""The report page and its PDF, on analyses the real runner stored from planted votes."""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import create_conversation, join, make_facilitator, require_service
+from helpers import DISTINCT_STATEMENTS, SHARED, analyse, plant_votes
+from sqlalchemy import select
+
+from consult.extensions import db
+from consult.models import Analysis
+from consult.services.vote_memory import VoteMemory
+
+API = "/api/v1/conversations"
+
+
+@pytest.fixture
+def analysed(app, client, facilitator) -> str:
+    cid = create_conversation(client, facilitator, seed_statements=DISTINCT_STATEMENTS)["id"]
+    plant_votes(app, cid, voters=40)
+    analyse(app, cid)
+    return cid
+
+
+def page_text(response) -> str:
+    """The page's text with tags dropped and spaces folded (no-break spaces included)."""
+    text = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
+    return re.sub(r"\s+", " ", text.replace("\u00a0", " "))
+
+
+def pdf_tool(name: str) -> str:
+    path = shutil.which(name)
+    require_service(path is not None, f"{name} (Debian's poppler-utils) is not installed")
+    return str(path)
+
+
+def pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    target = tmp_path / "report.pdf"
+    target.write_bytes(pdf)
+    out = subprocess.run(
+        [pdf_tool("pdftotext"), str(target), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    return re.sub(r"\s+", " ", out.replace("\u00a0", " "))
+
+
+# -- the page ------------------------------------------------------------------------
+
+
+def test_before_any_analysis_the_report_says_it_is_not_ready(client, conversation):
+    response = client.get(f"/c/{conversation['id']}/report")
+    assert response.status_code == 200
+    assert "The report is not ready yet" in page_text(response)
+    pdf = client.get(f"{API}/{conversation['id']}/report.pdf")
+    assert pdf.status_code == 404
+    assert "not ready" in pdf.json["error"]["message"]
+
+
+def test_the_report_shows_the_overview_groups_and_consensus_in_words(app, client, analysed):
+    response = client.get(f"/c/{analysed}/report")
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Transport" in text
+    assert "Participants 40" in text
+    assert "2 opinion groups were found; the division between them is clear." in text
+    assert re.search(r"\d+ of 40 participants \(\d+ %\) were placed in a group", text)
+    consensus = text.split("Where most participants agree")[1].split("Where the groups divide")[0]
+    for statement in SHARED:
+        assert statement in consensus
+    assert re.search(
+        r"of the 40 participants who voted on it agreed \(\d+–\d+ %\): "
+        r"a clear majority, including a majority of every group",
+        text,
+    )
+    assert "The groups voted differently on it." in text
+    assert 'role="img"' in response.get_data(as_text=True)  # the map, with its title and desc
+    assert "<title>Opinion map</title>" in response.get_data(as_text=True)
+    with app.app_context():
+        sha = db.session.scalar(select(Analysis.data).where(Analysis.conversation_id == analysed))[
+            "methodology"
+        ]["input_sha256"]
+    assert f"SHA-256 of the analysed votes {sha}" in text
+    assert f"consult export {analysed} consult-{analysed} --until " in text
+    assert f"python -m clustering analyze consult-{analysed} --profile consult --seed 0" in text
+
+
+def test_every_statement_has_bars_and_numbers_for_everyone_and_each_group(client, analysed):
+    html = client.get(f"/c/{analysed}/report").get_data(as_text=True)
+    table = html.split('id="statements-heading"')[1].split('id="history-heading"')[0]
+    assert table.count('class="share-bar"') == len(DISTINCT_STATEMENTS) * 3  # everyone, A, B
+    assert table.count('scope="rowgroup"') == len(DISTINCT_STATEMENTS)
+    assert "<script" not in html.split("<main")[1]  # no JavaScript needed
+
+
+def test_the_report_cites_the_latest_cold_analysis_and_keeps_it_whole(app, client, analysed):
+    memory = VoteMemory()
+    analyse(app, analysed, memory, force_cold=True)  # version 2, cold
+    for round_ in range(3):
+        plant_votes(app, analysed, voters=1, first=100 + round_, seed=round_)
+        analyse(app, analysed, memory)  # warm updates
+    with app.app_context():
+        rows = db.session.execute(
+            select(Analysis.version, Analysis.kind, Analysis.data.is_not(None)).order_by(
+                Analysis.version
+            )
+        ).all()
+    kinds = {version: kind for version, kind, _ in rows}
+    kept = {version for version, _, has_data in rows if has_data}
+    assert kinds[2] == "cold"
+    assert all(kinds[v] == "warm" for v in (3, 4, 5))
+    assert 2 in kept  # the latest cold one survives thinning
+    text = page_text(client.get(f"/c/{analysed}/report"))
+    assert "This report cites analysis version 2 of the votes up to" in text
+    assert "a cold analysis" in text
+
+
+def test_a_newer_cold_analysis_lets_the_older_one_be_thinned(app, client, analysed):
+    memory = VoteMemory()
+    plant_votes(app, analysed, voters=1, first=100)
+    analyse(app, analysed, memory)  # 2 warm
+    plant_votes(app, analysed, voters=1, first=101)
+    analyse(app, analysed, memory, force_cold=True)  # 3 cold
+    with app.app_context():
+        kept = set(db.session.scalars(select(Analysis.version).where(Analysis.data.is_not(None))))
+    # 1 is the oldest kept (the retention rule's anchor), 2 is thinned, 3 is the latest.
+    assert kept == {1, 3}
+
+
+def test_the_history_shows_maps_where_kept_and_sizes_from_every_summary(app, client, analysed):
+    memory = VoteMemory()
+    for round_ in range(4):
+        plant_votes(app, analysed, voters=1, first=100 + round_, seed=round_)
+        analyse(app, analysed, memory, force_cold=True)
+    with app.app_context():
+        kept = set(db.session.scalars(select(Analysis.version).where(Analysis.view.is_not(None))))
+    assert kept != {1, 2, 3, 4, 5}  # retention thinned some: they can only show sizes
+    html = client.get(f"/c/{analysed}/report").get_data(as_text=True)
+    history = html.split('id="history-heading"')[1].split('id="methodology-heading"')[0]
+    for version in range(1, 6):
+        assert f"<h3>Version {version}</h3>" in history
+    assert history.count("<title>Opinion map, version") == len(kept)
+    assert history.count("<title>Group sizes, version") == 5 - len(kept)
+    assert "Group A" in history
+    assert "Group B" in history
+
+
+def test_no_real_division_is_said_in_words(app, client, facilitator):
+    cid = create_conversation(client, facilitator, seed_statements=DISTINCT_STATEMENTS)["id"]
+    rng = random.Random(3)
+    ids = [s["id"] for s in client.get(f"{API}/{cid}/statements").json["statements"]]
+    for _ in range(30):  # everyone votes alike, with noise: one group
+        headers = join(client, cid)
+        for sid in ids:
+            value = 1 if rng.random() < 0.8 else -1
+            client.post(
+                f"{API}/{cid}/votes", json={"statement_id": sid, "vote": value}, headers=headers
+            )
+    analyse(app, cid)
+    text = page_text(client.get(f"/c/{cid}/report"))
+    assert "The analysis found no real division" in text
+    assert "opinion groups were found" not in text
+
+
+# -- the filter ----------------------------------------------------------------------
+
+
+def test_rejected_statements_are_shown_only_to_facilitators_who_ask(
+    app, client, facilitator, analysed
+):
+    ids = {
+        s["text"]: s["id"] for s in client.get(f"{API}/{analysed}/statements").json["statements"]
+    }
+    rejected = DISTINCT_STATEMENTS[1]
+    answer = client.post(
+        f"{API}/{analysed}/moderation",
+        json={"statement_ids": [ids[rejected]], "action": "reject"},
+        headers=facilitator.headers,
+    )
+    assert answer.status_code == 200
+    assert rejected not in page_text(client.get(f"/c/{analysed}/report"))
+    assert rejected not in page_text(client.get(f"/c/{analysed}/report?statements=accepted"))
+    refused = client.get(f"/c/{analysed}/report?statements=all")
+    assert refused.status_code == 403
+    assert client.get(f"{API}/{analysed}/report.pdf?statements=all").status_code == 403
+    shown = client.get(f"/c/{analysed}/report?statements=all", headers=facilitator.headers)
+    assert shown.status_code == 200
+    assert rejected in page_text(shown)
+    assert "(rejected)" in page_text(shown)
+
+
+def test_accepted_only_leaves_out_statements_nobody_accepted(app, client, analysed):
+    headers = join(client, analysed)
+    added = "Trams should run all night at weekends."
+    answer = client.post(f"{API}/{analysed}/statements", json={"text": added}, headers=headers)
+    assert answer.status_code == 201  # shown at once: this consultation is not strict
+    plant_votes(app, analysed, voters=12, first=200)
+    analyse(app, analysed, force_cold=True)
+    everything = client.get(f"/c/{analysed}/report").get_data(as_text=True)
+    accepted = client.get(f"/c/{analysed}/report?statements=accepted").get_data(as_text=True)
+    assert added in everything
+    assert "(unmoderated)" in everything
+    assert added not in accepted
+    table = accepted.split('id="statements-heading"')[1]
+    assert table.count('scope="rowgroup"') == len(DISTINCT_STATEMENTS)
+
+
+@pytest.mark.parametrize("junk", ["rejected", "ALL", "1", "x" * 500, "\x00"])
+def test_a_junk_filter_is_a_400(client, conversation, junk):
+    cid = conversation["id"]
+    response = client.get(f"/c/{cid}/report", query_string={"statements": junk})
+    assert response.status_code == 400
+    assert "statements must be one of" in page_text(response)
+    pdf = client.get(f"{API}/{cid}/report.pdf", query_string={"statements": junk})
+    assert pdf.status_code == 400
+    assert pdf.json["error"]["field"] == "statements"
+
+
+@pytest.mark.parametrize("junk", ["nope", "%00", "a" * 300, "..", "demo%2F..%2F"])
+def test_junk_ids_are_404_not_5xx(client, junk):
+    assert client.get(f"/c/{junk}/report").status_code == 404
+    assert client.get(f"/c/{junk}/report.pdf").status_code == 404
+    assert client.get(f"{API}/{junk}/report.pdf").status_code == 404
+
+
+# -- who sees it ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def private(app, client, facilitator) -> str:
+    cid = create_conversation(
+        client, facilitator, seed_statements=DISTINCT_STATEMENTS, results_public=False
+    )["id"]
+    plant_votes(app, cid, voters=30)
+    analyse(app, cid)
+    return cid
+
+
+def test_a_private_report_is_a_404_for_visitors_and_other_facilitators(app, client, private):
+    other = make_facilitator(app, "other@example.org")
+    for headers in ({}, other.headers, {"Authorization": "Bearer junk"}):
+        assert client.get(f"/c/{private}/report", headers=headers).status_code == 404
+        assert client.get(f"/c/{private}/report.pdf", headers=headers).status_code == 404
+        assert client.get(f"{API}/{private}/report.pdf", headers=headers).status_code == 404
+
+
+def test_a_private_report_is_its_facilitators_by_session_or_token(client, facilitator, private):
+    assert client.get(f"/c/{private}/report", headers=facilitator.headers).status_code == 200
+    assert client.get(f"{API}/{private}/report.pdf", headers=facilitator.headers).status_code == 200
+    client.post(
+        "/facilitate/login", data={"email": facilitator.email, "password": facilitator.password}
+    )
+    page = client.get(f"/c/{private}/report")
+    assert page.status_code == 200
+    assert "Download the report as PDF" in page_text(page)
+    pdf = client.get(f"/c/{private}/report.pdf")
+    assert pdf.status_code == 200
+    assert pdf.mimetype == "application/pdf"
+
+
+def test_the_api_never_takes_the_session_cookie_for_a_private_report(client, facilitator, private):
+    client.post(
+        "/facilitate/login", data={"email": facilitator.email, "password": facilitator.password}
+    )
+    assert client.get(f"{API}/{private}/report.pdf").status_code == 404
+
+
+def test_the_facilitators_pages_and_the_results_page_link_to_the_report(
+    client, facilitator, analysed
+):
+    client.post(
+        "/facilitate/login", data={"email": facilitator.email, "password": facilitator.password}
+    )
+    for path in (
+        f"/facilitate/c/{analysed}",
+        f"/facilitate/c/{analysed}/live",
+        f"/c/{analysed}/results",
+    ):
+        assert f'href="/c/{analysed}/report"' in client.get(path).get_data(as_text=True), path
+
+
+# -- the PDF -------------------------------------------------------------------------
+
+
+def test_the_pdf_holds_the_consensus_the_sentences_and_the_hash_as_text(
+    app, client, analysed, tmp_path
+):
+    response = client.get(f"{API}/{analysed}/report.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="consult-{analysed}-report.pdf"'
+    )
+    assert response.data.startswith(b"%PDF-")
+    text = pdf_text(response.data, tmp_path)
+    for statement in SHARED:
+        assert statement in text
+    assert "2 opinion groups were found; the division between them is clear." in text
+    assert "a clear majority, including a majority of every group" in text
+    with app.app_context():
+        data = db.session.scalar(select(Analysis.data).where(Analysis.conversation_id == analysed))
+    assert data["methodology"]["input_sha256"] in text
+    assert "SHA-256 of the analysed votes" in text
+    assert f"python -m clustering analyze consult-{analysed} --profile consult --seed 0" in text
+    assert re.search(r"Page 1 of \d+", text)
+
+
+def test_the_pdf_is_vector_with_no_raster_image(client, analysed, tmp_path):
+    target = tmp_path / "report.pdf"
+    target.write_bytes(client.get(f"/c/{analysed}/report.pdf").data)
+    listing = subprocess.run(
+        [pdf_tool("pdfimages"), "-list", str(target)], capture_output=True, check=True, text=True
+    ).stdout.splitlines()
+    assert len(listing) == 2, listing  # the header and its underline: no image at all
+    assert listing[0].split()[:3] == ["page", "num", "type"]
