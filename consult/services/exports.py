@@ -22,7 +22,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 
 from consult.extensions import db
 from consult.models import (
@@ -151,7 +151,7 @@ class ConversationExport:
         yield line(["voters", voters or 0])
         yield line(["voters-in-conv", int(counts.get("grouped", 0))])
         yield line(["commenters", commenters or 0])
-        yield line(["comments", len(self._statement_numbers)])
+        yield line(["comments", len(self._listed_ids)])
         yield line(["groups", len(self._group_ids)])
         yield line(["conversation-description", quoted(conversation.description)])
 
@@ -222,10 +222,10 @@ class ConversationExport:
 
     def participant_votes(self) -> Iterator[str]:
         """One row per participant who voted: their group, counts and current votes."""
-        numbers = self._statement_numbers
+        listed = self._listed_ids
         yield line(
             ["participant", "group-id", "n-comments", "n-votes", "n-agree", "n-disagree"]
-            + list(numbers.values())
+            + [self._statement_numbers[sid] for sid in listed]
         )
         authored = Counter(
             dict(
@@ -240,7 +240,7 @@ class ConversationExport:
         query = select(current.c.participant_id, current.c.statement_id, current.c.value).order_by(
             current.c.participant_id
         )
-        column = {statement_id: place for place, statement_id in enumerate(numbers)}
+        column = {statement_id: place for place, statement_id in enumerate(listed)}
         participant, cells = None, {}
         for participant_id, statement_id, value in _batched(query):
             if participant_id != participant:
@@ -341,9 +341,7 @@ class ConversationExport:
             .where(Statement.conversation_id == self.conversation.id)
             .order_by(Statement.id)
         )
-        if self.until is not None:
-            query = query.where(Statement.created_at <= self.until)
-        yield from db.session.scalars(query.execution_options(yield_per=BATCH))
+        yield from db.session.scalars(self._listed(query).execution_options(yield_per=BATCH))
 
     @cached_property
     def _current_votes(self) -> Any:
@@ -380,21 +378,28 @@ class ConversationExport:
 
     @cached_property
     def _statement_numbers(self) -> dict[int, int]:
-        """Statement id -> number, in number order (the columns of participant-votes)."""
+        """Statement id -> number, over every statement whatever the cut-off (stable)."""
         query = (
             select(Statement.id)
             .where(Statement.conversation_id == self.conversation.id)
             .order_by(Statement.id)
         )
-        numbers = {sid: n for n, sid in enumerate(db.session.scalars(query))}
-        if self.until is not None:
-            made = select(Statement.id).where(
-                Statement.conversation_id == self.conversation.id,
-                Statement.created_at <= self.until,
-            )
-            kept = set(db.session.scalars(made))
-            numbers = {sid: n for sid, n in numbers.items() if sid in kept}
-        return numbers
+        return {sid: n for n, sid in enumerate(db.session.scalars(query))}
+
+    @cached_property
+    def _listed_ids(self) -> list[int]:
+        query = select(Statement.id).where(Statement.conversation_id == self.conversation.id)
+        return list(db.session.scalars(self._listed(query.order_by(Statement.id))))
+
+    def _listed(self, query: Select) -> Select:
+        """Statements as of the cut-off: made by then, or voted on by then."""
+        if self.until is None:
+            return query
+        voted = select(VoteEvent.statement_id).where(
+            VoteEvent.conversation_id == self.conversation.id,
+            VoteEvent.created_at <= self.until,
+        )
+        return query.where(or_(Statement.created_at <= self.until, Statement.id.in_(voted)))
 
     @cached_property
     def _latest(self) -> Analysis | None:
