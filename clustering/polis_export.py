@@ -9,7 +9,8 @@ the first bad one (`MalformedExport`); Consult's importer reads through them too
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,12 +186,12 @@ def summary_rows(folder: Path) -> dict[str, str]:
         return {}
     found = {}
     with _opened(path) as handle:
-        reader = csv.reader(handle)
+        reader = csv.reader(handle, strict=True)
         try:
             for row in reader:
                 if row and len(row) >= 2:
                     found[row[0].strip()] = row[1]
-        except (csv.Error, UnicodeDecodeError) as error:
+        except csv.Error as error:
             raise MalformedExport(path.name, reader.line_num, str(error)) from None
     return found
 
@@ -200,7 +201,8 @@ def csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[
     if not path.exists():
         raise MalformedExport(path.name, None, "the file is missing")
     with _opened(path) as handle:
-        reader = csv.DictReader(handle)
+        reader = csv.DictReader(handle, strict=True)
+        line = 0  # the line before the row being read: a row may span several lines
         try:
             header = reader.fieldnames or []
             missing = [name for name in required if name not in header]
@@ -209,13 +211,11 @@ def csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[
             line = reader.line_num
             for row in reader:
                 if None in row or any(value is None for value in row.values()):
-                    raise MalformedExport(
-                        path.name, line + 1, f"{len(header)} columns expected"
-                    )
+                    raise MalformedExport(path.name, line + 1, f"{len(header)} columns expected")
                 yield line + 1, row
                 line = reader.line_num
-        except (csv.Error, UnicodeDecodeError) as error:
-            raise MalformedExport(path.name, reader.line_num, str(error)) from None
+        except csv.Error as error:
+            raise MalformedExport(path.name, line + 1, str(error)) from None
 
 
 def whole_number(
@@ -238,6 +238,17 @@ def timestamp_ms(row: dict[str, str], file: str, line: int) -> int:
     return stamp if stamp >= _MILLISECONDS_FROM else stamp * 1000
 
 
-def _opened(path: Path):  # noqa: ANN202 -- a text file handle
-    # utf-8-sig: a spreadsheet that saved the file may have put a byte-order mark first.
-    return open(path, newline="", encoding="utf-8-sig")
+@contextmanager
+def _opened(path: Path) -> Iterator[Iterator[str]]:
+    """The file's lines decoded one by one, so that bad UTF-8 is reported with its line."""
+    with open(path, "rb") as handle:
+        yield _decoded(handle, path.name)
+
+
+def _decoded(lines: Iterable[bytes], file: str) -> Iterator[str]:
+    for number, raw in enumerate(lines, start=1):
+        try:
+            # utf-8-sig: a spreadsheet that saved the file may have put a byte-order mark first.
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            raise MalformedExport(file, number, "the text is not UTF-8") from None
