@@ -6,6 +6,8 @@ import functools
 import os
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -14,11 +16,14 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import inspect
 
+from clustering.polis_export import MalformedExport
 from consult.demo import ensure_demo
 from consult.extensions import db, socketio
 from consult.math_runner import run_worker
-from consult.services import users
+from consult.services import consultations, users
 from consult.services.errors import ServiceError
+from consult.services.exports import write_export
+from consult.services.polis_import import CHUNK, import_owner, import_polis, read_polis_folder
 from consult.serving import EmbeddedServer
 
 
@@ -26,6 +31,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_group)
     app.cli.add_command(serve)
     app.cli.add_command(worker)
+    app.cli.add_command(export_command)
+    app.cli.add_command(import_polis_command)
 
 
 def needs_schema(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -129,3 +136,67 @@ def worker(burst: bool) -> None:
     ensure_schema()
     click.echo("Consult worker: waiting for analyses.")
     run_worker(app, burst=burst)
+
+
+# --- Open data --------------------------------------------------------------------------
+
+DEFAULT_SITE = "http://127.0.0.1:5000"  # what `consult serve` prints
+
+
+@click.command("export")
+@click.argument("conversation_id")
+@click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--until", help="ISO time: keep only the vote events up to it (e.g. a report's cut-off)."
+)
+@click.option(
+    "--site", default=DEFAULT_SITE, show_default=True, help="Address in summary.csv's url."
+)
+@with_appcontext
+@needs_schema
+def export_command(conversation_id: str, outdir: Path, until: str | None, site: str) -> None:
+    """Write a consultation's open data files (Polis's export format) into OUTDIR."""
+    try:
+        conversation = consultations.get_conversation(conversation_id)
+    except ServiceError as error:
+        raise click.ClickException(error.message) from None
+    url = f"{site.rstrip('/')}/c/{conversation.id}"
+    for name in write_export(conversation, outdir, url=url, until=_cutoff(until)):
+        click.echo(str(outdir / name))
+
+
+@click.command("import-polis")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--owner", "owner_email", help="Facilitator to own it; needed when there are several."
+)
+@with_appcontext
+@needs_schema
+def import_polis_command(folder: Path, owner_email: str | None) -> None:
+    """Import a Polis export folder as a new (closed) consultation; prints its id last."""
+    try:
+        owner = import_owner(owner_email)
+        data = read_polis_folder(folder)
+    except (ServiceError, MalformedExport) as error:
+        raise click.ClickException(getattr(error, "message", str(error))) from None
+    if sys.stdout.isatty() and len(data.votes) > CHUNK:
+        with click.progressbar(length=len(data.votes), label="Importing votes") as bar:
+            conversation = import_polis(owner, data, progress=bar.update)
+    else:
+        conversation = import_polis(owner, data)
+    participants = {vote.voter for vote in data.votes}
+    click.echo(
+        f"Imported {len(data.comments)} statements, {len(participants)} voters and "
+        f"{len(data.votes)} vote events from {folder}."
+    )
+    click.echo(conversation.id)
+
+
+def _cutoff(raw: str | None) -> datetime | None:
+    if raw is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise click.BadParameter(f"{raw!r} is not an ISO time", param_hint="--until") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

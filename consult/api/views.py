@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib.resources import files
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context, url_for
 
 from consult.api.inputs import (
     bearer_token,
@@ -23,10 +23,11 @@ from consult.api.serializers import (
 from consult.forms import page_argument
 from consult.models import SETTINGS, ModerationStatus
 from consult.reports.document import pdf_response, requested_report
-from consult.security import app_secret
+from consult.security import app_secret, current_user
 from consult.services import consultations, participants, routing, statements, votes
 from consult.services.analyses import require_latest_analysis
 from consult.services.errors import ConsultationClosed, InvalidInput
+from consult.services.exports import ZIP_FILE, ConversationExport
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -197,6 +198,26 @@ def report_pdf(conversation_id: str) -> Any:
         conversation_id, facilitator_or_none(), request.args.get("statements")
     )
     return pdf_response(report)
+
+
+@bp.get("/conversations/<conversation_id>/export/<name>")
+def export_file(conversation_id: str, name: str) -> Response:
+    """An open data file or export.zip, streamed; whom it is for as for the analysis."""
+    conversation = consultations.get_conversation(conversation_id)
+    if not conversation.results_public:
+        conversation = consultations.get_managed_conversation(
+            facilitator_or_none() or current_user(), conversation_id
+        )
+    url = url_for("participation.conversation", conversation_id=conversation.id, _external=True)
+    export = ConversationExport(conversation, url=url)
+    if name == ZIP_FILE:
+        chunks, mimetype = export.zip_chunks(), "application/zip"
+    else:
+        chunks = export.file(name)  # NotFound for an unknown name, before anything is sent
+        mimetype = "application/json" if name.endswith(".json") else "text/csv; charset=utf-8"
+    response = current_app.response_class(stream_with_context(chunks), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{conversation.id}-{name}"'
+    return response
 
 
 def _page_arguments() -> tuple[int, int]:
