@@ -221,6 +221,30 @@ def test_analysis_json_uses_the_export_numbers(client, analysed):
     assert {int(r[0]): int(r[1]) for r in grouped} == by_number
 
 
+def test_a_published_outcome_is_exported_with_the_export_numbers(client, facilitator, analysed):
+    def outcome(body, rest=""):
+        answer = client.open(
+            f"{API}/{analysed}/outcome{rest}",
+            method="POST" if rest else "PUT",
+            json=body,
+            headers=facilitator.headers,
+        )
+        assert answer.status_code in (200, 201), answer.json
+
+    outcome({"text": "Adopted in part.", "published": False})
+    assert client.get(export_url(analysed, "outcome.json")).status_code == 404  # a draft
+    last = statement_ids(client, analysed)[-1]
+    outcome({"statement_id": last, "status": "adopted", "text": "Article 4."}, "/responses")
+    outcome({"text": "Adopted in part.", "published": True})
+    document = json.loads(client.get(export_url(analysed, "outcome.json")).get_data(as_text=True))
+    assert document["text"] == "Adopted in part."
+    [response] = document["responses"]
+    assert response["statement_id"] == len(DISTINCT_STATEMENTS) - 1  # the comment-id, not the row
+    assert response["text"] == "Article 4."
+    archive = zipfile.ZipFile(io.BytesIO(client.get(export_url(analysed, "export.zip")).data))
+    assert json.loads(archive.read("outcome.json")) == document
+
+
 def test_zip_holds_every_file_and_is_streamed(client, analysed):
     answer = client.get(export_url(analysed, "export.zip"), buffered=False)
     assert answer.status_code == 200

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import create_conversation, join, make_facilitator, require_service
 from helpers import DISTINCT_STATEMENTS, SHARED, analyse, plant_votes
+from sklearn.metrics import adjusted_rand_score
 from sqlalchemy import select
 
 from consult.extensions import db
@@ -80,13 +84,48 @@ def test_the_report_shows_the_overview_groups_and_consensus_in_words(app, client
     assert "The groups voted differently on it." in text
     assert 'role="img"' in response.get_data(as_text=True)  # the map, with its title and desc
     assert "<title>Opinion map</title>" in response.get_data(as_text=True)
-    with app.app_context():
-        sha = db.session.scalar(select(Analysis.data).where(Analysis.conversation_id == analysed))[
-            "methodology"
-        ]["input_sha256"]
-    assert f"SHA-256 of the analysed votes {sha}" in text
     assert f"consult export {analysed} consult-{analysed} --until " in text
     assert f"python -m clustering analyze consult-{analysed} --profile consult --seed 0" in text
+
+
+def test_the_replay_commands_give_the_file_hashed_and_the_same_groups(
+    app, client, analysed, tmp_path
+):
+    # The annex's own commands, run: the exported votes.csv has the hash the report gives,
+    # and the clustering command on the exported folder finds the groups the report cites.
+    text = page_text(client.get(f"/c/{analysed}/report"))
+    export, replay = re.findall(
+        r"(consult export \S+ \S+ --until \S+|python -m clustering [^\n]+?--seed \d+)", text
+    )
+    folder = tmp_path / f"consult-{analysed}"
+    result = app.test_cli_runner().invoke(
+        args=[*export.split()[1:3], str(folder), *export.split()[4:]]
+    )
+    assert result.exit_code == 0, result.output
+    sha = hashlib.sha256((folder / "votes.csv").read_bytes()).hexdigest()
+    assert f"SHA-256 of votes.csv (exported up to the cut-off) {sha}" in text
+    replayed = json.loads(
+        subprocess.run(
+            [sys.executable, *replay.split()[1:4], str(folder), *replay.split()[5:], "--json"],
+            capture_output=True,
+            check=True,
+            text=True,
+        ).stdout
+    )
+    exported = json.loads((folder / "analysis.json").read_text())["analysis"]  # export ids
+
+    def partition(analysis):
+        return {p["id"]: -1 if p["group"] is None else p["group"] for p in analysis["participants"]}
+
+    assert (
+        adjusted_rand_score(
+            *zip(
+                *((g, partition(replayed)[p]) for p, g in partition(exported).items()), strict=True
+            )
+        )
+        == 1.0
+    )
+    assert exported["division"]["n_groups"] == replayed["division"]["n_groups"] == 2
 
 
 def test_every_statement_has_bars_and_numbers_for_everyone_and_each_group(client, analysed):
@@ -301,12 +340,35 @@ def test_the_pdf_holds_the_consensus_the_sentences_and_the_hash_as_text(
         assert statement in text
     assert "2 opinion groups were found; the division between them is clear." in text
     assert "a clear majority, including a majority of every group" in text
-    with app.app_context():
-        data = db.session.scalar(select(Analysis.data).where(Analysis.conversation_id == analysed))
-    assert data["methodology"]["input_sha256"] in text
-    assert "SHA-256 of the analysed votes" in text
+    page = page_text(client.get(f"/c/{analysed}/report"))
+    sha = re.search(r"SHA-256 of votes.csv \(exported up to the cut-off\) ([0-9a-f]{64})", page)
+    assert sha is not None
+    assert f"SHA-256 of votes.csv (exported up to the cut-off) {sha[1]}" in text
     assert f"python -m clustering analyze consult-{analysed} --profile consult --seed 0" in text
     assert re.search(r"Page 1 of \d+", text)
+
+
+def test_a_published_outcome_is_in_the_report_and_its_pdf(client, facilitator, analysed, tmp_path):
+    body = {"text": "The council adopted the shared proposals.", "published": False}
+    url = f"{API}/{analysed}/outcome"
+    assert client.put(url, json=body, headers=facilitator.headers).status_code == 200
+    assert "How the input was used" not in page_text(client.get(f"/c/{analysed}/report"))
+    listed = client.get(f"{API}/{analysed}/statements").json["statements"]
+    shared = next(s for s in listed if s["text"] == SHARED[0])
+    answer = {"statement_id": shared["id"], "status": "adopted", "text": "In article 4."}
+    assert (
+        client.post(f"{url}/responses", json=answer, headers=facilitator.headers).status_code == 201
+    )
+    assert (
+        client.put(url, json={**body, "published": True}, headers=facilitator.headers).status_code
+        == 200
+    )
+    page = page_text(client.get(f"/c/{analysed}/report"))
+    pdf = pdf_text(client.get(f"{API}/{analysed}/report.pdf").data, tmp_path)
+    for text in (page, pdf):
+        section = text.split("How the input was used")[1]
+        assert "The council adopted the shared proposals." in section
+        assert "In article 4." in section
 
 
 def test_the_pdf_is_vector_with_no_raster_image(client, analysed, tmp_path):

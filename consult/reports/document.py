@@ -28,7 +28,7 @@ from consult.services.report import (
     statement_filter,
 )
 
-STYLESHEETS = ("css/consult.css", "css/report.css")
+STYLESHEETS = ("css/consult.css", "css/report.css", "css/outcome.css")
 
 
 def requested_report(

@@ -37,6 +37,7 @@ from consult.models import (
 )
 from consult.services.analyses import latest_analysis
 from consult.services.errors import NotFound
+from consult.services.outcomes import outcome_for_export
 from consult.services.polis_csv import epoch_seconds, line, polis_datetime, quoted
 
 CSV_FILES = (
@@ -50,8 +51,9 @@ CSV_FILES = (
     "meta.csv",
 )
 ANALYSIS_FILE = "analysis.json"
+OUTCOME_FILE = "outcome.json"  # how the input was used, once the facilitator published it
 ZIP_FILE = "export.zip"
-FILES = (*CSV_FILES, ANALYSIS_FILE)
+FILES = (*CSV_FILES, ANALYSIS_FILE, OUTCOME_FILE)
 BATCH = 5000  # rows read from the database at a time
 
 MODERATED = {ModerationStatus.ACCEPTED: 1, ModerationStatus.REJECTED: -1}  # else 0
@@ -101,14 +103,21 @@ class ConversationExport:
         self.until = until
 
     def available(self) -> list[str]:
-        """The files this consultation has: analysis.json only once it has been analysed."""
-        return [*CSV_FILES, *([ANALYSIS_FILE] if self._analysis_data is not None else [])]
+        """The files this consultation has: analysis.json once it has been analysed,
+        outcome.json once its outcome is published."""
+        return [
+            *CSV_FILES,
+            *([ANALYSIS_FILE] if self._analysis_data is not None else []),
+            *([OUTCOME_FILE] if self._outcome is not None else []),
+        ]
 
     def file(self, name: str) -> Iterator[str]:
         """The chunks of one file by name; NotFound for another name or a missing analysis."""
         if name not in self.available():
             if name == ANALYSIS_FILE:
                 raise NotFound("This consultation has not been analysed yet.")
+            if name == OUTCOME_FILE:
+                raise NotFound("This consultation has no published outcome.")
             raise NotFound(f"There is no export file {name!r}.")
         writers: dict[str, Callable[[], Iterator[str]]] = {
             "summary.csv": self.summary,
@@ -118,6 +127,7 @@ class ConversationExport:
             "comment-groups.csv": self.comment_groups,
             "meta.csv": self.meta,
             ANALYSIS_FILE: self.analysis_json,
+            OUTCOME_FILE: self.outcome_json,
         }
         return writers[name]()
 
@@ -309,6 +319,24 @@ class ConversationExport:
                 yield "".join(pieces)
                 pieces = []
         yield "".join(pieces) + "\n"
+
+    def outcome_json(self) -> Iterator[str]:
+        """The published outcome, statement ids renumbered as in the CSV files."""
+        outcome = self._outcome
+        if outcome is None:
+            raise NotFound("This consultation has no published outcome.")
+        numbers = self._statement_numbers
+        responses = [
+            {**r, "statement_id": numbers.get(r["statement_id"], r["statement_id"])}
+            if r["statement_id"] is not None
+            else r
+            for r in outcome["responses"]
+        ]
+        yield json.dumps({**outcome, "responses": responses}, ensure_ascii=False) + "\n"
+
+    @cached_property
+    def _outcome(self) -> dict[str, Any] | None:
+        return outcome_for_export(self.conversation)
 
     # --- what the files share ----------------------------------------------------------
 

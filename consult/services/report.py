@@ -7,6 +7,7 @@ Nothing is recomputed here: everything comes from stored analyses (DESIGN.md §1
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,8 @@ from consult.services.analyses import analysis_history
 from consult.services.analysis_view import GROUPS_NEED_VOTES_EACH, build_view, group_label
 from consult.services.consultations import can_manage, get_conversation
 from consult.services.errors import Forbidden, InvalidInput, NotFound
+from consult.services.exports import votes_csv_sha256
+from consult.services.outcomes import OutcomeView, published_view
 from consult.services.statements import is_visible
 
 # ?statements=...: what participants could vote on (default), accepted ones only, or every
@@ -62,6 +65,7 @@ class Report:
     labels: dict[int, str] = field(default_factory=dict)
     notes: dict[Any, list[str]] = field(default_factory=dict)  # sentences per statement
     history: list[Milestone] = field(default_factory=list)
+    outcome: OutcomeView | None = None  # how the input was used, once published
 
     @property
     def ready(self) -> bool:
@@ -109,19 +113,28 @@ def cited_analysis(conversation: Conversation) -> Analysis | None:
 
 
 def analysed_votes_sha256(analysis: Analysis) -> str:
-    """The hash the report gives for the votes it analysed.
+    """SHA-256 of votes.csv as `consult export --until <cut-off>` writes it (`replay_commands`).
 
-    The analysis's own hash of its vote matrix for now; on merge with the export this
-    becomes `exports.votes_csv_sha256(conversation, until=analysis.cutoff_at)`, the hash of
-    the exported votes.csv, so anyone can check the file they replay.
+    Anyone replaying the report can check the file they replay. Vote events up to a cut-off
+    never change, so the hash is computed once per analysis in each process.
     """
-    return str((analysis.data or {}).get("methodology", {}).get("input_sha256", ""))
+    return _votes_csv_sha256(analysis.conversation_id, cutoff(analysis))
+
+
+@functools.lru_cache(maxsize=256)
+def _votes_csv_sha256(conversation_id: str, until: datetime) -> str:
+    return votes_csv_sha256(get_conversation(conversation_id), until=until)
+
+
+def cutoff(analysis: Analysis) -> datetime:
+    """The last moment the analysis's votes come from: what the report is "of"."""
+    return as_utc(analysis.cutoff_at or analysis.created_at)
 
 
 def replay_commands(conversation: Conversation, analysis: Analysis) -> list[str]:
     """The commands that export the analysed votes and analyse them again."""
     methodology = (analysis.data or {}).get("methodology", {})
-    until = as_utc(analysis.cutoff_at or analysis.created_at).isoformat()
+    until = cutoff(analysis).isoformat()
     folder = f"consult-{conversation.id}"
     return [
         f"consult export {conversation.id} {folder} --until {until}",
@@ -132,7 +145,7 @@ def replay_commands(conversation: Conversation, analysis: Analysis) -> list[str]
 
 def build_report(conversation: Conversation, chosen: str) -> Report:
     """Everything the report page and its PDF show, from the cited analysis."""
-    report = Report(conversation, chosen)
+    report = Report(conversation, chosen, outcome=published_view(conversation))
     analysis = cited_analysis(conversation)
     if analysis is None:
         return report
