@@ -146,8 +146,10 @@ def _cold(
         if n > SELECTION_SAMPLE
         else np.arange(n)
     )
-    chosen_on = opinions if len(sample) == n else Opinions.from_votes(
-        opinions.signed[sample].astype(np.int8)
+    chosen_on = (
+        opinions
+        if len(sample) == n
+        else Opinions.from_votes(opinions.signed[sample].astype(np.int8))
     )
     choice = model_choice.choose(chosen_on, max_groups, random_state=random_state)
     positions = fit_trait(opinions, random_state=random_state) if choice.spectrum else None
@@ -241,8 +243,7 @@ def _summary(choice: model_choice.Choice, camps: bool, strength: str) -> str:
     if choice.n_groups < 2:
         return "No real division: the votes are best explained by one group."
     return (
-        f"{choice.n_groups} opinion groups; the division is {strength} "
-        "(judged on held-out votes)."
+        f"{choice.n_groups} opinion groups; the division is {strength} (judged on held-out votes)."
     )
 
 
@@ -265,7 +266,9 @@ def _by_expected_size(fitted: MixtureFit) -> MixtureFit:
     order = np.argsort(-fitted.membership.sum(axis=0), kind="stable")
     full = np.append(order, fitted.n_groups)
     return MixtureFit(
-        fitted.weights[full], fitted.agree[order], fitted.responsibilities[:, full],
+        fitted.weights[full],
+        fitted.agree[order],
+        fitted.responsibilities[:, full],
         fitted.log_likelihood,
     )
 

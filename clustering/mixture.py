@@ -91,7 +91,10 @@ class MixtureFit:
 
 
 def fit(
-    opinions: Opinions, responsibilities: NDArray[np.float64], *, tol: float = 1e-4,
+    opinions: Opinions,
+    responsibilities: NDArray[np.float64],
+    *,
+    tol: float = 1e-4,
     max_iter: int = 200,
 ) -> MixtureFit:
     """EM from starting responsibilities of shape (n_participants, n_groups + 1).
@@ -201,8 +204,12 @@ SCREEN_ITERATIONS = 5
 
 
 def best_fit(
-    opinions: Opinions, starts: list[NDArray[np.float64]], *, max_iter: int = 200,
-    tol: float = 1e-4, screen: int = SCREEN_ITERATIONS,
+    opinions: Opinions,
+    starts: list[NDArray[np.float64]],
+    *,
+    max_iter: int = 200,
+    tol: float = 1e-4,
+    screen: int = SCREEN_ITERATIONS,
 ) -> MixtureFit:
     """The best of several starts: each runs a few EM iterations, the best runs on.
 
@@ -238,9 +245,7 @@ def _logsumexp_rows(values: NDArray) -> NDArray[np.float64]:
 def _log_joint(opinions: Opinions, weights: NDArray, agree: NDArray) -> NDArray:
     """log P(votes_i, class) for every participant and class, background last."""
     log_agree, log_disagree = np.log(agree), np.log1p(-agree)
-    groups = (
-        opinions.agree @ (log_agree - log_disagree).T + opinions.voted @ log_disagree.T
-    )
+    groups = opinions.agree @ (log_agree - log_disagree).T + opinions.voted @ log_disagree.T
     n_seen = np.diff(opinions.voted.indptr)
     background = n_seen * LOG_HALF
     return np.column_stack([groups, background]) + np.log(weights)[None, :]

@@ -29,7 +29,11 @@ def synthetic_matrix(n_participants: int, n_statements: int, random_state: int =
     rng = np.random.default_rng(random_state)
     groups = rng.integers(0, 4, size=n_participants)
     agree = rng.beta(0.6, 0.6, size=(4, n_statements))
-    counts = np.clip(rng.lognormal(np.log(VOTES_PER_PARTICIPANT) - 0.3, 0.77, n_participants).round(), 1, n_statements).astype(int)
+    counts = np.clip(
+        rng.lognormal(np.log(VOTES_PER_PARTICIPANT) - 0.3, 0.77, n_participants).round(),
+        1,
+        n_statements,
+    ).astype(int)
     rows = np.repeat(np.arange(n_participants), counts)
     # Statements seen: random, duplicates within a row collapse to the latest record.
     cols = rng.integers(0, n_statements, size=rows.size)
@@ -74,8 +78,19 @@ def main() -> None:
     for size in args.sizes:
         for profile in args.profiles:
             out = subprocess.run(
-                [sys.executable, "-m", "clustering.bench.scale", "--child", str(size), profile, "--repeat", str(args.repeat)],
-                capture_output=True, text=True, check=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "clustering.bench.scale",
+                    "--child",
+                    str(size),
+                    profile,
+                    "--repeat",
+                    str(args.repeat),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout
             print(out.strip(), flush=True)
 
