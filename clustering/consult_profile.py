@@ -163,7 +163,9 @@ def _cold(
         and choice.two_groups_z >= model_choice.CLEAR_Z
     )
     k = 2 if camps else (1 if choice.spectrum else choice.n_groups)
-    fold_starts = [mixture.posterior(opinions, f[k].weights, f[k].agree) for f in choice.fold_fits]
+    fold_starts = mixture.posteriors(
+        opinions, [(f[k].weights, f[k].agree) for f in choice.fold_fits]
+    )
     starts = []
     if len(sample) == n:
         # On a sample (large conversations) the fold fits are starts enough: k-means in a
