@@ -202,7 +202,7 @@ def start_points(
     n = len(embedding)
     if n_groups == 1:
         return [hard_start(np.zeros(n, dtype=np.int64), 1)]
-    if len(np.unique(np.round(embedding, 9), axis=0)) < n_groups:
+    if not _distinct_rows(embedding, n_groups):
         # Fewer distinct voting patterns than groups: soft random starts, seeded.
         rng = np.random.default_rng(random_state)
         return [
@@ -231,7 +231,7 @@ def split_starts(
     for group in largest[:SPLITS]:
         labels = assigned.copy()
         inside = np.flatnonzero(labels == group)
-        if len(np.unique(np.round(embedding[inside], 9), axis=0)) < 2:
+        if not _distinct_rows(embedding[inside], 2):
             continue
         halves = _kmeans(embedding[inside], 2, random_state)
         labels[inside[halves == 1]] = new
@@ -306,10 +306,33 @@ def _normalised(log_joint: NDArray) -> tuple[NDArray[np.float64], float]:
     """Responsibilities from log P(votes_i, class), and the log-likelihood of the votes."""
     # log Σ_k exp, shifted by the row maximum (plain numpy: scipy's logsumexp is slower);
     # the shifted exponentials normalised are the responsibilities.
-    top = log_joint.max(axis=1)
+    top = _by_columns(np.maximum, log_joint)
     shifted = np.exp(log_joint - top[:, None])
-    row_sums = shifted.sum(axis=1)
+    row_sums = _by_columns(np.add, shifted)
     return shifted / row_sums[:, None], float((top + np.log(row_sums)).sum())
+
+
+def _by_columns(operation: np.ufunc, values: NDArray) -> NDArray:
+    """`operation` reduced along each row, taken column by column.
+
+    On a few columns (one per class) this is ~10 times faster than `.max(axis=1)` or
+    `.sum(axis=1)`, which pay a call per row; the additions run in the same order.
+    """
+    out = values[:, 0].copy()
+    for column in range(1, values.shape[1]):
+        operation(out, values[:, column], out=out)
+    return out
+
+
+def _distinct_rows(points: NDArray, count: int) -> bool:
+    """Whether at least `count` rows differ (to 9 decimals): one vectorised pass per row
+    found, where `np.unique(axis=0)` sorts them all."""
+    left = np.round(points, 9)
+    for _ in range(count):
+        if len(left) == 0:
+            return False
+        left = left[(left != left[0]).any(axis=1)]
+    return True
 
 
 def _kmeans(points: NDArray, k: int, random_state: int, iterations: int = 15) -> NDArray[np.int64]:
@@ -330,16 +353,19 @@ def _kmeans(points: NDArray, k: int, random_state: int, iterations: int = 15) ->
         nearest = np.minimum(nearest, ((points - points[pick]) ** 2).sum(axis=1))
     centres = np.array(centres)
     labels = np.zeros(len(points), dtype=np.int64)
+    squared = (points**2).sum(axis=1)[:, None]
     for iteration in range(iterations):
-        distances = (
-            (points**2).sum(axis=1)[:, None] - 2 * points @ centres.T + (centres**2).sum(axis=1)
-        )
+        distances = squared - 2 * points @ centres.T + (centres**2).sum(axis=1)
         new = distances.argmin(axis=1)
         if iteration and np.array_equal(new, labels):
             break
         labels = new
-        for g in range(k):
-            inside = labels == g
-            if inside.any():
-                centres[g] = points[inside].mean(axis=0)
+        # Each centre is its members' mean (members in their order, as a mask would take
+        # them), from one sort instead of a mask per centre; an empty group keeps its centre.
+        order = np.argsort(labels, kind="stable")
+        sizes = np.bincount(labels, minlength=k)
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        filled = sizes > 0
+        sums = np.add.reduceat(points[order], starts[filled], axis=0)
+        centres[filled] = sums / sizes[filled][:, None]
     return labels

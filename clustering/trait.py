@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import expit, log_expit
+from scipy.special import log_expit
 
 from clustering.mixture import Opinions
 from clustering.pca import centred, top_right_singular
@@ -64,7 +64,7 @@ def fit_trait(opinions: Opinions, *, random_state: int = 0) -> TraitFit:
         # Statements: Newton on (a_j, b_j) with θ fixed; 2×2 systems solved in closed form.
         # The cells are taken statement by statement so each sum is over one run of cells.
         t = theta[by_column.other]
-        p = expit(by_column.spread(slope) * t + by_column.spread(intercept))
+        p = _sigmoid(by_column.spread(slope) * t + by_column.spread(intercept))
         w, e = p * (1 - p), by_column.agreed - p
         wt = w * t
         g_a = by_column.sums(e * t) - PENALTY_SLOPE * slope
@@ -78,7 +78,7 @@ def fit_trait(opinions: Opinions, *, random_state: int = 0) -> TraitFit:
         intercept = intercept + (h_aa * g_b - h_ab * g_a) / det
         # Participants: Newton on θ_i with the statements fixed, cells participant by participant.
         a = slope[by_row.other]
-        p = expit(a * by_row.spread(theta) + intercept[by_row.other])
+        p = _sigmoid(a * by_row.spread(theta) + intercept[by_row.other])
         g = by_row.sums((by_row.agreed - p) * a) - PENALTY_POSITION * theta
         h = by_row.sums(p * (1 - p) * a * a) + PENALTY_POSITION
         step = g / h
@@ -88,6 +88,12 @@ def fit_trait(opinions: Opinions, *, random_state: int = 0) -> TraitFit:
     if m and slope[np.argmax(np.abs(slope))] < 0:
         slope, theta = -slope, -theta
     return TraitFit(theta, slope, intercept)
+
+
+def _sigmoid(x: NDArray) -> NDArray:
+    """1 / (1 + e^−x), as (1 + tanh(x / 2)) / 2: equal to scipy's expit within a few 1e-16,
+    and numpy's vectorised tanh is 3–4 times faster (the fit's main cost)."""
+    return 0.5 + 0.5 * np.tanh(0.5 * x)
 
 
 class _Cells:
