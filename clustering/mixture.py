@@ -151,14 +151,15 @@ def fit_each(
 
 def posterior(opinions: Opinions, weights: NDArray, agree: NDArray) -> NDArray[np.float64]:
     """Responsibilities of each participant under given parameters (one E-step)."""
-    return posteriors(opinions, [(weights, agree)])[0]
+    return posteriors(opinions, [(weights, agree)])[0][0]
 
 
 def posteriors(
     opinions: Opinions, parameters: list[tuple[NDArray, NDArray]]
-) -> list[NDArray[np.float64]]:
-    """`posterior` under each of several (weights, agree), with one sparse product."""
-    return [_normalised(log_joint)[0] for log_joint in _log_joints(opinions, parameters)]
+) -> list[tuple[NDArray[np.float64], float]]:
+    """Responsibilities and the log-likelihood of the votes under each of several
+    (weights, agree), with one sparse product."""
+    return [_normalised(log_joint) for log_joint in _log_joints(opinions, parameters)]
 
 
 def cell_log_likelihood(
