@@ -105,7 +105,7 @@ class _Cells:
     """
 
     def __init__(self, indptr: NDArray, other: NDArray, agreed: NDArray[np.bool_]) -> None:
-        self.other = other
+        self.other = other.astype(np.intp)  # gathers with int32 indices convert each time
         self.agreed = agreed.astype(np.float64)
         self.counts = np.diff(indptr)
         self.nonempty = self.counts > 0
