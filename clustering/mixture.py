@@ -316,7 +316,7 @@ def _normalised(log_joint: NDArray) -> tuple[NDArray[np.float64], float]:
 def _by_columns(operation: np.ufunc, values: NDArray) -> NDArray:
     """`operation` reduced along each row, taken column by column.
 
-    On a few columns (one per class) this is ~10 times faster than `.max(axis=1)` or
+    On a few columns (one per class) this is 6–10 times faster than `.max(axis=1)` or
     `.sum(axis=1)`, which pay a call per row; the additions run in the same order.
     """
     out = values[:, 0].copy()

@@ -92,7 +92,7 @@ def fit_trait(opinions: Opinions, *, random_state: int = 0) -> TraitFit:
 
 def _sigmoid(x: NDArray) -> NDArray:
     """1 / (1 + e^−x), as (1 + tanh(x / 2)) / 2: equal to scipy's expit within a few 1e-16,
-    and numpy's vectorised tanh is 3–4 times faster (the fit's main cost)."""
+    and about 3 times faster, numpy's tanh being vectorised (the fit's main cost)."""
     return 0.5 + 0.5 * np.tanh(0.5 * x)
 
 
