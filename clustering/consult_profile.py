@@ -146,8 +146,10 @@ def _cold(
         if n > SELECTION_SAMPLE
         else np.arange(n)
     )
-    chosen_on = opinions if len(sample) == n else Opinions.from_votes(
-        opinions.signed[sample].astype(np.int8)
+    chosen_on = (
+        opinions
+        if len(sample) == n
+        else Opinions.from_votes(opinions.signed[sample].astype(np.int8))
     )
     choice = model_choice.choose(chosen_on, max_groups, random_state=random_state)
     positions = fit_trait(opinions, random_state=random_state) if choice.spectrum else None
@@ -161,19 +163,29 @@ def _cold(
         and choice.two_groups_z >= model_choice.CLEAR_Z
     )
     k = 2 if camps else (1 if choice.spectrum else choice.n_groups)
-    fold_starts = [mixture.posterior(opinions, f[k].weights, f[k].agree) for f in choice.fold_fits]
-    starts = []
+    fold_starts, fold_log_likelihoods = zip(
+        *mixture.posteriors(opinions, [(f[k].weights, f[k].agree) for f in choice.fold_fits]),
+        strict=True,
+    )
     if len(sample) == n:
-        # On a sample (large conversations) the fold fits are starts enough: k-means in a
-        # fresh embedding of everyone would cost more than the rest of the fit.
         embedding = mixture.embed(opinions, random_state)
         starts = mixture.start_points(
             embedding, k, n_starts=model_choice.FINAL_STARTS, random_state=random_state
         )
-    # The fold fits start close to an optimum: two iterations tell the best of them.
-    fitted = mixture.best_fit(
-        opinions, [*fold_starts, *starts], max_iter=FINAL_EM_ITERATIONS, screen=FINAL_SCREEN
-    )
+        # The fold fits start close to an optimum: two iterations tell the best of them.
+        fitted = mixture.best_fit(
+            opinions,
+            [*fold_starts, *starts],
+            max_iter=FINAL_EM_ITERATIONS,
+            screen=FINAL_SCREEN,
+        )
+    else:
+        # On a sample (large conversations) the fold fits are starts enough: k-means in a
+        # fresh embedding of everyone would cost more than the rest of the fit. Each fold
+        # fit is already converged (on the sample), so the likelihood of everyone's votes
+        # under it tells the best start without an EM iteration on everyone for each.
+        best = int(np.argmax(fold_log_likelihoods))
+        fitted = mixture.fit(opinions, fold_starts[best], max_iter=FINAL_EM_ITERATIONS)
     labels = _labels(fitted.responsibilities)
     agreement = model_choice.agreement(labels, [_labels(r) for r in fold_starts])
     stability = {
@@ -241,8 +253,7 @@ def _summary(choice: model_choice.Choice, camps: bool, strength: str) -> str:
     if choice.n_groups < 2:
         return "No real division: the votes are best explained by one group."
     return (
-        f"{choice.n_groups} opinion groups; the division is {strength} "
-        "(judged on held-out votes)."
+        f"{choice.n_groups} opinion groups; the division is {strength} (judged on held-out votes)."
     )
 
 
@@ -265,7 +276,9 @@ def _by_expected_size(fitted: MixtureFit) -> MixtureFit:
     order = np.argsort(-fitted.membership.sum(axis=0), kind="stable")
     full = np.append(order, fitted.n_groups)
     return MixtureFit(
-        fitted.weights[full], fitted.agree[order], fitted.responsibilities[:, full],
+        fitted.weights[full],
+        fitted.agree[order],
+        fitted.responsibilities[:, full],
         fitted.log_likelihood,
     )
 

@@ -20,7 +20,6 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from sklearn.utils.extmath import randomized_svd
 
-from clustering.matrix import indicator
 from clustering.pca import centred
 
 PRIOR = 1.0  # Beta(1, 1) pseudo-votes per group and statement: few votes stay near 1/2
@@ -31,35 +30,43 @@ SPLITS = 2  # groups of the k − 1 fit cut in two as starts for k (the largest 
 
 @dataclass(frozen=True)
 class Opinions:
-    """Agree and disagree votes (passes left out), each of shape (n_participants, n_statements).
+    """Agree and disagree votes (passes left out) of n participants on m statements.
 
     Attributes
     ----------
-    signed : csr_matrix
+    signed : csr_matrix of shape (n_participants, n_statements)
         +1.0 agree, −1.0 disagree; no other cell stored.
-    agree : csr_matrix
-        1.0 where the participant agreed.
-    voted : csr_matrix
-        1.0 where the participant agreed or disagreed (the structure of `signed`).
+    answers : csr_matrix of shape (n_participants, 2 * n_statements)
+        One 1.0 per vote: in column j for an agree with statement j, in column m + j for a
+        disagree. One product with it gives both counts of the M-step and the whole
+        log-likelihood of the E-step (a third cheaper than separate agree and voted
+        indicators).
     """
 
     signed: sp.csr_matrix
-    agree: sp.csr_matrix
-    voted: sp.csr_matrix
+    answers: sp.csr_matrix
 
     @classmethod
     def from_votes(cls, votes: sp.csr_matrix) -> Opinions:
         """From votes coded +1, −1, 0 (pass); passes are dropped."""
-        voted = indicator(votes, votes.data != 0)
-        signed = sp.csr_matrix(
-            (votes.data[votes.data != 0].astype(np.float64), voted.indices, voted.indptr),
-            shape=votes.shape,
-        )
-        return cls(signed, indicator(votes, votes.data > 0), voted)
+        opinion = votes.data != 0
+        kept_before = np.concatenate([[0], np.cumsum(opinion)])
+        indptr = kept_before[votes.indptr]
+        indices = votes.indices[opinion]
+        values = votes.data[opinion].astype(np.float64)
+        n, m = votes.shape
+        signed = sp.csr_matrix((values, indices, indptr), shape=(n, m))
+        column = (indices + m * (values < 0)).astype(indices.dtype)
+        answers = sp.csr_matrix((np.ones(len(values)), column, indptr.copy()), shape=(n, 2 * m))
+        return cls(signed, answers)
 
     @property
     def n_participants(self) -> int:
-        return self.agree.shape[0]
+        return self.signed.shape[0]
+
+    @property
+    def n_statements(self) -> int:
+        return self.signed.shape[1]
 
 
 @dataclass(frozen=True)
@@ -91,32 +98,68 @@ class MixtureFit:
 
 
 def fit(
-    opinions: Opinions, responsibilities: NDArray[np.float64], *, tol: float = 1e-4,
+    opinions: Opinions,
+    responsibilities: NDArray[np.float64],
+    *,
+    tol: float = 1e-4,
     max_iter: int = 200,
 ) -> MixtureFit:
     """EM from starting responsibilities of shape (n_participants, n_groups + 1).
 
     Stops when the log-likelihood gains less than `tol` per participant in an iteration.
     """
-    r = responsibilities
-    previous = -np.inf
+    return fit_each(opinions, [responsibilities], tol=tol, max_iter=max_iter)[0]
+
+
+def fit_each(
+    opinions: Opinions,
+    starts: list[NDArray[np.float64]],
+    *,
+    tol: float = 1e-4,
+    max_iter: int = 200,
+) -> list[MixtureFit]:
+    """`fit` from each start, the starts run side by side: the same fits, for less time.
+
+    The sparse products of every running start are one product with their columns side by
+    side (40–50 % cheaper for three starts than one product each: the vote matrix is read
+    once); everything else is computed start by start, as `fit` would. A start stops on
+    its own, when its own log-likelihood gains less than `tol` per participant.
+    """
+    r = list(starts)
     n = max(opinions.n_participants, 1)
+    previous = [-np.inf] * len(r)
+    fits: dict[int, MixtureFit] = {}
+    running = list(range(len(r)))
     for _ in range(max_iter):
-        weights, agree = _m_step(opinions, r)
-        log_joint = _log_joint(opinions, weights, agree)
-        total = _logsumexp_rows(log_joint)
-        log_likelihood = float(total.sum())
-        r = np.exp(log_joint - total[:, None])
-        if log_likelihood - previous <= tol * n:
+        estimates = [
+            _estimates(r[s], counts)
+            for s, counts in zip(running, _counts(opinions, [r[s] for s in running]), strict=True)
+        ]
+        log_joints = _log_joints(opinions, estimates)
+        still = []
+        for s, (weights, agree), log_joint in zip(running, estimates, log_joints, strict=True):
+            r[s], log_likelihood = _normalised(log_joint)
+            fits[s] = MixtureFit(weights, agree, r[s], log_likelihood)
+            if log_likelihood - previous[s] > tol * n:
+                previous[s] = log_likelihood
+                still.append(s)
+        running = still
+        if not running:
             break
-        previous = log_likelihood
-    return MixtureFit(weights, agree, r, log_likelihood)
+    return [fits[s] for s in range(len(r))]
 
 
 def posterior(opinions: Opinions, weights: NDArray, agree: NDArray) -> NDArray[np.float64]:
     """Responsibilities of each participant under given parameters (one E-step)."""
-    log_joint = _log_joint(opinions, weights, agree)
-    return np.exp(log_joint - _logsumexp_rows(log_joint)[:, None])
+    return posteriors(opinions, [(weights, agree)])[0][0]
+
+
+def posteriors(
+    opinions: Opinions, parameters: list[tuple[NDArray, NDArray]]
+) -> list[tuple[NDArray[np.float64], float]]:
+    """Responsibilities and the log-likelihood of the votes under each of several
+    (weights, agree), with one sparse product."""
+    return [_normalised(log_joint) for log_joint in _log_joints(opinions, parameters)]
 
 
 def cell_log_likelihood(
@@ -160,7 +203,7 @@ def start_points(
     n = len(embedding)
     if n_groups == 1:
         return [hard_start(np.zeros(n, dtype=np.int64), 1)]
-    if len(np.unique(np.round(embedding, 9), axis=0)) < n_groups:
+    if not _distinct_rows(embedding, n_groups):
         # Fewer distinct voting patterns than groups: soft random starts, seeded.
         rng = np.random.default_rng(random_state)
         return [
@@ -189,7 +232,7 @@ def split_starts(
     for group in largest[:SPLITS]:
         labels = assigned.copy()
         inside = np.flatnonzero(labels == group)
-        if len(np.unique(np.round(embedding[inside], 9), axis=0)) < 2:
+        if not _distinct_rows(embedding[inside], 2):
             continue
         halves = _kmeans(embedding[inside], 2, random_state)
         labels[inside[halves == 1]] = new
@@ -201,8 +244,12 @@ SCREEN_ITERATIONS = 5
 
 
 def best_fit(
-    opinions: Opinions, starts: list[NDArray[np.float64]], *, max_iter: int = 200,
-    tol: float = 1e-4, screen: int = SCREEN_ITERATIONS,
+    opinions: Opinions,
+    starts: list[NDArray[np.float64]],
+    *,
+    max_iter: int = 200,
+    tol: float = 1e-4,
+    screen: int = SCREEN_ITERATIONS,
 ) -> MixtureFit:
     """The best of several starts: each runs a few EM iterations, the best runs on.
 
@@ -211,39 +258,82 @@ def best_fit(
     """
     if len(starts) == 1:
         return fit(opinions, starts[0], max_iter=max_iter, tol=tol)
-    short = [fit(opinions, r, max_iter=screen, tol=tol) for r in starts]
+    short = fit_each(opinions, starts, max_iter=screen, tol=tol)
     best = max(short, key=lambda f: f.log_likelihood)
     return fit(opinions, best.responsibilities, max_iter=max_iter, tol=tol)
 
 
 def _m_step(opinions: Opinions, r: NDArray) -> tuple[NDArray, NDArray]:
+    """Weights and P(agree) from responsibilities r of shape (n_participants, n_groups + 1)."""
+    return _estimates(r, _counts(opinions, [r])[0])
+
+
+def _counts(opinions: Opinions, rs: list[NDArray]) -> list[NDArray]:
+    """Soft agree counts (columns :m) and disagree counts (m:) of each group, shape
+    (n_groups, 2 m), for each set of responsibilities: one sparse product for all."""
+    groups = np.hstack([r[:, :-1] for r in rs])
+    counts = np.asarray(opinions.answers.T @ groups).T
+    return np.vsplit(counts, np.cumsum([r.shape[1] - 1 for r in rs])[:-1])
+
+
+def _estimates(r: NDArray, counts: NDArray) -> tuple[NDArray, NDArray]:
     """Weights and P(agree) from soft counts, with the Beta(PRIOR, PRIOR) prior.
 
     Weights carry one pseudo-member per class (a Dirichlet(2) prior) so none reaches 0.
     """
-    groups = r[:, :-1]
-    agreed = np.asarray(opinions.agree.T @ groups).T  # (n_groups, n_statements)
-    seen = np.asarray(opinions.voted.T @ groups).T
-    agree = (agreed + PRIOR) / (seen + 2 * PRIOR)
+    m = counts.shape[1] // 2
+    agreed, disagreed = counts[:, :m], counts[:, m:]
+    agree = (agreed + PRIOR) / (agreed + disagreed + 2 * PRIOR)
     weights = (r.sum(axis=0) + 1.0) / (r.shape[0] + r.shape[1])
     return weights, agree
 
 
-def _logsumexp_rows(values: NDArray) -> NDArray[np.float64]:
-    """log Σ_k exp(values[:, k]), shifted by the row maximum (plain numpy: scipy's is slower)."""
-    top = values.max(axis=1)
-    return top + np.log(np.exp(values - top[:, None]).sum(axis=1))
+def _log_joints(opinions: Opinions, parameters: list[tuple[NDArray, NDArray]]) -> list[NDArray]:
+    """log P(votes_i, class) for every participant and class, background last, under each
+    (weights, agree): one sparse product for all."""
+    log_answers = np.vstack(
+        [np.concatenate([np.log(agree), np.log1p(-agree)], axis=1) for _, agree in parameters]
+    )  # (total groups, 2 m)
+    products = opinions.answers @ np.ascontiguousarray(log_answers.T)
+    groups = np.hsplit(products, np.cumsum([len(agree) for _, agree in parameters])[:-1])
+    background = np.diff(opinions.answers.indptr) * LOG_HALF
+    return [
+        np.column_stack([g, background]) + np.log(weights)[None, :]
+        for g, (weights, _) in zip(groups, parameters, strict=True)
+    ]
 
 
-def _log_joint(opinions: Opinions, weights: NDArray, agree: NDArray) -> NDArray:
-    """log P(votes_i, class) for every participant and class, background last."""
-    log_agree, log_disagree = np.log(agree), np.log1p(-agree)
-    groups = (
-        opinions.agree @ (log_agree - log_disagree).T + opinions.voted @ log_disagree.T
-    )
-    n_seen = np.diff(opinions.voted.indptr)
-    background = n_seen * LOG_HALF
-    return np.column_stack([groups, background]) + np.log(weights)[None, :]
+def _normalised(log_joint: NDArray) -> tuple[NDArray[np.float64], float]:
+    """Responsibilities from log P(votes_i, class), and the log-likelihood of the votes."""
+    # log Σ_k exp, shifted by the row maximum (plain numpy: scipy's logsumexp is slower);
+    # the shifted exponentials normalised are the responsibilities.
+    top = _by_columns(np.maximum, log_joint)
+    shifted = np.exp(log_joint - top[:, None])
+    row_sums = _by_columns(np.add, shifted)
+    return shifted / row_sums[:, None], float((top + np.log(row_sums)).sum())
+
+
+def _by_columns(operation: np.ufunc, values: NDArray) -> NDArray:
+    """`operation` reduced along each row, taken column by column.
+
+    On a few columns (one per class) this is 6–10 times faster than `.max(axis=1)` or
+    `.sum(axis=1)`, which pay a call per row; the additions run in the same order.
+    """
+    out = values[:, 0].copy()
+    for column in range(1, values.shape[1]):
+        operation(out, values[:, column], out=out)
+    return out
+
+
+def _distinct_rows(points: NDArray, count: int) -> bool:
+    """Whether at least `count` rows differ (to 9 decimals): one vectorised pass per row
+    found, where `np.unique(axis=0)` sorts them all."""
+    left = np.round(points, 9)
+    for _ in range(count):
+        if len(left) == 0:
+            return False
+        left = left[(left != left[0]).any(axis=1)]
+    return True
 
 
 def _kmeans(points: NDArray, k: int, random_state: int, iterations: int = 15) -> NDArray[np.int64]:
@@ -264,16 +354,19 @@ def _kmeans(points: NDArray, k: int, random_state: int, iterations: int = 15) ->
         nearest = np.minimum(nearest, ((points - points[pick]) ** 2).sum(axis=1))
     centres = np.array(centres)
     labels = np.zeros(len(points), dtype=np.int64)
+    squared = (points**2).sum(axis=1)[:, None]
     for iteration in range(iterations):
-        distances = (
-            (points**2).sum(axis=1)[:, None] - 2 * points @ centres.T + (centres**2).sum(axis=1)
-        )
+        distances = squared - 2 * points @ centres.T + (centres**2).sum(axis=1)
         new = distances.argmin(axis=1)
         if iteration and np.array_equal(new, labels):
             break
         labels = new
-        for g in range(k):
-            inside = labels == g
-            if inside.any():
-                centres[g] = points[inside].mean(axis=0)
+        # Each centre is its members' mean (members in their order, as a mask would take
+        # them), from one sort instead of a mask per centre; an empty group keeps its centre.
+        order = np.argsort(labels, kind="stable")
+        sizes = np.bincount(labels, minlength=k)
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        filled = sizes > 0
+        sums = np.add.reduceat(points[order], starts[filled], axis=0)
+        centres[filled] = sums / sizes[filled][:, None]
     return labels

@@ -82,10 +82,14 @@ class Choice:
         k = self.n_groups
         names = [str(g) for g in range(1, len(mean))] + ["spectrum"]
         return {
-            "held_out_log_likelihood": {n: round(float(v), 4) for n, v in zip(names, mean,
-                                                                                strict=True)},
-            "z_versus_one_group": {n: round(_z(self.scores[i] - self.scores[0]), 2)
-                                   for i, n in enumerate(names) if i > 0},
+            "held_out_log_likelihood": {
+                n: round(float(v), 4) for n, v in zip(names, mean, strict=True)
+            },
+            "z_versus_one_group": {
+                n: round(_z(self.scores[i] - self.scores[0]), 2)
+                for i, n in enumerate(names)
+                if i > 0
+            },
             "z_groups_versus_spectrum": round(_z(self.scores[k - 1] - self.scores[-1]), 2),
         }
 
@@ -109,8 +113,9 @@ def choose(
         held = fold == f
         train = _keep_cells(signed, ~held)
         train_opinions = Opinions.from_votes(train)
-        fits = fit_groups(train_opinions, max_groups, random_state=random_state + f,
-                          max_iter=FOLD_EM_ITERATIONS)
+        fits = fit_groups(
+            train_opinions, max_groups, random_state=random_state + f, max_iter=FOLD_EM_ITERATIONS
+        )
         fold_fits.append(fits)
         r, c, a = rows[held], cols[held], agreed[held]
         for k, fitted in fits.items():
@@ -127,8 +132,13 @@ def choose(
 
 
 def fit_groups(
-    opinions: Opinions, max_groups: int, *, random_state: int, max_iter: int,
-    n_starts: int = N_STARTS, tol: float = FOLD_TOLERANCE,
+    opinions: Opinions,
+    max_groups: int,
+    *,
+    random_state: int,
+    max_iter: int,
+    n_starts: int = N_STARTS,
+    tol: float = FOLD_TOLERANCE,
 ) -> dict[int, MixtureFit]:
     """The best of several EM starts for each number of groups 1..max_groups.
 
@@ -138,11 +148,13 @@ def fit_groups(
     fits: dict[int, MixtureFit] = {}
     for k in range(1, max_groups + 1):
         if embedding is None:
-            starts = mixture.start_points(np.zeros((opinions.n_participants, 1)), 1,
-                                          n_starts=1, random_state=random_state)
+            starts = mixture.start_points(
+                np.zeros((opinions.n_participants, 1)), 1, n_starts=1, random_state=random_state
+            )
         else:
-            starts = mixture.start_points(embedding, k, n_starts=n_starts,
-                                          random_state=random_state)
+            starts = mixture.start_points(
+                embedding, k, n_starts=n_starts, random_state=random_state
+            )
             if k > 1:
                 starts += mixture.split_starts(fits[k - 1], embedding, random_state)
         fits[k] = mixture.best_fit(opinions, starts, max_iter=max_iter, tol=tol)

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import expit, log_expit
+from scipy.special import log_expit
 
-from clustering.matrix import cell_rows
 from clustering.mixture import Opinions
 from clustering.pca import centred, top_right_singular
 
@@ -54,31 +53,34 @@ class TraitFit:
 
 def fit_trait(opinions: Opinions, *, random_state: int = 0) -> TraitFit:
     """Fit the one-axis model to the agree and disagree votes."""
-    n, m = opinions.agree.shape
-    voted = opinions.voted
-    rows, cols = cell_rows(voted), voted.indices
-    y = (opinions.signed.data > 0).astype(np.float64)
+    signed = opinions.signed
+    n, m = signed.shape
+    by_row = _Cells(signed.indptr, signed.indices, signed.data > 0)
+    by_statement = signed.tocsc()
+    by_column = _Cells(by_statement.indptr, by_statement.indices, by_statement.data > 0)
     theta = _first_axis(opinions, random_state)
     slope, intercept = np.zeros(m), np.zeros(m)
     for _ in range(ITERATIONS):
         # Statements: Newton on (a_j, b_j) with θ fixed; 2×2 systems solved in closed form.
-        t = theta[rows]
-        p = expit(slope[cols] * t + intercept[cols])
-        w, e = p * (1 - p), y - p
-        g_a = np.bincount(cols, e * t, m) - PENALTY_SLOPE * slope
-        g_b = np.bincount(cols, e, m) - PENALTY_INTERCEPT * intercept
-        h_aa = np.bincount(cols, w * t * t, m) + PENALTY_SLOPE
-        h_ab = np.bincount(cols, w * t, m)
-        h_bb = np.bincount(cols, w, m) + PENALTY_INTERCEPT
+        # The cells are taken statement by statement so each sum is over one run of cells.
+        t = theta[by_column.other]
+        p = _sigmoid(by_column.spread(slope) * t + by_column.spread(intercept))
+        w, e = p * (1 - p), by_column.agreed - p
+        wt = w * t
+        g_a = by_column.sums(e * t) - PENALTY_SLOPE * slope
+        g_b = by_column.sums(e) - PENALTY_INTERCEPT * intercept
+        h_aa = by_column.sums(wt * t) + PENALTY_SLOPE
+        h_ab = by_column.sums(wt)
+        h_bb = by_column.sums(w) + PENALTY_INTERCEPT
         det = h_aa * h_bb - h_ab**2
         step_a = (h_bb * g_a - h_ab * g_b) / det
         slope = slope + step_a
         intercept = intercept + (h_aa * g_b - h_ab * g_a) / det
-        # Participants: Newton on θ_i with the statements fixed.
-        a = slope[cols]
-        p = expit(a * theta[rows] + intercept[cols])
-        g = np.bincount(rows, (y - p) * a, n) - PENALTY_POSITION * theta
-        h = np.bincount(rows, p * (1 - p) * a * a, n) + PENALTY_POSITION
+        # Participants: Newton on θ_i with the statements fixed, cells participant by participant.
+        a = slope[by_row.other]
+        p = _sigmoid(a * by_row.spread(theta) + intercept[by_row.other])
+        g = by_row.sums((by_row.agreed - p) * a) - PENALTY_POSITION * theta
+        h = by_row.sums(p * (1 - p) * a * a) + PENALTY_POSITION
         step = g / h
         theta = theta + step
         if max(np.abs(step).max(initial=0), np.abs(step_a).max(initial=0)) < TOLERANCE:
@@ -86,6 +88,39 @@ def fit_trait(opinions: Opinions, *, random_state: int = 0) -> TraitFit:
     if m and slope[np.argmax(np.abs(slope))] < 0:
         slope, theta = -slope, -theta
     return TraitFit(theta, slope, intercept)
+
+
+def _sigmoid(x: NDArray) -> NDArray:
+    """1 / (1 + e^−x), as (1 + tanh(x / 2)) / 2: equal to scipy's expit within a few 1e-16,
+    and about 3 times faster, numpy's tanh being vectorised (the fit's main cost)."""
+    return 0.5 + 0.5 * np.tanh(0.5 * x)
+
+
+class _Cells:
+    """The votes of a compressed sparse matrix, run by run (a run: one row, or one column).
+
+    `other` is each cell's index on the other axis, `agreed` its vote (agree = True).
+    Sums over runs by `np.add.reduceat` on contiguous cells: several times faster than
+    `np.bincount` on sorted labels, whose adds into one bin wait on each other.
+    """
+
+    def __init__(self, indptr: NDArray, other: NDArray, agreed: NDArray[np.bool_]) -> None:
+        self.other = other.astype(np.intp)  # gathers with int32 indices convert each time
+        self.agreed = agreed.astype(np.float64)
+        self.counts = np.diff(indptr)
+        self.nonempty = self.counts > 0
+        self.starts = indptr[:-1][self.nonempty]
+
+    def spread(self, per_run: NDArray) -> NDArray:
+        """Each run's value repeated on its cells."""
+        return np.repeat(per_run, self.counts)
+
+    def sums(self, per_cell: NDArray) -> NDArray:
+        """Sum of the cells' values in each run (0 for a run without cells)."""
+        out = np.zeros(len(self.counts))
+        if len(self.starts):
+            out[self.nonempty] = np.add.reduceat(per_cell, self.starts)
+        return out
 
 
 def _first_axis(opinions: Opinions, random_state: int) -> NDArray[np.float64]:

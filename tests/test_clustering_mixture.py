@@ -70,3 +70,52 @@ def test_trait_model_recovers_the_axis():
     conversation = planted("spectrum", 400, 40, random_state=1)
     fitted = fit_trait(mixture.Opinions.from_votes(conversation.matrix.votes))
     assert abs(np.corrcoef(fitted.position, conversation.position)[0, 1]) > 0.85
+
+
+def test_starts_run_side_by_side_give_the_fits_each_would_alone():
+    conversation = planted("random_voters", 300, 30, n_groups=3, random_state=2)
+    opinions = mixture.Opinions.from_votes(conversation.matrix.votes)
+    embedding = mixture.embed(opinions, 0)
+    starts = mixture.start_points(embedding, 3, n_starts=3, random_state=0)
+    # Different tolerances stop different starts at different iterations.
+    together = mixture.fit_each(opinions, starts, max_iter=40, tol=1e-3)
+    for start, fitted in zip(starts, together, strict=True):
+        alone = mixture.fit(opinions, start, max_iter=40, tol=1e-3)
+        np.testing.assert_array_equal(fitted.responsibilities, alone.responsibilities)
+        np.testing.assert_array_equal(fitted.agree, alone.agree)
+        assert fitted.log_likelihood == alone.log_likelihood
+
+
+def test_posteriors_give_the_log_likelihood_of_the_votes():
+    dense = np.array([[1, -1, NAN], [1, 0, 1], [-1, -1, NAN]], float)
+    opinions = mixture.Opinions.from_votes(from_dense(dense).votes)
+    weights = np.array([0.5, 0.3, 0.2])
+    agree = np.array([[0.9, 0.2, 0.6], [0.1, 0.7, 0.5]])
+    (responsibilities, log_likelihood), (alone, _) = mixture.posteriors(
+        opinions, [(weights, agree), (weights, agree)]
+    )
+    # By hand: each class's probability of each row's agree/disagree votes (passes left out).
+    votes = [[(0, 1), (1, 0)], [(0, 1), (2, 1)], [(0, 0), (1, 0)]]
+    joint = np.array(
+        [
+            [
+                weights[g] * np.prod([agree[g, j] if a else 1 - agree[g, j] for j, a in row])
+                for g in range(2)
+            ]
+            + [weights[2] * 0.5 ** len(row)]
+            for row in votes
+        ]
+    )
+    np.testing.assert_allclose(log_likelihood, np.log(joint.sum(axis=1)).sum())
+    np.testing.assert_allclose(responsibilities, joint / joint.sum(axis=1, keepdims=True))
+    np.testing.assert_array_equal(alone, responsibilities)
+    np.testing.assert_array_equal(mixture.posterior(opinions, weights, agree), responsibilities)
+
+
+def test_a_start_needs_as_many_distinct_voting_patterns_as_groups():
+    # Two voting patterns cannot seed three k-means groups: soft random starts instead.
+    embedding = np.repeat(np.array([[0.0, 1.0], [1.0, 0.0]]), 5, axis=0)
+    soft = mixture.start_points(embedding, 3, n_starts=1, random_state=0)[0]
+    assert soft[:, :-1].max() < 0.95
+    hard = mixture.start_points(embedding, 2, n_starts=1, random_state=0)[0]
+    assert len(np.unique(hard.argmax(axis=1))) == 2
