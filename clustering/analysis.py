@@ -352,15 +352,7 @@ def find_groups(
     left_out = moderated | is_meta
     if profile == "polis":
         return polis.find_groups(matrix, left_out, state, random_state, timings, parameters)
-    return consult_profile.find_groups(
-        matrix,
-        left_out,
-        state,
-        random_state,
-        timings,
-        max_groups=parameters.max_groups,
-        threshold=parameters.membership_threshold,
-    )
+    return consult_profile.find_groups(matrix, left_out, state, random_state, timings, parameters)
 
 
 def _with_group_ids(row: dict[str, Any], ids: NDArray) -> dict[str, Any]:

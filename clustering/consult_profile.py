@@ -5,7 +5,7 @@ cross-validation (`clustering.model_choice`), then the mixture is fitted on ever
 participant. Warm update: the last cold analysis's groups are refined by EM on today's
 votes; the number of groups and the division are kept (the app re-runs a cold analysis
 periodically). Each participant gets the probability of each group; whoever's best
-probability is below `threshold` is not assigned (group None): mostly people whose votes
+probability is below `membership_threshold` is not assigned (group None): mostly people whose votes
 look like coin flips (the background class). A spectrum is shown as one group that holds
 every in-conv participant.
 """
@@ -20,16 +20,15 @@ from numpy.typing import NDArray
 from scipy.stats import kurtosis, skew
 
 from clustering import mixture, model_choice
-from clustering.grouping import MAX_GROUPS, MIN_VOTES, Found, in_conv, previous_components, widen
+from clustering.grouping import Found, in_conv, previous_components, widen
 from clustering.matrix import VoteMatrix, plain
 from clustering.mixture import MixtureFit, Opinions
+from clustering.parameters import DEFAULT, Parameters
 from clustering.pca import project
 from clustering.trait import fit_trait
 
-SELECTION_SAMPLE = 4000  # participants used to choose the number of groups (speed)
 FINAL_EM_ITERATIONS = 100
 FINAL_SCREEN = 2  # EM iterations of each start of the final fit before the best runs on
-THRESHOLD = 0.5  # a participant whose best group probability is below this is unassigned
 AXIS_END_STATEMENTS = 5
 
 
@@ -39,9 +38,7 @@ def find_groups(
     state: dict[str, Any] | None,
     random_state: int,
     timings: dict[str, float],
-    *,
-    max_groups: int = MAX_GROUPS,
-    threshold: float = THRESHOLD,
+    parameters: Parameters = DEFAULT,
 ) -> Found:
     """Group the participants; `state` is what the last update of this conversation left.
 
@@ -55,9 +52,10 @@ def find_groups(
     random_state : int
     timings : dict
         Filled with seconds per step.
-    max_groups : int
-    threshold : float
-        Least probability of the best group for a participant to be assigned to it.
+    parameters : Parameters
+        Who is grouped, the most groups, the cross-validation's folds and tests, the
+        sample that chooses k, and `membership_threshold`: the least probability of the
+        best group for a participant to be assigned to it.
     """
     tic = time.perf_counter()
     active = ~left_out
@@ -73,7 +71,12 @@ def find_groups(
 
     tic = time.perf_counter()
     n = matrix.shape[0]
-    members = in_conv(n_votes, int(active.sum()))
+    members = in_conv(
+        n_votes,
+        int(active.sum()),
+        min_votes=parameters.min_votes,
+        min_in_conv=parameters.min_in_conv,
+    )
     labels = np.full(n, -1, dtype=np.int64)
     membership = np.zeros((n, 0))
     division: dict[str, Any] = {
@@ -90,7 +93,7 @@ def find_groups(
     if opinions is not None and opinions.signed.nnz > 0:
         warm = _warm_start(state, active_ids, opinions)
         if warm is None:
-            fitted, division = _cold(opinions, active_ids, max_groups, random_state)
+            fitted, division = _cold(opinions, active_ids, parameters, random_state)
         else:
             start, division = warm
             fitted = mixture.fit(opinions, start, max_iter=FINAL_EM_ITERATIONS)
@@ -102,7 +105,7 @@ def find_groups(
             # average votes worse than coin flips, yet they are its ends, not noise.
             inside = np.ones((len(inside), 1))
         best = inside.argmax(axis=1)
-        assigned = inside.max(axis=1) >= threshold
+        assigned = inside.max(axis=1) >= parameters.membership_threshold
         labels[members] = np.where(assigned, best, -1)
         kept = np.unique(labels[labels >= 0])  # groups nobody is assigned to are not shown
         labels = np.where(labels >= 0, np.searchsorted(kept, np.maximum(labels, 0)), -1)
@@ -122,36 +125,28 @@ def find_groups(
         projection=widen(projection_active, active),
         division=division,
         parameters={
-            "min_votes": MIN_VOTES,
-            "max_groups": max_groups,
-            "selection_sample": SELECTION_SAMPLE,
-            "folds": model_choice.N_FOLDS,
             "starts": model_choice.N_STARTS,
             "rule": "one standard error (paired over participants)",
             "prior": mixture.PRIOR,
-            "threshold": threshold,
         },
         state=state_out,
     )
 
 
 def _cold(
-    opinions: Opinions, statement_ids: NDArray, max_groups: int, random_state: int
+    opinions: Opinions, statement_ids: NDArray, parameters: Parameters, random_state: int
 ) -> tuple[MixtureFit, dict[str, Any]]:
     """Choose the number of groups (or a spectrum) by cross-validation, then fit everyone."""
     n = opinions.n_participants
     rng = np.random.default_rng(random_state)
-    sample = (
-        np.sort(rng.choice(n, size=SELECTION_SAMPLE, replace=False))
-        if n > SELECTION_SAMPLE
-        else np.arange(n)
-    )
+    most = parameters.selection_sample
+    sample = np.sort(rng.choice(n, size=most, replace=False)) if n > most else np.arange(n)
     chosen_on = (
         opinions
         if len(sample) == n
         else Opinions.from_votes(opinions.signed[sample].astype(np.int8))
     )
-    choice = model_choice.choose(chosen_on, max_groups, random_state=random_state)
+    choice = model_choice.choose(chosen_on, parameters, random_state=random_state)
     positions = fit_trait(opinions, random_state=random_state) if choice.spectrum else None
     # One axis explains the votes as well as groups. If people sit in two clumps along it
     # (bimodal positions) and two groups clearly beat one, those are two camps: two
@@ -160,7 +155,7 @@ def _cold(
     camps = (
         positions is not None
         and bimodality(positions.position) > BIMODAL
-        and choice.two_groups_z >= model_choice.CLEAR_Z
+        and choice.two_groups_z >= parameters.clear_z
     )
     k = 2 if camps else (1 if choice.spectrum else choice.n_groups)
     fold_starts, fold_log_likelihoods = zip(
@@ -231,7 +226,7 @@ def bimodality(values: NDArray) -> float:
 
 def _strength(choice: model_choice.Choice, camps: bool) -> str:
     if camps:
-        return "clear"  # camps need two groups to beat one by CLEAR_Z
+        return "clear"  # camps need two groups to beat one by clear_z
     if choice.spectrum:
         return "spectrum"
     if choice.n_groups < 2:

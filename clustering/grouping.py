@@ -15,10 +15,6 @@ from clustering.matrix import plain
 from clustering.parameters import DEFAULT
 from clustering.pca import Projection
 
-MIN_VOTES = 7  # DESIGN.md §4.2
-MIN_IN_CONV = 15  # DESIGN.md §4.2
-MAX_GROUPS = 5  # DESIGN.md §4.6 (Polis's 5); the consult profile tries 1..5 groups too
-
 
 @dataclass(frozen=True)
 class Found:

@@ -13,7 +13,7 @@ No test is repeated, no k is skipped, and nothing is tuned on the held-out votes
 Then one test compares the chosen groups with the trait model, the simpler account of a
 division (one number per participant instead of a group): distinct groups are claimed
 only when they predict the held-out votes better than the single axis with a paired
-z ≥ 3 (`SPECTRUM_Z`, one-sided, about 0.13 %); otherwise the votes are a spectrum. The
+z ≥ 3 (`Parameters.spectrum_z`, one-sided, about 0.13 %); otherwise the votes are a spectrum. The
 margin is three standard errors rather than one because distinct groups are the
 stronger claim (the one a report will quote), and because the two accounts are often
 close on real conversations: on vtaiwan.uberx z lies between 0.1 and 2.1 across seeds
@@ -33,15 +33,13 @@ from sklearn.metrics import adjusted_rand_score
 from clustering import mixture
 from clustering.matrix import cell_rows
 from clustering.mixture import MixtureFit, Opinions
+from clustering.parameters import DEFAULT, Parameters
 from clustering.trait import fit_trait
 
-N_FOLDS = 5
 N_STARTS = 1  # k-means starts per k and fold, beside the split starts from k − 1
 FINAL_STARTS = 2  # k-means starts of the final fit, beside one start from each fold's fit
 FOLD_EM_ITERATIONS = 60
 FOLD_TOLERANCE = 1e-3  # log-likelihood gain per participant per EM iteration to go on
-SPECTRUM_Z = 3.0  # groups must beat the one-axis model by this many paired standard errors
-CLEAR_Z = 4.0  # the chosen k beats every simpler model by this many standard errors: "clear"
 
 
 @dataclass(frozen=True)
@@ -52,9 +50,9 @@ class Choice:
     n_groups : int
         Chosen by the one-SE rule among 1..max_groups.
     spectrum : bool
-        The chosen groups do not beat the trait model by SPECTRUM_Z standard errors.
+        The chosen groups do not beat the trait model by `spectrum_z` standard errors.
     clear : bool
-        The chosen groups beat fewer groups and the spectrum by ≥ CLEAR_Z standard errors.
+        The chosen groups beat fewer groups and the spectrum by ≥ `clear_z` standard errors.
     scores : ndarray of shape (max_groups + 1, n_participants)
         Held-out log-likelihood per participant: rows 0..max_groups − 1 for 1..max_groups
         groups, the last row for the trait model.
@@ -95,9 +93,14 @@ class Choice:
 
 
 def choose(
-    opinions: Opinions, max_groups: int, *, n_folds: int = N_FOLDS, random_state: int = 0
+    opinions: Opinions, parameters: Parameters = DEFAULT, *, random_state: int = 0
 ) -> Choice:
-    """Cross-validate 1..max_groups groups and the trait model; apply the one-SE rule."""
+    """Cross-validate 1..max_groups groups and the trait model; apply the one-SE rule.
+
+    `parameters` gives max_groups, the number of folds, and the z's of the two tests
+    (groups against the one-axis model: `spectrum_z`; "clear": `clear_z`).
+    """
+    max_groups, n_folds = parameters.max_groups, parameters.folds
     n = opinions.n_participants
     signed = opinions.signed
     rows, cols = cell_rows(signed), signed.indices
@@ -124,9 +127,13 @@ def choose(
         per_fold[f, -1] = np.bincount(r, trait.cell_log_likelihood(r, c, a), n)
     scores = per_fold.sum(axis=0)
     k = one_se_rule(scores[:max_groups])
-    spectrum = k >= 2 and _z(scores[k - 1] - scores[-1]) < SPECTRUM_Z
+    spectrum = k >= 2 and _z(scores[k - 1] - scores[-1]) < parameters.spectrum_z
     simpler = [scores[j] for j in range(k - 1)] + [scores[-1]]
-    clear = k >= 2 and not spectrum and min(_z(scores[k - 1] - s) for s in simpler) >= CLEAR_Z
+    clear = (
+        k >= 2
+        and not spectrum
+        and min(_z(scores[k - 1] - s) for s in simpler) >= parameters.clear_z
+    )
     fold_choices = [one_se_rule(per_fold[f, :max_groups]) for f in range(n_folds)]
     return Choice(k, spectrum, clear, scores, fold_choices, fold_fits)
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from clustering import mixture, model_choice
 from clustering.matrix import from_dense
+from clustering.parameters import DEFAULT, Parameters
 from clustering.synthetic import planted
 from clustering.trait import fit_trait
 
@@ -43,17 +44,17 @@ def passing_groups(n: int = 600, statements: int = 60, seed: int = 0) -> np.ndar
 
 def test_people_who_pass_more_are_not_a_group_of_their_own():
     opinions = mixture.Opinions.from_votes(from_dense(passing_groups()).votes)
-    assert model_choice.choose(opinions, 3, random_state=0).n_groups == 1
+    assert model_choice.choose(opinions, Parameters(max_groups=3), random_state=0).n_groups == 1
 
 
 def test_cross_validation_finds_planted_groups_and_every_fold_agrees():
     conversation = planted("groups", 400, 40, n_groups=3, random_state=0)
     choice = model_choice.choose(
-        mixture.Opinions.from_votes(conversation.matrix.votes), 5, random_state=0
+        mixture.Opinions.from_votes(conversation.matrix.votes), DEFAULT, random_state=0
     )
     assert choice.n_groups == 3
     assert not choice.spectrum
-    assert choice.fold_choices == [3] * model_choice.N_FOLDS
+    assert choice.fold_choices == [3] * DEFAULT.folds
 
 
 def test_one_se_rule_takes_the_smallest_k_within_one_standard_error():

@@ -33,7 +33,7 @@ def test_methodology_records_every_parameter_and_they_make_the_analysis_again(pr
 
 def test_defaults_are_the_documented_ones():
     assert analyze(_two_camps()).methodology["parameters"]["max_groups"] == 5
-    assert DEFAULT == Parameters()
+    assert Parameters() == DEFAULT
     assert (DEFAULT.min_votes, DEFAULT.min_in_conv, DEFAULT.max_groups) == (7, 15, 5)
 
 
@@ -61,7 +61,7 @@ def test_claim_thresholds_change_the_claims():
     assert unscored.consensus == {"agree": [], "disagree": []}
 
 
-@pytest.mark.parametrize("profile", ["polis"])
+@pytest.mark.parametrize("profile", ["consult", "polis"])
 def test_who_is_grouped_follows_min_votes_and_min_in_conv(profile):
     dense = _two_camps(n=40, statements=12).votes.toarray().astype(float)
     dense[::2, 4:] = np.nan  # every other participant voted on 4 statements only
