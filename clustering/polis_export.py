@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from clustering.matrix import VoteMatrix, from_records
+
 
 @dataclass(frozen=True)
 class PolisExport:
@@ -39,8 +41,21 @@ class PolisExport:
 
     def records(self) -> list[tuple[int, int, int, float]]:
         """(participant, statement, vote, time in seconds) rows, as `analyze` takes them."""
-        return list(zip(self.voter.tolist(), self.comment.tolist(), self.vote.tolist(),
-                        (self.timestamp / 1000).tolist(), strict=True))
+        return list(
+            zip(
+                self.voter.tolist(),
+                self.comment.tolist(),
+                self.vote.tolist(),
+                (self.timestamp / 1000).tolist(),
+                strict=True,
+            )
+        )
+
+    def matrix(self) -> VoteMatrix:
+        """The vote matrix, built from the columns (faster than `records` then `analyze`)."""
+        return from_records(
+            self.voter, self.comment, self.vote, self.timestamp, statement_ids=self.comment_ids
+        )
 
     def statements(self) -> dict[str, list[int]]:
         """The statement arguments of `analyze`: every statement, moderated out, meta."""
@@ -55,7 +70,10 @@ def read_export(folder: str | Path) -> PolisExport:
     folder = Path(folder)
     with open(folder / "votes.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    columns = {name: np.array([int(r[name]) for r in rows], dtype=np.int64) for name in ("voter-id", "comment-id", "vote", "timestamp")}
+    columns = {
+        name: np.array([int(r[name]) for r in rows], dtype=np.int64)
+        for name in ("voter-id", "comment-id", "vote", "timestamp")
+    }
 
     comment_text: dict[int, str] = {}
     moderated_out = []
@@ -81,7 +99,9 @@ def read_export(folder: str | Path) -> PolisExport:
         with open(folder / "meta.csv", newline="", encoding="utf-8") as handle:
             meta = [int(row["comment-id"]) for row in csv.DictReader(handle)]
 
-    comment_ids = np.array(sorted(set(comment_text) | set(columns["comment-id"].tolist())), dtype=np.int64)
+    comment_ids = np.array(
+        sorted(set(comment_text) | set(columns["comment-id"].tolist())), dtype=np.int64
+    )
     return PolisExport(
         voter=columns["voter-id"],
         comment=columns["comment-id"],
