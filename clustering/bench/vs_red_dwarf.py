@@ -13,8 +13,9 @@ Made fair as follows:
   (participant, statement) pair, worked out once. red-dwarf gets it as the list of vote
   dicts it takes; we get it as numpy columns (`clustering.matrix.from_records` takes
   arrays). Each side builds its own matrix inside the timed call.
-- One BLAS thread for everything, red-dwarf included (`threadpoolctl`; `analyze` limits
-  itself to one, red-dwarf would otherwise use every core).
+- One thread for everything, red-dwarf included: BLAS and OpenMP pools limited to one
+  (`threadpoolctl`). `analyze` limits BLAS to one itself; red-dwarf would otherwise use
+  every core for BLAS and for scikit-learn's k-means (OpenMP). The pools are printed.
 - Turns alternate, so every side sees the same machine load; garbage from one side's run
   is collected before the next starts, outside the clock.
 
@@ -126,12 +127,11 @@ def published_ari(export: PolisExport, groups: dict) -> float:
     return adjusted_rand_score(*zip(*pairs, strict=True))
 
 
-def blas_threads() -> str:
-    """The thread count of each loaded BLAS library, as it stands now."""
+def thread_pools() -> str:
+    """The thread count of each loaded BLAS and OpenMP library, as it stands now."""
     return ", ".join(
-        f"{pool['internal_api']} {pool['num_threads']}"
+        f"{pool['user_api']} {pool['internal_api']} {pool['num_threads']}"
         for pool in threadpool_info()
-        if pool["user_api"] == "blas"
     )
 
 
@@ -140,8 +140,11 @@ def main() -> None:
     parser.add_argument("folders", nargs="*", type=Path, default=DEFAULT_FOLDERS)
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
-    with threadpool_limits(limits=1, user_api="blas"):
-        print(f"BLAS threads for every run: {blas_threads()}")
+    # red-dwarf's imports load scikit-learn's OpenMP library: import them before limiting.
+    from reddwarf.implementations.polis import run_pipeline  # noqa: F401
+
+    with threadpool_limits(limits=1):
+        print(f"threads for every run: {thread_pools()}")
         print(
             f"{'conversation':28s} {'votes':>6s} {'polis s':>8s} {'red-dwarf s':>11s} "
             f"{'speedup':>8s} {'consult s':>9s} {'ARI polis':>9s} {'ARI rd':>7s} "
