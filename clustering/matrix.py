@@ -91,6 +91,7 @@ def indicator(votes: sp.csr_matrix, keep: NDArray[np.bool_]) -> sp.csr_matrix:
 # many times their number (plus a floor); beyond, by sorting (`np.unique`).
 LOOKUP_SPAN_PER_ID = 4
 LOOKUP_SPAN_FLOOR = 1 << 16
+RADIX_SORTED = 1 << 16  # up to this many rows and columns, records are sorted as 16-bit keys
 
 
 def from_records(
@@ -210,7 +211,7 @@ def _by_cell(rows: NDArray, cols: NDArray, n_rows: int, n_cols: int) -> NDArray[
     Up to 65,536 rows and columns, two stable sorts of 16-bit keys (numpy sorts those by
     radix, in linear time: 3 times faster than one sort of the cell numbers on vtaiwan).
     """
-    if max(n_rows, n_cols) <= 1 << 16:
+    if max(n_rows, n_cols) <= RADIX_SORTED:
         by_col = np.argsort(cols.astype(np.uint16), kind="stable")
         return by_col[np.argsort(rows[by_col].astype(np.uint16), kind="stable")]
     return np.argsort(rows * n_cols + cols, kind="stable")

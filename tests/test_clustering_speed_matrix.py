@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from clustering import matrix as matrix_module
 from clustering.matrix import from_records
 from clustering.polis_export import read_export
 
@@ -63,6 +64,19 @@ def test_builder_matches_a_plain_reading_of_the_records(participants, statements
     assert matrix.statement_ids.tolist() == columns
     np.testing.assert_array_equal(_as_dense(matrix), dense)
     assert matrix.votes.has_sorted_indices
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_one_sort_of_cell_numbers_gives_what_the_radix_sorts_give(seed, monkeypatch):
+    rng = np.random.default_rng(seed)
+    records = _records(rng, 400, np.arange(40), np.arange(15), np.arange(30))
+    radix = from_records(*records, statement_ids=[99])
+    monkeypatch.setattr(matrix_module, "RADIX_SORTED", 0)  # as with 70,000 participants
+    one_sort = from_records(*records, statement_ids=[99])
+    assert one_sort.participant_ids.tolist() == radix.participant_ids.tolist()
+    np.testing.assert_array_equal(_as_dense(one_sort), _as_dense(radix))
+    rows, columns, dense = _by_hand(*records, [99])
+    np.testing.assert_array_equal(_as_dense(one_sort), dense)
 
 
 def test_ties_in_time_go_by_the_order_given():
