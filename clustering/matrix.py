@@ -105,8 +105,9 @@ def from_records(
     """Build the matrix from vote records given as columns; the latest vote of a pair wins.
 
     The fast way in: numpy arrays (the app's vote memory, `PolisExport.matrix`, the
-    benchmarks) are used as they are; with integer ids in a compact span nothing is sorted
-    but the participants. Pass the result to `clustering.analysis.analyze`.
+    benchmarks) are used as they are. With integer ids in a compact span, ids are numbered
+    through a table and the records sorted once, by cell, with 16-bit radix sorts; no step
+    sorts them by time. Pass the result to `clustering.analysis.analyze`.
 
     Parameters
     ----------
