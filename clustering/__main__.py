@@ -40,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.replay:
             analysis = replay(export.records(), every=args.replay, **options)
         else:
-            analysis = analyze(export.records(), **options)
+            analysis = analyze(export.matrix(), **options)
         seconds.append(time.perf_counter() - started)
     if args.json:
         sys.stdout.write(analysis.to_json() + "\n")

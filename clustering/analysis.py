@@ -414,7 +414,7 @@ def _bridging_rows(bridging: Bridging, eligible: NDArray[np.bool_]) -> list[dict
     """Per statement: votes behind the bridging score, whether it is scored, its interval.
 
     `bridging` stays a float (0.0 when not scored) for the pages that rank by it;
-    `bridging_scored` says whether it means anything (at least `claims.MIN_VOTES` votes),
+    `bridging_scored` says whether it means anything (at least `min_statement_votes` votes),
     `bridging_interval` is its 95 % interval, None when not scored.
     """
     votes = np.zeros(eligible.size, dtype=np.int64)

@@ -26,8 +26,16 @@ intercepts and the axis (so somewhat narrow), and σ² the mean squared residual
 
 Community Notes learns the raters' factor too; that fit is not convex and, on votes as
 sparse as a consultation's, ends in different optima from different starts. Taking the
-axis from the map makes the fit a ridge regression with one answer, found exactly by
-conjugate gradients, and keeps the score consistent with the map people see.
+axis from the map makes the fit a ridge regression with one answer, and keeps the score
+consistent with the map people see.
+
+The solve: the participant intercepts' block of the normal equations is diagonal, so they
+are eliminated exactly (a Schur complement) and preconditioned conjugate gradients run on
+the 1 + 2m unknowns (μ, c, g) left. That takes about half the iterations of CG on all
+1 + n + 2m (9–10 instead of 19–21 on the shared Polis conversations at the same
+tolerance), each as cheap. `TOLERANCE` 1e-6 leaves scores and intervals within 1e-6 of
+the exact solve (tested against a tight solve and a dense one), far below the 3
+decimals anything shows.
 """
 
 from __future__ import annotations
@@ -39,12 +47,13 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.sparse.linalg import LinearOperator, cg
 
+from clustering.matrix import cell_rows
 from clustering.parameters import DEFAULT
 from clustering.stats import Z_95
 
 INTERCEPT_PENALTY = 0.15  # Community Notes: l2_lambda 0.03 × l2_intercept_multiplier 5
 FACTOR_PENALTY = 0.03  # Community Notes: l2_lambda
-TOLERANCE = 1e-8  # relative residual of the conjugate gradients
+TOLERANCE = 1e-6  # relative residual of the conjugate gradients (module docstring)
 
 
 @dataclass(frozen=True)
@@ -94,7 +103,11 @@ class Bridging:
 
 
 def bridging_scores(
-    votes: sp.csr_matrix, axis: NDArray, *, min_votes: int = DEFAULT.min_statement_votes
+    votes: sp.csr_matrix,
+    axis: NDArray,
+    *,
+    min_votes: int = DEFAULT.min_statement_votes,
+    tolerance: float = TOLERANCE,
 ) -> Bridging:
     """Fit the model on votes of shape (n_participants, n_statements).
 
@@ -106,6 +119,8 @@ def bridging_scores(
         Each participant's place on the opinion axis; standardised here.
     min_votes : int
         Statements with fewer votes are not scored (score 0.0, `scored` False).
+    tolerance : float
+        Relative residual at which the conjugate gradients stop.
     """
     n, m = votes.shape
     counts = np.bincount(votes.indices, minlength=m).astype(np.int64)
@@ -113,13 +128,7 @@ def bridging_scores(
         return Bridging(np.zeros(m), np.zeros(m), 0.0, counts, np.zeros(m, bool), np.zeros((m, 2)))
     f = _standardised(np.asarray(axis, dtype=float), votes)
     system = _NormalEquations(votes, f, penalties(votes.nnz, n, m))
-    solution, _ = cg(
-        system.operator(),
-        system.right_side,
-        rtol=TOLERANCE,
-        maxiter=1000,
-        M=system.preconditioner(),
-    )
+    solution = system.solve(tolerance)
     mean, b, intercepts, factors = system.split(solution)
     scored = counts >= min_votes
     sd = np.sqrt(system.residual_variance(solution) * system.intercept_variance_factor())
@@ -141,8 +150,9 @@ def _standardised(axis: NDArray, votes: sp.csr_matrix) -> NDArray:
 class _NormalEquations:
     """(AᵀA + Λ) x = Aᵀy for x = (μ, b, c, g), A one row per vote: 1, e_i, e_j, f_i·e_j.
 
-    Every product with AᵀA comes from two sparse products (the vote pattern and its
-    transpose); no per-vote design matrix is built.
+    Every product with AᵀA comes from sparse products with the vote pattern and its
+    transpose; no per-vote design matrix is built. `solve` eliminates b first (module
+    docstring).
     """
 
     def __init__(self, votes: sp.csr_matrix, f: NDArray, penalty: Penalties) -> None:
@@ -152,28 +162,20 @@ class _NormalEquations:
         self.pattern = sp.csr_matrix(
             (np.ones(votes.nnz), votes.indices, votes.indptr), shape=votes.shape
         )
-        self.pattern_t = self.pattern.T.tocsr()
+        # Products go one vector at a time: scipy's several-vector product was twice as slow.
+        # The transpose is a view (CSC), not a copy.
+        self.pattern_t = self.pattern.T
         self.per_row = np.diff(self.pattern.indptr).astype(float)
-        self.per_column = np.diff(self.pattern_t.indptr).astype(float)
-        self.f_sum, self.ff_sum = (self.pattern_t @ np.column_stack([f, f * f])).T
-        self.penalty = np.concatenate(
-            [
-                [0.0],
-                np.full(n, penalty.participant_intercept),
-                np.full(m, penalty.statement_intercept),
-                np.full(m, penalty.statement_factor),
-            ]
-        )
-        ratings = (votes.data.astype(np.float64) + 1) / 2
-        self.ratings = ratings
-        rated = sp.csr_matrix((ratings, votes.indices, votes.indptr), shape=votes.shape)
-        by_column = rated.T @ np.column_stack([np.ones(n), f])
+        self.per_column = np.bincount(votes.indices, minlength=m).astype(float)
+        self.f_sum, self.ff_sum = self.pattern_t @ f, self.pattern_t @ (f * f)
+        self.ratings = (votes.data.astype(np.float64) + 1) / 2
+        rated = sp.csr_matrix((self.ratings, votes.indices, votes.indptr), shape=votes.shape)
         self.right_side = np.concatenate(
             [
-                [ratings.sum()],
-                np.asarray(rated.sum(axis=1)).ravel(),
-                by_column[:, 0],
-                by_column[:, 1],
+                [self.ratings.sum()],
+                rated @ np.ones(m),
+                rated.T @ np.ones(n),
+                rated.T @ f,
             ]
         )
 
@@ -181,41 +183,69 @@ class _NormalEquations:
         n, m = self.n, self.m
         return x[0], x[1 : 1 + n], x[1 + n : 1 + n + m], x[1 + n + m :]
 
-    def product(self, x: NDArray) -> NDArray:
-        mu, b, c, g = self.split(x)
-        f = self.f
-        row_sums = self.pattern @ np.column_stack([c, g])  # Σ_j∈i c_j, Σ_j∈i g_j
-        column_sums = self.pattern_t @ np.column_stack([b, f * b])  # Σ_i∈j b_i, Σ_i∈j f_i b_i
-        total = self.n_votes * mu + self.per_row @ b + self.per_column @ c + self.f_sum @ g
-        rows = self.per_row * mu + self.per_row * b + row_sums[:, 0] + f * row_sums[:, 1]
-        columns = self.per_column * mu + column_sums[:, 0] + self.per_column * c + self.f_sum * g
-        factors = self.f_sum * mu + column_sums[:, 1] + self.f_sum * c + self.ff_sum * g
-        return np.concatenate([[total], rows, columns, factors]) + self.penalty * x
+    def solve(self, tolerance: float) -> NDArray:
+        """x = (μ, b, c, g): CG on the reduced system, then b from its own rows."""
+        n = self.n
+        inverse_b = 1.0 / (self.per_row + self.lam.participant_intercept)
+        rest = np.concatenate([self.right_side[:1], self.right_side[1 + n :]])
+        b_side = self.right_side[1 : 1 + n]
+        size = rest.size
+        # S y = H y − Pᵀ D⁻¹ P y, with D the diagonal b block and P the b rows' other columns.
+        reduced = LinearOperator(
+            (size, size),
+            matvec=lambda y: self._rest_block(y) - self._from_b(inverse_b * self._to_b(y)),
+            dtype=np.float64,
+        )
+        y, _ = cg(
+            reduced,
+            rest - self._from_b(inverse_b * b_side),
+            rtol=tolerance,
+            maxiter=1000,
+            M=self._reduced_preconditioner(inverse_b),
+        )
+        b = inverse_b * (b_side - self._to_b(y))
+        return np.concatenate([y[:1], b, y[1:]])
 
-    def operator(self) -> LinearOperator:
-        size = 1 + self.n + 2 * self.m
-        return LinearOperator((size, size), matvec=self.product, dtype=np.float64)
+    def _to_b(self, y: NDArray) -> NDArray:
+        """P y: the b rows of AᵀA times (μ, c, g): Σ_j∈i (μ + c_j + f_i g_j)."""
+        m = self.m
+        by_intercept, by_factor = self.pattern @ y[1 : 1 + m], self.pattern @ y[1 + m :]
+        return self.per_row * y[0] + by_intercept + self.f * by_factor
 
-    def preconditioner(self) -> LinearOperator:
-        """Exact inverse of the diagonal blocks: μ, each b_i, each statement's (c_j, g_j)."""
-        n, m = self.n, self.m
-        a11, a12, a22, det = self._statement_blocks()
-        diagonal_mu = max(float(self.n_votes), 1.0)
-        diagonal_b = self.per_row + self.lam.participant_intercept
+    def _from_b(self, z: NDArray) -> NDArray:
+        """Pᵀ z: the (μ, c, g) rows of AᵀA times b = z."""
+        return np.concatenate(
+            [[self.per_row @ z], self.pattern_t @ z, self.pattern_t @ (self.f * z)]
+        )
+
+    def _rest_block(self, y: NDArray) -> NDArray:
+        """H y: the (μ, c, g) block of AᵀA + Λ times y."""
+        m = self.m
+        mu, c, g = y[0], y[1 : 1 + m], y[1 + m :]
+        a11, a12, a22, _ = self._statement_blocks()
+        total = self.n_votes * mu + self.per_column @ c + self.f_sum @ g
+        columns = self.per_column * mu + a11 * c + a12 * g
+        factors = self.f_sum * mu + a12 * c + a22 * g
+        return np.concatenate([[total], columns, factors])
+
+    def _reduced_preconditioner(self, inverse_b: NDArray) -> LinearOperator:
+        """Exact inverse of the reduced system's diagonal blocks: μ, each (c_j, g_j)."""
+        m = self.m
+        a11, a12, a22, _ = self._statement_blocks()
+        # What eliminating b takes off each block: Σ_i∈j (1, f_i, f_i²) / D_i.
+        a11 = a11 - self.pattern_t @ inverse_b
+        a12 = a12 - self.pattern_t @ (inverse_b * self.f)
+        a22 = a22 - self.pattern_t @ (inverse_b * self.f**2)
+        det = a11 * a22 - a12**2
+        diagonal_mu = self.n_votes - self.per_row**2 @ inverse_b  # > 0: D_i > votes of i
 
         def solve(v: NDArray) -> NDArray:
-            vc, vg = v[1 + n : 1 + n + m], v[1 + n + m :]
+            vc, vg = v[1 : 1 + m], v[1 + m :]
             return np.concatenate(
-                [
-                    [v[0] / diagonal_mu],
-                    v[1 : 1 + n] / diagonal_b,
-                    (a22 * vc - a12 * vg) / det,
-                    (a11 * vg - a12 * vc) / det,
-                ]
+                [[v[0] / diagonal_mu], (a22 * vc - a12 * vg) / det, (a11 * vg - a12 * vc) / det]
             )
 
-        size = 1 + n + 2 * m
-        return LinearOperator((size, size), matvec=solve, dtype=np.float64)
+        return LinearOperator((1 + 2 * m, 1 + 2 * m), matvec=solve, dtype=np.float64)
 
     def _statement_blocks(self) -> tuple[NDArray, NDArray, NDArray, NDArray]:
         """Each statement's 2 × 2 block of AᵀA + Λ over (c_j, g_j), and its determinant."""
@@ -232,7 +262,6 @@ class _NormalEquations:
     def residual_variance(self, x: NDArray) -> float:
         """σ²: the mean squared residual of the fit over the votes."""
         mu, b, c, g = self.split(x)
-        rows = np.repeat(np.arange(self.n), np.diff(self.pattern.indptr))
-        columns = self.pattern.indices
-        predicted = mu + b[rows] + c[columns] + self.f[rows] * g[columns]
-        return float(np.mean((self.ratings - predicted) ** 2))
+        rows, columns = cell_rows(self.pattern), self.pattern.indices
+        residuals = self.ratings - mu - b[rows] - c[columns] - self.f[rows] * g[columns]
+        return float(residuals @ residuals) / max(self.n_votes, 1)

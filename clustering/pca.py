@@ -42,9 +42,11 @@ class Projection:
 
 def centred(votes: sp.csr_matrix) -> tuple[sp.csr_matrix, NDArray[np.float64]]:
     """(vote − statement mean) on the voted cells, and the means."""
-    votes = votes.astype(np.float64)
+    votes = votes.astype(np.float64, copy=False)  # read only: no copy needed
     counts = np.bincount(votes.indices, minlength=votes.shape[1]).astype(np.float64)
-    sums = np.bincount(votes.indices, weights=votes.data, minlength=votes.shape[1]).astype(np.float64)
+    sums = np.bincount(votes.indices, weights=votes.data, minlength=votes.shape[1]).astype(
+        np.float64
+    )
     means = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
     data = votes.data - means[votes.indices]
     return sp.csr_matrix((data, votes.indices, votes.indptr), shape=votes.shape), means
@@ -77,7 +79,11 @@ def project(
     """
     n_participants, n_statements = votes.shape
     matrix, means = centred(votes)
-    if warm_components is not None and warm_components.shape == (2, n_statements) and np.any(warm_components):
+    if (
+        warm_components is not None
+        and warm_components.shape == (2, n_statements)
+        and np.any(warm_components)
+    ):
         components = _refine(matrix, warm_components, warm_iterations, random_state)
     else:
         components = _top_components(matrix, random_state)
@@ -135,7 +141,8 @@ def top_right_singular(
     vt : ndarray of shape (k, n_columns)
     """
     width = min(k + oversample, min(matrix.shape))
-    transposed = matrix.T.tocsr()
+    # A view, not a CSR copy: the CSC product sums each column in the same row order.
+    transposed = matrix.T
     sketch = np.random.default_rng(random_state).standard_normal((matrix.shape[1], width))
     basis = orthonormal_columns(matrix @ sketch)
     for _ in range(n_iter):

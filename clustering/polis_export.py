@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from clustering.matrix import VoteMatrix, from_records
+
 # Current Polis writes `participant-votes.csv`; the published open data has the older name.
 PARTICIPANT_VOTES_FILES = ("participant-votes.csv", "participants-votes.csv")
 # A timestamp this large is in milliseconds: as seconds it would be after the year 5000.
@@ -89,6 +91,16 @@ class PolisExport:
                 (self.timestamp / 1000).tolist(),
                 strict=True,
             )
+        )
+
+    def matrix(self) -> VoteMatrix:
+        """The vote matrix, built from the columns (faster than `records` then `analyze`)."""
+        return from_records(
+            self.voter,
+            self.comment,
+            self.vote,
+            self.timestamp / 1000,
+            statement_ids=self.comment_ids,
         )
 
     def statements(self) -> dict[str, list[int]]:

@@ -79,3 +79,26 @@ def test_vtaiwan_top_bridging_statements_have_many_votes():
     unscored = [row for row in analysis.statements if not row["bridging_scored"]]
     assert all(row["bridging"] == 0.0 and row["bridging_interval"] is None for row in unscored)
     assert all(row["bridging_votes"] < DEFAULT.min_statement_votes for row in unscored)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in DATA.glob("*/")))
+def test_default_tolerance_shows_the_same_scores_as_a_tight_solve(name):
+    # Scores and intervals are shown to 3 decimals at most, and ranked: both must be
+    # those of a solve to a residual 10⁶ times smaller.
+    export = read_export(DATA / name)
+    matrix = export.matrix()
+    analysis = analyze(matrix, **export.statements(), profile="polis")
+    eligible = ~matrix.statements_in([*export.moderated_out.tolist(), *export.meta.tolist()])
+    votes = matrix.votes[:, eligible]
+    axis = np.array([p["x"] for p in analysis.participants])
+    shown = bridging_scores(votes, axis)
+    tight = bridging_scores(votes, axis, tolerance=1e-12)
+    for loose, exact in [
+        (shown.statement_intercepts, tight.statement_intercepts),
+        (shown.intervals, tight.intervals),
+    ]:
+        np.testing.assert_allclose(loose, exact, rtol=0, atol=1e-6)
+        np.testing.assert_array_equal(np.round(loose, 3), np.round(exact, 3))
+    ranked = np.argsort(-shown.statement_intercepts[shown.scored], kind="stable")
+    tight_ranked = np.argsort(-tight.statement_intercepts[tight.scored], kind="stable")
+    np.testing.assert_array_equal(ranked, tight_ranked)

@@ -2,62 +2,108 @@
 
 Run by hand: `pip install '.[bench]'` then
 `python -m clustering.bench.vs_red_dwarf [FOLDER ...] [--repeat 7]`
-(default folders: tests/data/polis/*). For each conversation both run a cold analysis of
-the final votes, interleaved in this one process, `--repeat` times; prints median
-seconds, the speedup, and each one's ARI against the groups Polis published. Each side's
-input (our records, red-dwarf's list of latest votes) is built before the clock starts;
-the timed call goes from those votes to groups. Ours includes every report number
-(intervals, tests, bridging, consensus), red-dwarf's its pipeline (PCA, clustering,
-representative statements).
+(default folders: tests/data/polis/*). For each conversation three runs take turns in this
+one process, `--repeat` times: our `polis` profile, red-dwarf, and our default `consult`
+profile. Printed: median seconds of each, the polis profile's speedup over red-dwarf, and
+the ARI of each against the groups Polis published.
+
+Made fair as follows:
+
+- Same input, prepared the same way before the clock: the latest vote of each
+  (participant, statement) pair, worked out once. red-dwarf gets it as the list of vote
+  dicts it takes; we get it as numpy columns (`clustering.matrix.from_records` takes
+  arrays). Each side builds its own matrix inside the timed call.
+- One thread for everything, red-dwarf included: BLAS and OpenMP pools limited to one
+  (`threadpoolctl`). `analyze` limits BLAS to one itself; red-dwarf would otherwise use
+  every core for BLAS and for scikit-learn's k-means (OpenMP). The pools are printed.
+- Turns alternate, so every side sees the same machine load; garbage from one side's run
+  is collected before the next starts, outside the clock.
+
+Ours includes every report number (intervals, tests, bridging, consensus), red-dwarf's its
+pipeline (PCA, clustering, representative statements).
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+from numpy.typing import NDArray
 from sklearn.metrics import adjusted_rand_score
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from clustering.analysis import analyze
+from clustering.matrix import from_records
 from clustering.polis_export import PolisExport, read_export
 
 DEFAULT_FOLDERS = sorted((Path(__file__).parents[2] / "tests" / "data" / "polis").glob("*/"))
 
 
-def ours(export: PolisExport) -> Callable[[], dict]:
-    """Our cold analysis of the export's vote records, ready to time."""
-    records, statements = list(export.records()), export.statements()
+@dataclass(frozen=True)
+class LatestVotes:
+    """The latest vote of each (participant, statement) pair, as columns in time order."""
+
+    participant: NDArray[np.int64]
+    statement: NDArray[np.int64]
+    vote: NDArray[np.int64]
+    timestamp: NDArray[np.int64]
+
+
+def latest_votes(export: PolisExport) -> LatestVotes:
+    """Drop every vote a later vote on the same pair replaced (ties: the later row)."""
+    order = np.argsort(export.timestamp, kind="stable")
+    pairs = np.column_stack([export.voter[order], export.comment[order]])
+    # The last occurrence of each pair in time order: the first in the reversed order.
+    _, first_reversed = np.unique(pairs[::-1], axis=0, return_index=True)
+    kept = np.sort(order[len(order) - 1 - first_reversed])
+    kept = kept[np.argsort(export.timestamp[kept], kind="stable")]
+    return LatestVotes(
+        export.voter[kept], export.comment[kept], export.vote[kept], export.timestamp[kept]
+    )
+
+
+def ours(export: PolisExport, latest: LatestVotes, profile: str) -> Callable[[], dict]:
+    """Our cold analysis from vote columns to groups, ready to time."""
 
     def run() -> dict:
-        return analyze(records, **statements, profile="polis").group_of()
+        matrix = from_records(
+            latest.participant,
+            latest.statement,
+            latest.vote,
+            latest.timestamp,
+            statement_ids=export.comment_ids,
+        )
+        return analyze(
+            matrix,
+            moderated_out=export.moderated_out.tolist(),
+            meta=export.meta.tolist(),
+            profile=profile,
+        ).group_of()
 
     return run
 
 
-def red_dwarf(export: PolisExport) -> Callable[[], dict]:
-    """red-dwarf's Polis pipeline on the same votes, ready to time.
-
-    red-dwarf wants one vote per pair (the latest); that is worked out here, outside the
-    timed call.
-    """
+def red_dwarf(export: PolisExport, latest: LatestVotes) -> Callable[[], dict]:
+    """red-dwarf's Polis pipeline on the same votes, ready to time."""
     import pandas as pd
     from reddwarf.implementations.polis import run_pipeline
 
-    latest = {}
-    for p, s, v, t in sorted(
-        zip(export.voter, export.comment, export.vote, export.timestamp, strict=True),
-        key=lambda r: r[3],
-    ):
-        latest[int(p), int(s)] = {
-            "participant_id": int(p),
-            "statement_id": int(s),
-            "vote": int(v),
-            "modified": int(t),
-        }
-    votes = list(latest.values())
+    votes = [
+        {"participant_id": p, "statement_id": s, "vote": v, "modified": t}
+        for p, s, v, t in zip(
+            latest.participant.tolist(),
+            latest.statement.tolist(),
+            latest.vote.tolist(),
+            latest.timestamp.tolist(),
+            strict=True,
+        )
+    ]
 
     def run() -> dict:
         result = run_pipeline(
@@ -81,30 +127,59 @@ def published_ari(export: PolisExport, groups: dict) -> float:
     return adjusted_rand_score(*zip(*pairs, strict=True))
 
 
+def thread_pools() -> str:
+    """The thread count of each loaded BLAS and OpenMP library, as it stands now."""
+    return ", ".join(
+        f"{pool['user_api']} {pool['internal_api']} {pool['num_threads']}"
+        for pool in threadpool_info()
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("folders", nargs="*", type=Path, default=DEFAULT_FOLDERS)
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
-    print(f"{'conversation':28s} {'ours s':>8s} {'red-dwarf s':>11s} {'speedup':>8s} "
-          f"{'ARI ours':>9s} {'ARI rd':>7s}")
-    for folder in args.folders:
-        export = read_export(folder)
-        seconds: dict[str, list[float]] = {"ours": [], "red-dwarf": []}
-        groups: dict[str, dict] = {}
-        runs = {"ours": ours(export), "red-dwarf": red_dwarf(export)}
-        for _ in range(args.repeat):  # interleaved, so both see the same machine load
-            for name, run in runs.items():
-                started = time.perf_counter()
-                groups[name] = run()
-                seconds[name].append(time.perf_counter() - started)
-        our_s, rd_s = statistics.median(seconds["ours"]), statistics.median(seconds["red-dwarf"])
+    # red-dwarf's imports load scikit-learn's OpenMP library: import them before limiting.
+    from reddwarf.implementations.polis import run_pipeline  # noqa: F401
+
+    with threadpool_limits(limits=1):
+        print(f"threads for every run: {thread_pools()}")
         print(
-            f"{folder.name:28s} {our_s:8.3f} {rd_s:11.3f} {rd_s / our_s:7.1f}x "
-            f"{published_ari(export, groups['ours']):9.3f} "
-            f"{published_ari(export, groups['red-dwarf']):7.3f}",
-            flush=True,
+            f"{'conversation':28s} {'votes':>6s} {'polis s':>8s} {'red-dwarf s':>11s} "
+            f"{'speedup':>8s} {'consult s':>9s} {'ARI polis':>9s} {'ARI rd':>7s} "
+            f"{'ARI consult':>11s}"
         )
+        for folder in args.folders:
+            compare(folder, args.repeat)
+
+
+def compare(folder: Path, repeat: int) -> None:
+    """Time the three runs on one conversation, taking turns, and print one line."""
+    export = read_export(folder)
+    latest = latest_votes(export)
+    runs = {
+        "polis": ours(export, latest, "polis"),
+        "red-dwarf": red_dwarf(export, latest),
+        "consult": ours(export, latest, "consult"),
+    }
+    seconds: dict[str, list[float]] = {name: [] for name in runs}
+    groups: dict[str, dict] = {}
+    for _ in range(repeat):
+        for name, run in runs.items():
+            gc.collect()  # the last run's garbage is not this run's cost
+            started = time.perf_counter()
+            groups[name] = run()
+            seconds[name].append(time.perf_counter() - started)
+    median = {name: statistics.median(s) for name, s in seconds.items()}
+    ari = {name: published_ari(export, g) for name, g in groups.items()}
+    print(
+        f"{folder.name:28s} {len(latest.vote):6d} {median['polis']:8.3f} "
+        f"{median['red-dwarf']:11.3f} {median['red-dwarf'] / median['polis']:7.1f}x "
+        f"{median['consult']:9.3f} {ari['polis']:9.3f} {ari['red-dwarf']:7.3f} "
+        f"{ari['consult']:11.3f}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":
