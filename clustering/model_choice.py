@@ -53,9 +53,9 @@ class Choice:
         The chosen groups do not beat the trait model by `spectrum_z` standard errors.
     clear : bool
         The chosen groups beat fewer groups and the spectrum by ≥ `clear_z` standard errors.
-    scores : ndarray of shape (max_groups + 1, n_participants)
-        Held-out log-likelihood per participant: rows 0..max_groups − 1 for 1..max_groups
-        groups, the last row for the trait model.
+    repeat_scores : ndarray of shape (cv_repeats, max_groups + 1, n_participants)
+        Held-out log-likelihood per participant in each split into folds: rows
+        0..max_groups − 1 for 1..max_groups groups, the last row for the trait model.
     fold_choices : list of int
         The rule applied to each fold's scores alone.
     fold_fits : list of dict of int to MixtureFit
@@ -65,30 +65,34 @@ class Choice:
     n_groups: int
     spectrum: bool
     clear: bool
-    scores: NDArray[np.float64]
+    repeat_scores: NDArray[np.float64]
     fold_choices: list[int]
     fold_fits: list[dict[int, MixtureFit]]
 
     @property
+    def scores(self) -> NDArray[np.float64]:
+        """Held-out log-likelihood per model and participant, averaged over the splits."""
+        return self.repeat_scores.mean(axis=0)
+
+    @property
     def two_groups_z(self) -> float:
         """Paired z of two groups' held-out gain over one group."""
-        return _z(self.scores[1] - self.scores[0]) if len(self.scores) > 2 else 0.0
+        s = self.repeat_scores
+        return _z(s[:, 1] - s[:, 0]) if s.shape[1] > 2 else 0.0
 
     def evidence(self) -> dict[str, object]:
         """JSON-ready summary of the held-out scores (means per participant, and z's)."""
         mean = self.scores.mean(axis=1)
-        k = self.n_groups
+        s, k = self.repeat_scores, self.n_groups
         names = [str(g) for g in range(1, len(mean))] + ["spectrum"]
         return {
             "held_out_log_likelihood": {
                 n: round(float(v), 4) for n, v in zip(names, mean, strict=True)
             },
             "z_versus_one_group": {
-                n: round(_z(self.scores[i] - self.scores[0]), 2)
-                for i, n in enumerate(names)
-                if i > 0
+                n: round(_z(s[:, i] - s[:, 0]), 2) for i, n in enumerate(names) if i > 0
             },
-            "z_groups_versus_spectrum": round(_z(self.scores[k - 1] - self.scores[-1]), 2),
+            "z_groups_versus_spectrum": round(_z(s[:, k - 1] - s[:, -1]), 2),
         }
 
 
@@ -105,36 +109,40 @@ def choose(
     signed = opinions.signed
     rows, cols = cell_rows(signed), signed.indices
     agreed = signed.data > 0
-    rng = np.random.default_rng(random_state)
-    # Folds dealt per participant: each person's votes are spread evenly over the folds.
-    fold = np.empty(signed.nnz, dtype=np.int64)
-    for start, stop in zip(signed.indptr[:-1], signed.indptr[1:], strict=True):
-        fold[start:stop] = rng.permutation(stop - start) % n_folds
-    per_fold = np.zeros((n_folds, max_groups + 1, n))
+    # Several splits into folds, averaged: one split's luck (and one EM run's local optimum)
+    # must not decide k (issue 9: the seed changed k).
+    per_fold = np.zeros((parameters.cv_repeats * n_folds, max_groups + 1, n))
+    trait_scores = np.zeros((n_folds, n))
     fold_fits: list[dict[int, MixtureFit]] = []
-    for f in range(n_folds):
-        held = fold == f
-        train = _keep_cells(signed, ~held)
-        train_opinions = Opinions.from_votes(train)
-        fits = fit_groups(
-            train_opinions, max_groups, random_state=random_state + f, max_iter=FOLD_EM_ITERATIONS
-        )
-        fold_fits.append(fits)
-        r, c, a = rows[held], cols[held], agreed[held]
-        for k, fitted in fits.items():
-            per_fold[f, k - 1] = np.bincount(r, mixture.cell_log_likelihood(fitted, r, c, a), n)
-        trait = fit_trait(train_opinions, random_state=random_state + f)
-        per_fold[f, -1] = np.bincount(r, trait.cell_log_likelihood(r, c, a), n)
-    scores = per_fold.sum(axis=0)
-    k = one_se_rule(scores[:max_groups])
-    spectrum = k >= 2 and _z(scores[k - 1] - scores[-1]) < parameters.spectrum_z
-    simpler = [scores[j] for j in range(k - 1)] + [scores[-1]]
+    for repeat in range(parameters.cv_repeats):
+        fold = _folds(signed, n_folds, np.random.default_rng([random_state, repeat]))
+        for f in range(n_folds):
+            held = fold == f
+            train_opinions = Opinions.from_votes(_keep_cells(signed, ~held))
+            seed = random_state + repeat * n_folds + f
+            fits = fit_groups(
+                train_opinions, max_groups, random_state=seed, max_iter=FOLD_EM_ITERATIONS
+            )
+            if repeat == 0:  # the final fit starts from these (consult_profile)
+                fold_fits.append(fits)
+            r, c, a = rows[held], cols[held], agreed[held]
+            row = per_fold[repeat * n_folds + f]
+            for k, fitted in fits.items():
+                row[k - 1] = np.bincount(r, mixture.cell_log_likelihood(fitted, r, c, a), n)
+            if repeat == 0:  # the one-axis model varies little by split: fitted once
+                trait = fit_trait(train_opinions, random_state=seed)
+                trait_scores[f] = np.bincount(r, trait.cell_log_likelihood(r, c, a), n)
+    per_fold[:, -1] = np.tile(trait_scores, (parameters.cv_repeats, 1))
+    scores = per_fold.reshape(parameters.cv_repeats, n_folds, max_groups + 1, n).sum(axis=1)
+    k = one_se_rule(scores[:, :max_groups])
+    spectrum = k >= 2 and _z(scores[:, k - 1] - scores[:, -1]) < parameters.spectrum_z
+    simpler = [scores[:, j] for j in range(k - 1)] + [scores[:, -1]]
     clear = (
         k >= 2
         and not spectrum
-        and min(_z(scores[k - 1] - s) for s in simpler) >= parameters.clear_z
+        and min(_z(scores[:, k - 1] - s) for s in simpler) >= parameters.clear_z
     )
-    fold_choices = [one_se_rule(per_fold[f, :max_groups]) for f in range(n_folds)]
+    fold_choices = [one_se_rule(fold_scores[:max_groups]) for fold_scores in per_fold]
     return Choice(k, spectrum, clear, scores, fold_choices, fold_fits)
 
 
@@ -171,11 +179,15 @@ def fit_groups(
 def one_se_rule(scores: NDArray[np.float64]) -> int:
     """The smallest number of groups whose mean score is within one paired SE of the best.
 
-    scores : ndarray of shape (n_models, n_participants), row k − 1 for k groups.
+    scores : ndarray of shape (n_models, n_participants), row k − 1 for k groups; or
+        (n_splits, n_models, n_participants), one table per split into folds: the means
+        are over the splits, the standard error that of one split (`_z`).
     """
-    best = int(np.argmax(scores.mean(axis=1)))
+    if scores.ndim == 2:
+        scores = scores[None]
+    best = int(np.argmax(scores.mean(axis=(0, 2))))
     for k in range(best + 1):
-        if _within_one_se(scores[best], scores[k]):
+        if _z(scores[:, best] - scores[:, k]) <= 1.0:
             return k + 1
     return best + 1
 
@@ -190,20 +202,28 @@ def agreement(labels: NDArray, others: list[NDArray]) -> float:
     return float(np.mean(values)) if values else 1.0
 
 
-def _within_one_se(better: NDArray, candidate: NDArray) -> bool:
-    """The mean of better − candidate is at most one standard error of it."""
-    gain = better - candidate
-    if len(gain) < 2:
-        return True
-    return bool(gain.mean() <= gain.std(ddof=1) / np.sqrt(len(gain)))
-
-
 def _z(gain: NDArray) -> float:
-    """Paired z of a per-participant difference (0 when it does not vary)."""
-    if len(gain) < 2:
+    """Paired z of a per-participant difference (0 when it does not vary).
+
+    gain : ndarray of shape (n_participants,) or (n_splits, n_participants). With several
+        splits into folds the mean is over all of them but the standard error is that of
+        one split (the mean of each split's): averaging splits removes the luck of one
+        split, not the uncertainty of a sample of participants, so the rule stays as
+        cautious as a single cross-validation.
+    """
+    gain = np.atleast_2d(gain)
+    if gain.shape[1] < 2:
         return 0.0
-    se = gain.std(ddof=1) / np.sqrt(len(gain))
+    se = float(np.mean(gain.std(axis=1, ddof=1))) / np.sqrt(gain.shape[1])
     return float(gain.mean() / se) if se > 0 else 0.0
+
+
+def _folds(signed: sp.csr_matrix, n_folds: int, rng: np.random.Generator) -> NDArray[np.int64]:
+    """The fold of each vote, dealt per participant: each person's votes spread evenly."""
+    fold = np.empty(signed.nnz, dtype=np.int64)
+    for start, stop in zip(signed.indptr[:-1], signed.indptr[1:], strict=True):
+        fold[start:stop] = rng.permutation(stop - start) % n_folds
+    return fold
 
 
 def _keep_cells(matrix: sp.csr_matrix, keep: NDArray[np.bool_]) -> sp.csr_matrix:

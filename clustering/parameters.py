@@ -33,8 +33,9 @@ class Parameters:
         Consensus: more than this share of voters agree (disagree).
     min_expected : float
         Cochran's rule for the chi-square test across groups (every expected count).
-    folds : int
-        consult profile: folds of the cross-validation that chooses the number of groups.
+    folds, cv_repeats : int
+        consult profile: folds of the cross-validation that chooses the number of groups,
+        and how many random splits into folds are averaged.
     spectrum_z, clear_z : float
         consult profile: paired z by which groups must beat the one-axis model (else
         "spectrum"), and beat every simpler model to be "clear".
@@ -58,6 +59,7 @@ class Parameters:
     consensus_share: float = 0.5
     min_expected: float = 5.0
     folds: int = 5
+    cv_repeats: int = 3
     spectrum_z: float = 3.0
     clear_z: float = 4.0
     membership_threshold: float = 0.5
@@ -73,6 +75,7 @@ class Parameters:
             "min_group_votes": 1,
             "min_statement_votes": 1,
             "folds": 2,
+            "cv_repeats": 1,
             "selection_sample": 2,
             "base_clusters": 2,
             "k_switch_updates": 1,

@@ -54,7 +54,7 @@ def test_cross_validation_finds_planted_groups_and_every_fold_agrees():
     )
     assert choice.n_groups == 3
     assert not choice.spectrum
-    assert choice.fold_choices == [3] * DEFAULT.folds
+    assert choice.fold_choices == [3] * (DEFAULT.folds * DEFAULT.cv_repeats)
 
 
 def test_one_se_rule_takes_the_smallest_k_within_one_standard_error():
