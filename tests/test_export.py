@@ -266,6 +266,7 @@ def test_zip_holds_every_file_and_is_streamed(client, analysed):
     assert archive.read("votes.csv") == client.get(export_url(analysed, "votes.csv")).data
     csv_answer = client.get(export_url(analysed, "votes.csv"), buffered=False)
     assert csv_answer.is_streamed
+    assert csv_answer.headers["Content-Type"] == "text/csv; charset=utf-8"
 
 
 def test_votes_hash_and_cutoff(app, client, conversation):

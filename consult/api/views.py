@@ -214,7 +214,8 @@ def export_file(conversation_id: str, name: str) -> Response:
         chunks, mimetype = export.zip_chunks(), "application/zip"
     else:
         chunks = export.file(name)  # NotFound for an unknown name, before anything is sent
-        mimetype = "application/json" if name.endswith(".json") else "text/csv; charset=utf-8"
+        # Flask adds "; charset=utf-8" to text/csv itself (twice if given here).
+        mimetype = "application/json" if name.endswith(".json") else "text/csv"
     response = current_app.response_class(stream_with_context(chunks), mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{conversation.id}-{name}"'
     return response
