@@ -42,7 +42,7 @@ CHROMIUM_ARGS = [
 ]
 API = "/api/v1/conversations"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
-XSS = "<script>window.__xss=1</script><img src=x onerror=\"window.__xss=2\">"
+XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
 
 
 @pytest.fixture(scope="module")
@@ -332,7 +332,7 @@ def test_markup_in_statements_is_shown_as_text_and_never_runs(new_page, client, 
     conversation = create_conversation(client, facilitator, seed_statements=[])
     cid = conversation["id"]
     participant = join(client, cid)
-    hostile = [XSS, "<b>bold</b><svg onload=\"window.__xss=3;alert(1)\"></svg> on the road"]
+    hostile = [XSS, '<b>bold</b><svg onload="window.__xss=3;alert(1)"></svg> on the road']
     for text in hostile:
         response = client.post(f"{API}/{cid}/statements", json={"text": text}, headers=participant)
         assert response.status_code == 201, response.json
@@ -573,7 +573,10 @@ LIVE_SEEDS = DISTINCT_STATEMENTS[:6]
 def vote_in_camps(base: str, cid: str, voters: int, first: int = 0) -> None:
     """Participants vote through the live server's API, in two camps (as other people would)."""
     session = requests.Session()
-    ids = [s["id"] for s in session.get(f"{base}{API}/{cid}/statements", timeout=30).json()["statements"]]
+    ids = [
+        s["id"]
+        for s in session.get(f"{base}{API}/{cid}/statements", timeout=30).json()["statements"]
+    ]
     for n in range(first, first + voters):
         token = session.post(f"{base}{API}/{cid}/participants", timeout=30).json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
@@ -582,7 +585,10 @@ def vote_in_camps(base: str, cid: str, voters: int, first: int = 0) -> None:
             if (n + k) % 11 == 0:
                 value = -value
             answer = session.post(
-                f"{base}{API}/{cid}/votes", json={"statement_id": sid, "vote": value}, headers=headers, timeout=30
+                f"{base}{API}/{cid}/votes",
+                json={"statement_id": sid, "vote": value},
+                headers=headers,
+                timeout=30,
             )
             assert answer.status_code == 201
 
@@ -611,12 +617,16 @@ def test_the_live_page_follows_votes_without_a_reload(new_page, facilitator, cli
     label = desk.locator("#opinion-map [data-group]").nth(1)
     label.focus()
     desk.keyboard.press("Enter")
-    expect(desk.locator("#opinion-map [data-group]").nth(1)).to_have_attribute("aria-pressed", "true")
+    expect(desk.locator("#opinion-map [data-group]").nth(1)).to_have_attribute(
+        "aria-pressed", "true"
+    )
     expect(desk.locator("#group-cards details").nth(1)).to_have_attribute("open", "")
     assert desk.evaluate("window.stillTheSamePage") is True
 
 
-def test_the_presentation_view_updates_and_has_no_controls(new_page, facilitator, client, live_server):
+def test_the_presentation_view_updates_and_has_no_controls(
+    new_page, facilitator, client, live_server
+):
     cid = create_conversation(client, facilitator, seed_statements=LIVE_SEEDS)["id"]
     room = new_page(viewport={"width": 1600, "height": 900})
     log_in(room, facilitator.email, facilitator.password)
@@ -645,15 +655,21 @@ def test_a_citizen_sees_where_they_stand_on_a_phone(new_page, facilitator, clien
 
 
 def test_private_results_are_not_shown_to_citizens(new_page, facilitator, client, live_server):
-    cid = create_conversation(client, facilitator, seed_statements=LIVE_SEEDS, results_public=False)["id"]
+    cid = create_conversation(
+        client, facilitator, seed_statements=LIVE_SEEDS, results_public=False
+    )["id"]
     page = new_page()
     page.goto(f"/c/{cid}")
-    expect(page.get_by_role("link", name="See where you stand and how others voted")).to_have_count(0)
+    expect(page.get_by_role("link", name="See where you stand and how others voted")).to_have_count(
+        0
+    )
     page.goto(f"/c/{cid}/results")
     expect(page.get_by_role("note")).to_contain_text("not shown here")
 
 
-def test_after_every_statement_new_ones_are_offered_without_a_reload(new_page, facilitator, client, live_server):
+def test_after_every_statement_new_ones_are_offered_without_a_reload(
+    new_page, facilitator, client, live_server
+):
     cid = create_conversation(client, facilitator, seed_statements=LIVE_SEEDS[:2])["id"]
     page = new_page()
     page.goto(f"/c/{cid}")
@@ -671,7 +687,9 @@ def test_after_every_statement_new_ones_are_offered_without_a_reload(new_page, f
         timeout=30,
     )
     assert added.status_code == 201
-    expect(page.locator("#statement-text")).to_have_text("Trams should run all night at weekends.", timeout=20_000)
+    expect(page.locator("#statement-text")).to_have_text(
+        "Trams should run all night at weekends.", timeout=20_000
+    )
     expect(page.locator("#all-done")).to_be_hidden()
     agree(page).click()
     expect(page.locator("#all-done")).to_be_visible()

@@ -34,7 +34,10 @@ EDGE_CASES = {
     "one participant": ([("p", 1, 1, 0), ("p", 2, -1, 1)], [1, 2]),
     "one statement": ([(i, 1, (-1) ** i, i) for i in range(10)], [1]),
     "all passes": ([(i, j, 0, i) for i in range(20) for j in range(8)], list(range(8))),
-    "statement nobody voted on": ([(i, j, (-1) ** (i + j), i) for i in range(20) for j in range(8)], list(range(9))),
+    "statement nobody voted on": (
+        [(i, j, (-1) ** (i + j), i) for i in range(20) for j in range(8)],
+        list(range(9)),
+    ),
 }
 
 
@@ -77,7 +80,10 @@ def test_consult_profile_recovers_planted_groups(n_groups):
     conversation = generate(1500, 200, n_groups, random_state=n_groups)
     m = conversation.matrix
     coo = m.votes.tocoo()
-    records = [(int(m.participant_ids[r]), int(m.statement_ids[c]), int(v), 0) for r, c, v in zip(coo.row, coo.col, coo.data, strict=True)]
+    records = [
+        (int(m.participant_ids[r]), int(m.statement_ids[c]), int(v), 0)
+        for r, c, v in zip(coo.row, coo.col, coo.data, strict=True)
+    ]
     analysis = analyze(records, statement_ids=list(range(200)))
     grouped = [p for p in analysis.participants if p["group"] is not None]
     ours = [p["group"] for p in grouped]
@@ -104,8 +110,11 @@ POLIS_REPLAY_ARI_FLOORS = {
 
 def published_ari(folder: Path, analysis: Analysis) -> float:
     published = read_export(folder).published_groups
-    pairs = [(published[p["id"]], -1 if p["group"] is None else p["group"])
-             for p in analysis.participants if published.get(p["id"]) is not None]
+    pairs = [
+        (published[p["id"]], -1 if p["group"] is None else p["group"])
+        for p in analysis.participants
+        if published.get(p["id"]) is not None
+    ]
     return adjusted_rand_score(*zip(*pairs, strict=True))
 
 
@@ -202,4 +211,5 @@ def test_command_line_prints_participants_with_groups(tmp_path):
         text=True,
         check=True,
     ).stdout
-    assert "Group 0" in text and "2 run(s)" in text
+    assert "Group 0" in text
+    assert "2 run(s)" in text

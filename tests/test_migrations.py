@@ -21,7 +21,9 @@ def test_upgrade_from_empty_matches_the_models(empty_database_url):
         with db.engine.connect() as connection:
             differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
         assert differences == []
-        assert {"votes", "vote_events", "statements", "conversations"} <= set(inspect(db.engine).get_table_names())
+        assert {"votes", "vote_events", "statements", "conversations"} <= set(
+            inspect(db.engine).get_table_names()
+        )
         db.engine.dispose()
 
 

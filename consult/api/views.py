@@ -64,7 +64,11 @@ def create_conversation() -> Any:
 @bp.get("/conversations")
 def list_conversations() -> Any:
     user = facilitator()
-    return {"conversations": [conversation_json(c) for c in consultations.conversations_managed_by(user)]}
+    return {
+        "conversations": [
+            conversation_json(c) for c in consultations.conversations_managed_by(user)
+        ]
+    }
 
 
 @bp.get("/conversations/<conversation_id>")
@@ -133,7 +137,11 @@ def vote(conversation_id: str) -> Any:
     if "statement_id" not in body or "vote" not in body:
         raise InvalidInput("statement_id and vote are both needed.")
     value = votes.cast_vote(conversation, participant, body["statement_id"], body["vote"])
-    return {"statement_id": body["statement_id"], "vote": value, "participant_id": participant.id}, 201
+    return {
+        "statement_id": body["statement_id"],
+        "vote": value,
+        "participant_id": participant.id,
+    }, 201
 
 
 @bp.post("/conversations/<conversation_id>/statements")
