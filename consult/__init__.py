@@ -10,13 +10,14 @@ from flask import Flask
 from flask.cli import FlaskGroup
 from socketio import RedisManager
 
-from consult import math_runner
+from consult import headers, math_runner, proxies
 from consult.api import bp as api_bp
 from consult.cli import register_commands
 from consult.config import load_settings
 from consult.errors import register_error_handlers
 from consult.extensions import csrf, db, migrate, socketio
 from consult.facilitation import bp as facilitation_bp
+from consult.links import external_url
 from consult.participation import bp as participation_bp
 from consult.reports import bp as reports_bp
 
@@ -44,6 +45,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         cors_allowed_origins=app.config["CONSULT_ALLOWED_ORIGINS"] or None,
     )
     math_runner.init_app(app)
+    # Outermost last: ProxyFix fixes the scheme before the headers middleware reads it.
+    headers.init_app(app)
+    proxies.init_app(app)
 
     app.register_blueprint(participation_bp)
     app.register_blueprint(facilitation_bp)
@@ -52,6 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.exempt(api_bp)  # the API authenticates by bearer token, never by cookie
     register_error_handlers(app)
     register_commands(app)
+    app.jinja_env.globals["external_url"] = external_url
     return app
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import inspect
 from clustering.polis_export import MalformedExport
 from consult.demo import ensure_demo
 from consult.extensions import db, socketio
+from consult.links import base_url
 from consult.math_runner import run_worker
 from consult.services import consultations, users
 from consult.services.errors import ServiceError
@@ -104,7 +105,10 @@ def serve(host: str, port: int, demo: bool, dev: bool) -> None:
     """Run Consult in one process (the embedded tier): schema up to date, then serve."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     upgrade(directory=app.extensions["migrate"].directory)
-    base = f"http://{host}:{port}"
+    if not app.config.get("CONSULT_BASE_URL"):
+        # Links the server writes point where this process serves, unless told otherwise.
+        app.config["CONSULT_BASE_URL"] = f"http://{host}:{port}"
+    base = base_url(app)
     if demo:
         conversation, password = ensure_demo()
         click.echo(f"Demo consultation: {base}/c/{conversation.id}")
@@ -140,8 +144,6 @@ def worker(burst: bool) -> None:
 
 # --- Open data --------------------------------------------------------------------------
 
-DEFAULT_SITE = "http://127.0.0.1:5000"  # what `consult serve` prints
-
 
 @click.command("export")
 @click.argument("conversation_id")
@@ -149,18 +151,16 @@ DEFAULT_SITE = "http://127.0.0.1:5000"  # what `consult serve` prints
 @click.option(
     "--until", help="ISO time: keep only the vote events up to it (e.g. a report's cut-off)."
 )
-@click.option(
-    "--site", default=DEFAULT_SITE, show_default=True, help="Address in summary.csv's url."
-)
+@click.option("--site", help="Address in summary.csv's url (default: CONSULT_BASE_URL).")
 @with_appcontext
 @needs_schema
-def export_command(conversation_id: str, outdir: Path, until: str | None, site: str) -> None:
+def export_command(conversation_id: str, outdir: Path, until: str | None, site: str | None) -> None:
     """Write a consultation's open data files (Polis's export format) into OUTDIR."""
     try:
         conversation = consultations.get_conversation(conversation_id)
     except ServiceError as error:
         raise click.ClickException(error.message) from None
-    url = f"{site.rstrip('/')}/c/{conversation.id}"
+    url = f"{(site or base_url()).rstrip('/')}/c/{conversation.id}"
     for name in write_export(conversation, outdir, url=url, until=_cutoff(until)):
         click.echo(str(outdir / name))
 

@@ -27,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     "CONSULT_ANALYSIS_DEBOUNCE": 1.0,  # seconds between two analyses of one consultation
     "CONSULT_ANALYSIS_COLD_EVERY": 600.0,  # seconds between cold analyses (DESIGN.md §1)
     "CONSULT_ALLOWED_ORIGINS": [],  # other sites whose pages may open Socket.IO connections
+    "CONSULT_BASE_URL": None,  # the public address links are written with (consult.links)
+    "CONSULT_TRUSTED_PROXIES": 0,  # reverse proxies whose X-Forwarded-* we believe
 }
 
 # Environment variable -> (config key, parser)
@@ -42,6 +44,8 @@ _ENVIRONMENT: dict[str, tuple[str, Any]] = {
         "CONSULT_ALLOWED_ORIGINS",
         lambda v: [o.strip().rstrip("/") for o in v.split(",") if o.strip()],
     ),
+    "CONSULT_BASE_URL": ("CONSULT_BASE_URL", lambda v: v.strip().rstrip("/") or None),
+    "CONSULT_TRUSTED_PROXIES": ("CONSULT_TRUSTED_PROXIES", int),
 }
 
 

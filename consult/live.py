@@ -15,6 +15,7 @@ from flask import current_app, request, session
 from flask_socketio import ConnectionRefusedError, disconnect, join_room
 
 from consult.extensions import db, socketio
+from consult.links import base_url
 from consult.models import Analysis, Conversation, User
 from consult.services.consultations import can_manage, find_conversation
 from consult.services.live_view import activity
@@ -91,7 +92,7 @@ def _origin_allowed(origin: str | None) -> bool:
     if origin is None:
         return True
     allowed = current_app.config.get("CONSULT_ALLOWED_ORIGINS") or []
-    return origin.rstrip("/") in {request.host_url.rstrip("/"), *allowed}
+    return origin.rstrip("/") in {request.host_url.rstrip("/"), base_url(), *allowed}
 
 
 def _within_rate(sid: str) -> bool:

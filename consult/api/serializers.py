@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import url_for
-
+from consult.links import external_url
 from consult.models import Analysis, Conversation, Statement, as_utc
 from consult.services.consultations import counts
 
@@ -18,7 +17,7 @@ def conversation_json(conversation: Conversation) -> dict[str, Any]:
         "question": conversation.question,
         "description": conversation.description,
         **conversation.settings(),
-        "url": url_for("participation.conversation", conversation_id=conversation.id, _external=True),
+        "url": external_url("participation.conversation", conversation_id=conversation.id),
         "created_at": iso_utc(conversation.created_at),
         "counts": counts(conversation),
     }
@@ -29,12 +28,8 @@ def invitation_json(conversation: Conversation, xid: str, signature: str) -> dic
 
 
 def personal_link(conversation: Conversation, xid: str, signature: str) -> str:
-    return url_for(
-        "participation.conversation",
-        conversation_id=conversation.id,
-        xid=xid,
-        sig=signature,
-        _external=True,
+    return external_url(
+        "participation.conversation", conversation_id=conversation.id, xid=xid, sig=signature
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib.resources import files
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 
 from consult.api.inputs import (
     bearer_token,
@@ -21,6 +21,7 @@ from consult.api.serializers import (
     statement_json,
 )
 from consult.forms import page_argument
+from consult.links import external_url
 from consult.models import SETTINGS, ModerationStatus
 from consult.reports.document import pdf_response, requested_report
 from consult.security import app_secret, current_user
@@ -216,7 +217,7 @@ def export_file(conversation_id: str, name: str) -> Response:
         conversation = consultations.get_managed_conversation(
             facilitator_or_none() or current_user(), conversation_id
         )
-    url = url_for("participation.conversation", conversation_id=conversation.id, _external=True)
+    url = external_url("participation.conversation", conversation_id=conversation.id)
     export = ConversationExport(conversation, url=url)
     if name == ZIP_FILE:
         chunks, mimetype = export.zip_chunks(), "application/zip"

@@ -7,7 +7,7 @@
 
   const root = document.getElementById("live");
   if (!root) return;
-  const T = JSON.parse(document.getElementById("live-strings").textContent);
+  const T = JSON.parse(document.getElementById("live-strings").dataset.strings);
   const mode = root.dataset.mode;
   const state = { tick: 0, view: null, me: null, selected: null, stats: null, history: [] };
 
