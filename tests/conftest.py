@@ -160,9 +160,11 @@ def live_server(app: Flask, database_url: str) -> Iterator[str]:
     runner = served.extensions["consult.runner"]
     runner.start()  # analyses run as under `consult serve`
     server = make_server("127.0.0.1", 0, served, threaded=True)
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    served.config["CONSULT_BASE_URL"] = base_url  # as `consult serve` does for itself
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield base_url
     server.shutdown()
     thread.join(timeout=10)
     runner.stop()

@@ -746,3 +746,54 @@ def test_on_a_phone_a_published_response_is_shown_beside_the_voters_vote(
     outcome = citizen.get_by_role("region", name="How the input was used")
     expect(outcome).to_contain_text("The council kept most of it.")
     expect(outcome).to_contain_text(voted_on)
+
+
+# -- Content-Security-Policy -------------------------------------------------------------
+
+# Collects every CSP violation the page reports (a blocked script fails silently otherwise).
+LISTEN_FOR_VIOLATIONS = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__violations.push(event.effectiveDirective + " " + event.blockedURI);
+});
+"""
+
+
+def test_the_voting_and_live_pages_run_under_the_policy(new_page, facilitator, client, live_server):
+    cid = create_conversation(client, facilitator, seed_statements=LIVE_SEEDS)["id"]
+    console_errors: list[str] = []
+
+    def watched() -> Page:
+        page = new_page()
+        page.add_init_script(LISTEN_FOR_VIOLATIONS)
+        page.on("console", lambda m: m.type == "error" and console_errors.append(m.text))
+        return page
+
+    def is_real(error: str) -> bool:
+        # A missing favicon.ico is logged too; other 404s fail the test in `new_page`.
+        return "status of 404" not in error
+
+    voter = watched()
+    voter.goto(f"/c/{cid}")
+    expect(voter.locator("#progress")).to_have_text(statements_left(len(LIVE_SEEDS)))
+    agree(voter).click()  # participate.js fetches the next statement
+    expect(voter.locator("#progress")).to_have_text(statements_left(len(LIVE_SEEDS) - 1))
+
+    desk = watched()
+    log_in(desk, facilitator.email, facilitator.password)
+    desk.goto(f"/facilitate/c/{cid}/live")
+    expect(desk.locator("#live-status")).not_to_be_empty()
+    vote_in_camps(live_server, cid, voters=12)  # arrives over Socket.IO (connect-src)
+    expect(desk.locator("#count-participants")).to_have_text("13", timeout=20_000)
+
+    for page in (voter, desk):
+        assert page.evaluate("window.__violations") == []
+    assert [error for error in console_errors if is_real(error)] == []
+    # The listener does hear a violation: an injected inline script is blocked and reported.
+    desk.evaluate(
+        "const s = document.createElement('script');"
+        " s.textContent = 'window.__ran = 1'; document.body.append(s);"
+    )
+    expect(desk.locator("body")).to_be_visible()
+    assert desk.evaluate("window.__ran") is None
+    assert desk.evaluate("window.__violations")[0].startswith("script-src")
