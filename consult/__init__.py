@@ -10,7 +10,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 from socketio import RedisManager
 
-from consult import math_runner
+from consult import math_runner, rate_limits
 from consult.api import bp as api_bp
 from consult.cli import register_commands
 from consult.config import load_settings
@@ -50,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(reports_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates by bearer token, never by cookie
+    rate_limits.init_app(app)  # after the blueprints: it limits their views
     register_error_handlers(app)
     register_commands(app)
     return app
