@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,7 +19,6 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from consult import security
-from consult.extensions import db
 from consult.services import users
 from consult.services.errors import Unauthenticated
 
@@ -27,11 +27,10 @@ REDIS_URL = "redis://127.0.0.1:6379"
 OTHER_ADDRESS = {"REMOTE_ADDR": "192.0.2.7"}
 
 
-def limited_app(database_url: str, **limits: Any) -> Flask:
-    app = make_app(database_url, csrf=False, **limits)
-    with app.app_context():
-        db.create_all()
-    return app
+@pytest.fixture
+def limited_app(app: Flask, database_url: str) -> Callable[..., Flask]:
+    """Apps with these settings on the `app` fixture's database (which cleans up after)."""
+    return lambda **limits: make_app(database_url, csrf=False, **limits)
 
 
 def vote(client: FlaskClient, cid: str, headers: dict[str, str], statement_id: int) -> Any:
@@ -54,8 +53,8 @@ def assert_rate_limited_json(response: Any) -> None:
     assert "try again" in error["message"]
 
 
-def test_api_votes_past_the_limit_are_429_in_the_json_error_shape(database_url):
-    app = limited_app(database_url, CONSULT_RATELIMIT_VOTES_PER_PARTICIPANT="3 per minute")
+def test_api_votes_past_the_limit_are_429_in_the_json_error_shape(limited_app):
+    app = limited_app(CONSULT_RATELIMIT_VOTES_PER_PARTICIPANT="3 per minute")
     client = app.test_client()
     cid = create_conversation(client, make_facilitator(app))["id"]
     voter = join(client, cid)
@@ -65,8 +64,8 @@ def test_api_votes_past_the_limit_are_429_in_the_json_error_shape(database_url):
     assert_rate_limited_json(vote(client, cid, voter, first))
 
 
-def test_page_votes_past_the_limit_are_a_readable_page(database_url):
-    app = limited_app(database_url, CONSULT_RATELIMIT_VOTES_PER_PARTICIPANT="2 per minute")
+def test_page_votes_past_the_limit_are_a_readable_page(limited_app):
+    app = limited_app(CONSULT_RATELIMIT_VOTES_PER_PARTICIPANT="2 per minute")
     client = app.test_client()
     cid = create_conversation(client, make_facilitator(app))["id"]
     first = statement_ids(client, cid)[0]
@@ -83,8 +82,8 @@ def test_page_votes_past_the_limit_are_a_readable_page(database_url):
     assert "try again in" in page
 
 
-def test_new_participants_per_address_count_across_api_and_pages(database_url):
-    app = limited_app(database_url, CONSULT_RATELIMIT_PARTICIPANTS_PER_IP="2 per minute")
+def test_new_participants_per_address_count_across_api_and_pages(limited_app):
+    app = limited_app(CONSULT_RATELIMIT_PARTICIPANTS_PER_IP="2 per minute")
     client = app.test_client()
     cid = create_conversation(client, make_facilitator(app))["id"]
     first = statement_ids(client, cid)[0]
@@ -101,9 +100,8 @@ def test_new_participants_per_address_count_across_api_and_pages(database_url):
     assert other.status_code == 201
 
 
-def test_per_participant_and_per_address_limits_are_independent(database_url):
+def test_per_participant_and_per_address_limits_are_independent(limited_app):
     app = limited_app(
-        database_url,
         CONSULT_RATELIMIT_VOTES_PER_PARTICIPANT="2 per minute",
         CONSULT_RATELIMIT_VOTES_PER_IP="5 per minute",
     )
@@ -127,8 +125,8 @@ def test_per_participant_and_per_address_limits_are_independent(database_url):
     assert elsewhere.status_code == 201
 
 
-def test_statements_per_participant_are_limited(database_url):
-    app = limited_app(database_url, CONSULT_RATELIMIT_STATEMENTS_PER_PARTICIPANT="2 per minute")
+def test_statements_per_participant_are_limited(limited_app):
+    app = limited_app(CONSULT_RATELIMIT_STATEMENTS_PER_PARTICIPANT="2 per minute")
     client = app.test_client()
     cid = create_conversation(client, make_facilitator(app))["id"]
     author, other = join(client, cid), join(client, cid)
@@ -142,9 +140,8 @@ def test_statements_per_participant_are_limited(database_url):
     assert submit(other).status_code == 201
 
 
-def test_failed_logins_back_off_per_account_and_per_address(database_url):
+def test_failed_logins_back_off_per_account_and_per_address(limited_app):
     app = limited_app(
-        database_url,
         CONSULT_RATELIMIT_LOGINS_PER_ACCOUNT="2 per minute",
         CONSULT_RATELIMIT_LOGINS_PER_IP="4 per minute",
     )
@@ -171,8 +168,8 @@ def test_failed_logins_back_off_per_account_and_per_address(database_url):
     assert log_in(bob.email, bob.password) == 429
 
 
-def test_failed_api_tokens_are_limited_per_address(database_url):
-    app = limited_app(database_url, CONSULT_RATELIMIT_TOKENS_PER_IP="2 per minute")
+def test_failed_api_tokens_are_limited_per_address(limited_app):
+    app = limited_app(CONSULT_RATELIMIT_TOKENS_PER_IP="2 per minute")
     client = app.test_client()
     facilitator = make_facilitator(app)
     cid = create_conversation(client, facilitator)["id"]
@@ -211,10 +208,9 @@ def test_a_class_behind_one_address_joins_within_the_defaults(app, client, facil
         assert vote(client, cid, join(client, cid), first).status_code == 201
 
 
-def test_limits_are_off_with_ratelimit_enabled_0(database_url, monkeypatch):
+def test_limits_are_off_with_ratelimit_enabled_0(limited_app, monkeypatch):
     monkeypatch.setenv("CONSULT_RATELIMIT_ENABLED", "0")
     app = limited_app(
-        database_url,
         CONSULT_RATELIMIT_VOTES_PER_PARTICIPANT="1 per minute",
         CONSULT_RATELIMIT_PARTICIPANTS_PER_IP="1 per minute",
         CONSULT_RATELIMIT_TOKENS_PER_IP="1 per minute",
@@ -249,7 +245,7 @@ def test_a_login_costs_one_verification_known_account_or_not(app, facilitator, m
     assert counting.verifications == 1
 
 
-def test_two_processes_on_one_redis_count_together(database_url):
+def test_two_processes_on_one_redis_count_together(limited_app):
     try:
         Redis.from_url(REDIS_URL).ping()
     except RedisError:
@@ -259,7 +255,7 @@ def test_two_processes_on_one_redis_count_together(database_url):
         "RATELIMIT_KEY_PREFIX": "consult-test-" + secrets.token_hex(6),  # this test's counters
         "CONSULT_RATELIMIT_PARTICIPANTS_PER_IP": "3 per minute",
     }
-    one, two = limited_app(database_url, **shared), limited_app(database_url, **shared)
+    one, two = limited_app(**shared), limited_app(**shared)
     cid = create_conversation(one.test_client(), make_facilitator(one))["id"]
     answers = [
         app.test_client().post(f"{API}/{cid}/participants").status_code
