@@ -10,7 +10,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 from socketio import RedisManager
 
-from consult import headers, math_runner, proxies
+from consult import headers, math_runner, proxies, rate_limits
 from consult.api import bp as api_bp
 from consult.cli import register_commands
 from consult.config import load_settings
@@ -54,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(reports_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates by bearer token, never by cookie
+    rate_limits.init_app(app)  # after the blueprints: it limits their views
     register_error_handlers(app)
     register_commands(app)
     app.jinja_env.globals["external_url"] = external_url

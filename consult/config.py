@@ -11,6 +11,21 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+# Rate limits (consult/rate_limits.py), set far above a real consultation: a school or an
+# office may put hundreds of people behind one address, and no one votes faster than
+# 1-2 statements a second for long. Several windows per setting: a burst one, then backoff.
+RATE_LIMITS: dict[str, str] = {
+    "CONSULT_RATELIMIT_PARTICIPANTS_PER_IP": "300 per minute;3000 per hour",
+    "CONSULT_RATELIMIT_VOTES_PER_PARTICIPANT": "30 per 10 seconds;120 per minute",
+    "CONSULT_RATELIMIT_VOTES_PER_IP": "6000 per minute",
+    "CONSULT_RATELIMIT_STATEMENTS_PER_PARTICIPANT": "5 per minute;30 per hour",
+    "CONSULT_RATELIMIT_STATEMENTS_PER_IP": "120 per minute;2000 per hour",
+    # Only failures count towards these two.
+    "CONSULT_RATELIMIT_LOGINS_PER_ACCOUNT": "5 per minute;20 per hour",
+    "CONSULT_RATELIMIT_LOGINS_PER_IP": "20 per minute;100 per hour",
+    "CONSULT_RATELIMIT_TOKENS_PER_IP": "20 per minute;100 per hour",
+}
+
 DEFAULTS: dict[str, Any] = {
     # 64 KiB is far above any honest request (a statement is at most a few KiB of UTF-8).
     "MAX_CONTENT_LENGTH": 64 * 1024,
@@ -29,13 +44,17 @@ DEFAULTS: dict[str, Any] = {
     "CONSULT_ALLOWED_ORIGINS": [],  # other sites whose pages may open Socket.IO connections
     "CONSULT_BASE_URL": None,  # the public address links are written with (consult.links)
     "CONSULT_TRUSTED_PROXIES": 0,  # reverse proxies whose X-Forwarded-* we believe
+    "CONSULT_RATELIMIT_ENABLED": True,  # 0 for load tests and benchmarks
+    **RATE_LIMITS,
 }
+
+_TRUE = {"1", "true", "yes"}
 
 # Environment variable -> (config key, parser)
 _ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "CONSULT_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
     "CONSULT_SECRET_KEY": ("SECRET_KEY", str),
-    "CONSULT_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),
+    "CONSULT_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in _TRUE),
     "CONSULT_REDIS_URL": ("CONSULT_REDIS_URL", str),
     "CONSULT_ANALYSIS": ("CONSULT_ANALYSIS", str),
     "CONSULT_ANALYSIS_DEBOUNCE": ("CONSULT_ANALYSIS_DEBOUNCE", float),
@@ -46,6 +65,8 @@ _ENVIRONMENT: dict[str, tuple[str, Any]] = {
     ),
     "CONSULT_BASE_URL": ("CONSULT_BASE_URL", lambda v: v.strip().rstrip("/") or None),
     "CONSULT_TRUSTED_PROXIES": ("CONSULT_TRUSTED_PROXIES", int),
+    "CONSULT_RATELIMIT_ENABLED": ("CONSULT_RATELIMIT_ENABLED", lambda v: v.lower() in _TRUE),
+    **{key: (key, str) for key in RATE_LIMITS},
 }
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
+from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
+from consult.rate_limits import retry_after
 from consult.services.errors import ServiceError
 
 
@@ -27,6 +29,7 @@ def json_error(status: int, code: str, message: str, **details: Any) -> tuple[An
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(RateLimitExceeded, _rate_limited)
 
 
 def _service_error(error: ServiceError) -> Any:
@@ -46,6 +49,15 @@ def _http_error(error: HTTPException) -> Any:
             response.headers["Allow"] = ", ".join(allowed)
         return response, status
     return _error_page(status, message)
+
+
+def _rate_limited(_error: RateLimitExceeded) -> Any:
+    """429; Flask-Limiter adds the Retry-After header to the answer."""
+    seconds = retry_after()
+    message = f"Too many requests in a short time. Please try again in {seconds} seconds."
+    if wants_json():
+        return json_error(429, "too_many_requests", message, retry_after=seconds)
+    return _error_page(429, message)
 
 
 def _error_page(status: int, message: str) -> tuple[str, int]:

@@ -24,11 +24,24 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def verify_password(password_hash: str, password: str) -> bool:
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Check a password; None (no such account) costs the same and is always False.
+
+    Verifying against a dummy hash keeps the time of a login from telling who has an account.
+    """
     try:
+        if password_hash is None:
+            _hasher.verify(_dummy_hash(), password)
+            return False
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of a random password, made once per process with the real parameters."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def new_token() -> str:

@@ -32,6 +32,7 @@ def server(app, database_url, tmp_path) -> Iterator[str]:
         "CONSULT_SECRET_KEY": "test",
         # Several processes without Redis would each run analyses; this test is about votes.
         "CONSULT_ANALYSIS": "off",
+        "CONSULT_RATELIMIT_ENABLED": "0",  # votes as fast as they go, by design
     }
     process, base = web_process(env, tmp_path / "gunicorn.log", workers=3, threads=4)
     yield base

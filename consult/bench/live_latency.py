@@ -494,6 +494,7 @@ def _measure(
         "CONSULT_REDIS_URL": redis_url,
         "CONSULT_SECRET_KEY": BENCH_SECRET,
         "CONSULT_ANALYSIS_DEBOUNCE": str(args.debounce),
+        "CONSULT_RATELIMIT_ENABLED": "0",  # a benchmark is a flood by design
         "PYTHONUNBUFFERED": "1",
     }
     bases = [start_web("web-a", env, log_dir, stack), start_web("web-b", env, log_dir, stack)]

@@ -71,6 +71,7 @@ def bench_app(database_url: str) -> Flask:
             "SECRET_KEY": BENCH_SECRET,
             "CONSULT_REDIS_URL": None,
             "CONSULT_ANALYSIS": "off",  # the benchmark decides when analyses run
+            "CONSULT_RATELIMIT_ENABLED": False,  # a benchmark is a flood by design
         }
     )
     with app.app_context():

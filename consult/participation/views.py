@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, session, url_for
 
 from consult.errors import wants_json
 from consult.forms import form_vote, whole_number
@@ -152,7 +152,8 @@ def _participant(conversation: Conversation, *, create: bool = False) -> Partici
     # A personal link's participant is found without a new token, so their API client stays in.
     participant = participants.participant_by_xid_hash(conversation, xid_hash) if xid_hash else None
     if participant is None and create:
-        participant, _token, _created = participants.join(conversation, xid_hash)
+        participant, _token, created = participants.join(conversation, xid_hash)
+        g.participant_created = created  # counted by the per-address limit on new participants
     if participant is not None:
         session["participants"] = {**known, conversation.id: participant.id}
         session.permanent = True

@@ -1,0 +1,158 @@
+"""Rate limits (Flask-Limiter): who may create, vote, write and log in how fast.
+
+One Limiter per app, not a shared extension object: its storage (memory on the embedded
+tier, Redis on the production tier, shared by every process) belongs to the app, and tests
+make many apps in one process. Each limit string may hold several windows ("5 per minute;
+20 per hour"): a short one against bursts, a longer one as backoff against slow floods.
+Only the failures count towards the login and token limits, and they are checked before
+the password is verified, so a flood of wrong passwords costs at most that many argon2
+verifications per window and cannot starve the votes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app, g, request, session
+from flask.wrappers import Response
+from flask_limiter import Limiter
+
+from consult.api.inputs import bearer_token
+from consult.security import token_digest
+
+_EXTENSION = "consult.limiter"
+
+
+def init_app(app: Flask) -> None:
+    """Attach the limits to their endpoints; call after the blueprints are registered."""
+    config = app.config
+    limiter = Limiter(
+        key_func=_client_ip,
+        app=app,
+        enabled=bool(config["CONSULT_RATELIMIT_ENABLED"]),
+        storage_uri=config["CONSULT_REDIS_URL"] or "memory://",
+        headers_enabled=True,  # Retry-After on every 429 (and X-RateLimit-* on limited routes)
+        # A Redis outage must not stop the consultation: requests go through unlimited.
+        swallow_errors=True,
+    )
+    app.extensions[_EXTENSION] = limiter
+    if not limiter.enabled:
+        return
+
+    def limit(setting: str, scope: str, key: Callable[[], str], **options: Any) -> Any:
+        return limiter.shared_limit(
+            config[setting], scope, key_func=key, override_defaults=False, **options
+        )
+
+    def already_joined() -> bool:
+        return bool(_participant_key())
+
+    def without_participant() -> bool:
+        return not _participant_key()
+
+    new_participant_by_api = limit(
+        "CONSULT_RATELIMIT_PARTICIPANTS_PER_IP",
+        "participants",
+        _client_ip,
+        deduct_when=lambda response: response.status_code == 201,
+    )
+    # The pages make a participant on a browser's first vote or statement.
+    new_participant_by_page = limit(
+        "CONSULT_RATELIMIT_PARTICIPANTS_PER_IP",
+        "participants",
+        _client_ip,
+        exempt_when=already_joined,
+        deduct_when=lambda _response: g.get("participant_created", False),
+    )
+    votes_per_participant = limit(
+        "CONSULT_RATELIMIT_VOTES_PER_PARTICIPANT",
+        "votes",
+        _participant_key,
+        exempt_when=without_participant,
+    )
+    votes_per_ip = limit("CONSULT_RATELIMIT_VOTES_PER_IP", "votes", _client_ip)
+    statements_per_participant = limit(
+        "CONSULT_RATELIMIT_STATEMENTS_PER_PARTICIPANT",
+        "statements",
+        _participant_key,
+        exempt_when=without_participant,
+    )
+    statements_per_ip = limit("CONSULT_RATELIMIT_STATEMENTS_PER_IP", "statements", _client_ip)
+    failed_logins = {"methods": ["POST"], "deduct_when": _refused}
+    logins_per_account = limit(
+        "CONSULT_RATELIMIT_LOGINS_PER_ACCOUNT",
+        "login",
+        _account_key,
+        exempt_when=lambda: not _account_key(),
+        **failed_logins,
+    )
+    logins_per_ip = limit("CONSULT_RATELIMIT_LOGINS_PER_IP", "login", _client_ip, **failed_logins)
+    # Every API route takes a bearer token; only requests that carry one that fails count.
+    limit(
+        "CONSULT_RATELIMIT_TOKENS_PER_IP",
+        "tokens",
+        _client_ip,
+        exempt_when=lambda: bearer_token() is None,
+        deduct_when=_refused,
+    )(app.blueprints["api"])
+
+    _wrap(app, "api.join", new_participant_by_api)
+    _wrap(app, "api.vote", votes_per_participant, votes_per_ip)
+    _wrap(app, "participation.vote", new_participant_by_page, votes_per_participant, votes_per_ip)
+    _wrap(app, "api.submit_statement", statements_per_participant, statements_per_ip)
+    _wrap(
+        app,
+        "participation.add_statement",
+        new_participant_by_page,
+        statements_per_participant,
+        statements_per_ip,
+    )
+    _wrap(app, "facilitation.login_page", logins_per_account, logins_per_ip)
+
+
+def retry_after() -> int:
+    """Seconds until the limit this request broke lets it through again (at least 1)."""
+    limiter: Limiter = current_app.extensions[_EXTENSION]
+    broken = limiter.current_limit
+    if broken is None:
+        return 1
+    return max(1, int(broken.reset_at - time.time()))
+
+
+def _wrap(app: Flask, endpoint: str, *limits: Any) -> None:
+    """Decorate a registered view with limits, for this app only (views are shared objects)."""
+    view = app.view_functions[endpoint]
+    for each in limits:
+        # Flask-Limiter checks every limit of a view in its innermost wrapper, so one is kept.
+        wrapped = each(view)
+    app.view_functions[endpoint] = wrapped
+
+
+def _client_ip() -> str:
+    # Behind a trusted proxy, ProxyFix (when configured) makes this the client's address.
+    return request.remote_addr or "unknown"
+
+
+def _participant_key() -> str:
+    """The participant a request speaks for: its API token, or the browser's participant."""
+    token = bearer_token()
+    if token is not None:
+        return "token:" + token_digest(token)
+    conversation_id = (request.view_args or {}).get("conversation_id")
+    participant_id = session.get("participants", {}).get(conversation_id)
+    return f"participant:{participant_id}" if participant_id else ""
+
+
+def _account_key() -> str:
+    """The account a login names, known or not, hashed to keep storage keys short."""
+    email = request.form.get("email", "").strip().lower()
+    if not email:
+        return ""
+    return "account:" + hashlib.sha256(email.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _refused(response: Response) -> bool:
+    return response.status_code == 401
