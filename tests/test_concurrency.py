@@ -13,16 +13,18 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from sqlalchemy import select
-
 from servers import web_process
+from sqlalchemy import select
 
 from consult.extensions import db
 from consult.models import Vote, VoteEvent
 
 VOTERS = 16
 RACERS = 4  # threads that share one participant and vote on the same statements
-STATEMENTS = [f"Statement number {word}" for word in "alpha bravo charlie delta echo foxtrot golf hotel".split()]
+STATEMENTS = [
+    f"Statement number {word}"
+    for word in ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
+]
 
 
 @pytest.fixture
@@ -48,10 +50,17 @@ def test_every_acknowledged_vote_is_stored_exactly_once(app, client, facilitator
         timeout=30,
     ).json()
     cid = created["id"]
-    statement_ids = [s["id"] for s in requests.get(f"{server}/api/v1/conversations/{cid}/statements", timeout=30).json()["statements"]]
+    statement_ids = [
+        s["id"]
+        for s in requests.get(f"{server}/api/v1/conversations/{cid}/statements", timeout=30).json()[
+            "statements"
+        ]
+    ]
 
     def new_participant() -> tuple[int, dict[str, str]]:
-        joined = requests.post(f"{server}/api/v1/conversations/{cid}/participants", timeout=30).json()
+        joined = requests.post(
+            f"{server}/api/v1/conversations/{cid}/participants", timeout=30
+        ).json()
         return joined["participant_id"], {"Authorization": f"Bearer {joined['token']}"}
 
     shared = new_participant()
@@ -82,7 +91,9 @@ def test_every_acknowledged_vote_is_stored_exactly_once(app, client, facilitator
                         failures.append(f"{response.status_code} {response.text[:200]}")
         session.close()
 
-    threads = [threading.Thread(target=vote_all, args=(*voter, i)) for i, voter in enumerate(voters)]
+    threads = [
+        threading.Thread(target=vote_all, args=(*voter, i)) for i, voter in enumerate(voters)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -92,9 +103,13 @@ def test_every_acknowledged_vote_is_stored_exactly_once(app, client, facilitator
     assert len(acks) == len(voters) * len(statement_ids) * 2
     with app.app_context():
         events = db.session.execute(
-            select(VoteEvent.participant_id, VoteEvent.statement_id, VoteEvent.value).order_by(VoteEvent.id)
+            select(VoteEvent.participant_id, VoteEvent.statement_id, VoteEvent.value).order_by(
+                VoteEvent.id
+            )
         ).all()
-        current = {(v.participant_id, v.statement_id): v.value for v in db.session.scalars(select(Vote))}
+        current = {
+            (v.participant_id, v.statement_id): v.value for v in db.session.scalars(select(Vote))
+        }
     # Every acknowledged vote is in the log exactly once.
     assert Counter(events) == Counter(acks)
     # One current vote per participant and statement, and it is the last one logged.
@@ -106,4 +121,8 @@ def test_every_acknowledged_vote_is_stored_exactly_once(app, client, facilitator
     sent_last = {(p, s): v for p, s, v in acks if p != shared[0]}
     assert {key: current[key] for key in sent_last} == sent_last
     counts = requests.get(f"{server}/api/v1/conversations/{cid}", timeout=30).json()["counts"]
-    assert counts == {"participants": participants, "votes": len(current), "statements": len(STATEMENTS)}
+    assert counts == {
+        "participants": participants,
+        "votes": len(current),
+        "statements": len(STATEMENTS),
+    }

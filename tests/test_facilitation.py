@@ -29,7 +29,9 @@ def test_pages_need_a_login(client):
 
 
 def test_wrong_password_is_refused(client, facilitator):
-    response = client.post("/facilitate/login", data={"email": facilitator.email, "password": "wrong"})
+    response = client.post(
+        "/facilitate/login", data={"email": facilitator.email, "password": "wrong"}
+    )
     assert response.status_code == 401
     assert b"Wrong email or password." in response.data
     assert client.get("/facilitate/").status_code == 302
@@ -69,7 +71,8 @@ def test_create_consultation_by_form(client, facilitator):
 def test_bad_form_keeps_what_was_typed_and_creates_nothing(client, facilitator):
     log_in(client, facilitator)
     response = client.post(
-        "/facilitate/new", data={"topic": "", "description": "Kept text", "statement_max_length": "280"}
+        "/facilitate/new",
+        data={"topic": "", "description": "Kept text", "statement_max_length": "280"},
     )
     assert response.status_code == 400
     assert b"Kept text" in response.data
@@ -81,7 +84,12 @@ def test_settings_change_closes_the_consultation(client, facilitator, conversati
     cid = conversation["id"]
     client.post(
         f"/facilitate/c/{cid}",
-        data={"topic": "Transport 2", "question": "", "description": "", "statement_max_length": "280"},
+        data={
+            "topic": "Transport 2",
+            "question": "",
+            "description": "",
+            "statement_max_length": "280",
+        },
     )
     data = client.get(f"{API}/{cid}").json
     assert data["topic"] == "Transport 2"
@@ -93,7 +101,9 @@ def test_moderation_queue_accepts_and_rejects_in_bulk(client, facilitator):
     cid = conversation["id"]
     authors = [join(client, cid) for _ in range(6)]  # 5 statements a minute each at most
     ids = [
-        client.post(f"{API}/{cid}/statements", json={"text": distinct_text(n)}, headers=authors[n % 6]).json["id"]
+        client.post(
+            f"{API}/{cid}/statements", json={"text": distinct_text(n)}, headers=authors[n % 6]
+        ).json["id"]
         for n in range(1, 31)
     ]
     log_in(client, facilitator)
@@ -101,7 +111,8 @@ def test_moderation_queue_accepts_and_rejects_in_bulk(client, facilitator):
     assert b"30 statements, page 1 of 2" in queue.data
     assert b"Next page" in queue.data
     client.post(
-        f"/facilitate/c/{cid}/moderate", data={"statement_ids": [str(i) for i in ids[:5]], "action": "accept"}
+        f"/facilitate/c/{cid}/moderate",
+        data={"statement_ids": [str(i) for i in ids[:5]], "action": "accept"},
     )
     client.post(
         f"/facilitate/c/{cid}/moderate", data={"statement_ids": [str(ids[5])], "action": "reject"}
@@ -116,10 +127,16 @@ def test_meta_marking_and_bad_moderation_requests(client, facilitator, conversat
     log_in(client, facilitator)
     cid = conversation["id"]
     first = client.get(f"{API}/{cid}/statements").json["statements"][0]["id"]
-    client.post(f"/facilitate/c/{cid}/moderate", data={"statement_ids": [str(first)], "action": "meta"})
+    client.post(
+        f"/facilitate/c/{cid}/moderate", data={"statement_ids": [str(first)], "action": "meta"}
+    )
     assert client.get(f"{API}/{cid}/statements").json["statements"][0]["is_meta"] is True
-    for data in ({"statement_ids": ["x"], "action": "accept"}, {"statement_ids": ["99999"], "action": "accept"},
-                 {"statement_ids": [str(first)], "action": "explode"}, {"action": "accept"}):
+    for data in (
+        {"statement_ids": ["x"], "action": "accept"},
+        {"statement_ids": ["99999"], "action": "accept"},
+        {"statement_ids": [str(first)], "action": "explode"},
+        {"action": "accept"},
+    ):
         response = client.post(f"/facilitate/c/{cid}/moderate", data=data, follow_redirects=True)
         assert response.status_code == 200
         assert b"message-error" in response.data
@@ -137,7 +154,9 @@ def test_other_facilitators_see_nothing_until_shared(app, client, facilitator, c
 
     owner = app.test_client()
     log_in(owner, facilitator)
-    shared = owner.post(f"/facilitate/c/{cid}/share", data={"email": other.email}, follow_redirects=True)
+    shared = owner.post(
+        f"/facilitate/c/{cid}/share", data={"email": other.email}, follow_redirects=True
+    )
     assert b"colleague@example.org can now run this consultation" in shared.data
     assert client.get(f"/facilitate/c/{cid}").status_code == 200
     assert b"Transport" in client.get("/facilitate/").data
