@@ -85,7 +85,9 @@ def generate(
         statements.append(seen)
         values.append(np.array([1, -1, 0])[np.minimum(choice, 2)])
     matrix = from_records(
-        np.concatenate(voters), np.concatenate(statements), np.concatenate(values),
+        np.concatenate(voters),
+        np.concatenate(statements),
+        np.concatenate(values),
         statement_ids=np.arange(n_statements),
     )
     return SyntheticConversation(matrix, groups[matrix.participant_ids], weights, probabilities)

@@ -101,8 +101,8 @@ def test_participant_walks_through_every_statement_once(client, conversation):
 
 
 def test_changed_vote_replaces_the_earlier_one_and_both_are_logged(app, client, conversation):
-    from consult.models import Vote, VoteEvent
     from consult.extensions import db
+    from consult.models import Vote, VoteEvent
 
     headers = join(client, conversation["id"])
     statement_id = next_statement(client, conversation["id"], headers).json["id"]
@@ -160,7 +160,9 @@ def test_closed_consultation_takes_no_votes_or_statements(client, facilitator, c
     refused = vote(client, conversation["id"], headers, statement_id, 1)
     assert refused.status_code == 409
     assert refused.json["error"]["code"] == "consultation_closed"
-    text = client.post(f"{API}/{conversation['id']}/statements", json={"text": "New"}, headers=headers)
+    text = client.post(
+        f"{API}/{conversation['id']}/statements", json={"text": "New"}, headers=headers
+    )
     assert text.status_code == 409
     assert next_statement(client, conversation["id"], headers).status_code == 409
     assert client.get(f"{API}/{conversation['id']}").status_code == 200  # still readable
@@ -170,7 +172,9 @@ def test_closed_consultation_takes_no_votes_or_statements(client, facilitator, c
 def test_statement_is_added_and_shown_to_others(client, conversation):
     author = join(client, conversation["id"])
     response = client.post(
-        f"{API}/{conversation['id']}/statements", json={"text": "  Trams, not buses.  "}, headers=author
+        f"{API}/{conversation['id']}/statements",
+        json={"text": "  Trams, not buses.  "},
+        headers=author,
     )
     assert response.status_code == 201
     assert response.json["text"] == "Trams, not buses."
@@ -183,7 +187,9 @@ def test_statement_is_added_and_shown_to_others(client, conversation):
 )
 def test_duplicate_statement_is_refused_naming_the_existing_one(client, conversation, text):
     headers = join(client, conversation["id"])
-    response = client.post(f"{API}/{conversation['id']}/statements", json={"text": text}, headers=headers)
+    response = client.post(
+        f"{API}/{conversation['id']}/statements", json={"text": text}, headers=headers
+    )
     assert response.status_code == 409
     error = response.json["error"]
     assert error["code"] == "duplicate_statement"
@@ -247,13 +253,17 @@ def test_opposite_statement_is_added_at_once(client, conversation, text):
 @pytest.mark.parametrize("text", ["", "   ", "!!!", "x" * 281, None, 5, ["a"], "a\x00b", "\ud800"])
 def test_bad_statement_text_is_refused(client, conversation, text):
     headers = join(client, conversation["id"])
-    response = client.post(f"{API}/{conversation['id']}/statements", json={"text": text}, headers=headers)
+    response = client.post(
+        f"{API}/{conversation['id']}/statements", json={"text": text}, headers=headers
+    )
     assert response.status_code == 400
     assert counts(client, conversation["id"])["statements"] == 3
 
 
 def test_statement_length_limit_is_set_per_conversation(client, facilitator):
-    conversation = create_conversation(client, facilitator, statement_max_length=10, seed_statements=[])
+    conversation = create_conversation(
+        client, facilitator, statement_max_length=10, seed_statements=[]
+    )
     headers = join(client, conversation["id"])
     url = f"{API}/{conversation['id']}/statements"
     assert client.post(url, json={"text": "x" * 11}, headers=headers).status_code == 400
@@ -307,7 +317,9 @@ def test_facilitator_cannot_run_someone_elses_conversation(app, client, conversa
     patch = client.patch(f"{API}/{cid}", json={"is_open": False}, headers=intruder.headers)
     assert patch.status_code == 404
     moderation = client.post(
-        f"{API}/{cid}/moderation", json={"statement_ids": [1], "action": "reject"}, headers=intruder.headers
+        f"{API}/{cid}/moderation",
+        json={"statement_ids": [1], "action": "reject"},
+        headers=intruder.headers,
     )
     assert moderation.status_code == 404
     assert client.get(API, headers=intruder.headers).json["conversations"] == []

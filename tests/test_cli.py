@@ -21,14 +21,23 @@ def test_users_create_reads_the_password_from_stdin(app):
     assert result.exit_code == 0, result.output
     assert "Created facilitator ana@example.org." in result.output
     client = app.test_client()
-    response = client.post("/facilitate/login", data={"email": "ana@example.org", "password": "a long password"})
+    response = client.post(
+        "/facilitate/login", data={"email": "ana@example.org", "password": "a long password"}
+    )
     assert response.status_code == 302
 
 
 def test_users_create_refuses_a_short_password_and_a_second_account(app):
     runner = app.test_cli_runner()
-    assert runner.invoke(args=["users", "create", "ana@example.org"], input="short\n").exit_code == 1
-    assert runner.invoke(args=["users", "create", "ana@example.org"], input="a long password\n").exit_code == 0
+    assert (
+        runner.invoke(args=["users", "create", "ana@example.org"], input="short\n").exit_code == 1
+    )
+    assert (
+        runner.invoke(
+            args=["users", "create", "ana@example.org"], input="a long password\n"
+        ).exit_code
+        == 0
+    )
     again = runner.invoke(args=["users", "create", "ana@example.org"], input="a long password\n")
     assert again.exit_code == 1
     assert "exists already" in again.output
@@ -39,7 +48,9 @@ def test_users_token_prints_a_working_api_token(app, client):
     runner.invoke(args=["users", "create", "ana@example.org"], input="a long password\n")
     result = runner.invoke(args=["users", "token", "ana@example.org"])
     token = result.output.strip()
-    response = client.post(API, json={"topic": "From a script"}, headers={"Authorization": f"Bearer {token}"})
+    response = client.post(
+        API, json={"topic": "From a script"}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 201
     assert runner.invoke(args=["users", "token", "nobody@example.org"]).exit_code == 1
 
@@ -54,7 +65,9 @@ def _wait_for_analysis(base: str) -> dict:
         time.sleep(0.3)
 
 
-def _consult(args: list[str], database_url: str, tmp_path, stdin: str = "") -> subprocess.CompletedProcess:
+def _consult(
+    args: list[str], database_url: str, tmp_path, stdin: str = ""
+) -> subprocess.CompletedProcess:
     env = {**os.environ, "CONSULT_DATABASE_URL": database_url, "CONSULT_SECRET_KEY": "x"}
     env.pop("CONSULT_REDIS_URL", None)
     return subprocess.run(
@@ -64,9 +77,13 @@ def _consult(args: list[str], database_url: str, tmp_path, stdin: str = "") -> s
 
 
 @pytest.mark.server
-def test_users_create_first_on_a_fresh_database_works_or_says_what_to_run(empty_database_url, tmp_path):
+def test_users_create_first_on_a_fresh_database_works_or_says_what_to_run(
+    empty_database_url, tmp_path
+):
     """A newcomer may create an account before ever serving: no traceback."""
-    result = _consult(["users", "create", "ana@example.org"], empty_database_url, tmp_path, "a long password\n")
+    result = _consult(
+        ["users", "create", "ana@example.org"], empty_database_url, tmp_path, "a long password\n"
+    )
     assert "Traceback" not in result.stdout + result.stderr
     if empty_database_url.startswith("sqlite"):
         assert result.returncode == 0, result.stderr
@@ -95,7 +112,9 @@ def test_consult_serve_demo_runs_a_consultation_to_vote_in(empty_database_url, t
     port = _free_port()
     env = {**os.environ, "CONSULT_DATABASE_URL": empty_database_url, "CONSULT_SECRET_KEY": "x"}
     command = [sys.executable, "-m", "consult", "serve", "--port", str(port), "--demo"]
-    with subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as server:
+    with subprocess.Popen(
+        command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as server:
         try:
             base = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + 30
@@ -117,7 +136,10 @@ def test_consult_serve_demo_runs_a_consultation_to_vote_in(empty_database_url, t
             # The same server speaks websocket: a Socket.IO client joins the public room.
             live = socketio.Client(reconnection=False)
             live.connect(base, transports=["websocket"], wait_timeout=20)
-            assert live.call("join", {"conversation_id": "demo"}, timeout=10) == {"ok": True, "room": "public"}
+            assert live.call("join", {"conversation_id": "demo"}, timeout=10) == {
+                "ok": True,
+                "room": "public",
+            }
             live.disconnect()
         finally:
             server.terminate()

@@ -18,7 +18,9 @@ NAN = np.nan
 
 
 def test_latest_vote_wins_and_passes_are_kept_as_votes():
-    m = from_records(["a", "b", "a", "a"], [1, 1, 2, 1], [1, 0, -1, -1], [1, 2, 3, 4], statement_ids=[1, 2, 3])
+    m = from_records(
+        ["a", "b", "a", "a"], [1, 1, 2, 1], [1, 0, -1, -1], [1, 2, 3, 4], statement_ids=[1, 2, 3]
+    )
     assert list(m.participant_ids) == ["a", "b"]
     assert list(m.statement_ids) == [1, 2, 3]
     assert m.votes.toarray().tolist() == [[-1, -1, 0], [0, 0, 0]]
@@ -55,7 +57,9 @@ def test_projection_matches_a_dense_pca_with_mean_imputation():
     np.testing.assert_allclose(result.participants, expected, atol=1e-9)
     # A statement is placed where a participant agreeing with it alone would be.
     j = 3
-    np.testing.assert_allclose(result.statements[j], np.sqrt(8) * (1 - means[j]) * result.components[:, j])
+    np.testing.assert_allclose(
+        result.statements[j], np.sqrt(8) * (1 - means[j]) * result.components[:, j]
+    )
 
 
 @pytest.mark.parametrize("rank", [10, 3])  # full rank (Cholesky QR); rank-deficient (fallback)
@@ -72,7 +76,8 @@ def test_orthonormal_columns_span_the_input(rank):
 def test_in_conv_needs_seven_votes_but_tops_up_to_fifteen():
     n_votes = np.array([7, 6, 1, 0] + [3] * 20)
     chosen = in_conv(n_votes, n_statements=50)
-    assert chosen[0] and chosen[1]  # 6 votes: added to reach 15
+    assert chosen[0]
+    assert chosen[1]
     assert chosen.sum() == 15
     assert not chosen[3]  # never someone without a vote
     assert in_conv(np.array([2] * 20), n_statements=2).all()  # min(7, n_statements)
@@ -101,7 +106,10 @@ def test_representative_statement_by_hand():
 
 
 def test_consensus_and_group_informed_consensus_by_hand():
-    dense = np.array([[1, -1, 0], [1, -1, 1], [1, -1, -1], [1, 1, 1], [1, -1, NAN], [1, -1, NAN], [1, -1, NAN]], float)
+    dense = np.array(
+        [[1, -1, 0], [1, -1, 1], [1, -1, -1], [1, 1, 1], [1, -1, NAN], [1, -1, NAN], [1, -1, NAN]],
+        float,
+    )
     t = tally(from_dense(dense).votes, np.array([0, 0, 0, 1, 1, 1, 1]), 2)
     consensus = majority_consensus(t, np.ones(3, bool))
     assert consensus == {"agree": [0], "disagree": [1]}

@@ -160,7 +160,9 @@ def test_stats_carry_the_moderation_queue(app, client, facilitator, public):
         headers=headers,
     )
     assert response.status_code == 201
-    client.post("/facilitate/login", data={"email": facilitator.email, "password": facilitator.password})
+    client.post(
+        "/facilitate/login", data={"email": facilitator.email, "password": facilitator.password}
+    )
     stats = client.get(f"/facilitate/c/{public}/live.json").json["stats"]
     assert stats["waiting_for_moderation"] == 1
     assert stats["statements"] == len(SEEDS) + 1

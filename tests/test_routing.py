@@ -36,7 +36,8 @@ def test_meta_statements_get_priority_49():
 
 def test_priorities_are_finite_for_all_pass_and_no_votes():
     values = routing_priority([0, 0, 0], [0, 4, 0], [0, 4, 0], [0, 0, 10])
-    assert np.all(np.isfinite(values)) and np.all(values > 0)
+    assert np.all(np.isfinite(values))
+    assert np.all(values > 0)
 
 
 def test_draw_follows_the_stored_analysis_priorities(app, client, conversation):
@@ -47,7 +48,9 @@ def test_draw_follows_the_stored_analysis_priorities(app, client, conversation):
         participant = participant_for_token(conv, headers["Authorization"].split()[1])
         ids = [s.id for s in routing.remaining_statements(conv, participant)]
         # Say 90 % of the weight is on the last statement.
-        store_analysis(conv, {"routing_priority": {str(ids[0]): 0.5, str(ids[1]): 0.5, str(ids[2]): 9.0}})
+        store_analysis(
+            conv, {"routing_priority": {str(ids[0]): 0.5, str(ids[1]): 0.5, str(ids[2]): 9.0}}
+        )
         rng = random.Random(7)
         drawn = Counter(routing.next_statement(conv, participant, rng)[0].id for _ in range(2000))
     assert 0.87 < drawn[ids[2]] / 2000 < 0.93
@@ -68,7 +71,11 @@ def test_live_counts_set_the_priority_before_any_analysis(app, client, conversat
     first = client.get(f"/api/v1/conversations/{cid}/statements").json["statements"][0]["id"]
     for _ in range(5):
         voter = join(client, cid)
-        client.post(f"/api/v1/conversations/{cid}/votes", json={"statement_id": first, "vote": -1}, headers=voter)
+        client.post(
+            f"/api/v1/conversations/{cid}/votes",
+            json={"statement_id": first, "vote": -1},
+            headers=voter,
+        )
     with app.app_context():
         conv = get_conversation(cid)
         weights = routing.statement_priorities(conv, routing.remaining_statements(conv, None))

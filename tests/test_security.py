@@ -37,7 +37,8 @@ def test_form_post_with_csrf_token_is_accepted(csrf_client, conversation):
     page = csrf_client.get(f"/c/{cid}").data
     statement_id = re.search(rb'id="statement-id" value="(\d+)"', page).group(1).decode()
     response = csrf_client.post(
-        f"/c/{cid}/vote", data={"statement_id": statement_id, "vote": "1", "csrf_token": csrf_token(page)}
+        f"/c/{cid}/vote",
+        data={"statement_id": statement_id, "vote": "1", "csrf_token": csrf_token(page)},
     )
     assert response.status_code == 302
     assert csrf_client.get(f"{API}/{cid}").json["counts"]["votes"] == 1
@@ -55,11 +56,15 @@ def test_user_text_is_escaped_in_every_page(client, facilitator, conversation):
     headers = join(client, cid)
     response = client.post(f"{API}/{cid}/statements", json={"text": XSS}, headers=headers)
     assert response.status_code == 201
-    client.post("/facilitate/login", data={"email": facilitator.email, "password": facilitator.password})
+    client.post(
+        "/facilitate/login", data={"email": facilitator.email, "password": facilitator.password}
+    )
     moderation = client.get(f"/facilitate/c/{cid}/moderate").data
     # Vote through the page on everything: one of these pages shows the statement.
     voting_pages = []
-    while match := re.search(rb'id="statement-id" value="(\d+)"', page := client.get(f"/c/{cid}").data):
+    while match := re.search(
+        rb'id="statement-id" value="(\d+)"', page := client.get(f"/c/{cid}").data
+    ):
         voting_pages.append(page)
         client.post(f"/c/{cid}/vote", data={"statement_id": match.group(1).decode(), "vote": "1"})
     history = client.get(f"/c/{cid}/votes").data

@@ -24,7 +24,8 @@ from clustering.matrix import VoteMatrix, from_records
 from clustering.polis_export import read_export
 
 DEFAULT_FOLDERS = sorted(
-    p for p in (Path(__file__).resolve().parents[2] / "tests" / "data" / "polis").iterdir()
+    p
+    for p in (Path(__file__).resolve().parents[2] / "tests" / "data" / "polis").iterdir()
     if p.is_dir()
 )
 SUBSAMPLE = 0.9
@@ -45,12 +46,21 @@ def runs(folder: Path, seeds: int, subsample: bool) -> list[tuple]:
             rows = np.sort(rng.choice(full.shape[0], int(SUBSAMPLE * full.shape[0]), replace=False))
             matrix = VoteMatrix(full.votes[rows], full.participant_ids[rows], full.statement_ids)
         analysis = analyze(
-            matrix, moderated_out=statements["moderated_out"], meta=statements["meta"],
+            matrix,
+            moderated_out=statements["moderated_out"],
+            meta=statements["meta"],
             random_state=seed,
         )
         division = analysis.division
-        out.append((analysis.group_of(), division["strength"], division["n_groups"],
-                    division.get("chosen_n_groups"), division.get("z_groups_versus_spectrum")))
+        out.append(
+            (
+                analysis.group_of(),
+                division["strength"],
+                division["n_groups"],
+                division.get("chosen_n_groups"),
+                division.get("z_groups_versus_spectrum"),
+            )
+        )
     return out
 
 
@@ -69,8 +79,10 @@ def main() -> None:
     parser.add_argument("folders", nargs="*", type=Path, default=DEFAULT_FOLDERS)
     parser.add_argument("--seeds", type=int, default=10)
     args = parser.parse_args()
-    print("| conversation | runs | groups found (strength) | mean pairwise ARI "
-          "| k by one-SE rule | z groups vs axis | seconds |")
+    print(
+        "| conversation | runs | groups found (strength) | mean pairwise ARI "
+        "| k by one-SE rule | z groups vs axis | seconds |"
+    )
     print("|---|---|---|---|---|---|---|")
     for folder in args.folders:
         for subsample in (False, True):

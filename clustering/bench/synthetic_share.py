@@ -40,9 +40,15 @@ def main() -> None:
     print("groups statements  median-share  min-share  groups-found")
     for n_statements in (100, 300):
         for n_groups in range(1, 6):
-            results = [share(n_groups, n_statements, args.participants, seed) for seed in range(args.seeds)]
+            results = [
+                share(n_groups, n_statements, args.participants, seed) for seed in range(args.seeds)
+            ]
             shares = [r[0] for r in results]
-            print(f"{n_groups:6d} {n_statements:10d}  {statistics.median(shares):12.3f}  {min(shares):9.3f}  {[r[1] for r in results]}", flush=True)
+            print(
+                f"{n_groups:6d} {n_statements:10d}  {statistics.median(shares):12.3f}"
+                f"  {min(shares):9.3f}  {[r[1] for r in results]}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -28,10 +28,14 @@ _BOOLEAN_SETTINGS = [
 def login_page() -> Any:
     if request.method == "POST":
         try:
-            user = users.authenticate(request.form.get("email", ""), request.form.get("password", ""))
+            user = users.authenticate(
+                request.form.get("email", ""), request.form.get("password", "")
+            )
         except ServiceError as error:
             flash(error.message, "error")
-            return render_template("facilitation/login.html", email=request.form.get("email", "")), 401
+            return render_template(
+                "facilitation/login.html", email=request.form.get("email", "")
+            ), 401
         login(user)
         return redirect(_safe_next(request.args.get("next")))
     return render_template("facilitation/login.html", email="")
@@ -183,7 +187,9 @@ def moderate(conversation_id: str) -> Any:
     page = page_argument(request.args)
     if request.method == "POST":
         try:
-            ids = [whole_number(raw, "statement_ids") for raw in request.form.getlist("statement_ids")]
+            ids = [
+                whole_number(raw, "statement_ids") for raw in request.form.getlist("statement_ids")
+            ]
             changed = statements.moderate(conversation, ids, request.form.get("action", ""))
         except ServiceError as error:
             flash(error.message, "error")
@@ -206,7 +212,9 @@ def moderate(conversation_id: str) -> Any:
 
 
 def _form_settings() -> dict[str, object]:
-    settings: dict[str, object] = {name: form_checkbox(request.form, name) for name in _BOOLEAN_SETTINGS}
+    settings: dict[str, object] = {
+        name: form_checkbox(request.form, name) for name in _BOOLEAN_SETTINGS
+    }
     settings["statement_max_length"] = whole_number(
         request.form.get("statement_max_length", "280"), "statement_max_length"
     )
@@ -237,6 +245,11 @@ def _status(name: str) -> ModerationStatus:
 
 def _safe_next(target: str | None) -> str:
     """Only redirect within this site after login (no open redirects)."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for(".dashboard")

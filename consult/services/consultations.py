@@ -157,7 +157,9 @@ _TEXT_LIMITS = {"topic": (200, 1), "question": (1000, 0), "description": (10_000
 
 def _checked_texts(texts: Mapping[str, object]) -> dict[str, str]:
     return {
-        name: clean_text(value, name, max_length=_TEXT_LIMITS[name][0], min_length=_TEXT_LIMITS[name][1])
+        name: clean_text(
+            value, name, max_length=_TEXT_LIMITS[name][0], min_length=_TEXT_LIMITS[name][1]
+        )
         for name, value in texts.items()
     }
 

@@ -80,9 +80,7 @@ def invitations(
 def participant_for_token(conversation: Conversation, token: str | None) -> Participant:
     if not token:
         raise Unauthenticated("A participant token is needed: POST …/participants first.")
-    participant = db.session.scalar(
-        select(Participant).filter_by(token_hash=token_digest(token))
-    )
+    participant = db.session.scalar(select(Participant).filter_by(token_hash=token_digest(token)))
     if participant is None:
         raise Unauthenticated("This participant token is not valid.")
     if participant.conversation_id != conversation.id:

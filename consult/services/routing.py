@@ -13,7 +13,9 @@ from consult.services.analyses import statement_stats
 from consult.services.statements import visible_statement
 
 
-def remaining_statements(conversation: Conversation, participant: Participant | None) -> list[Statement]:
+def remaining_statements(
+    conversation: Conversation, participant: Participant | None
+) -> list[Statement]:
     """Statements this participant may still vote on: visible, and not voted on yet."""
     query = select(Statement).where(
         Statement.conversation_id == conversation.id, visible_statement(conversation)

@@ -130,7 +130,9 @@ def visible_statements(
         Statement.conversation_id == conversation.id, visible_statement(conversation)
     )
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(query.order_by(Statement.id).limit(per_page).offset((page - 1) * per_page))
+    rows = db.session.scalars(
+        query.order_by(Statement.id).limit(per_page).offset((page - 1) * per_page)
+    )
     return list(rows), total
 
 
