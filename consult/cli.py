@@ -21,7 +21,7 @@ from consult.demo import ensure_demo
 from consult.extensions import db, socketio
 from consult.links import base_url
 from consult.math_runner import run_worker
-from consult.services import consultations, users
+from consult.services import api_tokens, consultations, users
 from consult.services.errors import ServiceError
 from consult.services.exports import write_export
 from consult.services.polis_import import CHUNK, import_owner, import_polis, read_polis_folder
@@ -84,15 +84,59 @@ def create_user(email: str) -> None:
 
 @users_group.command("token")
 @click.argument("email")
+@click.option("--name", default="", help="What the token is for, shown in lists of tokens.")
+@click.option(
+    "--days",
+    default=api_tokens.DEFAULT_DAYS,
+    show_default=True,
+    type=int,
+    help="Days until it expires; 0 for a token that never expires.",
+)
 @with_appcontext
 @needs_schema
-def api_token(email: str) -> None:
+def api_token(email: str, name: str, days: int) -> None:
     """Print a new API token for a facilitator (shown once; keep it secret)."""
+    try:
+        user = users.get_user_by_email(email)
+        click.echo(api_tokens.issue(user, name=name, days=days or None))
+    except ServiceError as error:
+        raise click.ClickException(error.message) from None
+
+
+@users_group.command("tokens")
+@click.argument("email")
+@with_appcontext
+@needs_schema
+def list_tokens(email: str) -> None:
+    """List a facilitator's API tokens that still work (the tokens themselves are not kept)."""
     try:
         user = users.get_user_by_email(email)
     except ServiceError as error:
         raise click.ClickException(error.message) from None
-    click.echo(users.issue_api_token(user))
+    rows = api_tokens.live_for(user)
+    if not rows:
+        click.echo(f"{user.email} has no API tokens.")
+    for row in rows:
+        expires = row.expires_at.date().isoformat() if row.expires_at else "never"
+        used = row.last_used_at.date().isoformat() if row.last_used_at else "never"
+        name = f" {row.name!r}" if row.name else ""
+        click.echo(
+            f"{row.id}{name}: created {row.created_at.date()}, expires {expires}, last used {used}"
+        )
+
+
+@users_group.command("revoke-token")
+@click.argument("email")
+@click.argument("token_id", type=int)
+@with_appcontext
+@needs_schema
+def revoke_token(email: str, token_id: int) -> None:
+    """Revoke one of a facilitator's API tokens (its number from `consult users tokens`)."""
+    try:
+        api_tokens.revoke(users.get_user_by_email(email), token_id)
+    except ServiceError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Revoked API token {token_id}.")
 
 
 @click.command("serve")

@@ -17,9 +17,10 @@ from flask_socketio import ConnectionRefusedError, disconnect, join_room
 from consult.extensions import db, socketio
 from consult.links import base_url
 from consult.models import Analysis, Conversation, User
+from consult.security import current_user
+from consult.services.api_tokens import user_for_token
 from consult.services.consultations import can_manage, find_conversation
 from consult.services.live_view import activity
-from consult.services.users import user_for_api_token
 
 EVENTS_PER_WINDOW = 20  # per connection; a page sends one join, a reconnecting page a few
 WINDOW_SECONDS = 10.0
@@ -35,9 +36,10 @@ def on_connect(auth: Any = None) -> None:
     if not _origin_allowed(request.headers.get("Origin")):
         raise ConnectionRefusedError("This origin may not connect.")
     token = auth.get("token") if isinstance(auth, dict) else None
-    user = user_for_api_token(token) if isinstance(token, str) and token else None
+    user = user_for_token(token) if isinstance(token, str) and token else None
     # Handlers see a copy of the cookie session per connection; nothing is written back.
-    session["live_user_id"] = user.id if user else session.get("user_id")
+    user = user or current_user()
+    session["live_user_id"] = user.id if user else None
 
 
 @socketio.on("disconnect")

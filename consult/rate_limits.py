@@ -21,7 +21,7 @@ from flask.wrappers import Response
 from flask_limiter import Limiter
 
 from consult.api.inputs import bearer_token
-from consult.security import token_digest
+from consult.tokens import token_digest
 
 _EXTENSION = "consult.limiter"
 

@@ -14,8 +14,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, g, redirect, request, session, url_for
 
-from consult.extensions import db
 from consult.models import User
+from consult.services import login_sessions
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
@@ -42,22 +42,6 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 def _dummy_hash() -> str:
     """A hash of a random password, made once per process with the real parameters."""
     return _hasher.hash(secrets.token_urlsafe(16))
-
-
-def new_token() -> str:
-    """A random bearer token: 256 bits, URL-safe."""
-    return secrets.token_urlsafe(32)
-
-
-def token_digest(token: str) -> str:
-    """Tokens are stored as SHA-256: they are random, so a slow KDF adds nothing."""
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def new_public_id() -> str:
-    """An unguessable id for a consultation's link (10 characters of base 32)."""
-    alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
-    return "".join(secrets.choice(alphabet) for _ in range(10))
 
 
 # --- Personal links (xids) --------------------------------------------------------------
@@ -109,19 +93,29 @@ def _purpose_key(secret: str | bytes, purpose: str) -> bytes:
 
 def login(user: User) -> None:
     session.clear()  # a fresh session on login: no fixation of an earlier one
-    session["user_id"] = user.id
+    lifetime = current_app.permanent_session_lifetime
+    session["login"] = login_sessions.start(user, lifetime)
     session.permanent = True
 
 
 def logout() -> None:
-    session.pop("user_id", None)
+    """End this login on the server too: a copy of the cookie is worth nothing after it."""
+    key = session.pop("login", None)
+    if isinstance(key, str):
+        login_sessions.end(key)
+    g.pop("current_user", None)
+
+
+def current_login_key() -> str | None:
+    key = session.get("login")
+    return key if isinstance(key, str) else None
 
 
 def current_user() -> User | None:
     """The facilitator logged in on this request's session, if any (cached on `g`)."""
     if "current_user" not in g:
-        user_id = session.get("user_id")
-        g.current_user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+        key = current_login_key()
+        g.current_user = login_sessions.user_for_key(key) if key else None
     return g.current_user
 
 

@@ -26,7 +26,7 @@ from werkzeug.serving import make_server
 
 from consult import create_app
 from consult.extensions import db
-from consult.services import users
+from consult.services import api_tokens, users
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "CONSULT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -188,7 +188,7 @@ def make_facilitator(app: Flask, email: str = "facilitator@example.org") -> Faci
     password = "correct horse battery"
     with app.app_context():
         user = users.create_user(email, password)
-        return Facilitator(user.id, user.email, password, users.issue_api_token(user))
+        return Facilitator(user.id, user.email, password, api_tokens.issue(user, name="tests"))
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from typing import Any
 from flask import request
 
 from consult.models import User
+from consult.services.api_tokens import user_for_token
 from consult.services.errors import InvalidInput, Unauthenticated
-from consult.services.users import user_for_api_token
 
 
 def json_object(*, required: bool = True) -> dict[str, Any]:
@@ -45,7 +45,7 @@ def bearer_token() -> str | None:
 def facilitator_or_none() -> User | None:
     """The facilitator whose API token this request carries, if any."""
     token = bearer_token()
-    return user_for_api_token(token) if token else None
+    return user_for_token(token) if token else None
 
 
 def facilitator() -> User:

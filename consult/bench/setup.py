@@ -26,10 +26,11 @@ from psycopg import sql
 from consult import create_app
 from consult.extensions import db
 from consult.models import ModerationStatus, User
+from consult.services import api_tokens
 from consult.services.consultations import create_conversation
 from consult.services.statements import text_hash
 from consult.services.text import normalize_for_comparison
-from consult.services.users import create_user, issue_api_token
+from consult.services.users import create_user
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 
@@ -89,7 +90,7 @@ class Facilitator:
 def create_facilitator(email: str = "bench@example.org") -> Facilitator:
     """A facilitator account and an API token (inside an app context)."""
     user = create_user(email, secrets.token_hex(16))
-    return Facilitator(user.id, user.email, issue_api_token(user))
+    return Facilitator(user.id, user.email, api_tokens.issue(user, name="bench"))
 
 
 def create_consultation(owner_id: int, topic: str) -> str:

@@ -19,11 +19,11 @@ from consult.models import (
     User,
     Vote,
 )
-from consult.security import new_public_id
 from consult.services.changes import content_changed
 from consult.services.errors import Forbidden, InvalidInput, NotFound
 from consult.services.statements import add_seed_statements, visible_statement
 from consult.services.text import clean_text
+from consult.tokens import new_public_id
 
 MAX_STATEMENT_LENGTH_SETTING = 2000
 _CONVERSATION_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")

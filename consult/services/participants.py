@@ -7,9 +7,10 @@ from sqlalchemy.exc import IntegrityError
 
 from consult.extensions import db
 from consult.models import Conversation, Participant
-from consult.security import hash_xid, new_token, sign_xid, token_digest, xid_signature_is_valid
+from consult.security import hash_xid, sign_xid, xid_signature_is_valid
 from consult.services.errors import Forbidden, InvalidInput, InvalidXid, Unauthenticated
 from consult.services.text import clean_text
+from consult.tokens import new_token, token_digest
 
 MAX_XID_LENGTH = 255
 MAX_INVITATIONS = 10_000

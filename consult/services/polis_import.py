@@ -37,13 +37,13 @@ from consult.models import (
     VoteEvent,
     utcnow,
 )
-from consult.security import new_public_id
 from consult.services.changes import content_changed
 from consult.services.errors import InvalidInput
 from consult.services.polis_csv import from_formula_safe
 from consult.services.statements import text_hash
 from consult.services.text import normalize_for_comparison
 from consult.services.users import get_user_by_email
+from consult.tokens import new_public_id
 
 CHUNK = 5000  # rows per bulk insert
 TOPIC_LENGTH = 200  # Conversation.topic's column

@@ -1,4 +1,4 @@
-"""Facilitator accounts and their API tokens."""
+"""Facilitator accounts."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import re
 from sqlalchemy import select
 
 from consult.extensions import db
-from consult.models import ApiToken, User
-from consult.security import hash_password, new_token, token_digest, verify_password
+from consult.models import User
+from consult.security import hash_password, verify_password
 from consult.services.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -41,19 +41,6 @@ def get_user_by_email(email: str) -> User:
     if user is None:
         raise NotFound(f"No facilitator has the email {email}.")
     return user
-
-
-def issue_api_token(user: User) -> str:
-    """Create a token for `user` and return it; it is shown once and stored only as a hash."""
-    token = new_token()
-    db.session.add(ApiToken(user_id=user.id, token_hash=token_digest(token)))
-    db.session.commit()
-    return token
-
-
-def user_for_api_token(token: str) -> User | None:
-    row = db.session.scalar(select(ApiToken).filter_by(token_hash=token_digest(token)))
-    return row.user if row else None
 
 
 def _clean_email(email: str) -> str:
