@@ -115,10 +115,21 @@ def _instance_secret(instance_path: str) -> str:
     Production sets CONSULT_SECRET_KEY; the key never lives in the code.
     """
     path = Path(instance_path) / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
-    return key
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _create_once(path, secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _create_once(path: Path, content: str) -> None:
+    """Write `path` unless it exists, atomically: of processes starting at once, one wins
+    and all read its key (each writes a whole file aside, then links it into place)."""
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    draft.touch(mode=0o600)
+    draft.write_text(content)
+    try:
+        os.link(draft, path)  # fails if the file exists: never replaces a key in use
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
