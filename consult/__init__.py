@@ -17,6 +17,7 @@ from consult.config import load_settings
 from consult.errors import register_error_handlers
 from consult.extensions import csrf, db, migrate, socketio
 from consult.facilitation import bp as facilitation_bp
+from consult.forms import refuse_nul_characters
 from consult.links import external_url
 from consult.participation import bp as participation_bp
 from consult.reports import bp as reports_bp
@@ -55,6 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates by bearer token, never by cookie
     rate_limits.init_app(app)  # after the blueprints: it limits their views
+    app.before_request(refuse_nul_characters)
     register_error_handlers(app)
     register_commands(app)
     app.jinja_env.globals["external_url"] = external_url

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from consult.extensions import db
 from consult.models import (
@@ -122,7 +123,10 @@ def share_conversation(conversation: Conversation, owner: User, other: User) -> 
     if other.id == owner.id or can_manage(other, conversation):
         return
     db.session.add(ConversationShare(conversation_id=conversation.id, user_id=other.id))
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # shared by another request since the check: the same outcome
+        db.session.rollback()
 
 
 def counts(conversation: Conversation) -> dict[str, int]:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from consult.extensions import db
 from consult.models import User
 from consult.security import hash_password, verify_password
 from consult.services.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# No spaces or control characters (a NUL would reach PostgreSQL, which cannot store it).
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 MIN_PASSWORD_LENGTH = 10
 
 
@@ -19,17 +21,22 @@ def create_user(email: str, password: str) -> User:
     email = _clean_email(email)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    conflict = Conflict(f"A facilitator with the email {email} exists already.")
     if db.session.scalar(select(User).filter_by(email=email)):
-        raise Conflict(f"A facilitator with the email {email} exists already.")
+        raise conflict
     user = User(email=email, password_hash=hash_password(password))
     db.session.add(user)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # another request made the same account since the check
+        db.session.rollback()
+        raise conflict from None
     return user
 
 
 def authenticate(email: str, password: str) -> User:
     """Return the user whose email and password these are, or raise Unauthenticated."""
-    user = db.session.scalar(select(User).filter_by(email=email.strip().lower()))
+    user = _user_or_none(email)
     # An unknown email is verified too (against a dummy hash): both answers take as long.
     if not verify_password(user.password_hash if user else None, password) or user is None:
         raise Unauthenticated("Wrong email or password.")
@@ -37,14 +44,24 @@ def authenticate(email: str, password: str) -> User:
 
 
 def get_user_by_email(email: str) -> User:
-    user = db.session.scalar(select(User).filter_by(email=email.strip().lower()))
+    user = _user_or_none(email)
     if user is None:
         raise NotFound(f"No facilitator has the email {email}.")
     return user
 
 
+def _user_or_none(email: str) -> User | None:
+    """The account with this email; what cannot be an email is no account, without a query."""
+    email = email.strip().lower()
+    return db.session.scalar(select(User).filter_by(email=email)) if _is_email(email) else None
+
+
 def _clean_email(email: str) -> str:
     email = email.strip().lower()
-    if len(email) > 254 or not _EMAIL.match(email):
+    if not _is_email(email):
         raise InvalidInput(f"{email!r} is not an email address.")
     return email
+
+
+def _is_email(email: str) -> bool:
+    return len(email) <= 254 and _EMAIL.match(email) is not None
