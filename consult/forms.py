@@ -10,6 +10,7 @@ from consult.services.errors import InvalidInput
 
 _VOTES = {"1": 1, "-1": -1, "0": 0, "agree": 1, "disagree": -1, "pass": 0}
 MAX_ID = 2**53
+_FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 
 
 def whole_number(raw: str, name: str, *, low: int = 1, high: int = MAX_ID) -> int:
@@ -45,7 +46,8 @@ def refuse_nul_characters() -> None:
     values = [
         *(request.view_args or {}).values(),
         *(value for _, values in request.args.lists() for value in values),
-        *(value for _, values in request.form.lists() for value in values),
     ]
+    if request.mimetype in _FORM_TYPES:  # never parse a JSON body here: views set its limit
+        values += [value for _, values in request.form.lists() for value in values]
     if any(isinstance(value, str) and "\x00" in value for value in values):
         raise InvalidInput("The request contains a character that is not allowed (NUL).")
