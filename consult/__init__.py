@@ -21,6 +21,7 @@ from consult.forms import refuse_nul_characters
 from consult.links import external_url
 from consult.participation import bp as participation_bp
 from consult.reports import bp as reports_bp
+from consult.tokens import new_request_key
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -60,6 +61,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_commands(app)
     app.jinja_env.globals["external_url"] = external_url
+    # A fresh key in each vote form: the same form sent twice (back, reload) counts once.
+    app.jinja_env.globals["new_request_key"] = new_request_key
     return app
 
 

@@ -238,6 +238,14 @@ class VoteEvent(db.Model):
         CheckConstraint("value IN (-1, 0, 1)", name="value_is_vote"),
         # The analysis runner reads a conversation's log from its last watermark on.
         Index("ix_vote_events_conversation_id_id", "conversation_id", "id"),
+        # A retried request (same key) finds its vote instead of logging it twice; also a
+        # participant's own log entries, by the leading column.
+        Index(
+            "ix_vote_events_participant_id_request_key",
+            "participant_id",
+            "request_key",
+            unique=True,
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -246,6 +254,8 @@ class VoteEvent(db.Model):
     statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"))
     value: Mapped[int] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The client's Idempotency-Key (or the form's key): NULL when none was sent.
+    request_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class Analysis(db.Model):

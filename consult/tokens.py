@@ -20,3 +20,8 @@ def new_public_id() -> str:
     """An unguessable id for a consultation's link (10 characters of base 32)."""
     alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
     return "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+def new_request_key() -> str:
+    """A key for one request, so that sending it again is recognised (128 bits, URL-safe)."""
+    return secrets.token_urlsafe(16)

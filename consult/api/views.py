@@ -137,12 +137,16 @@ def vote(conversation_id: str) -> Any:
     only_fields(body, {"statement_id", "vote"})
     if "statement_id" not in body or "vote" not in body:
         raise InvalidInput("statement_id and vote are both needed.")
-    value = votes.cast_vote(conversation, participant, body["statement_id"], body["vote"])
-    return {
-        "statement_id": body["statement_id"],
-        "vote": value,
-        "participant_id": participant.id,
-    }, 201
+    receipt = votes.cast_vote(
+        conversation,
+        participant,
+        body["statement_id"],
+        body["vote"],
+        request_key=votes.parse_request_key(request.headers.get("Idempotency-Key")),
+    )
+    answer = {"statement_id": body["statement_id"], "vote": receipt.value}
+    headers = {"Idempotent-Replayed": "true"} if receipt.replayed else {}
+    return {**answer, "participant_id": participant.id}, 201, headers
 
 
 @bp.post("/conversations/<conversation_id>/statements")

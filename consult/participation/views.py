@@ -21,7 +21,7 @@ from consult.services import (
     statements,
     votes,
 )
-from consult.services.errors import NotFound, ServiceError, SimilarStatement
+from consult.services.errors import IdempotencyKeyReused, NotFound, ServiceError, SimilarStatement
 
 bp = Blueprint("participation", __name__)
 
@@ -58,7 +58,13 @@ def vote(conversation_id: str) -> Any:
     statement_id = whole_number(request.form.get("statement_id", ""), "statement_id")
     value = form_vote(request.form)
     participant = _participant(conversation, create=True)
-    votes.cast_vote(conversation, participant, statement_id, value)
+    request_key = votes.parse_request_key(request.form.get("request_key"))
+    try:
+        votes.cast_vote(conversation, participant, statement_id, value, request_key=request_key)
+    except IdempotencyKeyReused:
+        # A page from the history (back button) voting otherwise: a change of mind, not a
+        # client bug, so it counts as a new vote.
+        votes.cast_vote(conversation, participant, statement_id, value)
     if wants_json():
         statement, remaining = routing.next_statement(conversation, participant)
         return jsonify(next=_statement_json(statement), remaining=remaining, voted=statement_id)

@@ -48,6 +48,13 @@ class Conflict(ServiceError):
     code = "conflict"
 
 
+class IdempotencyKeyReused(ServiceError):
+    """One Idempotency-Key, two different requests: the client has a bug, not a retry."""
+
+    status = 422
+    code = "idempotency_key_reused"
+
+
 class ConsultationClosed(Conflict):
     code = "consultation_closed"
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from consult.extensions import db
 from consult.models import (
@@ -17,10 +21,17 @@ from consult.models import (
     utcnow,
 )
 from consult.services.changes import votes_changed
-from consult.services.errors import Conflict, ConsultationClosed, InvalidInput, NotFound
+from consult.services.errors import (
+    Conflict,
+    ConsultationClosed,
+    IdempotencyKeyReused,
+    InvalidInput,
+    NotFound,
+)
 from consult.services.statements import get_statement, is_visible
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_REQUEST_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
 def parse_vote(value: object) -> int:
@@ -30,11 +41,44 @@ def parse_vote(value: object) -> int:
     return value
 
 
+@dataclass(frozen=True)
+class Receipt:
+    """What a vote request did: the vote, and whether it was a retry of one already stored."""
+
+    value: int
+    replayed: bool = False
+
+
+def parse_request_key(raw: object) -> str | None:
+    """An Idempotency-Key: 1 to 64 letters, digits and `-_.:`; None when none was sent."""
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str) or not _REQUEST_KEY.fullmatch(raw):
+        raise InvalidInput(
+            "The Idempotency-Key must be 1 to 64 letters, digits, '-', '_', '.' or ':'.",
+            field="Idempotency-Key",
+        )
+    return raw
+
+
 def cast_vote(
-    conversation: Conversation, participant: Participant, statement_id: object, value: object
-) -> int:
-    """Record a vote and commit it; return the vote. Raises before writing anything if invalid."""
+    conversation: Conversation,
+    participant: Participant,
+    statement_id: object,
+    value: object,
+    *,
+    request_key: str | None = None,
+) -> Receipt:
+    """Record a vote and commit it. Raises before writing anything if invalid.
+
+    With a `request_key`, a request sent again (the answer was lost, the client retried)
+    finds the vote it stored and changes nothing: one entry in the log, however many tries.
+    """
     vote = parse_vote(value)
+    if request_key is not None:
+        earlier = _earlier_vote(participant, request_key, statement_id, vote)
+        if earlier is not None:
+            return earlier
     if not conversation.is_open:
         raise ConsultationClosed("This consultation is closed and takes no more votes.")
     statement = get_statement(conversation, statement_id)
@@ -67,11 +111,41 @@ def cast_vote(
             statement_id=statement.id,
             value=vote,
             created_at=now,
+            request_key=request_key,
         )
     )
     votes_changed(conversation.id)
-    db.session.commit()
-    return vote
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same key committed by a racing copy of this request: the whole transaction,
+        # upsert included, is undone, and this one answers as the retry it is.
+        db.session.rollback()
+        earlier = (
+            _earlier_vote(participant, request_key, statement_id, vote) if request_key else None
+        )
+        if earlier is None:
+            raise
+        return earlier
+    return Receipt(vote)
+
+
+def _earlier_vote(
+    participant: Participant, request_key: str, statement_id: object, vote: int
+) -> Receipt | None:
+    """The vote stored under this key, if any; the same key for another vote is refused."""
+    earlier = db.session.execute(
+        select(VoteEvent.statement_id, VoteEvent.value).filter_by(
+            participant_id=participant.id, request_key=request_key
+        )
+    ).first()
+    if earlier is None:
+        return None
+    if earlier.statement_id != statement_id or earlier.value != vote:
+        raise IdempotencyKeyReused(
+            "This Idempotency-Key was used for another vote; send a new key for a new vote."
+        )
+    return Receipt(vote, replayed=True)
 
 
 def votes_of(participant: Participant) -> list[tuple[Statement, int]]:

@@ -7,6 +7,12 @@
   const statementForm = document.getElementById("statement-form");
   const messages = document.getElementById("messages");
 
+  function newRequestKey() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes); // unlike randomUUID, also on plain http
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
   function say(text, kind) {
     messages.replaceChildren();
     const p = document.createElement("p");
@@ -89,7 +95,17 @@
       const buttons = voteForm.querySelectorAll("button");
       buttons.forEach((b) => (b.disabled = true));
       try {
-        const data = await post(voteForm, { vote: button ? button.value : "0" });
+        // One key per vote: if the answer is lost and the vote is sent again, the server
+        // finds the vote it stored under this key instead of counting it twice.
+        const extra = { vote: button ? button.value : "0", request_key: newRequestKey() };
+        let data;
+        try {
+          data = await post(voteForm, extra);
+        } catch (error) {
+          if (!(error instanceof TypeError)) throw error; // fetch failed: no answer came back
+          await new Promise((resolve) => setTimeout(resolve, 1500));
+          data = await post(voteForm, extra);
+        }
         messages.replaceChildren();
         const voted = document.getElementById("voted-count");
         voted.textContent = String(Number(voted.textContent) + 1);
@@ -125,6 +141,7 @@
       ["csrf_token", statementForm.elements.csrf_token.value],
       ["statement_id", String(statement.id)],
       ["return_to", "similar"],
+      ["request_key", newRequestKey()],
     ]) {
       const input = document.createElement("input");
       input.type = "hidden";
