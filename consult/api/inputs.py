@@ -15,7 +15,7 @@ from consult.services.errors import InvalidInput, Unauthenticated
 def json_object(*, required: bool = True) -> dict[str, Any]:
     """The body as a JSON object; an empty body is {} when the body is optional."""
     raw = request.get_data(cache=True)
-    if not raw.strip():
+    if not raw:  # whitespace is not "no body": it is not JSON either
         if required:
             raise InvalidInput("The body must be a JSON object.")
         return {}

@@ -35,6 +35,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_PER_PAGE = 200
 # 10,000 xids of up to 255 characters do not fit in the usual 64 KiB body limit.
 MAX_INVITATIONS_BODY = 4 * 1024 * 1024
+MAX_CONVERSATION_BODY = 4 * 1024 * 1024
 
 
 @bp.get("/openapi.json")
@@ -46,6 +47,9 @@ def openapi() -> Response:
 @bp.post("/conversations")
 def create_conversation() -> Any:
     user = facilitator()
+    # Room for the most a valid body holds (500 seeds of 2,000 characters), so that too many
+    # seeds is the 400 that says so, not a 413 about bytes.
+    request.max_content_length = MAX_CONVERSATION_BODY
     body = json_object()
     only_fields(body, {"topic", "question", "description", "seed_statements", *SETTINGS})
     seeds = body.get("seed_statements", [])
@@ -144,7 +148,7 @@ def vote(conversation_id: str) -> Any:
         body["vote"],
         request_key=votes.parse_request_key(request.headers.get("Idempotency-Key")),
     )
-    answer = {"statement_id": body["statement_id"], "vote": receipt.value}
+    answer = {"statement_id": receipt.statement_id, "vote": receipt.value}
     headers = {"Idempotent-Replayed": "true"} if receipt.replayed else {}
     return {**answer, "participant_id": participant.id}, 201, headers
 

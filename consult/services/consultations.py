@@ -22,6 +22,7 @@ from consult.models import (
 )
 from consult.services.changes import content_changed
 from consult.services.errors import Forbidden, InvalidInput, NotFound
+from consult.services.numbers import json_integer
 from consult.services.statements import add_seed_statements, visible_statement
 from consult.services.text import clean_text
 from consult.tokens import new_public_id
@@ -172,13 +173,11 @@ def _checked_settings(settings: Mapping[str, object]) -> dict[str, Any]:
     unknown = set(settings) - set(SETTINGS)
     if unknown:
         raise InvalidInput(f"Unknown settings: {', '.join(sorted(unknown))}.")
+    checked = dict(settings)
     for name, value in settings.items():
         if name == "statement_max_length":
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int)
-                or not 1 <= value <= MAX_STATEMENT_LENGTH_SETTING
-            ):
+            checked[name] = json_integer(value)
+            if checked[name] is None or not 1 <= checked[name] <= MAX_STATEMENT_LENGTH_SETTING:
                 raise InvalidInput(
                     f"statement_max_length must be a whole number from 1 to "
                     f"{MAX_STATEMENT_LENGTH_SETTING}.",
@@ -191,4 +190,4 @@ def _checked_settings(settings: Mapping[str, object]) -> dict[str, Any]:
                 )
         elif not isinstance(value, bool):
             raise InvalidInput(f"{name} must be true or false.", field=name)
-    return dict(settings)
+    return checked

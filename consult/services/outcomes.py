@@ -30,12 +30,12 @@ from consult.models import (
 from consult.services.analyses import latest_analysis
 from consult.services.analysis_view import group_label
 from consult.services.errors import Conflict, InvalidInput, NotFound
+from consult.services.numbers import json_id, json_integer
 from consult.services.statements import is_visible, visible_statement
 from consult.services.text import clean_text
 
 MAX_OUTCOME_TEXT = 10_000
 MAX_RESPONSE_TEXT = 2_000
-_MAX_ID = 2**53
 STATUS_LABELS = {
     ResponseStatus.ADOPTED: "Adopted",
     ResponseStatus.PARTLY_ADOPTED: "Partly adopted",
@@ -212,7 +212,8 @@ def groups_to_answer(conversation: Conversation) -> dict[int, str]:
 
 
 def get_response(conversation: Conversation, response_id: object) -> OutcomeResponse:
-    response = db.session.get(OutcomeResponse, response_id) if _is_id(response_id) else None
+    row_id = json_id(response_id)
+    response = db.session.get(OutcomeResponse, row_id) if row_id is not None else None
     if response is None or response.conversation_id != conversation.id:
         raise NotFound("There is no such response in this consultation's outcome.")
     return response
@@ -311,7 +312,8 @@ def _responses(conversation: Conversation) -> list[OutcomeResponse]:
 
 
 def _answerable_statement(conversation: Conversation, statement_id: object) -> Statement:
-    statement = db.session.get(Statement, statement_id) if _is_id(statement_id) else None
+    row_id = json_id(statement_id)
+    statement = db.session.get(Statement, row_id) if row_id is not None else None
     if statement is None or statement.conversation_id != conversation.id:
         raise InvalidInput("There is no such statement in this consultation.", field="statement_id")
     if not is_visible(conversation, statement):
@@ -325,12 +327,13 @@ def _answerable_statement(conversation: Conversation, statement_id: object) -> S
 
 def _answerable_group(conversation: Conversation, group_id: object) -> tuple[int, str]:
     groups = current_groups(conversation)
-    if not isinstance(group_id, int) or isinstance(group_id, bool) or group_id not in groups:
+    number = json_integer(group_id)
+    if number not in groups:
         raise InvalidInput(
             "There is no such group in the latest analysis of this consultation.",
             field="group_id",
         )
-    return group_id, groups[group_id]
+    return number, groups[number]
 
 
 def _status(raw: object) -> ResponseStatus:
@@ -352,10 +355,6 @@ def _commit_or_conflict(message: str) -> None:
     except IntegrityError:
         db.session.rollback()
         raise Conflict(message) from None
-
-
-def _is_id(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= _MAX_ID
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -19,6 +19,7 @@ from consult.services.errors import (
     NotFound,
     SimilarStatement,
 )
+from consult.services.numbers import json_id
 from consult.services.similarity import Likeness, compare
 from consult.services.text import clean_text, normalize_for_comparison
 
@@ -102,7 +103,8 @@ def submit_statement(
 
 
 def get_statement(conversation: Conversation, statement_id: object) -> Statement:
-    statement = db.session.get(Statement, statement_id) if _is_id(statement_id) else None
+    row_id = json_id(statement_id)
+    statement = db.session.get(Statement, row_id) if row_id is not None else None
     if statement is None or statement.conversation_id != conversation.id:
         raise NotFound("There is no such statement in this consultation.")
     return statement
@@ -150,8 +152,8 @@ def moderate(conversation: Conversation, statement_ids: Iterable[object], action
     """Apply one moderation action to statements of this consultation; return how many."""
     if action not in MODERATION_ACTIONS:
         raise InvalidInput(f"action must be one of {', '.join(MODERATION_ACTIONS)}.")
-    ids = list(statement_ids)
-    if not ids or len(ids) > MAX_BULK_MODERATION or not all(_is_id(i) for i in ids):
+    ids = [json_id(i) for i in statement_ids]
+    if not ids or len(ids) > MAX_BULK_MODERATION or None in ids:
         raise InvalidInput(
             f"statement_ids must be a list of 1 to {MAX_BULK_MODERATION} statement ids."
         )
@@ -259,8 +261,3 @@ def _visible_status(conversation: Conversation, status: ModerationStatus) -> boo
     if conversation.strict_moderation:
         return status == ModerationStatus.ACCEPTED
     return status != ModerationStatus.REJECTED
-
-
-def _is_id(value: object) -> bool:
-    # Bounded so that a huge number is a 404, not a database overflow (a 5xx).
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**53

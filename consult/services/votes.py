@@ -28,6 +28,7 @@ from consult.services.errors import (
     InvalidInput,
     NotFound,
 )
+from consult.services.numbers import json_id, json_integer
 from consult.services.statements import get_statement, is_visible
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
@@ -35,16 +36,18 @@ _REQUEST_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
 def parse_vote(value: object) -> int:
-    """1 agree, -1 disagree, 0 pass; anything else (2, "1", true) is refused."""
-    if isinstance(value, bool) or not isinstance(value, int) or value not in VOTE_VALUES:
+    """1 agree, -1 disagree, 0 pass (1.0 too, as JSON Schema counts); 2, "1", true refused."""
+    vote = json_integer(value)
+    if vote not in VOTE_VALUES:
         raise InvalidInput("vote must be 1 (agree), -1 (disagree) or 0 (pass).", field="vote")
-    return value
+    return vote
 
 
 @dataclass(frozen=True)
 class Receipt:
     """What a vote request did: the vote, and whether it was a retry of one already stored."""
 
+    statement_id: int
     value: int
     replayed: bool = False
 
@@ -127,7 +130,7 @@ def cast_vote(
         if earlier is None:
             raise
         return earlier
-    return Receipt(vote)
+    return Receipt(statement.id, vote)
 
 
 def _earlier_vote(
@@ -141,11 +144,11 @@ def _earlier_vote(
     ).first()
     if earlier is None:
         return None
-    if earlier.statement_id != statement_id or earlier.value != vote:
+    if earlier.statement_id != json_id(statement_id) or earlier.value != vote:
         raise IdempotencyKeyReused(
             "This Idempotency-Key was used for another vote; send a new key for a new vote."
         )
-    return Receipt(vote, replayed=True)
+    return Receipt(earlier.statement_id, vote, replayed=True)
 
 
 def votes_of(participant: Participant) -> list[tuple[Statement, int]]:
