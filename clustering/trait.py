@@ -51,14 +51,22 @@ class TraitFit:
         return np.where(agreed, log_expit(eta), log_expit(-eta))
 
 
-def fit_trait(opinions: Opinions, *, random_state: int = 0) -> TraitFit:
-    """Fit the one-axis model to the agree and disagree votes."""
+def fit_trait(
+    opinions: Opinions, *, random_state: int = 0, first_axis: NDArray | None = None
+) -> TraitFit:
+    """Fit the one-axis model to the agree and disagree votes.
+
+    first_axis : ndarray of shape (n_participants,), optional
+        The participants on the first SVD axis of these opinions, when the caller has it
+        (the first column of `mixture.embed`: the same axis, scaled alike): the start,
+        instead of a fresh SVD.
+    """
     signed = opinions.signed
     n, m = signed.shape
     by_row = _Cells(signed.indptr, signed.indices, signed.data > 0)
     by_statement = signed.tocsc()
     by_column = _Cells(by_statement.indptr, by_statement.indices, by_statement.data > 0)
-    theta = _first_axis(opinions, random_state)
+    theta = _first_axis(opinions, random_state) if first_axis is None else _standardised(first_axis)
     slope, intercept = np.zeros(m), np.zeros(m)
     for _ in range(ITERATIONS):
         # Statements: Newton on (a_j, b_j) with θ fixed; 2×2 systems solved in closed form.
@@ -132,6 +140,10 @@ def _first_axis(opinions: Opinions, random_state: int) -> NDArray[np.float64]:
     matrix, _ = centred(signed)
     _, vectors = top_right_singular(matrix, 1, random_state=random_state)
     score = np.asarray(matrix @ vectors.reshape(m, -1)).ravel()
-    score = score / np.sqrt(np.maximum(np.diff(signed.indptr), 1))
+    return _standardised(score / np.sqrt(np.maximum(np.diff(signed.indptr), 1)))
+
+
+def _standardised(score: NDArray) -> NDArray[np.float64]:
+    """Mean 0 and standard deviation 1 (all 0 when the scores do not vary)."""
     spread = score.std()
-    return (score - score.mean()) / spread if spread > 0 else np.zeros(n)
+    return (score - score.mean()) / spread if spread > 0 else np.zeros(len(score))
