@@ -265,12 +265,10 @@ def best_fit(
     """The best of several starts: each runs a few EM iterations, the best runs on.
 
     "Short runs then one long run" (Biernacki, Celeux & Govaert 2003): most of the cost
-    of many starts, with nearly the same chance of the best optimum. Identical starts
-    run once (for two groups, the one group cut in two is the 2-means start itself); a
-    best start that has converged within the short run is not run again, and one that
-    has not resumes where it stopped.
+    of many starts, with nearly the same chance of the best optimum. A best start that
+    has converged within the short run is not run again, and one that has not resumes
+    where it stopped.
     """
-    starts = _distinct_starts(starts)
     if len(starts) == 1:
         return fit(opinions, starts[0], max_iter=max_iter, tol=tol)
     short = fit_each(opinions, starts, max_iter=screen, tol=tol)
@@ -284,15 +282,6 @@ def best_fit(
         tol=tol,
         log_likelihood=best.log_likelihood,
     )
-
-
-def _distinct_starts(starts: list[NDArray[np.float64]]) -> list[NDArray[np.float64]]:
-    """The starts without repeats (the first of equal ones kept, in order)."""
-    kept: list[NDArray[np.float64]] = []
-    for start in starts:
-        if not any(start.shape == k.shape and np.array_equal(start, k) for k in kept):
-            kept.append(start)
-    return kept
 
 
 def _m_step(opinions: Opinions, r: NDArray) -> tuple[NDArray, NDArray]:

@@ -180,7 +180,7 @@ def fit_groups(
             starts = mixture.start_points(
                 embedding, k, n_starts=n_starts, random_state=random_state
             )
-            if k > 1:
+            if k > 2:  # for two groups, the one group cut in two is the 2-means start
                 starts += mixture.split_starts(fits[k - 1], embedding, random_state)
         fits[k] = mixture.best_fit(opinions, starts, max_iter=max_iter, tol=tol)
     return fits
