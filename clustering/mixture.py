@@ -80,12 +80,16 @@ class MixtureFit:
         P(agree | group, agree or disagree).
     responsibilities : ndarray of shape (n_participants, n_groups + 1)
     log_likelihood : float
+    converged : bool
+        EM stopped because the log-likelihood gained less than its tolerance, not at
+        its iteration cap.
     """
 
     weights: NDArray[np.float64]
     agree: NDArray[np.float64]
     responsibilities: NDArray[np.float64]
     log_likelihood: float
+    converged: bool = True
 
     @property
     def n_groups(self) -> int:
@@ -103,12 +107,17 @@ def fit(
     *,
     tol: float = 1e-4,
     max_iter: int = 200,
+    log_likelihood: float = -np.inf,
 ) -> MixtureFit:
     """EM from starting responsibilities of shape (n_participants, n_groups + 1).
 
     Stops when the log-likelihood gains less than `tol` per participant in an iteration.
+    `log_likelihood` is that of the fit the responsibilities came from, when EM resumes
+    one: the first iteration's gain is then measured from it.
     """
-    return fit_each(opinions, [responsibilities], tol=tol, max_iter=max_iter)[0]
+    return fit_each(
+        opinions, [responsibilities], tol=tol, max_iter=max_iter, log_likelihoods=[log_likelihood]
+    )[0]
 
 
 def fit_each(
@@ -117,6 +126,7 @@ def fit_each(
     *,
     tol: float = 1e-4,
     max_iter: int = 200,
+    log_likelihoods: list[float] | None = None,
 ) -> list[MixtureFit]:
     """`fit` from each start, the starts run side by side: the same fits, for less time.
 
@@ -127,7 +137,7 @@ def fit_each(
     """
     r = list(starts)
     n = max(opinions.n_participants, 1)
-    previous = [-np.inf] * len(r)
+    previous = list(log_likelihoods) if log_likelihoods else [-np.inf] * len(r)
     fits: dict[int, MixtureFit] = {}
     running = list(range(len(r)))
     for _ in range(max_iter):
@@ -139,8 +149,9 @@ def fit_each(
         still = []
         for s, (weights, agree), log_joint in zip(running, estimates, log_joints, strict=True):
             r[s], log_likelihood = _normalised(log_joint)
-            fits[s] = MixtureFit(weights, agree, r[s], log_likelihood)
-            if log_likelihood - previous[s] > tol * n:
+            gaining = log_likelihood - previous[s] > tol * n
+            fits[s] = MixtureFit(weights, agree, r[s], log_likelihood, converged=not gaining)
+            if gaining:
                 previous[s] = log_likelihood
                 still.append(s)
         running = still
@@ -254,13 +265,23 @@ def best_fit(
     """The best of several starts: each runs a few EM iterations, the best runs on.
 
     "Short runs then one long run" (Biernacki, Celeux & Govaert 2003): most of the cost
-    of many starts, with nearly the same chance of the best optimum.
+    of many starts, with nearly the same chance of the best optimum. A best start that
+    has converged within the short run is not run again, and one that has not resumes
+    where it stopped.
     """
     if len(starts) == 1:
         return fit(opinions, starts[0], max_iter=max_iter, tol=tol)
     short = fit_each(opinions, starts, max_iter=screen, tol=tol)
     best = max(short, key=lambda f: f.log_likelihood)
-    return fit(opinions, best.responsibilities, max_iter=max_iter, tol=tol)
+    if best.converged:
+        return best
+    return fit(
+        opinions,
+        best.responsibilities,
+        max_iter=max_iter,
+        tol=tol,
+        log_likelihood=best.log_likelihood,
+    )
 
 
 def _m_step(opinions: Opinions, r: NDArray) -> tuple[NDArray, NDArray]:

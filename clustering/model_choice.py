@@ -120,8 +120,13 @@ def choose(
             held = fold == f
             train_opinions = Opinions.from_votes(_keep_cells(signed, ~held))
             seed = random_state + repeat * n_folds + f
+            embedding = mixture.embed(train_opinions, seed) if train_opinions.signed.nnz else None
             fits = fit_groups(
-                train_opinions, max_groups, random_state=seed, max_iter=FOLD_EM_ITERATIONS
+                train_opinions,
+                max_groups,
+                random_state=seed,
+                max_iter=FOLD_EM_ITERATIONS,
+                embedding=embedding,
             )
             if repeat == 0:  # the final fit starts from these (consult_profile)
                 fold_fits.append(fits)
@@ -130,7 +135,9 @@ def choose(
             for k, fitted in fits.items():
                 row[k - 1] = np.bincount(r, mixture.cell_log_likelihood(fitted, r, c, a), n)
             if repeat == 0:  # the one-axis model varies little by split: fitted once
-                trait = fit_trait(train_opinions, random_state=seed)
+                # The embedding's first axis is the trait's start: no second SVD.
+                first_axis = None if embedding is None else embedding[:, 0]
+                trait = fit_trait(train_opinions, random_state=seed, first_axis=first_axis)
                 trait_scores[f] = np.bincount(r, trait.cell_log_likelihood(r, c, a), n)
     per_fold[:, -1] = np.tile(trait_scores, (parameters.cv_repeats, 1))
     scores = per_fold.reshape(parameters.cv_repeats, n_folds, max_groups + 1, n).sum(axis=1)
@@ -154,12 +161,15 @@ def fit_groups(
     max_iter: int,
     n_starts: int = N_STARTS,
     tol: float = FOLD_TOLERANCE,
+    embedding: NDArray[np.float64] | None = None,
 ) -> dict[int, MixtureFit]:
     """The best of several EM starts for each number of groups 1..max_groups.
 
-    Starts: k-means in the 10-D embedding, and each group of the k − 1 fit cut in two.
+    Starts: k-means in the 10-D embedding (`mixture.embed`; computed here unless given),
+    and each group of the k − 1 fit cut in two.
     """
-    embedding = mixture.embed(opinions, random_state) if opinions.signed.nnz else None
+    if embedding is None and opinions.signed.nnz:
+        embedding = mixture.embed(opinions, random_state)
     fits: dict[int, MixtureFit] = {}
     for k in range(1, max_groups + 1):
         if embedding is None:
@@ -170,7 +180,7 @@ def fit_groups(
             starts = mixture.start_points(
                 embedding, k, n_starts=n_starts, random_state=random_state
             )
-            if k > 1:
+            if k > 2:  # for two groups, the one group cut in two is the 2-means start
                 starts += mixture.split_starts(fits[k - 1], embedding, random_state)
         fits[k] = mixture.best_fit(opinions, starts, max_iter=max_iter, tol=tol)
     return fits

@@ -4,9 +4,9 @@ Run by hand (not a test):
 `python -m clustering.bench.scale [--sizes 10000 50000 100000] [--generators uniform long_tail]`.
 Each size, generator and profile runs in a fresh process, so peak memory (max RSS) is that
 analysis's own (data generation included). Prints one JSON line per run (with the seconds
-of each step of the last cold run), then a table: the median of --repeat cold runs, one
-warm update from the last, peak RSS, the groups found and their agreement (ARI) with the
-planted groups.
+of each step of the last cold run, and the CPU seconds of each cold run), then a table:
+the median of --repeat cold runs, one warm update from the last, peak RSS, the groups
+found and their agreement (ARI) with the planted groups.
 
 Two generators of four planted groups, about 50 votes per participant (2.5 M votes at
 50,000 participants), written independently of each other so that a speed-up tuned on one
@@ -122,11 +122,12 @@ GENERATORS: dict[str, Callable[[int, int], tuple[VoteMatrix, NDArray[np.int64]]]
 def one_run(n_participants: int, generator: str, profile: str, repeat: int) -> dict:
     """Time `repeat` cold analyses and one warm update of one generated conversation."""
     matrix, planted = GENERATORS[generator](n_participants, STATEMENTS)
-    seconds = []
+    seconds, cpu_seconds = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         analysis = analyze(matrix, profile=profile)
         seconds.append(time.perf_counter() - started)
+        cpu_seconds.append(time.process_time() - cpu_started)
     warm_started = time.perf_counter()
     analyze(matrix, profile=profile, previous=analysis)
     warm = time.perf_counter() - warm_started
@@ -137,6 +138,8 @@ def one_run(n_participants: int, generator: str, profile: str, repeat: int) -> d
         "profile": profile,
         "median_seconds": round(statistics.median(seconds), 3),
         "cold_seconds": [round(s, 3) for s in seconds],
+        # CPU time: on a shared machine it moves far less with the neighbours' load.
+        "cold_cpu_seconds": [round(s, 3) for s in cpu_seconds],
         "warm_seconds": round(warm, 3),
         "steps": analysis.methodology["seconds"],
         "groups": analysis.division["n_groups"],

@@ -1,11 +1,15 @@
 """Does the consult profile give the same groups whatever the seed, and on 90 % subsamples?
 
-Run by hand: `python -m clustering.bench.seed_stability [FOLDER ...] [--seeds 10]`
-(default: every conversation in tests/data/polis). For each conversation, a cold analysis
-with seeds 0..N−1 of all participants, then of N subsamples of 90 % of the participants
-(subsample s drawn with seed s, analysed with random_state s). Prints the numbers of
-groups found (and strengths) and the mean adjusted Rand index over all pairs of runs,
-over the participants grouped in both runs of a pair.
+Run by hand: `python -m clustering.bench.seed_stability [FOLDER ...] [--seeds 10]
+[--cv-repeats R] [--margins]` (default: every conversation in tests/data/polis). For each
+conversation, a cold analysis with seeds 0..N−1 of all participants, then of N subsamples
+of 90 % of the participants (subsample s drawn with seed s, analysed with random_state
+s). Prints the numbers of groups found (and strengths) and the mean adjusted Rand index
+over all pairs of runs, over the participants grouped in both runs of a pair.
+`--cv-repeats` analyses with that many splits into folds instead of the default's.
+`--margins` also prints, per run, how near the one-SE rule was to another k: the paired
+z's of the best k against the chosen k − 1 and against the chosen k (the rule takes the
+smallest k whose z is at most 1).
 """
 
 from __future__ import annotations
@@ -14,13 +18,17 @@ import argparse
 import itertools
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
+from clustering import model_choice
 from clustering.analysis import analyze
 from clustering.matrix import VoteMatrix, from_records
+from clustering.parameters import DEFAULT, Parameters
 from clustering.polis_export import read_export
 
 DEFAULT_FOLDERS = sorted(
@@ -31,9 +39,11 @@ DEFAULT_FOLDERS = sorted(
 SUBSAMPLE = 0.9
 
 
-def runs(folder: Path, seeds: int, subsample: bool) -> list[tuple]:
+def runs(
+    folder: Path, seeds: int, subsample: bool, parameters: Parameters = DEFAULT
+) -> list[tuple]:
     """(group of each participant id, strength, n_groups, k by the one-SE rule, z of the
-    groups against the one-axis model) for each seed."""
+    groups against the one-axis model, the one-SE rule's margins) for each seed."""
     export = read_export(folder)
     statements = export.statements()
     records = export.records()
@@ -45,12 +55,14 @@ def runs(folder: Path, seeds: int, subsample: bool) -> list[tuple]:
             rng = np.random.default_rng(seed)
             rows = np.sort(rng.choice(full.shape[0], int(SUBSAMPLE * full.shape[0]), replace=False))
             matrix = VoteMatrix(full.votes[rows], full.participant_ids[rows], full.statement_ids)
-        analysis = analyze(
-            matrix,
-            moderated_out=statements["moderated_out"],
-            meta=statements["meta"],
-            random_state=seed,
-        )
+        with _choices_kept() as choices:
+            analysis = analyze(
+                matrix,
+                moderated_out=statements["moderated_out"],
+                meta=statements["meta"],
+                random_state=seed,
+                parameters=parameters,
+            )
         division = analysis.division
         out.append(
             (
@@ -59,9 +71,39 @@ def runs(folder: Path, seeds: int, subsample: bool) -> list[tuple]:
                 division["n_groups"],
                 division.get("chosen_n_groups"),
                 division.get("z_groups_versus_spectrum"),
+                one_se_margins(choices[-1]) if choices else None,
             )
         )
     return out
+
+
+def one_se_margins(choice: model_choice.Choice) -> tuple[float | None, float]:
+    """Paired z's of the best number of groups against the chosen k − 1 (None for one
+    group) and against the chosen k: the one-SE rule took k because the first is above
+    1 and the second is not."""
+    scores = choice.repeat_scores[:, :-1]
+    best = int(np.argmax(scores.mean(axis=(0, 2))))
+    k = choice.n_groups
+    fewer = model_choice._z(scores[:, best] - scores[:, k - 2]) if k >= 2 else None
+    return fewer, model_choice._z(scores[:, best] - scores[:, k - 1])
+
+
+@contextmanager
+def _choices_kept() -> Iterator[list[model_choice.Choice]]:
+    """The Choice of every cold consult analysis run inside (the bench only: the analysis
+    keeps its z's, not the per-participant scores this margin needs)."""
+    kept: list[model_choice.Choice] = []
+    choose = model_choice.choose
+
+    def keeping(*args, **kwargs) -> model_choice.Choice:
+        kept.append(choose(*args, **kwargs))
+        return kept[-1]
+
+    model_choice.choose = keeping
+    try:
+        yield kept
+    finally:
+        model_choice.choose = choose
 
 
 def mean_pairwise_ari(groupings: list[dict]) -> float:
@@ -78,7 +120,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("folders", nargs="*", type=Path, default=DEFAULT_FOLDERS)
     parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--cv-repeats", type=int, default=Parameters().cv_repeats)
+    parser.add_argument("--margins", action="store_true")
     args = parser.parse_args()
+    parameters = Parameters(cv_repeats=args.cv_repeats)
     print(
         "| conversation | runs | groups found (strength) | mean pairwise ARI "
         "| k by one-SE rule | z groups vs axis | seconds |"
@@ -87,8 +132,8 @@ def main() -> None:
     for folder in args.folders:
         for subsample in (False, True):
             started = time.perf_counter()
-            found = runs(folder, args.seeds, subsample)
-            ks = Counter(f"{k} ({strength})" for _, strength, k, _, _ in found)
+            found = runs(folder, args.seeds, subsample, parameters)
+            ks = Counter(f"{f[2]} ({f[1]})" for f in found)
             rule = Counter(str(f[3]) for f in found)
             z = [f[4] for f in found if f[4] is not None]
             print(
@@ -100,6 +145,12 @@ def main() -> None:
                 f"| {time.perf_counter() - started:.0f} |",
                 flush=True,
             )
+            if args.margins:
+                margins = ", ".join(
+                    f"{'-' if fewer is None else f'{fewer:.2f}'} / {same:.2f}"
+                    for fewer, same in (f[5] for f in found if f[5] is not None)
+                )
+                print(f"|  | z of best k vs k − 1 / vs k, run by run: {margins} |", flush=True)
 
 
 if __name__ == "__main__":
