@@ -104,6 +104,9 @@ class Conversation(db.Model):
     statement_max_length: Mapped[int] = mapped_column(Integer, default=280)
     require_xid: Mapped[bool] = mapped_column(Boolean, default=False)
     results_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    # When a participant erases their data, their statements go too, unless the facilitator
+    # chose to keep them (detached from the participant) for the others who voted on them.
+    keep_statements_on_erasure: Mapped[bool] = mapped_column(Boolean, default=False)
     analysis_profile: Mapped[str] = mapped_column(String(16), default="consult")
     # When statements, moderation or settings last changed: votes alone are seen in the vote
     # log, and writing here on every vote would serialise all votes on this one row.
@@ -127,6 +130,7 @@ SETTINGS = (
     "statement_max_length",
     "require_xid",
     "results_public",
+    "keep_statements_on_erasure",
     "analysis_profile",
 )
 ANALYSIS_PROFILES = ("consult", "polis")
@@ -202,6 +206,25 @@ class Statement(db.Model):
     )
     is_meta: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Erasure(db.Model):
+    """A participant erased their data: when, and how much went (nothing about who).
+
+    A report or export made before says how many votes were erased since; the analysis
+    runner reads every vote afresh after one (its incremental read sees no deletions).
+    """
+
+    __tablename__ = "erasures"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    erased_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    votes: Mapped[int] = mapped_column(Integer)  # current votes removed
+    statements_removed: Mapped[int] = mapped_column(Integer)
+    statements_kept: Mapped[int] = mapped_column(Integer)  # detached from the participant
 
 
 VOTE_VALUES = (-1, 0, 1)  # disagree, pass, agree (DESIGN.md §4)

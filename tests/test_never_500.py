@@ -39,7 +39,15 @@ def test_a_nul_in_the_share_form_changes_nothing(app, client, facilitator, conve
 
 @pytest.mark.parametrize(
     "path",
-    ["/c/%00", "/c/%00/votes", "/api/v1/conversations/%00", "/facilitate/login?next=%00"],
+    [
+        "/c/%00",
+        "/c/%00/votes",
+        "/c/%00/report",
+        "/c/demo/report?statements=%00",
+        "/api/v1/conversations/%00",
+        "/api/v1/conversations/%00/report.pdf",
+        "/facilitate/login?next=%00",
+    ],
 )
 def test_a_nul_in_a_path_or_query_is_a_400(client, path):
     assert client.get(path).status_code == 400

@@ -21,6 +21,7 @@ from consult.extensions import db
 from consult.models import Analysis, Conversation, Statement, VoteEvent, as_utc
 from consult.services.analyses import latest_analysis, store_analysis
 from consult.services.analysis_view import GROUPS_NEED_VOTES_EACH, build_view
+from consult.services.participant_data import last_erasure_at
 from consult.services.statements import is_visible
 from consult.services.vote_memory import VoteMemory
 
@@ -153,6 +154,9 @@ def _cold_is_due(
         return True
     if datetime.now(UTC) - as_utc(last_cold.created_at) >= cold_every:
         return True
+    erased = last_erasure_at(conversation.id)
+    if erased is not None and as_utc(erased) >= as_utc(last_cold.created_at):
+        return True  # votes were deleted: only a full re-read (cold) drops them
     cold_votes = (last_cold.summary or {}).get("counts", {}).get("votes", 0)
     latest_votes = (latest.summary or {}).get("counts", {}).get("votes", 0)
     return latest_votes >= COLD_GROWTH * max(cold_votes, 1)

@@ -153,6 +153,7 @@ _DEFAULT_SETTINGS: dict[str, Any] = {
     "statement_max_length": 280,
     "require_xid": False,
     "results_public": True,
+    "keep_statements_on_erasure": False,
     "analysis_profile": "consult",
 }
 

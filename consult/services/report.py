@@ -30,6 +30,7 @@ from consult.services.consultations import can_manage, get_conversation
 from consult.services.errors import Forbidden, InvalidInput, NotFound
 from consult.services.exports import votes_csv_sha256
 from consult.services.outcomes import OutcomeView, published_view
+from consult.services.participant_data import last_erasure_at, votes_erased_since
 from consult.services.statements import is_visible
 
 # ?statements=...: what participants could vote on (default), accepted ones only, or every
@@ -66,6 +67,8 @@ class Report:
     notes: dict[Any, list[str]] = field(default_factory=dict)  # sentences per statement
     history: list[Milestone] = field(default_factory=list)
     outcome: OutcomeView | None = None  # how the input was used, once published
+    # Votes that participants erased after the cited analysis: a replay today lacks them.
+    erased_since: int = 0
 
     @property
     def ready(self) -> bool:
@@ -116,13 +119,15 @@ def analysed_votes_sha256(analysis: Analysis) -> str:
     """SHA-256 of votes.csv as `consult export --until <cut-off>` writes it (`replay_commands`).
 
     Anyone replaying the report can check the file they replay. Vote events up to a cut-off
-    never change, so the hash is computed once per analysis in each process.
+    change only when a participant erases their data, so the hash is computed once per
+    analysis and erasure in each process.
     """
-    return _votes_csv_sha256(analysis.conversation_id, cutoff(analysis))
+    erased = last_erasure_at(analysis.conversation_id)
+    return _votes_csv_sha256(analysis.conversation_id, cutoff(analysis), erased)
 
 
 @functools.lru_cache(maxsize=256)
-def _votes_csv_sha256(conversation_id: str, until: datetime) -> str:
+def _votes_csv_sha256(conversation_id: str, until: datetime, _erased: datetime | None) -> str:
     return votes_csv_sha256(get_conversation(conversation_id), until=until)
 
 
@@ -168,6 +173,7 @@ def build_report(conversation: Conversation, chosen: str) -> Report:
     claims = say.claims_of(data)
     report.notes = {r["id"]: say.statement_sentences(r, claims, report.labels) for r in report.rows}
     report.history = group_history(conversation, analysis)
+    report.erased_since = votes_erased_since(conversation.id, cutoff(analysis))
     return report
 
 

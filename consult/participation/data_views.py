@@ -1,0 +1,52 @@
+"""A citizen's own data in one consultation: see what is kept, download it, erase it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, flash, redirect, render_template, request, session, url_for
+
+from consult.participation.views import _participant as participant_of_this_browser
+from consult.participation.views import bp
+from consult.services import consultations, participant_data
+from consult.services.errors import InvalidInput
+
+
+@bp.get("/c/<conversation_id>/my-data")
+def my_data(conversation_id: str) -> str:
+    conversation = consultations.get_conversation(conversation_id)
+    participant = participant_of_this_browser(conversation)
+    data = participant_data.download(conversation, participant) if participant else None
+    return render_template("participation/my_data.html", conversation=conversation, data=data)
+
+
+@bp.get("/c/<conversation_id>/my-data.json")
+def my_data_file(conversation_id: str) -> Response:
+    conversation = consultations.get_conversation(conversation_id)
+    participant = participant_of_this_browser(conversation)
+    data = participant_data.download(conversation, participant) if participant else {}
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="my-data-{conversation.id}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.post("/c/<conversation_id>/my-data/erase")
+def erase_my_data(conversation_id: str) -> Any:
+    conversation = consultations.get_conversation(conversation_id)
+    if request.form.get("confirm") != "yes":
+        raise InvalidInput("Tick the box to confirm that you want your data erased.")
+    participant = participant_of_this_browser(conversation)
+    if participant is not None:
+        participant_data.erase(conversation, participant)
+    for key in ("participants", "xid_hashes"):  # this browser forgets them too
+        remembered = session.get(key, {})
+        if conversation.id in remembered:
+            session[key] = {k: v for k, v in remembered.items() if k != conversation.id}
+    flash("Your votes and statements in this consultation are erased.", "success")
+    return redirect(url_for(".conversation", conversation_id=conversation.id))
