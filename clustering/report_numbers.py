@@ -26,8 +26,8 @@ from clustering.stats import (
     benjamini_hochberg,
     binomial_greater_p,
     fisher_one_sided_p,
-    fisher_two_sided_p,
     homogeneity_p,
+    two_sided_from_one_sided,
     wilson_interval,
 )
 from clustering.tallies import Tallies, tally, tally_cells
@@ -189,14 +189,10 @@ def statement_numbers(
         ),
         enough_votes,
     )
-    consensus_q = np.stack(
-        [
-            _adjusted(
-                binomial_greater_p(counts, t.total_seen, parameters.consensus_share), enough_votes
-            )
-            for counts in (t.total_agree, t.total_disagree)
-        ]
+    consensus_p = binomial_greater_p(  # agree and disagree in one call
+        np.stack([t.total_agree, t.total_disagree]), t.total_seen, parameters.consensus_share
     )
+    consensus_q = np.stack([_adjusted(p, enough_votes) for p in consensus_p])
     shares = (t.agree + 1) / (t.seen + 2)
     spread = shares.max(axis=0) - shares.min(axis=0) if n_groups > 1 else np.zeros(n_statements)
     return StatementNumbers(
@@ -234,13 +230,11 @@ def _group_versus_rest(
     tested = (decided >= min_group_votes) & (rest_decided >= min_group_votes) & eligible[None, :]
     if t.agree.shape[0] < 2:
         tested[:] = False
-    agree_q = _adjusted(fisher_two_sided_p(t.agree, decided, rest_agree, rest_decided), tested)
-    one_sided = np.stack(
-        [
-            fisher_one_sided_p(t.agree, decided, rest_agree, rest_decided),
-            fisher_one_sided_p(t.disagree, decided, rest_disagree, rest_decided),
-        ]
-    )
+    # Both directions in one call (scipy.stats' per-call overhead outweighs the sums here).
+    sides, rest_sides = np.stack([t.agree, t.disagree]), np.stack([rest_agree, rest_disagree])
+    one_sided = fisher_one_sided_p(sides, decided, rest_sides, rest_decided)
+    # Disagree is agree's complement among decided votes: its one-sided p is agree's "less".
+    agree_q = _adjusted(two_sided_from_one_sided(one_sided[0], one_sided[1]), tested)
     direction_q = _adjusted(one_sided, np.broadcast_to(tested, one_sided.shape))
     return agree_q, direction_q
 
