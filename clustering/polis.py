@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from clustering.grouping import Found, in_conv, previous_components, widen
 from clustering.held_out_groups import split_half_labels
 from clustering.kmeans import Clustering, kmeans
-from clustering.matrix import VoteMatrix, cell_rows, plain, sortable
+from clustering.matrix import VoteMatrix, cell_rows, plain_list, sortable
 from clustering.parameters import DEFAULT, Parameters
 from clustering.pca import Projection, project
 
@@ -365,7 +365,7 @@ def find_groups(
         },
         state={
             "components": projection.components.tolist(),
-            "component_statements": [plain(s) for s in matrix.statement_ids[columns]],
+            "component_statements": plain_list(matrix.statement_ids[columns]),
             "polis": found.history.to_state(),
         },
         claim_labels=claim_labels,

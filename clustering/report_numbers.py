@@ -8,6 +8,7 @@ with the labels the caller gives for claims (`claim_labels`) when it has them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,10 +81,15 @@ class StatementNumbers:
     group_agree_ci: NDArray[np.float64]  # (n_groups, n_statements, 2)
     group_disagree_ci: NDArray[np.float64]
 
-    def rows(self) -> list[dict[str, Any]]:
-        """Every statement's numbers as a JSON-ready dict, in column order."""
+    def rows(self, group_ids: Sequence[int] | None = None) -> list[dict[str, Any]]:
+        """Every statement's numbers as a JSON-ready dict, in column order.
+
+        Each group's entry is named by `group_ids[g]` (its index g by default).
+        """
         t = self.tallies
-        groups = [self._group_rows(g) for g in range(t.agree.shape[0])]
+        n_groups = t.agree.shape[0]
+        names = range(n_groups) if group_ids is None else [int(i) for i in group_ids]
+        by_group = [self._group_rows(g, names[g]) for g in range(n_groups)]
         columns = {
             "n_agree": t.total_agree.tolist(),
             "n_disagree": t.total_disagree.tolist(),
@@ -99,13 +105,15 @@ class StatementNumbers:
             "consensus_agree_q_value": self.consensus_q[0].tolist(),
             "consensus_disagree_q_value": self.consensus_q[1].tolist(),
         }
+        if n_groups:
+            groups = [list(g) for g in zip(*by_group, strict=True)]
+        else:
+            groups = [[] for _ in range(t.total_seen.shape[0])]
+        keys = (*columns, "groups", "selection")
+        # dict(zip(...)) per statement: a dict comprehension per statement cost twice as much.
         return [
-            {
-                **{name: values[j] for name, values in columns.items()},
-                "groups": [rows[j] for rows in groups],
-                "selection": self.selection,
-            }
-            for j in range(t.total_seen.shape[0])
+            dict(zip(keys, (*values, g, self.selection), strict=True))
+            for *values, g in zip(*columns.values(), groups, strict=True)
         ]
 
     def group_interval(self, g: int, j: int, direction: str) -> list[float]:
@@ -118,8 +126,8 @@ class StatementNumbers:
         ranked = candidates[np.lexsort((candidates, -self.spread[candidates]))]
         return [int(j) for j in ranked[:MAX_DIVISIVE]]
 
-    def _group_rows(self, g: int) -> list[dict[str, Any]]:
-        """Group g's numbers on every statement."""
+    def _group_rows(self, g: int, name: int) -> list[dict[str, Any]]:
+        """Group g's numbers on every statement, the group named `name`."""
         t = self.tallies
         columns = {
             "n_seen": t.seen[g].tolist(),
@@ -132,9 +140,10 @@ class StatementNumbers:
             "differs_from_rest": (self.agree_q[g] < self.false_discovery_rate).tolist(),
             "q_value": self.agree_q[g].tolist(),
         }
+        keys = ("group", *columns)
         return [
-            {"group": g, **{name: values[j] for name, values in columns.items()}}
-            for j in range(t.seen.shape[1])
+            dict(zip(keys, (name, *values), strict=True))
+            for values in zip(*columns.values(), strict=True)
         ]
 
 
