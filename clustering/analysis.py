@@ -205,6 +205,8 @@ def _analyze(
 
     tic = time.perf_counter()
     eligible = ~moderated & ~is_meta
+    # The votes on eligible statements, taken once for bridging and the pass rates.
+    eligible_votes = matrix.votes if eligible.all() else matrix.votes[:, eligible]
     numbers = statement_numbers(
         matrix.votes,
         index,
@@ -228,7 +230,7 @@ def _analyze(
         consensus |= {f"majority_{direction}": js for direction, js in polis_lists.items()}
     gac = group_informed_consensus(numbers.tallies)
     bridging = bridging_scores(
-        matrix.votes[:, eligible],
+        eligible_votes,
         found.projection.participants[:, 0],
         min_votes=parameters.min_statement_votes,
     )
@@ -278,7 +280,7 @@ def _analyze(
             strict=True,
         )
     ]
-    pass_rates = _pass_rates(matrix.votes[:, eligible], index, n_groups)
+    pass_rates = _pass_rates(eligible_votes, index, n_groups)
     group_list = [
         {
             "id": int(ids[g]),
