@@ -102,21 +102,21 @@ def _lloyd(
     sorted_before = _sorted_centres(centres)
     for remaining in range(max_iter, -1, -1):
         labels = assign(points, centres)
-        totals = np.bincount(labels, weights=weights, minlength=len(ids))
-        means = np.zeros((len(ids), points.shape[1]))
+        n = len(ids)
+        totals = np.bincount(labels, weights=weights, minlength=n)
+        occupied = totals > 0
+        means = np.zeros((n, points.shape[1]))
         for dim, values in enumerate(weighted):
-            sums = np.bincount(labels, weights=values, minlength=len(ids))
-            np.divide(sums, totals, out=means[:, dim], where=totals > 0)
-        counts = np.bincount(labels, minlength=len(ids))
-        if counts.all():
-            moved = Clustering(ids, means, labels)
-        else:  # clusters left without points are dropped
+            sums = np.bincount(labels, weights=values, minlength=n)
+            np.divide(sums, totals, out=means[:, dim], where=occupied)
+        counts = np.bincount(labels, minlength=n)
+        if not counts.all():  # clusters left without points are dropped
             kept = counts > 0
-            moved = Clustering(ids[kept], means[kept], (np.cumsum(kept) - 1)[labels])
-        sorted_after = _sorted_centres(moved.centres)
+            ids, means, labels = ids[kept], means[kept], (np.cumsum(kept) - 1)[labels]
+        sorted_after = _sorted_centres(means)
         if remaining == 0 or _close(sorted_before, sorted_after):
-            return moved
-        ids, centres, sorted_before = moved.ids, moved.centres, sorted_after
+            return Clustering(ids, means, labels)
+        centres, sorted_before = means, sorted_after
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -130,12 +130,12 @@ def assign(points: NDArray, centres: NDArray) -> NDArray[np.int64]:
     50,000 points. Each row's distances are computed as in one table, so labels are the same.
     """
     offsets = -2.0 * centres.T  # scaling by 2 is exact: same values as −2(p·c)
-    squares = np.sum(centres**2, axis=1)
+    squares = (centres**2).sum(axis=1)  # methods, not np.sum / np.argmin: no dispatch layer
     rows = max(BLOCK_DISTANCES // max(len(centres), 1), 1)
     if len(points) <= rows:  # one block: no copy into a labels array
         distances = points @ offsets
         distances += squares
-        return np.argmin(distances, axis=1)
+        return distances.argmin(axis=1)
     labels = np.empty(len(points), dtype=np.int64)
     for start in range(0, len(points), rows):
         distances = points[start : start + rows] @ offsets
@@ -163,7 +163,7 @@ def _close(a: NDArray, b: NDArray) -> bool:
     n = min(len(a), len(b))
     difference = a[:n] - b[:n]
     # The Euclidean norm as np.linalg.norm computes it, without its checks.
-    return bool(np.all(np.sqrt(np.add.reduce(difference * difference, axis=1)) < TOLERANCE))
+    return bool((np.sqrt(np.add.reduce(difference * difference, axis=1)) < TOLERANCE).all())
 
 
 def _restart(
