@@ -242,12 +242,18 @@ def silhouette(distances: NDArray, labels: NDArray) -> float:
     distances : ndarray of shape (n_points, n_points)
     labels : ndarray of shape (n_points,)
     """
-    groups, labels = np.unique(labels, return_inverse=True)
-    if len(groups) < 2:
+    counts = np.bincount(labels) if labels.size and labels.min() >= 0 else np.zeros(0)
+    if counts.size and counts.all():  # k-means labels: already 0..k − 1, none empty
+        n_groups = counts.size
+    else:
+        groups, labels = np.unique(labels, return_inverse=True)
+        n_groups = len(groups)
+        counts = np.bincount(labels, minlength=n_groups)
+    if n_groups < 2:
         return 0.0
     n = len(labels)
-    sums = distances @ np.eye(len(groups))[labels]  # distance from each point to each group
-    sizes = np.bincount(labels, minlength=len(groups)).astype(float)
+    sums = distances @ np.eye(n_groups)[labels]  # distance from each point to each group
+    sizes = counts.astype(float)
     others = sizes[labels] - 1
     within = np.divide(sums[np.arange(n), labels], others, out=np.zeros(n), where=others > 0)
     between = sums / sizes

@@ -214,11 +214,26 @@ def statement_numbers(
         spread,
         selection,
         parameters.false_discovery_rate,
-        agree_ci=np.stack(wilson_interval(t.total_agree, t.total_seen), axis=-1),
-        disagree_ci=np.stack(wilson_interval(t.total_disagree, t.total_seen), axis=-1),
-        group_agree_ci=np.stack(wilson_interval(t.agree, t.seen), axis=-1),
-        group_disagree_ci=np.stack(wilson_interval(t.disagree, t.seen), axis=-1),
+        **_intervals(t),
     )
+
+
+def _intervals(t: Tallies) -> dict[str, NDArray[np.float64]]:
+    """The four Wilson intervals of `StatementNumbers`, from one call (element-wise, so the
+    same values as four calls, at a quarter of the calls' overhead)."""
+    n_groups, n_statements = t.agree.shape
+    successes = np.concatenate(
+        [t.total_agree, t.total_disagree, t.agree.ravel(), t.disagree.ravel()]
+    )
+    trials = np.concatenate([t.total_seen, t.total_seen, t.seen.ravel(), t.seen.ravel()])
+    low_high = np.stack(wilson_interval(successes, trials), axis=-1)
+    overall, by_group = np.split(low_high, [2 * n_statements])
+    return {
+        "agree_ci": overall[:n_statements],
+        "disagree_ci": overall[n_statements:],
+        "group_agree_ci": by_group[: n_groups * n_statements].reshape(n_groups, n_statements, 2),
+        "group_disagree_ci": by_group[n_groups * n_statements :].reshape(n_groups, n_statements, 2),
+    }
 
 
 def _group_versus_rest(
