@@ -28,7 +28,14 @@ from clustering.consensus import (
     significant_consensus,
 )
 from clustering.grouping import Found
-from clustering.matrix import VoteMatrix, cell_rows, from_records, plain, sortable
+from clustering.matrix import (
+    VoteMatrix,
+    cell_rows,
+    from_records,
+    plain_list,
+    rows_taken,
+    sortable,
+)
 from clustering.parameters import DEFAULT, Parameters
 from clustering.repness import representative_statements
 from clustering.report_numbers import statement_numbers
@@ -198,6 +205,8 @@ def _analyze(
 
     tic = time.perf_counter()
     eligible = ~moderated & ~is_meta
+    # The votes on eligible statements, taken once for bridging and the pass rates.
+    eligible_votes = matrix.votes if eligible.all() else matrix.votes[:, eligible]
     numbers = statement_numbers(
         matrix.votes,
         index,
@@ -221,7 +230,7 @@ def _analyze(
         consensus |= {f"majority_{direction}": js for direction, js in polis_lists.items()}
     gac = group_informed_consensus(numbers.tallies)
     bridging = bridging_scores(
-        matrix.votes[:, eligible],
+        eligible_votes,
         found.projection.participants[:, 0],
         min_votes=parameters.min_statement_votes,
     )
@@ -251,18 +260,27 @@ def _analyze(
             strict=True,
         )
     )
+    extra_names = tuple(extra)
     statements = [
         {
-            "id": sid[j],
-            "moderated_out": moderated_list[j],
-            "is_meta": meta_list[j],
-            **_with_group_ids(row, ids),
-            **{name: values[j] for name, values in extra.items()},
-            **bridging_rows[j],
+            "id": s,
+            "moderated_out": out,
+            "is_meta": is_meta_j,
+            **row,
+            **dict(zip(extra_names, values, strict=True)),
+            **bridging_row,
         }
-        for j, row in enumerate(numbers.rows())
+        for s, out, is_meta_j, row, bridging_row, *values in zip(
+            sid,
+            moderated_list,
+            meta_list,
+            numbers.rows(ids),
+            bridging_rows,
+            *extra.values(),
+            strict=True,
+        )
     ]
-    pass_rates = _pass_rates(matrix.votes[:, eligible], index, n_groups)
+    pass_rates = _pass_rates(eligible_votes, index, n_groups)
     group_list = [
         {
             "id": int(ids[g]),
@@ -274,7 +292,7 @@ def _analyze(
             else [0.0, 0.0],
             "representative": [
                 {
-                    **asdict(r),
+                    **r.as_dict(),
                     "statement": sid[r.statement],
                     "interval": numbers.group_interval(g, r.statement, r.direction),
                     "selection": numbers.selection,
@@ -355,13 +373,6 @@ def find_groups(
     return consult_profile.find_groups(matrix, left_out, state, random_state, timings, parameters)
 
 
-def _with_group_ids(row: dict[str, Any], ids: NDArray) -> dict[str, Any]:
-    """A statement's numbers with each group's entry named by its stable id."""
-    if not row.get("groups"):
-        return row
-    return {**row, "groups": [{**g, "group": int(ids[g["group"]])} for g in row["groups"]]}
-
-
 def _pass_rates(votes, index: NDArray, n_groups: int) -> list[float]:
     """Passes / votes of each group's members: passing is reported apart from opinions."""
     n_votes = np.diff(votes.indptr)
@@ -440,17 +451,11 @@ def input_hash(matrix: VoteMatrix) -> str:
     Rows are put in participant-id order; the hash covers the ids and the CSR arrays.
     """
     order = np.argsort(sortable(matrix.participant_ids), kind="stable")
-    votes = matrix.votes[order]
+    indptr, indices, data = rows_taken(matrix.votes, order)
     digest = hashlib.sha256()
-    digest.update(
-        json.dumps([plain(p) for p in matrix.participant_ids[order]], default=str).encode()
-    )
-    digest.update(json.dumps([plain(s) for s in matrix.statement_ids], default=str).encode())
-    for array in (
-        votes.indptr.astype(np.int64),
-        votes.indices.astype(np.int64),
-        votes.data.astype(np.int8),
-    ):
+    digest.update(json.dumps(plain_list(matrix.participant_ids[order]), default=str).encode())
+    digest.update(json.dumps(plain_list(matrix.statement_ids), default=str).encode())
+    for array in (indptr.astype(np.int64), indices.astype(np.int64), data.astype(np.int8)):
         digest.update(array.tobytes())
     return digest.hexdigest()
 

@@ -70,22 +70,60 @@ def split_half_labels(
     for h in range(HALVES):
         others = columns & (half >= 0) & (half != h)
         rng_half = np.random.default_rng([random_state, h])
-        half_labels = _group_on(votes[:, others], grouped, n_groups, rng_half)
+        half_labels = _group_on(votes, rows, others, grouped, n_groups, rng_half)
         tested = tested_half == h
         out[tested] = relabelled(half_labels, labels, n_groups)[rows[tested]]
     return out
 
 
 def _group_on(
-    votes: sp.csr_matrix, grouped: NDArray[np.bool_], n_groups: int, rng: np.random.Generator
+    votes: sp.csr_matrix,
+    rows: NDArray[np.int64],
+    columns: NDArray[np.bool_],
+    grouped: NDArray[np.bool_],
+    n_groups: int,
+    rng: np.random.Generator,
 ) -> NDArray[np.int64]:
-    """k-means groups of the grouped participants on the map of these votes alone."""
+    """k-means groups of the grouped participants on the map of the chosen columns alone.
+
+    `rows` is each stored vote's row (`cell_rows(votes)`).
+    """
     labels = np.full(votes.shape[0], -1, dtype=np.int64)
-    enough = grouped & (np.diff(votes.indptr) >= MIN_VOTES_IN_HALF)
-    if enough.sum() < n_groups or votes.shape[1] < 2:
+    in_half = columns[votes.indices]
+    enough = grouped & (np.bincount(rows[in_half], minlength=votes.shape[0]) >= MIN_VOTES_IN_HALF)
+    n_columns = int(columns.sum())
+    if enough.sum() < n_groups or n_columns < 2:
         return labels
-    labels[enough] = _best_of_starts(_map(votes[enough], rng), n_groups, rng)
+    half = _submatrix(votes, rows, in_half & enough[rows], enough, columns)
+    labels[enough] = _best_of_starts(_map(half, rng), n_groups, rng)
     return labels
+
+
+def _submatrix(
+    votes: sp.csr_matrix,
+    rows: NDArray[np.int64],
+    kept: NDArray[np.bool_],
+    chosen_rows: NDArray[np.bool_],
+    chosen_columns: NDArray[np.bool_],
+) -> sp.csr_matrix:
+    """`votes[chosen_rows][:, chosen_columns]` as float64, from the stored votes `kept`.
+
+    One CSR built from masks of the CSR arrays, where two fancy indexings and a cast
+    built five; cells keep their order, so every later sum is the same.
+    """
+    new_row = np.cumsum(chosen_rows) - 1
+    new_column = np.cumsum(chosen_columns) - 1
+    shape = (int(chosen_rows.sum()), int(chosen_columns.sum()))
+    indptr = np.zeros(shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(new_row[rows[kept]], minlength=shape[0]), out=indptr[1:])
+    return sp.csr_matrix(
+        (
+            votes.data[kept].astype(np.float64),
+            new_column[votes.indices[kept]].astype(votes.indices.dtype),
+            indptr.astype(votes.indptr.dtype),
+        ),
+        shape=shape,
+    )
 
 
 def _map(votes: sp.csr_matrix, rng: np.random.Generator) -> NDArray[np.float64]:
@@ -112,15 +150,18 @@ def _best_of_starts(points: NDArray, k: int, rng: np.random.Generator) -> NDArra
     checks cost ten times the clustering, and this runs twice per analysis.
     """
     best, best_inertia = np.zeros(len(points), dtype=np.int64), np.inf
+    coordinates = [np.ascontiguousarray(x) for x in points.T]  # bincount weights, made once
+    sums = np.empty((k, points.shape[1]))
     for _ in range(K_MEANS_STARTS):
         centres = _plus_plus(points, k, rng)
         labels = assign(points, centres)
         for _ in range(K_MEANS_ITERATIONS):
             counts = np.bincount(labels, minlength=k)[:, None]
-            sums = np.stack([np.bincount(labels, x, k) for x in points.T], axis=1)
+            for dim, x in enumerate(coordinates):
+                sums[:, dim] = np.bincount(labels, x, k)
             centres = np.where(counts > 0, sums / np.maximum(counts, 1), centres)
             before, labels = labels, assign(points, centres)
-            if np.array_equal(labels, before):
+            if (labels == before).all():
                 break
         inertia = float(((points - centres[labels]) ** 2).sum())
         if inertia < best_inertia:

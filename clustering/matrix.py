@@ -41,7 +41,7 @@ class VoteMatrix:
     def statements_in(self, chosen: Iterable[Hashable]) -> NDArray[np.bool_]:
         """Which columns are among the chosen statement ids."""
         chosen = set(chosen)
-        return np.array([plain(s) in chosen for s in self.statement_ids], dtype=bool)
+        return np.array([s in chosen for s in plain_list(self.statement_ids)], dtype=bool)
 
     def counts_by_value(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
         """Agrees, disagrees and passes per statement, each of shape (n_statements,)."""
@@ -58,6 +58,11 @@ def plain(value: Hashable) -> Hashable:
     return value.item() if isinstance(value, np.generic) else value
 
 
+def plain_list(ids: NDArray) -> list[Hashable]:
+    """`[plain(i) for i in ids]`; `tolist` does the same in one call unless ids are objects."""
+    return ids.tolist() if ids.dtype != object else [plain(i) for i in ids]
+
+
 def sortable(ids: NDArray) -> NDArray:
     """The ids, or their text when ids of mixed types cannot be ordered among themselves."""
     if ids.dtype != object:
@@ -72,6 +77,18 @@ def sortable(ids: NDArray) -> NDArray:
 def cell_rows(matrix: sp.csr_matrix) -> NDArray[np.int64]:
     """The row of each stored cell of a CSR matrix, in storage order."""
     return np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+
+
+def rows_taken(
+    matrix: sp.csr_matrix, rows: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray, NDArray]:
+    """(indptr, indices, data) of `matrix[rows]`, without building a sparse matrix."""
+    counts = np.diff(matrix.indptr)[rows]
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    # Cell k of new row r comes from old cell indptr[rows[r]] + (k − new indptr[r]).
+    cells = np.repeat(matrix.indptr[rows] - indptr[:-1], counts) + np.arange(indptr[-1])
+    return indptr, matrix.indices[cells], matrix.data[cells]
 
 
 def indicator(votes: sp.csr_matrix, keep: NDArray[np.bool_]) -> sp.csr_matrix:

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from clustering.grouping import Found, in_conv, previous_components, widen
 from clustering.held_out_groups import split_half_labels
 from clustering.kmeans import Clustering, kmeans
-from clustering.matrix import VoteMatrix, cell_rows, plain, sortable
+from clustering.matrix import VoteMatrix, cell_rows, plain_list, rows_taken, sortable
 from clustering.parameters import DEFAULT, Parameters
 from clustering.pca import Projection, project
 
@@ -116,8 +117,11 @@ def row_order(
     first_statement : ndarray of shape (n_participants,)
         Column of the lowest statement each participant voted on.
     """
-    known = {p: r for r, p in enumerate(history.rows)} if history is not None else {}
-    rank = np.array([known.get(p, -1) for p in participant_ids.tolist()], dtype=np.int64)
+    if history is None or not history.rows:  # a cold start: everyone is new
+        rank = np.full(len(participant_ids), -1, dtype=np.int64)
+    else:
+        known = {p: r for r, p in enumerate(history.rows)}
+        rank = np.array([known.get(p, -1) for p in participant_ids.tolist()], dtype=np.int64)
     old = np.flatnonzero(rank >= 0)
     new = np.flatnonzero(rank < 0)
     new = new[np.lexsort((sortable(participant_ids[new]), first_statement[new]))]
@@ -154,7 +158,7 @@ def group(
     members = in_conv(
         n_votes,
         n_statements,
-        np.array([p in was_in for p in ids], dtype=bool),
+        np.array([p in was_in for p in ids], dtype=bool) if was_in else None,
         min_votes=parameters.min_votes,
         min_in_conv=parameters.min_in_conv,
     )
@@ -238,12 +242,18 @@ def silhouette(distances: NDArray, labels: NDArray) -> float:
     distances : ndarray of shape (n_points, n_points)
     labels : ndarray of shape (n_points,)
     """
-    groups, labels = np.unique(labels, return_inverse=True)
-    if len(groups) < 2:
+    counts = np.bincount(labels) if labels.size and labels.min() >= 0 else np.zeros(0)
+    if counts.size and counts.all():  # k-means labels: already 0..k − 1, none empty
+        n_groups = counts.size
+    else:
+        groups, labels = np.unique(labels, return_inverse=True)
+        n_groups = len(groups)
+        counts = np.bincount(labels, minlength=n_groups)
+    if n_groups < 2:
         return 0.0
     n = len(labels)
-    sums = distances @ np.eye(len(groups))[labels]  # distance from each point to each group
-    sizes = np.bincount(labels, minlength=len(groups)).astype(float)
+    sums = distances @ np.eye(n_groups)[labels]  # distance from each point to each group
+    sizes = counts.astype(float)
     others = sizes[labels] - 1
     within = np.divide(sums[np.arange(n), labels], others, out=np.zeros(n), where=others > 0)
     between = sums / sizes
@@ -306,12 +316,11 @@ def find_groups(
     # to 0 for everyone: in the projection those cells count as votes of every participant.
     columns = np.flatnonzero(voted)
     out = left_out[columns]
-    zeroed = (votes if voted.all() else votes[:, columns]).astype(np.float64)
-    zeroed.data[out[zeroed.indices]] = 0.0
-    n_votes = matrix.n_votes - _per_row(zeroed, out[zeroed.indices]) + int(out.sum())
-    order = row_order(matrix.participant_ids, _first_column(zeroed), history)
+    selected = votes if voted.all() else votes[:, columns]
+    n_votes = matrix.n_votes - _per_row(selected, out[selected.indices]) + int(out.sum())
+    order = row_order(matrix.participant_ids, _first_column(selected), history)
     projection = project(
-        zeroed[order],
+        _zeroed_in_order(selected, out, order),
         n_votes=n_votes[order],
         random_state=random_state,
         warm_components=previous_components(state, matrix.statement_ids[columns]),
@@ -365,10 +374,26 @@ def find_groups(
         },
         state={
             "components": projection.components.tolist(),
-            "component_statements": [plain(s) for s in matrix.statement_ids[columns]],
+            "component_statements": plain_list(matrix.statement_ids[columns]),
             "polis": found.history.to_state(),
         },
         claim_labels=claim_labels,
+    )
+
+
+def _zeroed_in_order(
+    votes: sp.csr_matrix, out: NDArray[np.bool_], order: NDArray[np.int64]
+) -> sp.csr_matrix:
+    """The votes as floats, rows in `order`, the `out` columns' votes set to 0.
+
+    Built as one CSR from the reordered arrays (`rows_taken`): a cast and a row indexing
+    built two sparse matrices for the same cells.
+    """
+    indptr, indices, data = rows_taken(votes, order)
+    values = data.astype(np.float64)
+    values[out[indices]] = 0.0
+    return sp.csr_matrix(
+        (values, indices, indptr.astype(votes.indptr.dtype)), shape=(len(order), votes.shape[1])
     )
 
 

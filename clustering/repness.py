@@ -31,6 +31,11 @@ class Representative:
     significant: bool  # the exact one-sided test's q < 0.05 with enough votes, not the z-scores
     q_value: float  # BH q of "the group agrees (disagrees) more than the rest" (Fisher 1922)
 
+    def as_dict(self) -> dict[str, int | float | str | bool]:
+        """The fields in order, as `dataclasses.asdict` gives them, without its deep copies
+        (every field is a plain scalar)."""
+        return dict(vars(self))
+
 
 def representative_statements(
     tallies: Tallies,

@@ -8,6 +8,7 @@ with the labels the caller gives for claims (`claim_labels`) when it has them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,8 +27,8 @@ from clustering.stats import (
     benjamini_hochberg,
     binomial_greater_p,
     fisher_one_sided_p,
-    fisher_two_sided_p,
     homogeneity_p,
+    two_sided_from_one_sided,
     wilson_interval,
 )
 from clustering.tallies import Tallies, tally, tally_cells
@@ -80,10 +81,15 @@ class StatementNumbers:
     group_agree_ci: NDArray[np.float64]  # (n_groups, n_statements, 2)
     group_disagree_ci: NDArray[np.float64]
 
-    def rows(self) -> list[dict[str, Any]]:
-        """Every statement's numbers as a JSON-ready dict, in column order."""
+    def rows(self, group_ids: Sequence[int] | None = None) -> list[dict[str, Any]]:
+        """Every statement's numbers as a JSON-ready dict, in column order.
+
+        Each group's entry is named by `group_ids[g]` (its index g by default).
+        """
         t = self.tallies
-        groups = [self._group_rows(g) for g in range(t.agree.shape[0])]
+        n_groups = t.agree.shape[0]
+        names = range(n_groups) if group_ids is None else [int(i) for i in group_ids]
+        by_group = [self._group_rows(g, names[g]) for g in range(n_groups)]
         columns = {
             "n_agree": t.total_agree.tolist(),
             "n_disagree": t.total_disagree.tolist(),
@@ -99,13 +105,15 @@ class StatementNumbers:
             "consensus_agree_q_value": self.consensus_q[0].tolist(),
             "consensus_disagree_q_value": self.consensus_q[1].tolist(),
         }
+        if n_groups:
+            groups = [list(g) for g in zip(*by_group, strict=True)]
+        else:
+            groups = [[] for _ in range(t.total_seen.shape[0])]
+        keys = (*columns, "groups", "selection")
+        # dict(zip(...)) per statement: a dict comprehension per statement cost twice as much.
         return [
-            {
-                **{name: values[j] for name, values in columns.items()},
-                "groups": [rows[j] for rows in groups],
-                "selection": self.selection,
-            }
-            for j in range(t.total_seen.shape[0])
+            dict(zip(keys, (*values, g, self.selection), strict=True))
+            for *values, g in zip(*columns.values(), groups, strict=True)
         ]
 
     def group_interval(self, g: int, j: int, direction: str) -> list[float]:
@@ -118,8 +126,8 @@ class StatementNumbers:
         ranked = candidates[np.lexsort((candidates, -self.spread[candidates]))]
         return [int(j) for j in ranked[:MAX_DIVISIVE]]
 
-    def _group_rows(self, g: int) -> list[dict[str, Any]]:
-        """Group g's numbers on every statement."""
+    def _group_rows(self, g: int, name: int) -> list[dict[str, Any]]:
+        """Group g's numbers on every statement, the group named `name`."""
         t = self.tallies
         columns = {
             "n_seen": t.seen[g].tolist(),
@@ -132,9 +140,10 @@ class StatementNumbers:
             "differs_from_rest": (self.agree_q[g] < self.false_discovery_rate).tolist(),
             "q_value": self.agree_q[g].tolist(),
         }
+        keys = ("group", *columns)
         return [
-            {"group": g, **{name: values[j] for name, values in columns.items()}}
-            for j in range(t.seen.shape[1])
+            dict(zip(keys, (name, *values), strict=True))
+            for values in zip(*columns.values(), strict=True)
         ]
 
 
@@ -189,14 +198,10 @@ def statement_numbers(
         ),
         enough_votes,
     )
-    consensus_q = np.stack(
-        [
-            _adjusted(
-                binomial_greater_p(counts, t.total_seen, parameters.consensus_share), enough_votes
-            )
-            for counts in (t.total_agree, t.total_disagree)
-        ]
+    consensus_p = binomial_greater_p(  # agree and disagree in one call
+        np.stack([t.total_agree, t.total_disagree]), t.total_seen, parameters.consensus_share
     )
+    consensus_q = np.stack([_adjusted(p, enough_votes) for p in consensus_p])
     shares = (t.agree + 1) / (t.seen + 2)
     spread = shares.max(axis=0) - shares.min(axis=0) if n_groups > 1 else np.zeros(n_statements)
     return StatementNumbers(
@@ -209,11 +214,26 @@ def statement_numbers(
         spread,
         selection,
         parameters.false_discovery_rate,
-        agree_ci=np.stack(wilson_interval(t.total_agree, t.total_seen), axis=-1),
-        disagree_ci=np.stack(wilson_interval(t.total_disagree, t.total_seen), axis=-1),
-        group_agree_ci=np.stack(wilson_interval(t.agree, t.seen), axis=-1),
-        group_disagree_ci=np.stack(wilson_interval(t.disagree, t.seen), axis=-1),
+        **_intervals(t),
     )
+
+
+def _intervals(t: Tallies) -> dict[str, NDArray[np.float64]]:
+    """The four Wilson intervals of `StatementNumbers`, from one call (element-wise, so the
+    same values as four calls, at a quarter of the calls' overhead)."""
+    n_groups, n_statements = t.agree.shape
+    successes = np.concatenate(
+        [t.total_agree, t.total_disagree, t.agree.ravel(), t.disagree.ravel()]
+    )
+    trials = np.concatenate([t.total_seen, t.total_seen, t.seen.ravel(), t.seen.ravel()])
+    low_high = np.stack(wilson_interval(successes, trials), axis=-1)
+    overall, by_group = np.split(low_high, [2 * n_statements])
+    return {
+        "agree_ci": overall[:n_statements],
+        "disagree_ci": overall[n_statements:],
+        "group_agree_ci": by_group[: n_groups * n_statements].reshape(n_groups, n_statements, 2),
+        "group_disagree_ci": by_group[n_groups * n_statements :].reshape(n_groups, n_statements, 2),
+    }
 
 
 def _group_versus_rest(
@@ -234,13 +254,11 @@ def _group_versus_rest(
     tested = (decided >= min_group_votes) & (rest_decided >= min_group_votes) & eligible[None, :]
     if t.agree.shape[0] < 2:
         tested[:] = False
-    agree_q = _adjusted(fisher_two_sided_p(t.agree, decided, rest_agree, rest_decided), tested)
-    one_sided = np.stack(
-        [
-            fisher_one_sided_p(t.agree, decided, rest_agree, rest_decided),
-            fisher_one_sided_p(t.disagree, decided, rest_disagree, rest_decided),
-        ]
-    )
+    # Both directions in one call (scipy.stats' per-call overhead outweighs the sums here).
+    sides, rest_sides = np.stack([t.agree, t.disagree]), np.stack([rest_agree, rest_disagree])
+    one_sided = fisher_one_sided_p(sides, decided, rest_sides, rest_decided)
+    # Disagree is agree's complement among decided votes: its one-sided p is agree's "less".
+    agree_q = _adjusted(two_sided_from_one_sided(one_sided[0], one_sided[1]), tested)
     direction_q = _adjusted(one_sided, np.broadcast_to(tested, one_sided.shape))
     return agree_q, direction_q
 

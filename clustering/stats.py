@@ -115,6 +115,11 @@ def fisher_two_sided_p(
     k1, n1 = np.asarray(successes_1, dtype=float), np.asarray(trials_1, dtype=float)
     k2, n2 = np.asarray(successes_2, dtype=float), np.asarray(trials_2, dtype=float)
     less = fisher_one_sided_p(n1 - k1, n1, n2 - k2, n2)  # share 1 below share 2
+    return two_sided_from_one_sided(greater, less)
+
+
+def two_sided_from_one_sided(greater: ArrayLike, less: ArrayLike) -> NDArray:
+    """The doubling rule of `fisher_two_sided_p`, from one-sided p-values already computed."""
     return np.minimum(1.0, 2 * np.minimum(greater, less))
 
 
