@@ -24,7 +24,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from redis import Redis
 from redis.exceptions import LockError, RedisError
 from rq import Queue, SimpleWorker
@@ -35,6 +35,7 @@ from consult.extensions import db
 from consult.models import Analysis, Conversation, as_utc
 from consult.services.analyses import latest_analysis
 from consult.services.analysis_runs import is_up_to_date, refresh
+from consult.services.brigading import forget_old_addresses
 from consult.services.changes import LISTENER
 from consult.services.vote_memory import VoteMemory
 
@@ -44,6 +45,8 @@ QUEUE_NAME = "consult-analysis"
 PENDING_SECONDS = 15  # a waiting job's key expires, so a lost job cannot block a conversation
 LOCK_SECONDS = 20  # a killed worker's lock is free again after this
 SWEEP_SECONDS = 5.0
+FORGET_ADDRESSES_EVERY = 3600.0  # seconds; the retention is counted in days
+_last_forgetting = -FORGET_ADDRESSES_EVERY
 
 
 def init_app(app: Flask) -> None:
@@ -86,6 +89,15 @@ def run_once(app: Flask, conversation_id: str, memory: VoteMemory) -> Analysis |
             return None
         finally:
             db.session.remove()
+
+
+def sweep() -> list[str]:
+    """Each sweep: forget expired address hashes (hourly), then find what needs analysing."""
+    global _last_forgetting
+    if time.monotonic() - _last_forgetting >= FORGET_ADDRESSES_EVERY:
+        forget_old_addresses(current_app.config["CONSULT_ADDRESS_HASH_DAYS"])
+        _last_forgetting = time.monotonic()
+    return changed_conversations()
 
 
 def changed_conversations() -> list[str]:
@@ -178,7 +190,7 @@ class EmbeddedRunner:
     def _sweep(self) -> list[str]:
         with self._app.app_context():
             try:
-                return changed_conversations()
+                return sweep()
             except Exception:
                 log.exception("the sweep for changed consultations failed")
                 return []
@@ -283,7 +295,7 @@ def run_worker(
         while True:
             with app.app_context():
                 try:
-                    for conversation_id in changed_conversations():
+                    for conversation_id in sweep():
                         dispatcher.request(conversation_id)
                 except Exception:
                     log.exception("the sweep for changed consultations failed")

@@ -168,6 +168,11 @@ class Participant(db.Model):
     # Made up by `consult serve --demo` so a newcomer sees groups at once; never a person.
     is_simulated: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # A keyed hash of the address prefix they joined from (consult.security.hash_address),
+    # to spot bursts of look-alike newcomers; cleared after CONSULT_ADDRESS_HASH_DAYS.
+    address_hash: Mapped[str | None] = mapped_column(String(64))
+    # Set by a facilitator who judged them part of a brigade: kept, left out of the analysis.
+    excluded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ModerationStatus(enum.StrEnum):

@@ -6,6 +6,7 @@ import base64
 import functools
 import hashlib
 import hmac
+import ipaddress
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -51,6 +52,7 @@ def _dummy_hash() -> str:
 
 _XID_SIGNATURE = "consult/xid-signature/v1"
 _XID_HASH = "consult/xid-hash/v1"
+_ADDRESS_HASH = "consult/address-hash/v1"
 
 
 def app_secret() -> str | bytes:
@@ -74,6 +76,27 @@ def xid_signature_is_valid(
 def hash_xid(secret: str | bytes, conversation_id: str, xid: str) -> str:
     """What the database stores for an xid (hex, 64 characters): not reversible without the key."""
     return _xid_mac(secret, _XID_HASH, conversation_id, xid).hex()
+
+
+def hash_address(secret: str | bytes, conversation_id: str, address: str) -> str | None:
+    """A keyed hash of the address's network (IPv4 /24, IPv6 /48) in one consultation.
+
+    Neighbours behind one office or school share it, which is the point; the address itself
+    is never stored, and hashes of two consultations cannot be matched. None if unparsable.
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    bits = 24 if ip.version == 4 else 48
+    network = ipaddress.ip_network(f"{ip}/{bits}", strict=False)
+    message = f"{conversation_id}\n{network}".encode("ascii")
+    return hmac.new(_purpose_key(secret, _ADDRESS_HASH), message, hashlib.sha256).hexdigest()
+
+
+def request_address_hash(conversation_id: str) -> str | None:
+    """`hash_address` of this request's client (its real address behind a trusted proxy)."""
+    return hash_address(app_secret(), conversation_id, request.remote_addr or "")
 
 
 def _xid_mac(secret: str | bytes, purpose: str, conversation_id: str, xid: str) -> bytes:

@@ -24,7 +24,7 @@ from consult.forms import page_argument
 from consult.links import external_url
 from consult.models import SETTINGS, ModerationStatus
 from consult.reports.document import pdf_response, requested_report
-from consult.security import app_secret, current_user
+from consult.security import app_secret, current_user, request_address_hash
 from consult.services import consultations, participants, routing, statements, votes
 from consult.services.analyses import require_latest_analysis
 from consult.services.errors import ConsultationClosed, InvalidInput
@@ -106,7 +106,9 @@ def join(conversation_id: str) -> Any:
         )
     elif body.get("xid_signature") is not None:
         raise InvalidInput("xid_signature goes with an xid.", field="xid_signature")
-    participant, token, created = participants.join(conversation, xid_hash)
+    participant, token, created = participants.join(
+        conversation, xid_hash, address_hash=request_address_hash(conversation.id)
+    )
     return {"participant_id": participant.id, "token": token}, 201 if created else 200
 
 

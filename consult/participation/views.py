@@ -10,7 +10,7 @@ from flask import Blueprint, flash, g, jsonify, redirect, render_template, reque
 from consult.errors import wants_json
 from consult.forms import form_vote, whole_number
 from consult.models import Conversation, Participant, Statement
-from consult.security import app_secret
+from consult.security import app_secret, request_address_hash
 from consult.services import (
     analyses,
     consultations,
@@ -158,7 +158,9 @@ def _participant(conversation: Conversation, *, create: bool = False) -> Partici
     # A personal link's participant is found without a new token, so their API client stays in.
     participant = participants.participant_by_xid_hash(conversation, xid_hash) if xid_hash else None
     if participant is None and create:
-        participant, _token, created = participants.join(conversation, xid_hash)
+        participant, _token, created = participants.join(
+            conversation, xid_hash, address_hash=request_address_hash(conversation.id)
+        )
         g.participant_created = created  # counted by the per-address limit on new participants
     if participant is not None:
         session["participants"] = {**known, conversation.id: participant.id}

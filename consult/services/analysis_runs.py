@@ -6,6 +6,7 @@ consultation's analysis lock, so one run at a time per consultation.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 import time
@@ -21,6 +22,7 @@ from consult.extensions import db
 from consult.models import Analysis, Conversation, Statement, VoteEvent, as_utc
 from consult.services.analyses import latest_analysis, store_analysis
 from consult.services.analysis_view import GROUPS_NEED_VOTES_EACH, build_view
+from consult.services.brigading import excluded_participants
 from consult.services.participant_data import last_erasure_at
 from consult.services.statements import is_visible
 from consult.services.vote_memory import VoteMemory
@@ -71,8 +73,16 @@ def refresh(
         db.session.scalars(select(Statement).where(Statement.conversation_id == conversation.id))
     )
     last_cold = _last_cold(conversation)
-    cold = force_cold or _cold_is_due(conversation, latest, last_cold, cold_every)
-    matrix = memory.matrix(conversation.id, [s.id for s in statements], reread=cold)
+    excluded = excluded_participants(conversation.id)
+    cold = (
+        force_cold
+        or _cold_is_due(conversation, latest, last_cold, cold_every)
+        # Rows that vanish from a warm start's previous analysis: choose the groups afresh.
+        or (latest.summary or {}).get("excluded", _NONE_EXCLUDED) != _fingerprint(excluded)
+    )
+    matrix = memory.matrix(
+        conversation.id, [s.id for s in statements], reread=cold, excluded=excluded
+    )
     previous = None if cold else _previous(conversation, latest, memory)
     result = analyze(
         matrix,
@@ -94,13 +104,28 @@ def refresh(
         kind="cold" if cold else "warm",
         vote_watermark=watermark,
         cutoff_at=_log_time(watermark) if watermark else None,
-        summary={**_summary(data, view, qualified), "computed": _computed(started)},
+        summary={
+            **_summary(data, view, qualified),
+            "excluded": _fingerprint(excluded),  # who a facilitator left out
+            "computed": _computed(started),
+        },
         view=view,
         # As of when its inputs were read: a change made while it ran makes it out of date.
         created_at=datetime.fromtimestamp(started, UTC),
     )
     memory.remember(conversation.id, stored.version, result)
     return stored
+
+
+_NONE_EXCLUDED = ""
+
+
+def _fingerprint(participant_ids: list[int]) -> str:
+    """A short digest of a set of participants: the same set, the same string."""
+    if not participant_ids:
+        return _NONE_EXCLUDED
+    joined = ",".join(map(str, sorted(participant_ids)))
+    return hashlib.sha256(joined.encode("ascii")).hexdigest()[:16]
 
 
 def _summary(data: dict[str, Any], view: dict[str, Any], qualified: int) -> dict[str, Any]:

@@ -34,11 +34,14 @@ def verified_xid_hash(
     return hash_xid(secret, conversation.id, clean_xid)
 
 
-def join(conversation: Conversation, xid_hash: str | None = None) -> tuple[Participant, str, bool]:
+def join(
+    conversation: Conversation, xid_hash: str | None = None, *, address_hash: str | None = None
+) -> tuple[Participant, str, bool]:
     """Return (participant, new token, created) for someone joining `conversation`.
 
     `xid_hash` comes from `verified_xid_hash`: the same person always gets the same
-    participant back, with a fresh token that ends the earlier one.
+    participant back, with a fresh token that ends the earlier one. `address_hash` (from
+    `consult.security.hash_address`) is kept with a new participant, for brigading checks.
     """
     if xid_hash is None and conversation.require_xid:
         raise Forbidden("This consultation is open only through a link from its organisers.")
@@ -49,7 +52,10 @@ def join(conversation: Conversation, xid_hash: str | None = None) -> tuple[Parti
         db.session.commit()
         return participant, token, False
     participant = Participant(
-        conversation_id=conversation.id, xid_hash=xid_hash, token_hash=token_digest(token)
+        conversation_id=conversation.id,
+        xid_hash=xid_hash,
+        token_hash=token_digest(token),
+        address_hash=address_hash,
     )
     db.session.add(participant)
     try:

@@ -58,8 +58,18 @@ class VoteMemory:
         self._capacity = capacity
         self._entries: OrderedDict[str, _Votes] = OrderedDict()
 
-    def matrix(self, conversation_id: str, statement_ids: list[int], *, reread: bool) -> VoteMatrix:
-        """The conversation's current votes as a matrix; `reread` reads every vote afresh."""
+    def matrix(
+        self,
+        conversation_id: str,
+        statement_ids: list[int],
+        *,
+        reread: bool,
+        excluded: list[int] | None = None,
+    ) -> VoteMatrix:
+        """The conversation's current votes as a matrix; `reread` reads every vote afresh.
+
+        Participants in `excluded` (left out by a facilitator) stay in memory, not in the matrix.
+        """
         entry = self._entry(conversation_id, fresh=reread)
         since = None if entry.read_up_to is None else entry.read_up_to - LOOKBACK.total_seconds()
         entry.extend(_read_votes(conversation_id, since))
@@ -68,11 +78,12 @@ class VoteMemory:
             compact = _compact(entry)
             entry.participants, entry.statements, entry.values, entry.times = compact
             entry.compacted_size = len(entry.values)
+        kept = slice(None) if not excluded else ~np.isin(entry.participants, excluded)
         return from_records(
-            entry.participants,
-            entry.statements,
-            entry.values,
-            entry.times,
+            entry.participants[kept],
+            entry.statements[kept],
+            entry.values[kept],
+            entry.times[kept],
             statement_ids=np.asarray(statement_ids, dtype=np.int64),
         )
 
