@@ -144,8 +144,13 @@ def revoke_token(email: str, token_id: int) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--demo", is_flag=True, help="Create a demo consultation to vote in at once.")
 @click.option("--dev", is_flag=True, help="Werkzeug's server with the reloader, for development.")
+@click.option(
+    "--access-log",
+    is_flag=True,
+    help="Log each request (time, method, path without query, status); never the address.",
+)
 @with_appcontext
-def serve(host: str, port: int, demo: bool, dev: bool) -> None:
+def serve(host: str, port: int, demo: bool, dev: bool, access_log: bool) -> None:
     """Run Consult in one process (the embedded tier): schema up to date, then serve."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     upgrade(directory=app.extensions["migrate"].directory)
@@ -167,7 +172,7 @@ def serve(host: str, port: int, demo: bool, dev: bool) -> None:
     if dev:
         socketio.run(app, host=host, port=port, debug=True, allow_unsafe_werkzeug=True)
         return
-    EmbeddedServer(app, host, port).run()
+    EmbeddedServer(app, host, port, access_log=access_log).run()
 
 
 @click.command("worker")

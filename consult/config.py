@@ -107,10 +107,12 @@ def _default_database_url(instance_path: str) -> str:
 
 
 def _engine_options(settings: Mapping[str, Any]) -> dict[str, Any]:
+    # Bound parameters (emails, votes, token hashes) never appear in error messages or logs.
+    private = {"hide_parameters": True}
     if settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # Writers wait for the lock instead of failing at once (see consult.extensions).
-        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_pre_ping": True}
+        return {**private, "connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {**private, "pool_pre_ping": True}
 
 
 def _instance_secret(instance_path: str) -> str:

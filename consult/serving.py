@@ -14,6 +14,9 @@ from gunicorn.app.base import BaseApplication
 from consult.extensions import db
 
 THREADS = 100
+# No client address (%(h)s) and no query string (%(U)s is the path alone): personal links
+# carry xids in their query, and neither belongs in a log.
+ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 
 
 class EmbeddedServer(BaseApplication):
@@ -31,6 +34,7 @@ class EmbeddedServer(BaseApplication):
             "timeout": 60,
             "graceful_timeout": 10,
             "accesslog": "-" if access_log else None,
+            "access_log_format": ACCESS_LOG_FORMAT,
             "post_fork": _after_fork,
         }
         super().__init__()
