@@ -1,0 +1,140 @@
+"""Faults under load: a web worker killed and database connections cut while votes arrive.
+
+Voters send each vote with an Idempotency-Key and retry it (same key) until it is
+acknowledged, as a careful client does. Whatever fails in between, every vote ends up
+acknowledged and stored exactly once: never lost, never logged twice.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+import requests
+from servers import web_process
+from sqlalchemy import select, text
+
+from consult.extensions import db
+from consult.models import VoteEvent
+
+VOTERS = 8
+STATEMENTS = [f"Fault statement {n}" for n in range(12)]
+
+
+@pytest.fixture
+def server(app, database_url, tmp_path) -> Iterator[tuple[str, int]]:
+    env = {
+        "CONSULT_DATABASE_URL": database_url,
+        "CONSULT_SECRET_KEY": "test",
+        "CONSULT_ANALYSIS": "off",
+        "CONSULT_RATELIMIT_ENABLED": "0",
+    }
+    process, base = web_process(env, tmp_path / "gunicorn.log", workers=2, threads=4)
+    yield base, process.popen.pid
+    process.stop()
+
+
+def _workers_of(master: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True)
+    return [int(pid) for pid in found.stdout.split()]
+
+
+def _cut_database_connections(app) -> None:
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return  # SQLite has no connections to cut; the killed worker still runs
+        with db.engine.connect() as connection:
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+
+
+@pytest.mark.server
+def test_killed_workers_and_cut_connections_lose_nothing_and_log_nothing_twice(
+    app, facilitator, server
+):
+    base, master = server
+    created = requests.post(
+        f"{base}/api/v1/conversations",
+        json={"topic": "Faults", "seed_statements": STATEMENTS},
+        headers=facilitator.headers,
+        timeout=30,
+    ).json()
+    cid = created["id"]
+    ids = [
+        s["id"]
+        for s in requests.get(f"{base}/api/v1/conversations/{cid}/statements", timeout=30).json()[
+            "statements"
+        ]
+    ]
+    acknowledged: list[str] = []
+    retries = Counter()
+    lock = threading.Lock()
+
+    def vote_until_acknowledged(headers: dict[str, str], statement_id: int, value: int) -> None:
+        key = uuid.uuid4().hex
+        body = {"statement_id": statement_id, "vote": value}
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                answer = requests.post(
+                    f"{base}/api/v1/conversations/{cid}/votes",
+                    json=body,
+                    headers={**headers, "Idempotency-Key": key},
+                    timeout=10,
+                )
+                if answer.status_code == 201:
+                    with lock:
+                        acknowledged.append(key)
+                    return
+            except requests.RequestException:
+                pass
+            with lock:
+                retries[key] += 1
+            time.sleep(0.1)
+        pytest.fail(f"vote {key} was never acknowledged")
+
+    def voter(n: int) -> None:
+        joined = None
+        while joined is None:
+            try:
+                joined = requests.post(
+                    f"{base}/api/v1/conversations/{cid}/participants", timeout=10
+                ).json()
+            except (requests.RequestException, ValueError):
+                time.sleep(0.1)
+        headers = {"Authorization": f"Bearer {joined['token']}"}
+        for round_ in range(2):  # every statement twice: changes of mind
+            for k, statement_id in enumerate(ids):
+                vote_until_acknowledged(headers, statement_id, [1, -1, 0][(n + k + round_) % 3])
+
+    threads = [threading.Thread(target=voter, args=(n,)) for n in range(VOTERS)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)
+    for victim in _workers_of(master)[:1]:
+        os.kill(victim, signal.SIGKILL)  # gunicorn's master starts another
+    time.sleep(0.5)
+    _cut_database_connections(app)
+    time.sleep(0.5)
+    _cut_database_connections(app)
+    for thread in threads:
+        thread.join()
+
+    assert len(acknowledged) == VOTERS * len(ids) * 2
+    with app.app_context():
+        logged = db.session.scalars(
+            select(VoteEvent.request_key).where(VoteEvent.conversation_id == cid)
+        ).all()
+    assert Counter(logged) == Counter(acknowledged)  # each exactly once
+    assert sum(retries.values()) > 0, "no fault reached a vote: the test proved nothing"
