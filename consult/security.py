@@ -11,18 +11,29 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, g, redirect, request, session, url_for
+from flask import current_app, g, has_app_context, redirect, request, session, url_for
 
 from consult.models import User
 from consult.services import login_sessions
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# argon2id with the library's recommended parameters; the test suite may choose the
+# cheapest ones (CONSULT_PASSWORD_HASHING=cheapest): each of its hundreds of accounts would
+# otherwise cost a strong hash. Verifying reads the parameters from the hash itself.
+_HASHERS = {
+    "strong": PasswordHasher(),
+    "cheapest": PasswordHasher.from_parameters(profiles.CHEAPEST),
+}
+
+
+def _hasher() -> PasswordHasher:
+    mode = current_app.config["CONSULT_PASSWORD_HASHING"] if has_app_context() else "strong"
+    return _HASHERS[mode]
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
@@ -30,19 +41,20 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
     Verifying against a dummy hash keeps the time of a login from telling who has an account.
     """
+    hasher = _hasher()
     try:
         if password_hash is None:
-            _hasher.verify(_dummy_hash(), password)
+            hasher.verify(_dummy_hash(hasher), password)
             return False
-        return _hasher.verify(password_hash, password)
+        return hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
 @functools.cache
-def _dummy_hash() -> str:
-    """A hash of a random password, made once per process with the real parameters."""
-    return _hasher.hash(secrets.token_urlsafe(16))
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash of a random password, made once per process with the hasher's parameters."""
+    return hasher.hash(secrets.token_urlsafe(16))
 
 
 # --- Personal links (xids) --------------------------------------------------------------

@@ -114,6 +114,7 @@ def make_app(database_url: str, *, csrf: bool, **settings: Any) -> Flask:
             "WTF_CSRF_ENABLED": csrf,
             "SESSION_COOKIE_SECURE": False,
             "CONSULT_ANALYSIS": "off",
+            "CONSULT_PASSWORD_HASHING": "cheapest",  # production keeps the strong default
             **settings,
         }
     )

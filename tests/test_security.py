@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import join, make_app
 
+from consult import create_app
 from consult.extensions import db
+from consult.security import hash_password, verify_password
 
 API = "/api/v1/conversations"
 XSS = '<script>alert(1)</script><img src=x onerror="alert(2)">'
@@ -106,3 +108,15 @@ def test_no_secret_is_written_in_the_code():
     source = Path(__file__).parents[1] / "consult"
     for path in source.rglob("*.py"):
         assert not re.search(r"SECRET_KEY\"?\s*[:=]\s*[\"'][^\"']+[\"']", path.read_text()), path
+
+
+def test_production_hashes_passwords_strongly_and_tests_cheaply(database_url):
+    strong = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "x"})
+    cheap = make_app(database_url, csrf=False)
+    with strong.app_context():
+        assert hash_password("a long password").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    with cheap.app_context():
+        made = hash_password("a long password")
+        assert made.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+    with strong.app_context():  # a strong process verifies a cheap hash by its own parameters
+        assert verify_password(made, "a long password")
