@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_limiter import RateLimitExceeded
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from consult.extensions import db
 from consult.rate_limits import retry_after
 from consult.services.errors import ServiceError
 
@@ -26,10 +28,15 @@ def json_error(status: int, code: str, message: str, **details: Any) -> tuple[An
     return jsonify(error=body), status
 
 
+# The database is down or dropped the connection: a short, honest "try again", not a 500.
+DATABASE_RETRY_SECONDS = 5
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(RateLimitExceeded, _rate_limited)
+    app.register_error_handler(OperationalError, _database_unavailable)
 
 
 def _service_error(error: ServiceError) -> Any:
@@ -58,6 +65,21 @@ def _rate_limited(_error: RateLimitExceeded) -> Any:
     if wants_json():
         return json_error(429, "too_many_requests", message, retry_after=seconds)
     return _error_page(429, message)
+
+
+def _database_unavailable(error: OperationalError) -> Any:
+    """503 with Retry-After; nothing was acknowledged, so a retry is safe (a vote with an
+    Idempotency-Key is stored once however often it is sent)."""
+    current_app.logger.warning("database unavailable: %s", type(error.orig).__name__)
+    db.session.rollback()
+    message = "The service is briefly unavailable. Please try again in a few seconds."
+    if wants_json():
+        response, status = json_error(503, "service_unavailable", message)
+    else:
+        response, status = _error_page(503, message)
+        response = make_response(response, status)
+    response.headers["Retry-After"] = str(DATABASE_RETRY_SECONDS)
+    return response, status
 
 
 def _error_page(status: int, message: str) -> tuple[str, int]:

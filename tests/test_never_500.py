@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 
 import pytest
-from conftest import make_facilitator
+from conftest import make_app, make_facilitator
 from sqlalchemy import create_engine, event, text
 
 from consult.config import _instance_secret
@@ -133,3 +133,19 @@ def test_processes_starting_at_once_share_one_secret_key(tmp_path):
         assert len(found) == 1
         assert len(found.pop()) == 64
         assert sorted(p.name for p in (tmp_path / f"instance-{trial}").iterdir()) == ["secret_key"]
+
+
+@pytest.mark.parametrize(
+    "unreachable",
+    ["postgresql+psycopg://nobody@127.0.0.1:1/none", "sqlite:////no/such/folder/consult.db"],
+)
+def test_a_database_that_cannot_be_reached_is_a_503_with_retry_after(unreachable):
+    app = make_app(unreachable, csrf=False)
+    client = app.test_client()
+    api = client.get("/api/v1/conversations/abcdefghij")
+    assert api.status_code == 503
+    assert api.json["error"]["code"] == "service_unavailable"
+    assert api.headers["Retry-After"] == "5"
+    page = client.get("/c/abcdefghij")
+    assert page.status_code == 503
+    assert "try again in a few seconds" in page.get_data(as_text=True)
