@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -11,6 +10,7 @@ import time
 import pytest
 import requests
 import socketio
+from servers import free_port
 
 API = "/api/v1/conversations"
 
@@ -101,15 +101,9 @@ def test_worker_without_redis_says_what_it_needs(empty_database_url, tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.server
 def test_consult_serve_demo_runs_a_consultation_to_vote_in(empty_database_url, tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "CONSULT_DATABASE_URL": empty_database_url, "CONSULT_SECRET_KEY": "x"}
     command = [sys.executable, "-m", "consult", "serve", "--port", str(port), "--demo"]
     with subprocess.Popen(

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from servers import web_process
+from servers import conversation_over_http, web_process
 from sqlalchemy import select
 
 from consult.extensions import db
@@ -43,19 +43,7 @@ def server(app, database_url, tmp_path) -> Iterator[str]:
 
 @pytest.mark.server
 def test_every_acknowledged_vote_is_stored_exactly_once(app, client, facilitator, server):
-    created = requests.post(
-        f"{server}/api/v1/conversations",
-        json={"topic": "Load", "seed_statements": STATEMENTS},
-        headers=facilitator.headers,
-        timeout=30,
-    ).json()
-    cid = created["id"]
-    statement_ids = [
-        s["id"]
-        for s in requests.get(f"{server}/api/v1/conversations/{cid}/statements", timeout=30).json()[
-            "statements"
-        ]
-    ]
+    cid, statement_ids = conversation_over_http(server, facilitator.headers, STATEMENTS)
 
     def new_participant() -> tuple[int, dict[str, str]]:
         joined = requests.post(

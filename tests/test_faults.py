@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from servers import web_process
+from servers import conversation_over_http, web_process
 from sqlalchemy import select, text
 
 from consult.extensions import db
@@ -64,19 +64,7 @@ def test_killed_workers_and_cut_connections_lose_nothing_and_log_nothing_twice(
     app, facilitator, server
 ):
     base, master = server
-    created = requests.post(
-        f"{base}/api/v1/conversations",
-        json={"topic": "Faults", "seed_statements": STATEMENTS},
-        headers=facilitator.headers,
-        timeout=30,
-    ).json()
-    cid = created["id"]
-    ids = [
-        s["id"]
-        for s in requests.get(f"{base}/api/v1/conversations/{cid}/statements", timeout=30).json()[
-            "statements"
-        ]
-    ]
+    cid, ids = conversation_over_http(base, facilitator.headers, STATEMENTS)
     acknowledged: list[str] = []
     retries = Counter()
     lock = threading.Lock()

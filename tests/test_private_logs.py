@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 
 import pytest
 import requests
+from servers import free_port
 from sqlalchemy import text
 
 from consult.extensions import db
@@ -29,15 +29,9 @@ def test_database_errors_do_not_show_the_values_sent(app):
     assert "hidden" in str(failure.value)  # SQLAlchemy says the parameters were hidden
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.server
 def test_the_access_log_has_no_address_and_no_query(empty_database_url, tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "CONSULT_DATABASE_URL": empty_database_url, "CONSULT_SECRET_KEY": "x"}
     env.pop("CONSULT_REDIS_URL", None)
     command = [sys.executable, "-m", "consult", "serve", "--port", str(port), "--access-log"]
