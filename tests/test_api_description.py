@@ -63,7 +63,7 @@ def test_length_counts_what_was_sent_spaces_included(client, conversation):
 def test_too_many_seeds_is_a_400_that_says_so_not_a_413(client, facilitator):
     seeds = [f"Seed statement number {n} about the buses. " + "x" * 150 for n in range(501)]
     body = {"topic": "Many seeds", "seed_statements": seeds}
-    assert len(str(body)) > 64 * 1024  # past the usual body limit
+    assert len(str(body)) > 64 * 1024  # past the body limit this API once had
     refused = client.post(API, json=body, headers=facilitator.headers)
     assert refused.status_code == 400
     assert "At most 500 seed statements" in refused.json["error"]["message"]

@@ -385,7 +385,7 @@ def test_bad_outcome_bodies_are_refused_and_change_nothing(
         assert response.json["error"]["code"] == "invalid_input"
     junk = client.put(outcome_url(cid), data=b"{not json", headers=facilitator.headers)
     assert junk.status_code == 400
-    huge = client.put(outcome_url(cid), data=b"x" * 70_000, headers=facilitator.headers)
+    huge = client.put(outcome_url(cid), data=b"x" * 2_000_000, headers=facilitator.headers)
     assert huge.status_code == 413
     assert client.get(outcome_url(cid)).json == before
 
