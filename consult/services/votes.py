@@ -145,6 +145,10 @@ def _write(
     dialect = db.session.get_bind().dialect.name
     try:
         if dialect == "postgresql":
+            if not db.session().in_transaction():
+                # One statement is a transaction of its own: autocommit spares the round
+                # trips of BEGIN and COMMIT (only a fresh transaction may choose it).
+                db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             participant_id = db.session.execute(_ONE_STATEMENT[voter_by], params).scalar()
         else:
             # SQLite has no INSERT inside WITH: the log entry is a second statement (local,
