@@ -55,6 +55,9 @@ HIGH_LIMITS = {
     "CONSULT_RATELIMIT_VOTES_PER_PARTICIPANT": "100000 per minute",
     "CONSULT_RATELIMIT_VOTES_PER_IP": "10000000 per minute",
 }
+# Both apps' four processes stay up side by side: 4 x (15 + 5) connections stay under
+# PostgreSQL's default max_connections of 100, with room for the worker and the checks.
+POOL = {"CONSULT_DB_POOL_SIZE": "15", "CONSULT_DB_MAX_OVERFLOW": "5"}
 CHANGE_OF_MIND = 0.10
 N_STATEMENTS = 150
 
@@ -277,6 +280,11 @@ def check_stored_once(turn: Turn, voters: list[Voter], keys: bool) -> str:
     return "; ".join(problems) or "ok"
 
 
+def _last_error(processes: list[Process]) -> str:
+    lines = [line for p in processes for line in p.output().splitlines() if "Error" in line]
+    return lines[-1] if lines else "(none logged)"
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
@@ -328,6 +336,8 @@ def take_turns(
                 verdict = check_stored_once(turn, voters, keys)
             if round_:
                 turns[name].append(turn)
+            if turn.statuses.get(500):
+                print("  last error:", _last_error([p for p, _ in pairs]), flush=True)
             print(
                 f"limits {limits}, keys {'yes' if keys else 'no'}, {name}, round {round_}:"
                 f" {turn.rate:.1f} votes/s {dict(turn.statuses)}; stored once: {verdict};"
@@ -357,6 +367,7 @@ def main() -> None:
             "CONSULT_SECRET_KEY": BENCH_SECRET,
             "CONSULT_BASE_URL": "http://127.0.0.1",
             **HIGH_LIMITS,
+            **POOL,
         }
         bench = Bench(options, app, owner_id, env, Path(folder))
         worker = worker_process(env, bench.logs / "worker.log")
