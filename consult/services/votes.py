@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import and_, bindparam, exists, insert, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
@@ -43,6 +43,7 @@ from consult.services.statements import get_statement, is_visible
 from consult.tokens import token_digest
 
 _REQUEST_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+VoterBy = Literal["token", "participant"]  # a token's hash, or a participant's id
 
 
 def parse_vote(value: object) -> int:
@@ -123,7 +124,7 @@ def cast_vote_by_token(
 
 
 def _write(
-    voter_by: str,
+    voter_by: VoterBy,
     voter: int | str,
     conversation_id: str,
     statement_id: object,
@@ -252,7 +253,7 @@ def _param(name: str, column: Any) -> Any:
     return bindparam(name, type_=column.type)
 
 
-def _allowed(voter_by: str) -> Any:
+def _allowed(voter_by: VoterBy) -> Any:
     """The (participant, statement) row a vote may go to, or no row: the rules in SQL."""
     voter_column = _PARTICIPANTS.c.token_hash if voter_by == "token" else _PARTICIPANTS.c.id
     # DESIGN: participants vote on visible statements (services/statements.is_visible).
@@ -283,7 +284,7 @@ def _allowed(voter_by: str) -> Any:
     )
 
 
-def _checked_upsert(dialect: Any, voter_by: str) -> Any:
+def _checked_upsert(dialect: Any, voter_by: VoterBy) -> Any:
     """Upsert the current vote where allowed, returning its participant and statement.
 
     One current vote per participant and statement, held by a unique constraint; the
@@ -308,7 +309,7 @@ def _checked_upsert(dialect: Any, voter_by: str) -> Any:
     ).returning(_VOTES.c.participant_id, _VOTES.c.statement_id)
 
 
-def _one_statement(voter_by: str) -> Executable:
+def _one_statement(voter_by: VoterBy) -> Executable:
     """PostgreSQL: the checked upsert and its log entry in one statement."""
     current = _checked_upsert(postgresql, voter_by).cte("written")
     return (
