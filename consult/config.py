@@ -50,6 +50,16 @@ DEFAULTS: dict[str, Any] = {
     "CONSULT_PASSWORD_HASHING": "strong",  # "cheapest" only for test suites
     "CONSULT_RATELIMIT_ENABLED": True,  # 0 for load tests and benchmarks
     **RATE_LIMITS,
+    # PostgreSQL connections per process (SQLAlchemy's pool_size, max_overflow): a request
+    # holds one only from its first query to its commit (a vote: two round trips), so 25
+    # serve a process's 100 threads; the default 5 + 10 made threads queue for one. Keep
+    # (pool + overflow) x processes below the server's max_connections (100 by default).
+    "CONSULT_DB_POOL_SIZE": 25,
+    "CONSULT_DB_MAX_OVERFLOW": 15,
+    # Requests one process works on at once; past it, 503 with Retry-After at once
+    # (consult/load_shedding.py). Below gunicorn's --threads, so spare threads refuse fast.
+    "CONSULT_MAX_IN_FLIGHT": 64,
+    "CONSULT_RETRY_AFTER": 2,  # seconds a refused client is asked to wait
 }
 
 _TRUE = {"1", "true", "yes"}
@@ -73,6 +83,10 @@ _ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "CONSULT_PASSWORD_HASHING": ("CONSULT_PASSWORD_HASHING", str),
     "CONSULT_RATELIMIT_ENABLED": ("CONSULT_RATELIMIT_ENABLED", lambda v: v.lower() in _TRUE),
     **{key: (key, str) for key in RATE_LIMITS},
+    "CONSULT_DB_POOL_SIZE": ("CONSULT_DB_POOL_SIZE", int),
+    "CONSULT_DB_MAX_OVERFLOW": ("CONSULT_DB_MAX_OVERFLOW", int),
+    "CONSULT_MAX_IN_FLIGHT": ("CONSULT_MAX_IN_FLIGHT", int),
+    "CONSULT_RETRY_AFTER": ("CONSULT_RETRY_AFTER", int),
 }
 
 
@@ -114,7 +128,12 @@ def _engine_options(settings: Mapping[str, Any]) -> dict[str, Any]:
     if settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # Writers wait for the lock instead of failing at once (see consult.extensions).
         return {**private, "connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {**private, "pool_pre_ping": True}
+    return {
+        **private,
+        "pool_pre_ping": True,
+        "pool_size": settings["CONSULT_DB_POOL_SIZE"],
+        "max_overflow": settings["CONSULT_DB_MAX_OVERFLOW"],
+    }
 
 
 def _instance_secret(instance_path: str) -> str:

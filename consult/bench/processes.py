@@ -70,18 +70,26 @@ def wait_until(
 
 
 def web_process(
-    env: Mapping[str, str], log: Path, checkout: Path, *, workers: int = 1, threads: int = 100
+    env: Mapping[str, str],
+    log: Path,
+    checkout: Path,
+    *,
+    workers: int = 1,
+    threads: int = 100,
+    app: str = "wsgi:app",
+    ready_path: str = "/api/v1/openapi.json",
 ) -> tuple[Process, str]:
-    """gunicorn on wsgi:app as the README runs it; returns it and its base URL once it answers."""
+    """gunicorn on `app` (wsgi:app, as the README runs it); returns it and its base URL once
+    `ready_path` answers."""
     port = free_port()
     command = [
         sys.executable, "-m", "gunicorn", "--bind", f"{HOST}:{port}",
         "--workers", str(workers), "--threads", str(threads), "--log-level", "warning",
-        "--chdir", str(checkout), "wsgi:app",
+        "--chdir", str(checkout), app,
     ]  # fmt: skip
     process = Process(command, env, log)
     base = f"http://{HOST}:{port}"
-    wait_until(lambda: _answers(base), f"gunicorn ({log.name})", process=process)
+    wait_until(lambda: _answers(base + ready_path), f"gunicorn ({log.name})", process=process)
     return process, base
 
 
@@ -93,8 +101,24 @@ def worker_process(env: Mapping[str, str], log: Path) -> Process:
     return process
 
 
-def _answers(base: str) -> bool:
+def cpu_seconds(process: Process) -> float:
+    """CPU time (user + system) of `process` and its children (gunicorn's worker), so far."""
+    total = 0.0
+    pids = [process.popen.pid]
+    while pids:
+        pid = pids.pop()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:  # gone meanwhile
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        pids.extend(int(child) for child in children)
+    return total
+
+
+def _answers(url: str) -> bool:
     try:
-        return requests.get(f"{base}/api/v1/openapi.json", timeout=5).status_code == 200
+        return requests.get(url, timeout=5).status_code == 200
     except requests.RequestException:
         return False
