@@ -9,9 +9,10 @@ from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from consult.api.inputs import bearer_token
 from consult.extensions import db
-from consult.rate_limits import retry_after
-from consult.services.errors import ServiceError
+from consult.rate_limits import failed_token_retry_after, retry_after
+from consult.services.errors import ServiceError, Unauthenticated
 
 
 def wants_json() -> bool:
@@ -40,6 +41,10 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def _service_error(error: ServiceError) -> Any:
+    if isinstance(error, Unauthenticated) and bearer_token() is not None:
+        seconds = failed_token_retry_after()
+        if seconds is not None:  # this address has sent too many wrong tokens
+            return _too_many(seconds)
     if wants_json():
         return json_error(error.status, error.code, error.message, **error.details)
     return _error_page(error.status, error.message)
@@ -59,12 +64,19 @@ def _http_error(error: HTTPException) -> Any:
 
 
 def _rate_limited(_error: RateLimitExceeded) -> Any:
-    """429; Flask-Limiter adds the Retry-After header to the answer."""
-    seconds = retry_after()
+    return _too_many(retry_after())
+
+
+def _too_many(seconds: int) -> Any:
+    """429 with Retry-After (set here: Flask-Limiter's own headers are off, see rate_limits)."""
     message = f"Too many requests in a short time. Please try again in {seconds} seconds."
     if wants_json():
-        return json_error(429, "too_many_requests", message, retry_after=seconds)
-    return _error_page(429, message)
+        response, status = json_error(429, "too_many_requests", message, retry_after=seconds)
+    else:
+        response, status = _error_page(429, message)
+        response = make_response(response, status)
+    response.headers["Retry-After"] = str(seconds)
+    return response, status
 
 
 def _database_unavailable(error: OperationalError) -> Any:

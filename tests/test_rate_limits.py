@@ -178,6 +178,9 @@ def test_failed_api_tokens_are_limited_per_address(limited_app):
     assert [client.get(f"{API}", headers=wrong).status_code for _ in range(2)] == [401, 401]
     assert_rate_limited_json(client.get(f"{API}", headers=wrong))
     assert_rate_limited_json(vote(client, cid, wrong, 1))
+    # A valid token still works from that address: 256 random bits are not guessed by a
+    # flood, and one broken script must not lock the office's facilitators out.
+    assert client.get(f"{API}", headers=facilitator.headers).status_code == 200
     # Requests without a token are not token attempts; another address may still try.
     assert client.get(f"{API}/{cid}").status_code == 200
     other = client.get(f"{API}", headers=facilitator.headers, environ_base=OTHER_ADDRESS)
