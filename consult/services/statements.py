@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from consult.extensions import db
 from consult.models import Conversation, ModerationStatus, Participant, Statement
@@ -33,6 +33,14 @@ def visible_statement(conversation: Conversation) -> Any:
     if conversation.strict_moderation:
         return Statement.status == ModerationStatus.ACCEPTED
     return Statement.status != ModerationStatus.REJECTED
+
+
+def visible_in_its_conversation() -> Any:
+    """SQL condition `visible_statement` for a query that has Conversation in its FROM."""
+    return case(
+        (Conversation.strict_moderation, Statement.status == ModerationStatus.ACCEPTED),
+        else_=Statement.status != ModerationStatus.REJECTED,
+    )
 
 
 def is_visible(conversation: Conversation, statement: Statement) -> bool:
