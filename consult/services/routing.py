@@ -9,7 +9,7 @@ millions.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import exists, select
 
@@ -20,9 +20,11 @@ from consult.services.statements import visible_statement
 from consult.services.tallies import Tally
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """What the draw needs of a statement the participant may still vote on."""
+class Candidate(NamedTuple):
+    """What the draw needs of a statement the participant may still vote on.
+
+    A named tuple: made a thousand times per request, where a dataclass costs several times more.
+    """
 
     id: int
     is_meta: bool

@@ -262,6 +262,8 @@ def _refuse_duplicates(
         .order_by(Statement.id)
     )
     similar_ids = list(islice(similar_to(normalized, candidates), MAX_SIMILAR_OFFERED))
+    if not similar_ids:
+        return
     similar = [
         {"id": statement_id, "text": text}
         for statement_id, text in db.session.execute(
@@ -270,10 +272,9 @@ def _refuse_duplicates(
             .order_by(Statement.id)
         )
     ]
-    if similar:
+    if similar:  # unless deleted in between
         raise SimilarStatement(
-            "A similar statement exists: vote on it, or add yours anyway.",
-            similar=similar[:MAX_SIMILAR_OFFERED],
+            "A similar statement exists: vote on it, or add yours anyway.", similar=similar
         )
 
 

@@ -4,7 +4,7 @@ on a request, so reads cost the same at a thousand votes and at millions."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import delete, func, insert, select
 
@@ -18,9 +18,8 @@ from consult.models import (
 )
 
 
-@dataclass(frozen=True)
-class Tally:
-    """The current votes on one statement."""
+class Tally(NamedTuple):
+    """The current votes on one statement (a named tuple: routing makes one per statement)."""
 
     agree: int = 0
     disagree: int = 0
