@@ -21,10 +21,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from consult import tally_triggers
 from consult.extensions import db
 
 
@@ -140,12 +142,11 @@ class ConversationShare(db.Model):
     """Another facilitator who may run a consultation beside its owner."""
 
     __tablename__ = "conversation_shares"
+    # Also the index for a consultation's shares, by its leading column.
     __table_args__ = (UniqueConstraint("conversation_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    conversation_id: Mapped[str] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
-    )
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
 
     conversation: Mapped[Conversation] = relationship(back_populates="shares")
@@ -156,12 +157,11 @@ class Participant(db.Model):
     """Someone who votes or writes in one consultation; no account behind it."""
 
     __tablename__ = "participants"
+    # Also the index for a consultation's participants, by its leading column.
     __table_args__ = (UniqueConstraint("conversation_id", "xid_hash"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    conversation_id: Mapped[str] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
-    )
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     # HMAC-SHA256 of the external id (consult.security.hash_xid): the xid itself is never kept.
     xid_hash: Mapped[str | None] = mapped_column(String(64))
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -189,12 +189,12 @@ class Statement(db.Model):
     # must not block theirs, so the same normalised text may appear twice (services/statements).
     __table_args__ = (
         Index("ix_statements_conversation_id_text_hash", "conversation_id", "text_hash"),
+        # What participants see (status decides), and moderation's lists and counts.
+        Index("ix_statements_conversation_id_status", "conversation_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    conversation_id: Mapped[str] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
-    )
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(Text)
     normalized_text: Mapped[str] = mapped_column(Text)
     # SHA-256 hex of normalized_text: exact repeats are looked up by it. A btree on the text
@@ -207,7 +207,6 @@ class Statement(db.Model):
     status: Mapped[ModerationStatus] = mapped_column(
         Enum(ModerationStatus, name="moderation_status", native_enum=False, length=16),
         default=ModerationStatus.UNMODERATED,
-        index=True,
     )
     is_meta: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -248,9 +247,8 @@ class Vote(db.Model):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
-    participant_id: Mapped[int] = mapped_column(
-        ForeignKey("participants.id", ondelete="CASCADE"), index=True
-    )
+    # A participant's votes are found by the unique constraint's leading column.
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
     statement_id: Mapped[int] = mapped_column(
         ForeignKey("statements.id", ondelete="CASCADE"), index=True
     )
@@ -274,6 +272,8 @@ class VoteEvent(db.Model):
             "request_key",
             unique=True,
         ),
+        # Deleting a statement deletes its log entries: without this, a scan of the whole log.
+        Index("ix_vote_events_statement_id", "statement_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -294,12 +294,11 @@ class Analysis(db.Model):
     """
 
     __tablename__ = "analyses"
+    # Also the index for a consultation's analyses, by its leading column.
     __table_args__ = (UniqueConstraint("conversation_id", "version"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    conversation_id: Mapped[str] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
-    )
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     version: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(8), default="cold")  # cold, or warm from the last
     # The last vote-log id and time the analysis includes: what it is "of".
@@ -329,6 +328,46 @@ class StatementStat(db.Model):
     n_agree: Mapped[int] = mapped_column(Integer, default=0)
     n_disagree: Mapped[int] = mapped_column(Integer, default=0)
     n_pass: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatementTally(db.Model):
+    """The current votes on one statement, counted as they change (consult.tally_triggers).
+
+    Database triggers keep it exact whatever writes the votes (a vote, a change of mind, an
+    import, a cascade), in the vote's own transaction; a vote locks only its statement's row.
+    """
+
+    __tablename__ = "statement_tallies"
+
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("statements.id", ondelete="CASCADE"), primary_key=True
+    )
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    n_agree: Mapped[int] = mapped_column(Integer, default=0)
+    n_disagree: Mapped[int] = mapped_column(Integer, default=0)
+    n_pass: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ConversationCounter(db.Model):
+    """A consultation's participants, counted by a trigger when one is made or deleted.
+
+    Only joining writes here, never a vote: votes do not queue on this row.
+    """
+
+    __tablename__ = "conversation_counters"
+
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    participants: Mapped[int] = mapped_column(Integer, default=0)
+
+
+@event.listens_for(db.metadata, "after_create")
+def _install_tally_triggers(_target: object, connection: Any, **_kw: Any) -> None:
+    """create_all builds the triggers with the tables, as migration 0008_read_indexes does."""
+    tally_triggers.install(connection)
 
 
 class ResponseStatus(enum.StrEnum):

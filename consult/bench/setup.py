@@ -29,6 +29,7 @@ from consult.models import ModerationStatus, User
 from consult.services import api_tokens
 from consult.services.consultations import create_conversation
 from consult.services.statements import text_hash
+from consult.services.tallies import recount
 from consult.services.text import normalize_for_comparison
 from consult.services.users import create_user
 
@@ -189,6 +190,8 @@ def bulk_load(
                 ((conversation_id, pids[i], sids[i], values[i], stamps[i]) for i in keep),
             )
             cursor.execute("ANALYZE participants, statements, votes, vote_events")
+    # COPY in replica mode skips the triggers that keep the tallies: count them once here.
+    recount(conversation_id)
     return Loaded(statement_ids, participant_ids, votes=len(keep), events=len(pids))
 
 

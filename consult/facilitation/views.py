@@ -51,10 +51,11 @@ def logout_page() -> Any:
 @bp.get("/")
 @login_required
 def dashboard() -> str:
+    conversations = consultations.conversations_managed_by(current_user())
     return render_template(
         "facilitation/dashboard.html",
-        conversations=consultations.conversations_managed_by(current_user()),
-        counts=consultations.counts,
+        conversations=conversations,
+        counts=consultations.counts_by_conversation(conversations),
     )
 
 

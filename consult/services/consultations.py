@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -14,16 +14,16 @@ from consult.models import (
     ANALYSIS_PROFILES,
     SETTINGS,
     Conversation,
+    ConversationCounter,
     ConversationShare,
-    Participant,
     Statement,
+    StatementTally,
     User,
-    Vote,
 )
 from consult.services.changes import content_changed
 from consult.services.errors import Forbidden, InvalidInput, NotFound
 from consult.services.numbers import json_integer
-from consult.services.statements import add_seed_statements, visible_statement
+from consult.services.statements import add_seed_statements, visible_in_its_conversation
 from consult.services.text import clean_text
 from consult.tokens import new_public_id
 
@@ -132,18 +132,41 @@ def share_conversation(conversation: Conversation, owner: User, other: User) -> 
 
 def counts(conversation: Conversation) -> dict[str, int]:
     """Participants, current votes (one per participant and statement), statements shown."""
-    participants = db.session.scalar(
-        select(func.count()).select_from(Participant).filter_by(conversation_id=conversation.id)
+    return counts_by_conversation([conversation])[conversation.id]
+
+
+def counts_by_conversation(conversations: Sequence[Conversation]) -> dict[str, dict[str, int]]:
+    """`counts` of each consultation, by id, in one query however many there are.
+
+    Read from the counters the triggers keep (consult.tally_triggers): participants from the
+    consultation's counter, votes as the sum of its statements' tallies; no vote is counted.
+    """
+    ids = [c.id for c in conversations]
+    if not ids:
+        return {}
+    participants = (
+        select(ConversationCounter.participants)
+        .where(ConversationCounter.conversation_id == Conversation.id)
+        .scalar_subquery()
     )
-    votes = db.session.scalar(
-        select(func.count()).select_from(Vote).filter_by(conversation_id=conversation.id)
+    votes = (
+        select(func.sum(StatementTally.n_agree + StatementTally.n_disagree + StatementTally.n_pass))
+        .where(StatementTally.conversation_id == Conversation.id)
+        .scalar_subquery()
     )
-    statements = db.session.scalar(
+    statements = (
         select(func.count())
         .select_from(Statement)
-        .where(Statement.conversation_id == conversation.id, visible_statement(conversation))
+        .where(Statement.conversation_id == Conversation.id, visible_in_its_conversation())
+        .scalar_subquery()
     )
-    return {"participants": participants or 0, "votes": votes or 0, "statements": statements or 0}
+    rows = db.session.execute(
+        select(Conversation.id, participants, votes, statements).where(Conversation.id.in_(ids))
+    )
+    return {
+        cid: {"participants": p or 0, "votes": int(v or 0), "statements": s or 0}
+        for cid, p, v, s in rows
+    }
 
 
 _DEFAULT_SETTINGS: dict[str, Any] = {

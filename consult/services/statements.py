@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from itertools import islice
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from consult.extensions import db
 from consult.models import Conversation, ModerationStatus, Participant, Statement
@@ -20,7 +21,7 @@ from consult.services.errors import (
     SimilarStatement,
 )
 from consult.services.numbers import json_id
-from consult.services.similarity import Likeness, compare
+from consult.services.similarity import length_bounds, similar_to
 from consult.services.text import clean_text, normalize_for_comparison
 
 MAX_SIMILAR_OFFERED = 3
@@ -35,18 +36,42 @@ def visible_statement(conversation: Conversation) -> Any:
     return Statement.status != ModerationStatus.REJECTED
 
 
+def visible_in_its_conversation() -> Any:
+    """SQL condition `visible_statement` for a query that has Conversation in its FROM."""
+    return case(
+        (Conversation.strict_moderation, Statement.status == ModerationStatus.ACCEPTED),
+        else_=Statement.status != ModerationStatus.REJECTED,
+    )
+
+
 def is_visible(conversation: Conversation, statement: Statement) -> bool:
     return _visible_status(conversation, statement.status)
 
 
 def add_seed_statements(conversation: Conversation, texts: Iterable[object]) -> list[Statement]:
-    """Add a facilitator's statements, accepted at once; the caller commits."""
+    """Add a facilitator's statements, accepted at once; the caller commits.
+
+    A facilitator knows what they write: only exact repeats are refused, never near ones.
+    They see every statement, so every one counts. One query finds repeats of the whole
+    batch, and the statements go in together when the session flushes.
+    """
+    checked = [_checked_text(conversation, raw) for raw in texts]
+    if not checked:
+        return []
+    hashes = {text_hash(normalized) for _text, normalized in checked}
+    earlier: dict[str, list[Statement]] = {}
+    for statement in db.session.scalars(
+        select(Statement)
+        .where(Statement.conversation_id == conversation.id, Statement.text_hash.in_(hashes))
+        .order_by(Statement.id)
+    ):
+        earlier.setdefault(statement.normalized_text, []).append(statement)  # a hash is no proof
     added: list[Statement] = []
-    for raw in texts:
-        text, normalized = _checked_text(conversation, raw)
-        # A facilitator knows what they write: only exact repeats are refused, never near ones.
-        # They see every statement, so every one counts. Autoflush shows the earlier seeds.
-        _refuse_duplicates(conversation, normalized, author=None, offer_similar=False)
+    for text, normalized in checked:
+        if normalized in earlier:
+            db.session.add_all(added)
+            db.session.flush()  # a repeat within the batch is quoted with its id
+            raise _duplicate(conversation, earlier[normalized], None)
         statement = Statement(
             conversation_id=conversation.id,
             text=text,
@@ -55,8 +80,9 @@ def add_seed_statements(conversation: Conversation, texts: Iterable[object]) -> 
             is_seed=True,
             status=ModerationStatus.ACCEPTED,
         )
-        db.session.add(statement)
+        earlier[normalized] = [statement]
         added.append(statement)
+    db.session.add_all(added)
     return added
 
 
@@ -224,20 +250,31 @@ def _refuse_duplicates(
         raise _duplicate(conversation, same, author)
     if not offer_similar:
         return
+    # Only texts of a length that could be similar, and only what the comparison reads.
+    shortest, longest = length_bounds(len(normalized))
     candidates = db.session.execute(
-        select(Statement.id, Statement.text, Statement.normalized_text).where(
-            Statement.conversation_id == conversation.id, visible_statement(conversation)
+        select(Statement.id, Statement.normalized_text)
+        .where(
+            Statement.conversation_id == conversation.id,
+            visible_statement(conversation),
+            func.length(Statement.normalized_text).between(shortest, longest),
         )
+        .order_by(Statement.id)
     )
+    similar_ids = list(islice(similar_to(normalized, candidates), MAX_SIMILAR_OFFERED))
+    if not similar_ids:
+        return
     similar = [
         {"id": statement_id, "text": text}
-        for statement_id, text, other in candidates
-        if compare(normalized, other) is Likeness.SIMILAR
+        for statement_id, text in db.session.execute(
+            select(Statement.id, Statement.text)
+            .where(Statement.id.in_(similar_ids))
+            .order_by(Statement.id)
+        )
     ]
-    if similar:
+    if similar:  # unless deleted in between
         raise SimilarStatement(
-            "A similar statement exists: vote on it, or add yours anyway.",
-            similar=similar[:MAX_SIMILAR_OFFERED],
+            "A similar statement exists: vote on it, or add yours anyway.", similar=similar
         )
 
 

@@ -2,14 +2,14 @@
 their statements, detached, for the others who voted on them
 
 Revision ID: 0009_erasure
-Revises: 0007_vote_request_keys
+Revises: 0008_read_indexes
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_erasure"
-down_revision = "0007_vote_request_keys"
+down_revision = "0008_read_indexes"
 branch_labels = None
 depends_on = None
 
