@@ -13,7 +13,25 @@ from consult.bench.processes import Process, worker_process
 
 CHECKOUT = Path(__file__).parents[1]
 
-__all__ = ["Process", "conversation_over_http", "free_port", "web_process", "worker_process"]
+__all__ = [
+    "Process",
+    "conversation_over_http",
+    "free_port",
+    "voting_env",
+    "web_process",
+    "worker_process",
+]
+
+
+def voting_env(database_url: str) -> dict[str, str]:
+    """A web process that only takes votes, as fast as they come: no analyses (several
+    processes without Redis would each run them), no rate limits."""
+    return {
+        "CONSULT_DATABASE_URL": database_url,
+        "CONSULT_SECRET_KEY": "test",
+        "CONSULT_ANALYSIS": "off",
+        "CONSULT_RATELIMIT_ENABLED": "0",
+    }
 
 
 def free_port() -> int:

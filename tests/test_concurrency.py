@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from servers import conversation_over_http, web_process
+from servers import conversation_over_http, voting_env, web_process
 from sqlalchemy import select
 
 from consult.extensions import db
@@ -29,14 +29,9 @@ STATEMENTS = [
 
 @pytest.fixture
 def server(app, database_url, tmp_path) -> Iterator[str]:
-    env = {
-        "CONSULT_DATABASE_URL": database_url,
-        "CONSULT_SECRET_KEY": "test",
-        # Several processes without Redis would each run analyses; this test is about votes.
-        "CONSULT_ANALYSIS": "off",
-        "CONSULT_RATELIMIT_ENABLED": "0",  # votes as fast as they go, by design
-    }
-    process, base = web_process(env, tmp_path / "gunicorn.log", workers=3, threads=4)
+    process, base = web_process(
+        voting_env(database_url), tmp_path / "gunicorn.log", workers=3, threads=4
+    )
     yield base
     process.stop()
 

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from servers import conversation_over_http, web_process
+from servers import conversation_over_http, voting_env, web_process
 from sqlalchemy import select, text
 
 from consult.extensions import db
@@ -30,13 +30,9 @@ STATEMENTS = [f"Fault statement {n}" for n in range(12)]
 
 @pytest.fixture
 def server(app, database_url, tmp_path) -> Iterator[tuple[str, int]]:
-    env = {
-        "CONSULT_DATABASE_URL": database_url,
-        "CONSULT_SECRET_KEY": "test",
-        "CONSULT_ANALYSIS": "off",
-        "CONSULT_RATELIMIT_ENABLED": "0",
-    }
-    process, base = web_process(env, tmp_path / "gunicorn.log", workers=2, threads=4)
+    process, base = web_process(
+        voting_env(database_url), tmp_path / "gunicorn.log", workers=2, threads=4
+    )
     yield base, process.popen.pid
     process.stop()
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 from conftest import create_conversation, join, make_facilitator
-from servers import web_process
+from servers import voting_env, web_process
 from sqlalchemy import delete, event, func, select
 
 from consult.extensions import db
@@ -207,13 +207,9 @@ RACERS = 4  # threads sharing one participant, changing their minds on the same 
 
 @pytest.fixture
 def server(app, database_url, tmp_path) -> Iterator[str]:
-    env = {
-        "CONSULT_DATABASE_URL": database_url,
-        "CONSULT_SECRET_KEY": "test",
-        "CONSULT_ANALYSIS": "off",
-        "CONSULT_RATELIMIT_ENABLED": "0",
-    }
-    process, base = web_process(env, tmp_path / "gunicorn.log", workers=3, threads=4)
+    process, base = web_process(
+        voting_env(database_url), tmp_path / "gunicorn.log", workers=3, threads=4
+    )
     yield base
     process.stop()
 
