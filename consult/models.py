@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -108,7 +109,9 @@ class Conversation(db.Model):
     results_public: Mapped[bool] = mapped_column(Boolean, default=True)
     # When a participant erases their data, their statements go too, unless the facilitator
     # chose to keep them (detached from the participant) for the others who voted on them.
-    keep_statements_on_erasure: Mapped[bool] = mapped_column(Boolean, default=False)
+    keep_statements_on_erasure: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     analysis_profile: Mapped[str] = mapped_column(String(16), default="consult")
     # When statements, moderation or settings last changed: votes alone are seen in the vote
     # log, and writing here on every vote would serialise all votes on this one row.

@@ -9,9 +9,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from conftest import make_app
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
 from consult.extensions import db
+from consult.models import Statement
+from consult.services import consultations, participants, users, votes
 
 
 def test_upgrade_from_empty_matches_the_models(empty_database_url):
@@ -157,4 +159,28 @@ def test_outcomes_migration_adds_and_removes_its_tables_and_keeps_the_rest(empty
         assert not {"outcomes", "outcome_responses"} & tables
         with db.engine.connect() as connection:
             assert connection.execute(text("SELECT id FROM conversations")).all() == [("c1",)]
+        db.engine.dispose()
+
+
+def test_the_tally_triggers_survive_every_migration(empty_database_url):
+    """SQLite rebuilds a table for some changes, dropping its triggers: after the last
+    migration (and after a downgrade past one that rebuilds), counts still follow rows."""
+    app = make_app(empty_database_url, csrf=False)
+    with app.app_context():
+        directory = app.extensions["migrate"].directory
+        upgrade(directory=directory)
+        downgrade(directory=directory, revision="0008_read_indexes")
+        upgrade(directory=directory)
+        owner = users.create_user("owner@example.org", "a long password")
+        conversation = consultations.create_conversation(
+            owner, "Triggers", seed_statements=["Buses should run all night."]
+        )
+        participant, _token, _created = participants.join(conversation)
+        statement = db.session.scalar(select(Statement).filter_by(conversation_id=conversation.id))
+        votes.cast_vote(conversation, participant, statement.id, 1)
+        assert consultations.counts(conversation) == {
+            "participants": 1,
+            "votes": 1,
+            "statements": 1,
+        }
         db.engine.dispose()

@@ -52,6 +52,9 @@ def tier(app, database_url, tmp_path) -> Iterator[dict[str, Any]]:
         "CONSULT_REDIS_URL": redis_url,
         "CONSULT_SECRET_KEY": "test",
         "CONSULT_ANALYSIS_DEBOUNCE": str(DEBOUNCE),
+        # Limits on, as in production, but every test client is 127.0.0.1: the voters the
+        # load test makes would pass the per-address limit on new participants.
+        "CONSULT_RATELIMIT_PARTICIPANTS_PER_IP": "100000 per minute",
     }
     started: list[Any] = []
     try:
@@ -92,9 +95,9 @@ def new_conversation(base: str, facilitator) -> tuple[str, list[int]]:
 def vote_as_new_participant(
     base: str, cid: str, ids: list[int], camp: int, session: requests.Session
 ) -> int:
-    token = session.post(f"{base}/api/v1/conversations/{cid}/participants", timeout=30).json()[
-        "token"
-    ]
+    joined = session.post(f"{base}/api/v1/conversations/{cid}/participants", timeout=30)
+    assert joined.status_code == 201, joined.text
+    token = joined.json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
     for k, sid in enumerate(ids):
         value = 1 if (k < len(ids) // 2) == (camp == 0) else -1

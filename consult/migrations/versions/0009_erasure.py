@@ -8,6 +8,8 @@ Revises: 0008_read_indexes
 import sqlalchemy as sa
 from alembic import op
 
+from consult import tally_triggers
+
 revision = "0009_erasure"
 down_revision = "0008_read_indexes"
 branch_labels = None
@@ -46,14 +48,14 @@ def upgrade() -> None:
                 server_default=sa.false(),
             )
         )
-    # The default only filled existing rows; the model sets the value itself.
-    with op.batch_alter_table("conversations", schema=None) as batch_op:
-        batch_op.alter_column("keep_statements_on_erasure", server_default=None)
+    # SQLite rebuilds the table for this batch, which drops the tally triggers on it (0008).
+    tally_triggers.install(op.get_bind())
 
 
 def downgrade() -> None:
     with op.batch_alter_table("conversations", schema=None) as batch_op:
         batch_op.drop_column("keep_statements_on_erasure")
+    tally_triggers.install(op.get_bind())  # SQLite rebuilt the table without them
     with op.batch_alter_table("erasures", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_erasures_conversation_id"))
     op.drop_table("erasures")
