@@ -25,6 +25,7 @@ from consult.extensions import db
 from consult.models import VoteEvent
 
 VOTERS = 8
+ROUNDS = 3
 STATEMENTS = [f"Fault statement {n}" for n in range(12)]
 
 
@@ -98,24 +99,28 @@ def test_killed_workers_and_cut_connections_lose_nothing_and_log_nothing_twice(
             except (requests.RequestException, ValueError):
                 time.sleep(0.1)
         headers = {"Authorization": f"Bearer {joined['token']}"}
-        for round_ in range(2):  # every statement twice: changes of mind
+        for round_ in range(ROUNDS):  # every statement again: changes of mind
             for k, statement_id in enumerate(ids):
                 vote_until_acknowledged(headers, statement_id, [1, -1, 0][(n + k + round_) % 3])
 
     threads = [threading.Thread(target=voter, args=(n,)) for n in range(VOTERS)]
     for thread in threads:
         thread.start()
-    time.sleep(0.5)
-    for victim in _workers_of(master)[:1]:
-        os.kill(victim, signal.SIGKILL)  # gunicorn's master starts another
-    time.sleep(0.5)
-    _cut_database_connections(app)
-    time.sleep(0.5)
-    _cut_database_connections(app)
+    # Faults every 0.3 s while votes are flowing (a fixed schedule could fall after the
+    # last vote): a worker killed (gunicorn's master starts another), connections cut.
+    faults = 0
+    while faults < 6 and any(thread.is_alive() for thread in threads):
+        time.sleep(0.3)
+        if faults % 2 == 0:
+            for victim in _workers_of(master)[:1]:
+                os.kill(victim, signal.SIGKILL)
+        else:
+            _cut_database_connections(app)
+        faults += 1
     for thread in threads:
         thread.join()
 
-    assert len(acknowledged) == VOTERS * len(ids) * 2
+    assert len(acknowledged) == VOTERS * len(ids) * ROUNDS
     with app.app_context():
         logged = db.session.scalars(
             select(VoteEvent.request_key).where(VoteEvent.conversation_id == cid)
