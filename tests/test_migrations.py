@@ -183,4 +183,5 @@ def test_the_tally_triggers_survive_every_migration(empty_database_url):
             "votes": 1,
             "statements": 1,
         }
+        db.session.remove()  # give the session's connection back, so dispose() closes it
         db.engine.dispose()
