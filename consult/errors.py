@@ -13,6 +13,7 @@ from consult.api.inputs import bearer_token
 from consult.extensions import db
 from consult.rate_limits import failed_token_retry_after, retry_after
 from consult.services.errors import ServiceError, Unauthenticated
+from consult.vote_limits import VoteLimitReached
 
 
 def wants_json() -> bool:
@@ -37,6 +38,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(RateLimitExceeded, _rate_limited)
+    app.register_error_handler(VoteLimitReached, _votes_limited)
     app.register_error_handler(OperationalError, _database_unavailable)
 
 
@@ -65,6 +67,10 @@ def _http_error(error: HTTPException) -> Any:
 
 def _rate_limited(_error: RateLimitExceeded) -> Any:
     return _too_many(retry_after())
+
+
+def _votes_limited(error: VoteLimitReached) -> Any:
+    return _too_many(error.retry_after)
 
 
 def _too_many(seconds: int) -> Any:

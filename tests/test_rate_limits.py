@@ -15,10 +15,11 @@ from conftest import create_conversation, join, make_app, make_facilitator, requ
 from flask import Flask
 from flask.testing import FlaskClient
 from helpers import DISTINCT_STATEMENTS
+from limits import parse_many
 from redis import Redis
 from redis.exceptions import RedisError
 
-from consult import security
+from consult import security, vote_limits
 from consult.services import users
 from consult.services.errors import Unauthenticated
 
@@ -100,10 +101,22 @@ def test_new_participants_per_address_count_across_api_and_pages(limited_app):
     assert other.status_code == 201
 
 
-def test_per_participant_and_per_address_limits_are_independent(limited_app):
+def redis_settings() -> dict[str, str]:
+    """Redis for the limits, with counters of this test's own; skips if there is no Redis."""
+    try:
+        Redis.from_url(REDIS_URL).ping()
+    except RedisError:
+        require_service(False, f"no Redis at {REDIS_URL}")
+    prefix = "consult-test-" + secrets.token_hex(6)
+    return {"CONSULT_REDIS_URL": REDIS_URL, "RATELIMIT_KEY_PREFIX": prefix}
+
+
+@pytest.mark.parametrize("storage", ["memory", "redis"])
+def test_per_participant_and_per_address_limits_are_independent(limited_app, storage):
     app = limited_app(
         CONSULT_RATELIMIT_VOTES_PER_PARTICIPANT="2 per minute",
         CONSULT_RATELIMIT_VOTES_PER_IP="5 per minute",
+        **(redis_settings() if storage == "redis" else {}),
     )
     client = app.test_client()
     cid = create_conversation(client, make_facilitator(app))["id"]
@@ -250,15 +263,7 @@ def test_a_login_costs_one_verification_known_account_or_not(app, facilitator, m
 
 
 def test_two_processes_on_one_redis_count_together(limited_app):
-    try:
-        Redis.from_url(REDIS_URL).ping()
-    except RedisError:
-        require_service(False, f"no Redis at {REDIS_URL}")
-    shared = {
-        "CONSULT_REDIS_URL": REDIS_URL,
-        "RATELIMIT_KEY_PREFIX": "consult-test-" + secrets.token_hex(6),  # this test's counters
-        "CONSULT_RATELIMIT_PARTICIPANTS_PER_IP": "3 per minute",
-    }
+    shared = {**redis_settings(), "CONSULT_RATELIMIT_PARTICIPANTS_PER_IP": "3 per minute"}
     one, two = limited_app(**shared), limited_app(**shared)
     cid = create_conversation(one.test_client(), make_facilitator(one))["id"]
     answers = [
@@ -266,3 +271,71 @@ def test_two_processes_on_one_redis_count_together(limited_app):
         for app in (one, two, one, two)
     ]
     assert answers == [201, 201, 201, 429]
+
+
+def test_two_processes_on_one_redis_count_votes_together(limited_app):
+    shared = {
+        **redis_settings(),
+        "CONSULT_RATELIMIT_VOTES_PER_PARTICIPANT": "3 per minute;4 per hour",
+        "CONSULT_RATELIMIT_VOTES_PER_IP": "100 per minute",
+    }
+    one, two = limited_app(**shared), limited_app(**shared)
+    client = one.test_client()
+    cid = create_conversation(client, make_facilitator(one))["id"]
+    first = statement_ids(client, cid)[0]
+    voter = join(client, cid)
+    answers = [
+        vote(app.test_client(), cid, voter, first).status_code for app in (one, two, one, two)
+    ]
+    assert answers == [201, 201, 201, 429]
+    refused = vote(two.test_client(), cid, voter, first)
+    assert_rate_limited_json(refused)
+    # The minute's window broke first, the hour's now too: wait for the hour.
+    assert 60 < int(refused.headers["Retry-After"]) <= 3600
+
+
+def test_votes_go_through_when_redis_is_unreachable(limited_app):
+    app = limited_app(
+        CONSULT_REDIS_URL="redis://127.0.0.1:9",  # the discard port: nothing listens
+        CONSULT_RATELIMIT_VOTES_PER_PARTICIPANT="1 per minute",
+    )
+    client = app.test_client()
+    cid = create_conversation(client, make_facilitator(app))["id"]
+    first = statement_ids(client, cid)[0]
+    voter = join(client, cid)
+    assert [vote(client, cid, voter, first).status_code for _ in range(3)] == [201] * 3
+
+
+def batched_counts(prefix: str) -> vote_limits.BatchedCounts:
+    """Counts as one web process keeps them, with no background flush during the test."""
+    script = Redis.from_url(REDIS_URL).register_script(vote_limits._ADD_COUNTS)
+    return vote_limits.BatchedCounts(script, prefix, flush_every=3600)
+
+
+def redis_total(prefix: str) -> int:
+    redis = Redis.from_url(REDIS_URL)
+    return sum(int(redis.get(key)) for key in redis.scan_iter(f"{prefix}:*"))
+
+
+def test_vote_counts_far_from_their_limit_reach_redis_in_one_batch():
+    prefix = redis_settings()["RATELIMIT_KEY_PREFIX"]
+    counts = batched_counts(prefix)
+    windows = [("participant:1", parse_many("1000 per day")[0])]
+    assert [counts.count(windows) for _ in range(20)] == [0] * 20
+    assert redis_total(prefix) == 0  # nothing sent yet: no round trip per vote
+    counts.flush()
+    assert redis_total(prefix) == 20
+
+
+def test_processes_sharing_a_limit_pass_it_by_at_most_a_tenth_each():
+    prefix = redis_settings()["RATELIMIT_KEY_PREFIX"]
+    one, two = batched_counts(prefix), batched_counts(prefix)
+    windows = [("participant:1", parse_many("40 per day")[0])]
+    answers = [(one, two)[n % 2].count(windows) for n in range(60)]
+    accepted = answers.index(next(a for a in answers if a))
+    assert 40 <= accepted <= 40 + 2 * 3  # two processes, a tenth of 40 is 4: 3 unsent each
+    assert all(answers[accepted:])  # refused from then on, in both processes
+    assert all(0 < a <= 24 * 3600 for a in answers[accepted:])
+    one.flush()
+    two.flush()
+    assert redis_total(prefix) == 60
