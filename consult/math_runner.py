@@ -31,6 +31,7 @@ from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
 from consult import live
+from consult.coalesce import Coalesced
 from consult.extensions import db
 from consult.models import Analysis, Conversation, as_utc
 from consult.services.analyses import latest_analysis
@@ -45,6 +46,7 @@ QUEUE_NAME = "consult-analysis"
 PENDING_SECONDS = 15  # a waiting job's key expires, so a lost job cannot block a conversation
 LOCK_SECONDS = 20  # a killed worker's lock is free again after this
 SWEEP_SECONDS = 5.0
+TELL_EVERY = 0.25  # seconds; well inside the debounce window (CONSULT_ANALYSIS_DEBOUNCE)
 FORGET_ADDRESSES_EVERY = 3600.0  # seconds; the retention is counted in days
 _last_forgetting = -FORGET_ADDRESSES_EVERY
 
@@ -207,13 +209,19 @@ def _lock_key(conversation_id: str) -> str:
 
 
 class QueueDispatcher:
-    """The web side of the production tier: a change puts one job on the queue, not one per vote."""
+    """The web side of the production tier: a change puts one job on the queue, not one per vote.
+
+    A process asks Redis at most once per TELL_EVERY seconds per consultation (the last
+    change still told at the end of it): a round trip per vote would cost as much CPU as
+    the vote's own rate limits, for a message that only needs to arrive once per window.
+    """
 
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
         self._queue = Queue(QUEUE_NAME, connection=redis)
+        self.request = Coalesced(TELL_EVERY, self._queue_job)
 
-    def request(self, conversation_id: str) -> None:
+    def _queue_job(self, conversation_id: str) -> None:
         try:
             if self._redis.set(_pending_key(conversation_id), "1", nx=True, ex=PENDING_SECONDS):
                 self._queue.enqueue(
