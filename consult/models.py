@@ -267,6 +267,8 @@ class VoteEvent(db.Model):
         CheckConstraint("value IN (-1, 0, 1)", name="value_is_vote"),
         # The analysis runner reads a conversation's log from its last watermark on.
         Index("ix_vote_events_conversation_id_id", "conversation_id", "id"),
+        # The live page counts the votes of the last minute: a range, not the whole log.
+        Index("ix_vote_events_conversation_id_created_at", "conversation_id", "created_at"),
         # A retried request (same key) finds its vote instead of logging it twice; also a
         # participant's own log entries, by the leading column.
         Index(

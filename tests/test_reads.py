@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -14,9 +15,11 @@ from sqlalchemy import delete, event, func, select
 
 from consult.extensions import db
 from consult.models import Participant, Statement, Vote
-from consult.services import routing, tallies
+from consult.services import live_view, routing, tallies
 from consult.services.consultations import counts, get_conversation
 from consult.services.statements import seed, visible_statement
+
+API = "/api/v1/conversations"
 
 
 def counted_the_slow_way(cid: str) -> tuple[dict[str, int], dict[int, tallies.Tally]]:
@@ -166,11 +169,13 @@ def test_routing_weighs_by_the_live_tallies(app, client, conversation):
     assert [c.tally.seen for c in candidates[1:]] == [0, 0]
 
 
-def test_dashboard_reads_all_counts_in_the_same_number_of_queries(app, client):
+@pytest.mark.parametrize("listing", ["dashboard", "api"])
+def test_a_facilitators_list_reads_all_counts_in_the_same_number_of_queries(app, client, listing):
     who = make_facilitator(app)
     client.post("/facilitate/login", data={"email": who.email, "password": who.password})
+    path, headers = ("/facilitate/", {}) if listing == "dashboard" else (API, who.headers)
 
-    def queries_for_dashboard() -> int:
+    def queries_for_the_list() -> tuple[int, Any]:
         seen: list[str] = []
 
         def count(_conn, _cursor, statement, *_args) -> None:
@@ -180,18 +185,23 @@ def test_dashboard_reads_all_counts_in_the_same_number_of_queries(app, client):
             engine = db.engine
         event.listen(engine, "before_cursor_execute", count)
         try:
-            response = client.get("/facilitate/")
+            response = client.get(path, headers=headers)
         finally:
             event.remove(engine, "before_cursor_execute", count)
         assert response.status_code == 200
-        return len(seen)
+        return len(seen), response
 
     create_conversation(client, who, topic="One")
-    with_one = queries_for_dashboard()
+    with_one, _ = queries_for_the_list()
     for k in range(9):
         create_conversation(client, who, topic=f"More {k}")
-    assert queries_for_dashboard() == with_one
+    with_ten, response = queries_for_the_list()
+    assert with_ten == with_one
     assert with_one <= 6
+    if listing == "api":
+        listed = response.json["conversations"]
+        assert len(listed) == 10
+        assert all(c["counts"] == {"participants": 0, "votes": 0, "statements": 3} for c in listed)
 
 
 def test_indexes_covered_by_a_composite_are_gone_and_status_is_indexed(app):
@@ -199,6 +209,33 @@ def test_indexes_covered_by_a_composite_are_gone_and_status_is_indexed(app):
         names = {index.name for index in Statement.__table__.indexes}
         assert "ix_statements_conversation_id_status" in names
         assert "ix_votes_participant_id" not in {i.name for i in Vote.__table__.indexes}
+
+
+def test_votes_of_the_last_minute_are_counted_from_an_index(app, client, conversation):
+    cid = conversation["id"]
+    first, *_ = statement_ids(client, cid)
+    vote(client, cid, join(client, cid), first, 1)
+    run: list[tuple[str, Any]] = []
+
+    def keep(_conn, _cursor, statement, parameters, *_args) -> None:
+        if "vote_events" in statement and "created_at" in statement:
+            run.append((statement, parameters))
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", keep)
+        try:
+            assert live_view.activity(get_conversation(cid))["votes_last_minute"] == 1
+        finally:
+            event.remove(db.engine, "before_cursor_execute", keep)
+        [(statement, parameters)] = run
+        connection = db.session.connection()
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a tiny table
+            plan = connection.exec_driver_sql("EXPLAIN " + statement, parameters).all()
+        else:
+            plan = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+        db.session.rollback()
+    assert "ix_vote_events_conversation_id_created_at" in " ".join(map(str, plan))
 
 
 VOTERS = 12

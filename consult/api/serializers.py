@@ -10,7 +10,10 @@ from consult.models import Analysis, Conversation, Statement, as_utc
 from consult.services.consultations import counts
 
 
-def conversation_json(conversation: Conversation) -> dict[str, Any]:
+def conversation_json(
+    conversation: Conversation, known_counts: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """A consultation; a list passes the counts it read for all of them at once."""
     return {
         "id": conversation.id,
         "topic": conversation.topic,
@@ -19,7 +22,7 @@ def conversation_json(conversation: Conversation) -> dict[str, Any]:
         **conversation.settings(),
         "url": external_url("participation.conversation", conversation_id=conversation.id),
         "created_at": iso_utc(conversation.created_at),
-        "counts": counts(conversation),
+        "counts": counts(conversation) if known_counts is None else known_counts,
     }
 
 

@@ -68,12 +68,9 @@ def create_conversation() -> Any:
 
 @bp.get("/conversations")
 def list_conversations() -> Any:
-    user = facilitator()
-    return {
-        "conversations": [
-            conversation_json(c) for c in consultations.conversations_managed_by(user)
-        ]
-    }
+    managed = consultations.conversations_managed_by(facilitator())
+    counts = consultations.counts_by_conversation(managed)  # one query for them all
+    return {"conversations": [conversation_json(c, counts[c.id]) for c in managed]}
 
 
 @bp.get("/conversations/<conversation_id>")
