@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import requests
+from accessibility import assert_accessible
 from conftest import SEEDS, create_conversation, join, require_service
 from flask.testing import FlaskClient
 from helpers import DISTINCT_STATEMENTS
@@ -62,9 +63,11 @@ def new_page(browser: Browser, live_server: str) -> Iterator[Callable[..., Page]
     """Make a page in a new browser context (its own cookies) on the live server.
 
     Every context is closed after the test, and the test fails if any page threw an uncaught
-    JavaScript error, the server answered 5xx, or something the page asked for was not found.
+    JavaScript error, the server answered 5xx, something the page asked for was not found,
+    or a page's last state breaks an axe-core rule.
     """
     contexts = []
+    without_scripts: set[int] = set()  # axe-core is a script: it cannot run there
     problems: list[str] = []
 
     def check(status: int, url: str) -> None:
@@ -73,6 +76,8 @@ def new_page(browser: Browser, live_server: str) -> Iterator[Callable[..., Page]
 
     def make(**options: Any) -> Page:
         context = browser.new_context(base_url=live_server, **options)
+        if options.get("java_script_enabled") is False:
+            without_scripts.add(id(context))
         context.set_default_timeout(10_000)
         context.on("weberror", lambda error: problems.append(f"uncaught: {error.error}"))
         context.on("response", lambda response: check(response.status, response.url))
@@ -80,8 +85,17 @@ def new_page(browser: Browser, live_server: str) -> Iterator[Callable[..., Page]
         return context.new_page()
 
     yield make
-    for context in contexts:
-        context.close()
+    try:
+        for context in contexts:
+            if id(context) in without_scripts:
+                continue
+            for page in context.pages:
+                # Every page's last state passes axe-core too (tests check earlier states).
+                if page.evaluate("document.contentType") == "text/html":
+                    assert_accessible(page, "the test's last state")
+    finally:
+        for context in contexts:
+            context.close()
     assert not problems, problems
 
 
@@ -270,6 +284,7 @@ def test_with_javascript_dissent_is_added_and_a_similar_one_offered(new_page, co
     expect(similar.get_by_role("button", name="Agree", exact=True)).to_be_visible()
     expect(box).to_have_value(near)
     assert api_counts(client, cid)["statements"] == 4
+    assert_accessible(page, "a similar statement offered")
 
     page.get_by_role("button", name="Add mine anyway").click()
     expect(messages.locator(".message-success")).to_have_text(
@@ -510,8 +525,10 @@ def test_facilitator_creates_a_strict_consultation_and_accepts_a_statement(
     desk = new_page()
     log_in(desk, facilitator.email, facilitator.password)
     expect(desk.get_by_role("heading", level=1)).to_have_text("Your consultations")
+    assert_accessible(desk, "dashboard")
 
     desk.get_by_role("link", name="New consultation").click()
+    assert_accessible(desk, "new consultation form")
     desk.get_by_label("Title", exact=True).fill("Bicycles in town")
     desk.get_by_label("Seed statements, one per line").fill(
         "Bike racks belong at every station.\n\n  Helmets should be compulsory.  \n"
@@ -520,6 +537,7 @@ def test_facilitator_creates_a_strict_consultation_and_accepts_a_statement(
     desk.get_by_role("button", name="Create consultation").click()
     expect(desk.locator(".message-success")).to_contain_text("The consultation is created.")
     expect(desk.get_by_role("heading", level=1)).to_have_text("Bicycles in town")
+    assert_accessible(desk, "consultation created")
     link = desk.get_by_text("Participants' link:").get_by_role("link").get_attribute("href")
     cid = link.rstrip("/").rsplit("/", 1)[-1]
     created = client.get(f"{API}/{cid}").json
@@ -535,6 +553,7 @@ def test_facilitator_creates_a_strict_consultation_and_accepts_a_statement(
     expect(citizen.locator(".message-success")).to_have_text(
         "Thank you. Your statement is shown to others once a facilitator has read it."
     )
+    assert_accessible(citizen, "statement waiting for moderation")
     assert client.get(f"{API}/{cid}").json["counts"]["statements"] == 2  # not shown yet
 
     desk.get_by_role("link", name="Moderate statements").click()
@@ -542,6 +561,7 @@ def test_facilitator_creates_a_strict_consultation_and_accepts_a_statement(
     expect(tabs.get_by_role("link", name="Waiting (1)")).to_have_attribute("aria-current", "page")
     row = desk.get_by_role("row").filter(has_text=mine)
     expect(row).to_contain_text("unmoderated")
+    assert_accessible(desk, "moderation queue")
     row.get_by_role("checkbox").check()
     desk.get_by_role("button", name="Accept", exact=True).click()
     expect(desk.locator(".message-success")).to_contain_text("changed")
@@ -558,6 +578,7 @@ def test_a_wrong_password_shows_an_error_and_does_not_log_in(new_page, facilitat
     page = new_page()
     log_in(page, facilitator.email, "not the password")
     expect(page.locator(".message-error")).to_have_text("Wrong email or password.")
+    assert_accessible(page, "login refused")
     expect(page.get_by_role("heading", level=1)).to_have_text("Facilitator login")
     expect(page.get_by_label("Email")).to_have_value(facilitator.email)
     expect(page.get_by_label("Password")).to_have_value("")
