@@ -30,6 +30,14 @@ from consult.tokens import new_public_id
 MAX_STATEMENT_LENGTH_SETTING = 2000
 _CONVERSATION_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 MAX_SEED_STATEMENTS = 500
+MAX_EMBED_ORIGINS = 20
+# An origin as CSP's frame-ancestors takes it: http(s), an ASCII host name (IDNs in their
+# xn-- form) or IPv4 address, an optional port; nothing else, so that no character of
+# it can end the directive (a space or ";") or widen it (a "*").
+_ORIGIN = re.compile(
+    r"(?P<scheme>https?)://(?P<host>[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+    r"(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*)(?::(?P<port>[0-9]{1,5}))?"
+)
 
 
 def create_conversation(
@@ -212,6 +220,32 @@ def _checked_settings(settings: Mapping[str, object]) -> dict[str, Any]:
                 raise InvalidInput(
                     f"analysis_profile must be one of {', '.join(ANALYSIS_PROFILES)}.", field=name
                 )
+        elif name == "embed_origins":
+            checked[name] = _checked_origins(value)
         elif not isinstance(value, bool):
             raise InvalidInput(f"{name} must be true or false.", field=name)
     return checked
+
+
+def _checked_origins(value: object) -> list[str]:
+    """Distinct origins, in lower case and in the order given; InvalidInput otherwise."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise InvalidInput(
+            "embed_origins must be a list of origins such as https://city.example.",
+            field="embed_origins",
+        )
+    if len(value) > MAX_EMBED_ORIGINS:
+        raise InvalidInput(
+            f"At most {MAX_EMBED_ORIGINS} origins may embed a consultation.",
+            field="embed_origins",
+        )
+    origins = [item.lower() for item in value]
+    for origin, given in zip(origins, value, strict=True):
+        match = _ORIGIN.fullmatch(origin)
+        if match is None or not 1 <= int(match["port"] or 443) <= 65535:
+            raise InvalidInput(
+                f"{given[:100]!r} is not an origin: write the scheme (http or https), the "
+                "host and an optional port, with no path, e.g. https://city.example:8443.",
+                field="embed_origins",
+            )
+    return list(dict.fromkeys(origins))
