@@ -3,6 +3,7 @@ policy each page answers with, the session cookie in a frame, and the page's tok
 
 from __future__ import annotations
 
+import json
 import re
 from html import unescape
 
@@ -65,6 +66,7 @@ def test_origins_are_kept_in_lower_case_without_repeats(client, facilitator):
         ["https://ville.exämple"],
         ["https://city.example\x00"],
         ["https://[::1]:8080"],
+        ["https://city.example:080"],
         [f"https://a{i}.example" for i in range(21)],
     ],
 )
@@ -83,6 +85,31 @@ def test_a_bad_origin_list_is_refused_and_changes_nothing(client, facilitator, o
         API, json={"topic": "T", "embed_origins": origins}, headers=facilitator.headers
     )
     assert made.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("origin", "valid"),
+    [
+        ("https://city.example", True),
+        ("HTTP://City.Example:65535", True),
+        ("http://127.0.0.1:1", True),
+        ("https://xn--ville-exmple-z8a.example", True),
+        ("https://city.example:65536", False),
+        ("https://city.example:080", False),
+        ("https://city..example", False),
+        ("https://city.example.", False),
+        ("https://city-.example", False),
+        ("https://\u212aelvin.example", False),  # KELVIN SIGN: case-folds to k, not ASCII
+    ],
+)
+def test_the_description_and_the_server_agree_on_origins(client, facilitator, origin, valid):
+    schema = json.loads(client.get("/api/v1/openapi.json").data)["components"]["schemas"]
+    pattern = schema["ConversationChange"]["properties"]["embed_origins"]["items"]["pattern"]
+    assert (re.search(pattern, origin) is not None) is valid
+    made = client.post(
+        API, json={"topic": "T", "embed_origins": [origin]}, headers=facilitator.headers
+    )
+    assert made.status_code == (201 if valid else 400), made.json
 
 
 def test_the_facilitator_sets_origins_one_per_line(client, facilitator):
