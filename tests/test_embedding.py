@@ -87,6 +87,20 @@ def test_a_bad_origin_list_is_refused_and_changes_nothing(client, facilitator, o
     assert made.status_code == 400
 
 
+def test_a_new_consultation_may_list_origins_in_the_form(client, facilitator):
+    login = {"email": facilitator.email, "password": facilitator.password}
+    client.post("/facilitate/login", data=login)
+    form = {"topic": "Parks", "statement_max_length": "280", "analysis_profile": "consult"}
+    refused = client.post("/facilitate/new", data={**form, "embed_origins": "https://a.example/x"})
+    assert refused.status_code == 400
+    assert "https://a.example/x</textarea>" in refused.get_data(as_text=True)  # kept to fix
+    assert client.get(API, headers=facilitator.headers).json["conversations"] == []
+    made = client.post("/facilitate/new", data={**form, "embed_origins": CITY})
+    assert made.status_code == 302
+    [conversation] = client.get(API, headers=facilitator.headers).json["conversations"]
+    assert conversation["embed_origins"] == [CITY]
+
+
 @pytest.mark.parametrize(
     ("origin", "valid"),
     [

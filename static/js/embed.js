@@ -6,7 +6,9 @@
 (function () {
   "use strict";
 
-  const consult = new URL(document.currentScript.src).origin;
+  const script = document.currentScript;
+  if (!script) return; // not loaded by a <script src> tag: no way to know our origin
+  const consult = new URL(script.src).origin;
   const DEFAULT_HEIGHT = 600;
   const MAX_HEIGHT = 20000;
   const frames = [];
