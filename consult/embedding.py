@@ -55,6 +55,9 @@ TOKEN_HEADER = "X-Embed-Token"
 _TOKEN_SALT = "consult/embed-token/v1"
 
 
+# --- What the pages show: the frame script's data, the code to paste ----------------------
+
+
 def frame_data(conversation: Conversation) -> dict[str, str]:
     """The attributes of the page's embedded.js tag: origins to tell its height to and the
     frame token; none for a page opened by itself or a consultation no site may embed."""
@@ -76,6 +79,9 @@ def snippet(conversation: Conversation) -> str:
         f'<div data-consult-embed="{link}"><a href="{link}">Take part: {topic}</a></div>\n'
         f'<script src="{script}" async></script>'
     )
+
+
+# --- The frame token: minted with the page, read back before CSRF is checked --------------
 
 
 def _new_frame_token(conversation_id: str) -> str:
@@ -146,6 +152,9 @@ def adopt_frame_token(response: Response) -> Response:
         if participant_id is not None:
             participants.adopt_token(participant_id, token)
     return response
+
+
+# --- Who may frame, and the cookie in a frame ---------------------------------------------
 
 
 def allow_framing(response: Response) -> Response:
