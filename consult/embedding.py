@@ -161,6 +161,8 @@ def allow_framing(response: Response) -> Response:
     """Name the consultation's origins in `frame-ancestors` on its framed pages."""
     if request.endpoint not in FRAMED_ENDPOINTS or response.mimetype != "text/html":
         return response
+    if response.status_code >= 500:  # the database may be what failed: ask it nothing more
+        return response
     conversation = consultations.find_conversation(
         (request.view_args or {}).get("conversation_id", "")
     )
