@@ -266,6 +266,18 @@ def test_without_cookies_the_token_keeps_one_participant_across_votes(
     assert after["next"]["id"] not in {int(page["statement_id"]), following}
 
 
+def test_a_statement_added_in_a_frame_is_the_voters_own(cookieless, client, embeddable):
+    page = framed_page(cookieless, embeddable)
+    assert vote(cookieless, embeddable, page, page["token"]).status_code == 200
+    added = cookieless.post(
+        f"/c/{embeddable}/statements",
+        data={"csrf_token": page["csrf_token"], "text": "Trams should run all night."},
+        headers={"Accept": "application/json", "X-Embed-Token": page["token"]},
+    )
+    assert added.status_code == 201, added.json
+    assert counts(client, embeddable) == {"participants": 1, "votes": 1, "statements": 4}
+
+
 def test_two_frames_are_two_participants(cookieless, client, embeddable):
     for _ in range(2):
         page = framed_page(cookieless, embeddable)
