@@ -100,7 +100,7 @@ def _remembered_participant_token(conversation_id: str) -> str:
     if isinstance(token, str):
         return token
     token = new_token()
-    if request.headers.get("Sec-Fetch-Dest") == "iframe":
+    if _in_a_frame():
         session["embed"] = {**(known if isinstance(known, dict) else {}), conversation_id: token}
     return token
 
@@ -197,9 +197,14 @@ def _partitioned() -> bool:
     """A framed navigation over TLS (Partitioned needs Secure, and Secure needs TLS)."""
     return (
         request.endpoint in FRAMED_ENDPOINTS
-        and request.headers.get("Sec-Fetch-Dest") == "iframe"
+        and _in_a_frame()
         and (request.is_secure or base_url().startswith("https://"))
     )
+
+
+def _in_a_frame() -> bool:
+    """A navigation inside a frame, as the browser says (Fetch Metadata)."""
+    return request.headers.get("Sec-Fetch-Dest") in {"iframe", "frame"}
 
 
 def init_app(app: Flask) -> None:
