@@ -10,7 +10,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 from socketio import RedisManager
 
-from consult import headers, load_shedding, math_runner, proxies, rate_limits
+from consult import embedding, headers, load_shedding, math_runner, proxies, rate_limits
 from consult.api import bp as api_bp
 from consult.cli import register_commands
 from consult.config import load_settings
@@ -34,6 +34,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
+    # First: its hook gives a framed page's request the session CSRF is checked against.
+    embedding.init_app(app)
     csrf.init_app(app)
     # Threading with simple-websocket (the maintainer's advice for new projects); the Redis
     # message queue carries events between processes on the production tier.

@@ -2,8 +2,9 @@
 
 Added by a WSGI middleware rather than an `after_request` hook, so that answers Flask never
 sees (Socket.IO's polling transport, answered by the engine.io middleware) get them too.
-A header a view already set is left alone: a page that may be embedded elsewhere (a later
-issue) sets its own policy with `content_security_policy(..., frame_ancestors=...)`.
+A header a view already set is left alone: a consultation's page that its facilitator lets
+other sites embed sets its own policy with `content_security_policy(..., frame_ancestors=...)`
+(consult.embedding); everything else may be framed nowhere.
 """
 
 from __future__ import annotations

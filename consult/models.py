@@ -113,6 +113,9 @@ class Conversation(db.Model):
         Boolean, default=False, server_default=false()
     )
     analysis_profile: Mapped[str] = mapped_column(String(16), default="consult")
+    # Origins (https://city.example) whose pages may show the consultation in a frame
+    # (consult.embedding); none by default.
+    embed_origins: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     # When statements, moderation or settings last changed: votes alone are seen in the vote
     # log, and writing here on every vote would serialise all votes on this one row.
     content_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -137,6 +140,7 @@ SETTINGS = (
     "results_public",
     "keep_statements_on_erasure",
     "analysis_profile",
+    "embed_origins",
 )
 ANALYSIS_PROFILES = ("consult", "polis")
 

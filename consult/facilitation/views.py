@@ -20,7 +20,9 @@ bp = Blueprint("facilitation", __name__, url_prefix="/facilitate")
 
 PER_PAGE = 25
 _BOOLEAN_SETTINGS = [
-    name for name in SETTINGS if name not in {"statement_max_length", "analysis_profile"}
+    name
+    for name in SETTINGS
+    if name not in {"statement_max_length", "analysis_profile", "embed_origins"}
 ]
 
 
@@ -220,6 +222,7 @@ def _form_settings() -> dict[str, object]:
         request.form.get("statement_max_length", "280"), "statement_max_length"
     )
     settings["analysis_profile"] = request.form.get("analysis_profile", "consult")
+    settings["embed_origins"] = _lines(request.form.get("embed_origins", ""))
     return settings
 
 

@@ -30,6 +30,14 @@ from consult.tokens import new_public_id
 MAX_STATEMENT_LENGTH_SETTING = 2000
 _CONVERSATION_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 MAX_SEED_STATEMENTS = 500
+MAX_EMBED_ORIGINS = 20
+# An origin as CSP's frame-ancestors takes it: http(s), an ASCII host name (IDNs in their
+# xn-- form) or IPv4 address, an optional port from 1 to 65535; nothing else, so that no
+# character of it can end the directive (a space or ";") or widen it (a "*"). The same
+# pattern is in openapi.json.
+_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_PORT = "[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]"
+_ORIGIN = re.compile(rf"[Hh][Tt][Tt][Pp][Ss]?://{_LABEL}(?:\.{_LABEL})*(?::(?:{_PORT}))?")
 
 
 def create_conversation(
@@ -212,6 +220,30 @@ def _checked_settings(settings: Mapping[str, object]) -> dict[str, Any]:
                 raise InvalidInput(
                     f"analysis_profile must be one of {', '.join(ANALYSIS_PROFILES)}.", field=name
                 )
+        elif name == "embed_origins":
+            checked[name] = _checked_origins(value)
         elif not isinstance(value, bool):
             raise InvalidInput(f"{name} must be true or false.", field=name)
     return checked
+
+
+def _checked_origins(value: object) -> list[str]:
+    """Distinct origins, in lower case and in the order given; InvalidInput otherwise."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise InvalidInput(
+            "embed_origins must be a list of origins such as https://city.example.",
+            field="embed_origins",
+        )
+    if len(value) > MAX_EMBED_ORIGINS:
+        raise InvalidInput(
+            f"At most {MAX_EMBED_ORIGINS} origins may embed a consultation.",
+            field="embed_origins",
+        )
+    for origin in value:
+        if not _ORIGIN.fullmatch(origin):
+            raise InvalidInput(
+                f"{origin[:100]!r} is not an origin: write the scheme (http or https), the "
+                "host and an optional port, with no path, e.g. https://city.example:8443.",
+                field="embed_origins",
+            )
+    return list(dict.fromkeys(origin.lower() for origin in value))

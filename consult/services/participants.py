@@ -69,6 +69,21 @@ def join(
     return participant, token, True
 
 
+def adopt_token(participant_id: int, token: str) -> bool:
+    """Make `token` the API token of a participant just made; False if another has it
+    (two first requests with the same token at once: the other one kept it)."""
+    participant = db.session.get(Participant, participant_id)
+    if participant is None:
+        return False
+    participant.token_hash = token_digest(token)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
 def invitations(
     conversation: Conversation, xids: object, secret: str | bytes
 ) -> list[tuple[str, str]]:
