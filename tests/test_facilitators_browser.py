@@ -1,0 +1,104 @@
+"""The facilitator's tools in a real Chromium: moderation, closing, invitations, the copy
+button, and every facilitator page on a phone. Each page state passes axe-core.
+
+Reuses test_browser's fixtures (one Chromium for the module, a fresh context per test,
+against `live_server` with CSRF on).
+"""
+
+from __future__ import annotations
+
+import pytest
+from accessibility import assert_accessible
+from conftest import create_conversation, join
+from playwright.sync_api import Page, expect
+from test_browser import PHONE, browser, log_in, new_page  # noqa: F401 -- fixtures
+
+pytestmark = pytest.mark.browser
+
+API = "/api/v1/conversations"
+
+
+def facilitator_page(new_page, facilitator, **options) -> Page:  # noqa: F811 -- the fixture
+    page = new_page(**options)
+    log_in(page, facilitator.email, facilitator.password)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your consultations")
+    return page
+
+
+def without_our_script(page: Page) -> Page:
+    """The page as without JavaScript, as far as our pages go: facilitate.js never runs.
+
+    (Not java_script_enabled=False: axe-core runs as JavaScript in the page.)
+    """
+    page.route(
+        "**/js/facilitate.js",
+        lambda route: route.fulfill(status=200, content_type="text/javascript", body=""),
+    )
+    return page
+
+
+def submit(client, cid, headers, text) -> int:
+    response = client.post(f"{API}/{cid}/statements", json={"text": text}, headers=headers)
+    assert response.status_code == 202, response.json
+    return response.json["id"]
+
+
+def waiting(client, facilitator, cid) -> int:
+    rows = client.get(
+        f"{API}/{cid}/statements?status=unmoderated", headers=facilitator.headers
+    ).json
+    return rows["total"]
+
+
+def test_moderation_select_all_bulk_actions_and_one_row(new_page, facilitator, client):  # noqa: F811
+    cid = create_conversation(client, facilitator, strict_moderation=True)["id"]
+    author = join(client, cid)
+    texts = ["Trams should run all night.", "Ferries need a second pier.", "Bikes go free."]
+    for text in texts:
+        submit(client, cid, author, text)
+    desk = facilitator_page(new_page, facilitator)
+    desk.goto(f"/facilitate/c/{cid}/moderate")
+    expect(desk.get_by_role("row").filter(has_text=texts[0])).to_contain_text("Participant 1")
+    assert_accessible(desk, "moderation queue")
+
+    desk.get_by_role("button", name="Accept", exact=True).click()
+    expect(desk.locator(".message-error")).to_have_text("Select at least one statement first.")
+    assert waiting(client, facilitator, cid) == 3
+    assert_accessible(desk, "nothing selected")
+
+    select_all = desk.get_by_label("Select all statements on this page")
+    select_all.check()
+    for box in desk.locator('input[name="statement_ids"]').all():
+        expect(box).to_be_checked()
+    desk.get_by_role("checkbox", name=texts[2]).uncheck()
+    expect(select_all).not_to_be_checked()  # one row left out: no longer "all"
+    desk.get_by_role("button", name="Reject", exact=True).click()
+    expect(desk.locator(".message-success")).to_have_text("2 statements changed: rejected.")
+    assert waiting(client, facilitator, cid) == 1
+    assert_accessible(desk, "after a bulk action")
+
+    desk.get_by_role("button", name=f"Accept “{texts[2]}”").click()
+    expect(desk.locator(".message-success")).to_have_text("1 statement changed: accepted.")
+    expect(desk.get_by_text("No statements here.")).to_be_visible()
+    assert waiting(client, facilitator, cid) == 0
+
+    desk.get_by_role("link", name="All").click()
+    desk.get_by_label("Find statements containing").fill("ferries")
+    desk.get_by_role("button", name="Search").click()
+    expect(desk.locator("tbody tr")).to_have_count(1)
+    expect(desk.locator("tbody tr .moderation-status")).to_have_text("rejected")
+    assert_accessible(desk, "search results")
+
+
+def test_moderation_select_all_works_without_the_script(new_page, facilitator, client):  # noqa: F811
+    cid = create_conversation(client, facilitator, strict_moderation=True)["id"]
+    author = join(client, cid)
+    for text in ("Trams should run all night.", "Ferries need a second pier."):
+        submit(client, cid, author, text)
+    desk = without_our_script(facilitator_page(new_page, facilitator))
+    desk.goto(f"/facilitate/c/{cid}/moderate")
+    desk.get_by_label("Select all statements on this page").check()
+    desk.get_by_role("button", name="Accept", exact=True).click()
+    expect(desk.locator(".message-success")).to_have_text("2 statements changed: accepted.")
+    assert waiting(client, facilitator, cid) == 0
+    assert_accessible(desk, "moderated without the script")
