@@ -92,9 +92,12 @@ def test_bad_form_keeps_what_was_typed_and_creates_nothing(client, facilitator):
     assert client.get(API, headers=facilitator.headers).json["conversations"] == []
 
 
-def test_settings_change_closes_the_consultation(client, facilitator, conversation):
+def test_saving_settings_changes_texts_but_never_closes_the_consultation(
+    client, facilitator, conversation
+):
     log_in(client, facilitator)
     cid = conversation["id"]
+    assert b'name="is_open"' not in client.get(f"/facilitate/c/{cid}").data
     client.post(
         f"/facilitate/c/{cid}",
         data={
@@ -106,7 +109,52 @@ def test_settings_change_closes_the_consultation(client, facilitator, conversati
     )
     data = client.get(f"{API}/{cid}").json
     assert data["topic"] == "Transport 2"
-    assert data["is_open"] is False
+    assert data["is_open"] is True
+
+
+def test_closing_and_reopening_are_confirmed_first(client, facilitator, conversation):
+    log_in(client, facilitator)
+    cid = conversation["id"]
+    manage = client.get(f"/facilitate/c/{cid}").data
+    assert f'href="/facilitate/c/{cid}/close">Close consultation</a>'.encode() in manage
+    confirm = client.get(f"/facilitate/c/{cid}/close")
+    assert "Close “Transport”?".encode() in confirm.data
+    assert b'<button type="submit" class="reject">Close consultation</button>' in confirm.data
+    assert client.get(f"{API}/{cid}").json["is_open"] is True  # asking is not closing
+    closed = client.post(f"/facilitate/c/{cid}/close", follow_redirects=True)
+    assert b"The consultation is closed" in closed.data
+    assert b"Reopen consultation</a>" in closed.data
+    assert client.get(f"{API}/{cid}").json["is_open"] is False
+    # Closing again, or asking to, changes nothing and goes back to the page.
+    assert client.post(f"/facilitate/c/{cid}/close").status_code == 302
+    assert client.get(f"/facilitate/c/{cid}/close").status_code == 302
+    assert "Reopen “Transport”?".encode() in client.get(f"/facilitate/c/{cid}/reopen").data
+    client.post(f"/facilitate/c/{cid}/reopen")
+    assert client.get(f"{API}/{cid}").json["is_open"] is True
+
+
+def test_closing_needs_the_owner_the_csrf_token_and_a_known_action(
+    app, database_url, client, facilitator, conversation
+):
+    cid = conversation["id"]
+    assert client.post(f"/facilitate/c/{cid}/close").status_code == 302  # to the login
+    log_in(client, make_facilitator(app, "other@example.org"))
+    assert client.post(f"/facilitate/c/{cid}/close").status_code == 404
+    guarded = make_app(database_url, csrf=True).test_client()
+    log_in_with_csrf(guarded, facilitator)
+    assert guarded.post(f"/facilitate/c/{cid}/close").status_code == 400
+    assert guarded.get(f"/facilitate/c/{cid}/explode").status_code == 404
+    assert guarded.post(f"/facilitate/c/{cid}/explode").status_code in (404, 405)
+    token = page_csrf_token(guarded, f"/facilitate/c/{cid}/close")
+    assert guarded.post(f"/facilitate/c/{cid}/close", data={"csrf_token": token}).status_code == 302
+    assert client.get(f"{API}/{cid}").json["is_open"] is False
+
+
+def test_a_new_consultation_may_start_closed(client, facilitator):
+    log_in(client, facilitator)
+    client.post("/facilitate/new", data={"topic": "Later", "statement_max_length": "280"})
+    [conversation] = client.get(API, headers=facilitator.headers).json["conversations"]
+    assert conversation["is_open"] is False
 
 
 def test_moderation_queue_accepts_and_rejects_in_bulk(client, facilitator):

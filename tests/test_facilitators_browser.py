@@ -102,3 +102,34 @@ def test_moderation_select_all_works_without_the_script(new_page, facilitator, c
     expect(desk.locator(".message-success")).to_have_text("2 statements changed: accepted.")
     assert waiting(client, facilitator, cid) == 0
     assert_accessible(desk, "moderated without the script")
+
+
+def test_closing_is_confirmed_on_its_own_page_and_can_be_undone(
+    new_page,  # noqa: F811
+    facilitator,
+    conversation,
+    client,
+):
+    cid = conversation["id"]
+    desk = without_our_script(facilitator_page(new_page, facilitator))
+    desk.goto(f"/facilitate/c/{cid}")
+    expect(desk.get_by_label("Open: participants can vote")).to_have_count(0)  # no more box
+    desk.get_by_role("link", name="Close consultation").click()
+    expect(desk.get_by_role("heading", level=1)).to_have_text("Close “Transport”?")
+    assert client.get(f"{API}/{cid}").json["is_open"] is True
+    assert_accessible(desk, "asked to confirm closing")
+
+    desk.get_by_role("button", name="Close consultation").click()
+    expect(desk.locator(".message-success")).to_contain_text("The consultation is closed")
+    assert client.get(f"{API}/{cid}").json["is_open"] is False
+    assert_accessible(desk, "closed")
+
+    citizen = new_page()
+    citizen.goto(f"/c/{cid}")
+    expect(citizen.get_by_text("This consultation is closed")).to_be_visible()
+
+    desk.get_by_role("link", name="Reopen consultation").click()
+    assert_accessible(desk, "asked to confirm reopening")
+    desk.get_by_role("button", name="Reopen consultation").click()
+    expect(desk.get_by_role("link", name="Close consultation")).to_be_visible()
+    assert client.get(f"{API}/{cid}").json["is_open"] is True

@@ -4,6 +4,7 @@ from consult.facilitation import (  # noqa: F401 -- their routes join the bluepr
     account_views,
     integrity_views,
     moderation_views,
+    opening_views,
     outcome_views,
 )
 from consult.facilitation.views import bp

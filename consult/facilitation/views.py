@@ -18,8 +18,10 @@ from consult.services.errors import InvalidInput, ServiceError
 
 bp = Blueprint("facilitation", __name__, url_prefix="/facilitate")
 
+# The settings form's boxes. Not is_open: closing is its own confirmed action
+# (opening_views), and a new consultation asks for it apart from the settings.
 _BOOLEAN_SETTINGS = [
-    name for name in SETTINGS if name not in {"statement_max_length", "analysis_profile"}
+    name for name in SETTINGS if name not in {"statement_max_length", "analysis_profile", "is_open"}
 ]
 
 
@@ -69,7 +71,7 @@ def new_conversation() -> Any:
                 question=request.form.get("question", ""),
                 description=request.form.get("description", ""),
                 seed_statements=_lines(request.form.get("seed_statements", "")),
-                settings=_form_settings(),
+                settings={**_form_settings(), "is_open": form_checkbox(request.form, "is_open")},
             )
         except ServiceError as error:
             flash(error.message, "error")
