@@ -254,7 +254,7 @@ def test_logout_ends_the_session(client, facilitator):
 def test_facilitator_downloads_personal_links_as_csv(client, facilitator, conversation):
     cid = conversation["id"]
     log_in(client, facilitator)
-    assert b"Personal links (xid)" in client.get(f"/facilitate/c/{cid}").data
+    assert b"Download invitation links (CSV)" in client.get(f"/facilitate/c/{cid}").data
     upload = (io.BytesIO("\ufeffcarol\nalice@example.org\n".encode()), "ids.txt")
     response = client.post(
         f"/facilitate/c/{cid}/links",
@@ -460,3 +460,17 @@ def test_moderation_forms_need_the_csrf_token(app, database_url, facilitator, co
     response = guarded.post(f"/facilitate/c/{cid}/moderate", data={"row": f"reject-{some}"})
     assert response.status_code == 400
     assert statuses(guarded, facilitator, cid)[some] == "accepted"
+
+
+def test_the_manage_page_explains_invitation_links(client, facilitator):
+    log_in(client, facilitator)
+    anyone = create_conversation(client, facilitator)["id"]
+    page = client.get(f"/facilitate/c/{anyone}").get_data(as_text=True)
+    assert '<h2 id="links">Invitation links</h2>' in page
+    assert "Anyone with the participants' link can take part." in page
+    for point in ("What they are.", "Each link is personal and signed.", "How to get them."):
+        assert f"<strong>{point}</strong>" in page
+    invited = create_conversation(client, facilitator, require_xid=True)["id"]
+    page = client.get(f"/facilitate/c/{invited}").get_data(as_text=True)
+    assert "This consultation is by invitation only:" in page
+    assert "Anyone with the participants' link can take part." not in page

@@ -7,6 +7,8 @@ against `live_server` with CSRF on).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from accessibility import assert_accessible
 from conftest import create_conversation, join
@@ -133,3 +135,28 @@ def test_closing_is_confirmed_on_its_own_page_and_can_be_undone(
     desk.get_by_role("button", name="Reopen consultation").click()
     expect(desk.get_by_role("link", name="Close consultation")).to_be_visible()
     assert client.get(f"{API}/{cid}").json["is_open"] is True
+
+
+def test_an_invited_only_consultation_explains_and_hands_out_its_links(
+    new_page,  # noqa: F811
+    facilitator,
+    client,
+):
+    cid = create_conversation(client, facilitator, require_xid=True)["id"]
+    desk = facilitator_page(new_page, facilitator)
+    desk.goto(f"/facilitate/c/{cid}")
+    links = desk.get_by_role("heading", name="Invitation links")
+    expect(links).to_be_visible()
+    expect(desk.get_by_text("This consultation is by invitation only:")).to_be_visible()
+    expect(desk.get_by_text("Each link is personal and signed.")).to_be_visible()
+    assert_accessible(desk, "invitation links explained")
+    desk.get_by_label("Ids, one per line").fill("alice@example.org\nbob")
+    with desk.expect_download() as download:
+        desk.get_by_role("button", name="Download invitation links (CSV)").click()
+    rows = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "xid,url"
+    assert [row.split(",")[0] for row in rows[1:]] == ["alice@example.org", "bob"]
+
+    invited = new_page()
+    invited.goto(rows[2].split(",", 1)[1])
+    expect(invited.get_by_role("button", name="Agree", exact=True)).to_be_enabled()
