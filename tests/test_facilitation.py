@@ -474,3 +474,15 @@ def test_the_manage_page_explains_invitation_links(client, facilitator):
     page = client.get(f"/facilitate/c/{invited}").get_data(as_text=True)
     assert "This consultation is by invitation only:" in page
     assert "Anyone with the participants' link can take part." not in page
+
+
+def test_every_facilitator_page_links_its_stylesheet_and_script(client, facilitator, conversation):
+    assert b"css/facilitation.css" in client.get("/facilitate/login").data
+    log_in(client, facilitator)
+    cid = conversation["id"]
+    for path in ("", "new", "account", f"c/{cid}", f"c/{cid}/moderate", f"c/{cid}/close"):
+        page = client.get(f"/facilitate/{path}").data
+        assert b'href="/static/css/facilitation.css"' in page, path
+        assert b'<script src="/static/js/facilitate.js" defer></script>' in page, path
+    for path in (f"c/{cid}/bursts", f"c/{cid}/outcome", f"c/{cid}/live"):
+        assert b"css/facilitation.css" in client.get(f"/facilitate/{path}").data, path

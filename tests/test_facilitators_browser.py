@@ -160,3 +160,35 @@ def test_an_invited_only_consultation_explains_and_hands_out_its_links(
     invited = new_page()
     invited.goto(rows[2].split(",", 1)[1])
     expect(invited.get_by_role("button", name="Agree", exact=True)).to_be_enabled()
+
+
+# What sticks out past the phone's width (to say what to fix when the test fails).
+WIDE = """Array.from(document.querySelectorAll("body *"))
+  .filter((e) => e.getBoundingClientRect().right > 390 || e.scrollWidth > 390)
+  .slice(0, 5)
+  .map((e) => `${e.tagName}.${e.className} ${e.getBoundingClientRect().right} ${e.scrollWidth}`)"""
+
+
+def test_on_a_phone_the_facilitators_pages_fit(new_page, facilitator, client):  # noqa: F811
+    long_topic = "Transport in the whole metropolitan region, " + "consultation" * 4
+    cid = create_conversation(client, facilitator, topic=long_topic, strict_moderation=True)["id"]
+    author = join(client, cid)
+    submit(client, cid, author, "See https://example.org/" + "a-very-long-path-" * 6)
+    desk = facilitator_page(new_page, facilitator, **PHONE)
+    for path, state in (
+        ("/facilitate/", "dashboard"),
+        (f"/facilitate/c/{cid}/moderate", "moderation"),
+        (f"/facilitate/c/{cid}", "manage"),
+        (f"/facilitate/c/{cid}/close", "confirm closing"),
+    ):
+        desk.goto(path)
+        width = desk.evaluate("document.documentElement.scrollWidth")
+        wide = desk.evaluate(WIDE)
+        assert width <= 390, f"the {state} page is {width} px wide on a 390 px phone: {wide}"
+        assert_accessible(desk, f"{state} on a phone")
+    desk.goto("/facilitate/")
+    card = desk.get_by_role("row").filter(has_text="Transport in the whole")
+    expect(card).to_contain_text("Participants: 1", use_inner_text=True)
+    expect(card).to_contain_text("State: open", use_inner_text=True)
+    desk.set_viewport_size({"width": 1280, "height": 800})  # a table again: no labels in it
+    expect(card).not_to_contain_text("Participants:", use_inner_text=True)
