@@ -486,3 +486,22 @@ def test_every_facilitator_page_links_its_stylesheet_and_script(client, facilita
         assert b'<script src="/static/js/facilitate.js" defer></script>' in page, path
     for path in (f"c/{cid}/bursts", f"c/{cid}/outcome", f"c/{cid}/live"):
         assert b"css/facilitation.css" in client.get(f"/facilitate/{path}").data, path
+
+
+def test_the_participants_link_is_in_a_read_only_box_with_a_copy_button(
+    client, facilitator, conversation
+):
+    cid = conversation["id"]
+    log_in(client, facilitator)
+    page = client.get(f"/facilitate/c/{cid}").get_data(as_text=True)
+    box = re.search(r'<input id="participants-link"[^>]*>', page).group(0)
+    assert "readonly" in box
+    assert re.search(rf'value="https?://[^"/]+/c/{cid}"', box)
+    assert '<label for="participants-link">' in page
+    # Without JavaScript the button stays hidden: the box is there to select and copy.
+    assert re.search(
+        r'<button type="button"[^>]*id="copy-link"[^>]*hidden>Copy link</button>', page
+    )
+    assert '<p class="copy-status" id="copy-status" role="status" aria-live="polite">' in page
+    assert "onclick" not in page
+    assert "<script>" not in page

@@ -192,3 +192,43 @@ def test_on_a_phone_the_facilitators_pages_fit(new_page, facilitator, client):  
     expect(card).to_contain_text("State: open", use_inner_text=True)
     desk.set_viewport_size({"width": 1280, "height": 800})  # a table again: no labels in it
     expect(card).not_to_contain_text("Participants:", use_inner_text=True)
+
+
+def test_the_copy_button_copies_the_participants_link_and_says_so(
+    new_page,  # noqa: F811
+    facilitator,
+    conversation,
+    live_server,
+):
+    cid = conversation["id"]
+    desk = facilitator_page(
+        new_page, facilitator, permissions=["clipboard-read", "clipboard-write"]
+    )
+    desk.goto(f"/facilitate/c/{cid}")
+    box = desk.get_by_label("The link to send them")
+    expect(box).to_have_value(f"{live_server}/c/{cid}")
+    expect(box).not_to_be_editable()
+    status = desk.locator("#copy-status")
+    expect(status).to_be_empty()
+    assert_accessible(desk, "participants' link with its copy button")
+    desk.get_by_role("button", name="Copy link").click()
+    expect(status).to_have_text("Copied")
+    expect(status).to_be_visible()
+    assert desk.evaluate("navigator.clipboard.readText()") == f"{live_server}/c/{cid}"
+    assert_accessible(desk, "link copied")
+
+
+def test_without_the_script_the_link_is_there_to_select(
+    new_page,  # noqa: F811
+    facilitator,
+    conversation,
+    live_server,
+):
+    cid = conversation["id"]
+    desk = without_our_script(facilitator_page(new_page, facilitator))
+    desk.goto(f"/facilitate/c/{cid}")
+    expect(desk.get_by_role("button", name="Copy link")).to_be_hidden()
+    box = desk.get_by_label("The link to send them")
+    box.select_text()
+    assert desk.evaluate("String(window.getSelection())") == f"{live_server}/c/{cid}"
+    assert_accessible(desk, "participants' link without the script")
