@@ -60,7 +60,15 @@ def test_moderation_select_all_bulk_actions_and_one_row(new_page, facilitator, c
         submit(client, cid, author, text)
     desk = facilitator_page(new_page, facilitator)
     desk.goto(f"/facilitate/c/{cid}/moderate")
-    expect(desk.get_by_role("row").filter(has_text=texts[0])).to_contain_text("Participant 1")
+    row = desk.get_by_role("row").filter(has_text=texts[0])
+    expect(row).to_contain_text("Participant 1")
+    # Who, when and the votes read as a line under the text (a float once squeezed it beside).
+    text, about = (
+        row.locator(".moderation-text").bounding_box(),
+        row.locator(".statement-about").bounding_box(),
+    )
+    assert about["y"] >= text["y"] + text["height"] - 1, (text, about)
+    assert about["width"] >= text["width"] - 1, (text, about)
     assert_accessible(desk, "moderation queue")
 
     desk.get_by_role("button", name="Accept", exact=True).click()
