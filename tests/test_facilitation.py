@@ -410,6 +410,8 @@ def test_search_filters_the_queue_on_the_server_and_keeps_the_tab(client, facili
         data={"row": f"accept-{tram}"},
     )
     assert response.headers["Location"].endswith("moderate?status=unmoderated&q=trams")
+    response = client.post(f"/facilitate/c/{cid}/moderate?status=all&page=2", data={})
+    assert response.headers["Location"].endswith("moderate?status=all&page=2")
     # Punctuation alone is looked for as typed, and is no wildcard.
     nothing = client.get(f"/facilitate/c/{cid}/moderate?status=all&q=%25").get_data(as_text=True)
     assert "No statements here contain “%”." in nothing

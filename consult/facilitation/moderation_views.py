@@ -120,6 +120,13 @@ def _statement_id(raw: str) -> int:
 
 
 def _back(conversation: Conversation, where: dict[str, Any]) -> Any:
-    """Back to the same tab, search and page (only the parts that differ from the default)."""
-    query = {key: value for key, value in where.items() if value and value != 1}
-    return redirect(url_for(".moderate", conversation_id=conversation.id, **query))
+    """Back to the same tab, search and page (url_for leaves out the None ones)."""
+    return redirect(
+        url_for(
+            ".moderate",
+            conversation_id=conversation.id,
+            status=where["status"],
+            q=where["q"] or None,
+            page=where["page"] if where["page"] > 1 else None,
+        )
+    )
