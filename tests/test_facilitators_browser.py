@@ -194,6 +194,10 @@ def test_on_a_phone_the_facilitators_pages_fit(new_page, facilitator, client):  
         wide = desk.evaluate(WIDE)
         assert width <= 390, f"the {state} page is {width} px wide on a 390 px phone: {wide}"
         assert_accessible(desk, f"{state} on a phone")
+    desk.goto(f"/facilitate/c/{cid}/moderate?status=all")
+    for label in desk.locator(".moderation-status").all():  # one line: no word broken
+        box = label.bounding_box()
+        assert box["height"] < 32, box  # a line is 28 px here; a broken word makes two
     desk.goto("/facilitate/")
     card = desk.get_by_role("row").filter(has_text="Transport in the whole")
     expect(card).to_contain_text("Participants: 1", use_inner_text=True)
