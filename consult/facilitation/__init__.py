@@ -3,6 +3,8 @@
 from consult.facilitation import (  # noqa: F401 -- their routes join the blueprint
     account_views,
     integrity_views,
+    moderation_views,
+    opening_views,
     outcome_views,
 )
 from consult.facilitation.views import bp

@@ -10,19 +10,20 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from consult.api.serializers import personal_link
-from consult.forms import form_checkbox, page_argument, whole_number
-from consult.models import SETTINGS, ModerationStatus
+from consult.forms import form_checkbox, whole_number
+from consult.models import SETTINGS
 from consult.security import app_secret, current_user, login, login_required, logout
 from consult.services import consultations, live_view, participants, statements, users
 from consult.services.errors import InvalidInput, ServiceError
 
 bp = Blueprint("facilitation", __name__, url_prefix="/facilitate")
 
-PER_PAGE = 25
+# The settings form's boxes. Not is_open: closing is its own confirmed action
+# (opening_views), and a new consultation asks for it apart from the settings.
 _BOOLEAN_SETTINGS = [
     name
     for name in SETTINGS
-    if name not in {"statement_max_length", "analysis_profile", "embed_origins"}
+    if name not in {"statement_max_length", "analysis_profile", "embed_origins", "is_open"}
 ]
 
 
@@ -72,7 +73,7 @@ def new_conversation() -> Any:
                 question=request.form.get("question", ""),
                 description=request.form.get("description", ""),
                 seed_statements=_lines(request.form.get("seed_statements", "")),
-                settings=_form_settings(),
+                settings={**_form_settings(), "is_open": form_checkbox(request.form, "is_open")},
             )
         except ServiceError as error:
             flash(error.message, "error")
@@ -181,39 +182,6 @@ def add_seeds(conversation_id: str) -> Any:
     return redirect(url_for(".moderate", conversation_id=conversation.id))
 
 
-@bp.route("/c/<conversation_id>/moderate", methods=["GET", "POST"])
-@login_required
-def moderate(conversation_id: str) -> Any:
-    conversation = consultations.get_managed_conversation(current_user(), conversation_id)
-    status_name = request.args.get("status", "unmoderated")
-    status = None if status_name == "all" else _status(status_name)
-    page = page_argument(request.args)
-    if request.method == "POST":
-        try:
-            ids = [
-                whole_number(raw, "statement_ids") for raw in request.form.getlist("statement_ids")
-            ]
-            changed = statements.moderate(conversation, ids, request.form.get("action", ""))
-        except ServiceError as error:
-            flash(error.message, "error")
-        else:
-            flash(f"{changed} {'statement' if changed == 1 else 'statements'} changed.", "success")
-        return redirect(
-            url_for(".moderate", conversation_id=conversation.id, status=status_name, page=page)
-        )
-    rows, total = statements.statements_for_moderation(conversation, status, page, PER_PAGE)
-    return render_template(
-        "facilitation/moderate.html",
-        conversation=conversation,
-        statements=rows,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PER_PAGE)),
-        status=status_name,
-        moderation=statements.moderation_counts(conversation),
-    )
-
-
 def _form_settings() -> dict[str, object]:
     settings: dict[str, object] = {
         name: form_checkbox(request.form, name) for name in _BOOLEAN_SETTINGS
@@ -238,13 +206,6 @@ def _uploaded_text(field: str) -> str:
         return upload.read().decode("utf-8-sig")  # spreadsheets often save UTF-8 with a BOM
     except UnicodeDecodeError:
         raise InvalidInput("The file must be plain text in UTF-8, one id per line.") from None
-
-
-def _status(name: str) -> ModerationStatus:
-    try:
-        return ModerationStatus(name)
-    except ValueError:
-        raise InvalidInput("Unknown moderation status.") from None
 
 
 def _safe_next(target: str | None) -> str:

@@ -137,12 +137,26 @@ def get_statement(conversation: Conversation, statement_id: object) -> Statement
 
 
 def statements_for_moderation(
-    conversation: Conversation, status: ModerationStatus | None, page: int, per_page: int
+    conversation: Conversation,
+    status: ModerationStatus | None,
+    page: int,
+    per_page: int,
+    *,
+    search: str = "",
 ) -> tuple[list[Statement], int]:
-    """One page of statements (newest first) and how many there are in all."""
+    """One page of statements (newest first) and how many there are in all.
+
+    `search` keeps the statements containing it, compared as duplicates are (case, accents
+    and punctuation folded), so that it finds the same on SQLite and PostgreSQL.
+    """
     query = select(Statement).where(Statement.conversation_id == conversation.id)
     if status is not None:
         query = query.where(Statement.status == status)
+    needle = normalize_for_comparison(search)
+    if needle:
+        query = query.where(Statement.normalized_text.contains(needle, autoescape=True))
+    elif search.strip():  # only punctuation ("%", "?!"): look for it as typed
+        query = query.where(Statement.text.contains(search.strip(), autoescape=True))
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = db.session.scalars(
         query.order_by(Statement.id.desc()).limit(per_page).offset((page - 1) * per_page)

@@ -1,0 +1,132 @@
+"""The moderation page: accept or reject statements one by one or together, and find them.
+
+Plain forms (post-redirect-get), so the page works without JavaScript: each row's buttons
+and the buttons under the table post the same form. The status, search and page travel in
+the query string, so after an action the facilitator is back where they were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from consult.facilitation.views import bp
+from consult.forms import page_argument, whole_number
+from consult.models import Conversation, ModerationStatus
+from consult.security import current_user, login_required
+from consult.services import consultations, moderation_queue, statements
+from consult.services.errors import InvalidInput, ServiceError
+
+PAGE = "/c/<conversation_id>/moderate"
+PER_PAGE = 25
+STATUS_TABS = [
+    ("unmoderated", "Waiting"),
+    ("accepted", "Accepted"),
+    ("rejected", "Rejected"),
+    ("all", "All"),
+]
+# What the facilitator reads after each action ("3 statements changed: accepted.").
+DONE = {
+    "accept": "accepted",
+    "reject": "rejected",
+    "unmoderate": "back to waiting",
+    "meta": "marked as meta",
+    "not_meta": "no longer meta",
+}
+NOTHING_SELECTED = "Select at least one statement first."
+
+
+@bp.get(PAGE)
+@login_required
+def moderate(conversation_id: str) -> Any:
+    conversation = consultations.get_managed_conversation(current_user(), conversation_id)
+    where = _where(request.args)
+    status = None if where["status"] == "all" else ModerationStatus(where["status"])
+    rows, total = moderation_queue.queue_page(
+        conversation, status, where["page"], PER_PAGE, search=where["q"]
+    )
+    return render_template(
+        "facilitation/moderate.html",
+        conversation=conversation,
+        rows=rows,
+        total=total,
+        pages=max(1, -(-total // PER_PAGE)),
+        where=where,
+        tabs=STATUS_TABS,
+        moderation=statements.moderation_counts(conversation),
+    )
+
+
+@bp.post(PAGE)
+@login_required
+def change_moderation(conversation_id: str) -> Any:
+    conversation = consultations.get_managed_conversation(current_user(), conversation_id)
+    where = _where(request.args)
+    try:
+        action, ids = _chosen(request.form)
+        if not ids:
+            raise InvalidInput(NOTHING_SELECTED)
+        changed = statements.moderate(conversation, ids, action)
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        noun = "statement" if changed == 1 else "statements"
+        flash(f"{changed} {noun} changed: {DONE[action]}.", "success")
+    return _back(conversation, where)
+
+
+def _where(args: Mapping[str, str]) -> dict[str, Any]:
+    """Which tab, search and page the facilitator is on (checked: a bad value is a 400)."""
+    status = args.get("status", "unmoderated")
+    if status not in {name for name, _label in STATUS_TABS}:
+        raise InvalidInput("Unknown moderation status.")
+    return {"status": status, "q": args.get("q", "").strip(), "page": page_argument(args)}
+
+
+def _chosen(form: MultiDict[str, str]) -> tuple[str, list[int]]:
+    """The action and the statements it applies to.
+
+    A row's own button ("accept-12") acts on that row alone. Otherwise the bulk action
+    applies to the ticked rows, or to every row shown when "select all" is ticked (which
+    works without JavaScript; with it, the script ticks the rows as well).
+    """
+    row = form.get("row")
+    if row:
+        action, _, raw_id = row.partition("-")
+        return _action(action), [_statement_id(raw_id)]
+    raw_ids = form.getlist("statement_ids")
+    if form.get("select_all"):
+        raw_ids += form.getlist("shown_ids")
+    ids = list(dict.fromkeys(_statement_id(raw) for raw in raw_ids))
+    return _action(form.get("action", "")), ids
+
+
+def _action(name: str) -> str:
+    if name not in DONE:
+        raise InvalidInput("Choose what to do with the statements: accept or reject.")
+    return name
+
+
+def _statement_id(raw: str) -> int:
+    try:
+        return whole_number(raw, "statement")
+    except InvalidInput:
+        raise InvalidInput(
+            "Some of the selected statements were not recognised: reload the page and try again."
+        ) from None
+
+
+def _back(conversation: Conversation, where: dict[str, Any]) -> Any:
+    """Back to the same tab, search and page (url_for leaves out the None ones)."""
+    return redirect(
+        url_for(
+            ".moderate",
+            conversation_id=conversation.id,
+            status=where["status"],
+            q=where["q"] or None,
+            page=where["page"] if where["page"] > 1 else None,
+        )
+    )
