@@ -226,7 +226,7 @@ def test_with_javascript_an_exact_repeat_is_refused_and_the_text_kept(
     box.fill("Trams should run through the night.")
     page.get_by_role("button", name="Add statement").click()
     expect(messages.locator(".message-success")).to_have_text(
-        "Thank you. Your statement is added; others will be asked about it."
+        "Added. Writing it counts as agreeing with it."
     )
     expect(box).to_have_value("")
     assert api_counts(client, cid)["statements"] == 4
@@ -256,7 +256,7 @@ def test_with_javascript_dissent_is_added_and_a_similar_one_offered(new_page, co
     box.fill("Buses should not run every ten minutes.")  # the opposite of SEEDS[0]
     page.get_by_role("button", name="Add statement").click()
     expect(messages.locator(".message-success")).to_have_text(
-        "Thank you. Your statement is added; others will be asked about it."
+        "Added. Writing it counts as agreeing with it."
     )
     expect(similar).to_be_hidden()
     assert api_counts(client, cid)["statements"] == 4
@@ -273,7 +273,7 @@ def test_with_javascript_dissent_is_added_and_a_similar_one_offered(new_page, co
 
     page.get_by_role("button", name="Add mine anyway").click()
     expect(messages.locator(".message-success")).to_have_text(
-        "Thank you. Your statement is added; others will be asked about it."
+        "Added. Writing it counts as agreeing with it."
     )
     expect(similar).to_be_hidden()
     expect(page.get_by_role("button", name="Add mine anyway")).to_be_hidden()
@@ -287,7 +287,7 @@ def test_with_javascript_dissent_is_added_and_a_similar_one_offered(new_page, co
     expect(similar).to_be_hidden()
     assert page.evaluate("window.__sameDocument") == "yes", "the page reloaded"
     counts = api_counts(client, cid)
-    assert (counts["statements"], counts["votes"]) == (5, 1)
+    assert (counts["statements"], counts["votes"]) == (5, 3)  # 2 by writing, 1 by voting
 
 
 def test_without_javascript_a_refused_statement_is_explained_and_kept(
@@ -322,7 +322,7 @@ def test_without_javascript_a_similar_statement_is_offered_and_added_anyway(
     expect(page.get_by_label("Something others should be asked about")).to_have_value(near)
     page.get_by_role("button", name="Add mine anyway").click()
     expect(page.locator(".message-success")).to_have_text(
-        "Thank you. Your statement is added; others will be asked about it."
+        "Added. Writing it counts as agreeing with it."
     )
     expect(similar).to_be_hidden()
     assert api_counts(client, cid)["statements"] == 4
@@ -533,7 +533,8 @@ def test_facilitator_creates_a_strict_consultation_and_accepts_a_statement(
     citizen.get_by_label("Something others should be asked about").fill(mine)
     citizen.get_by_role("button", name="Add statement").click()
     expect(citizen.locator(".message-success")).to_have_text(
-        "Thank you. Your statement is shown to others once a facilitator has read it."
+        "Added. Writing it counts as agreeing with it."
+        " It is shown to others once a facilitator has read it."
     )
     assert client.get(f"{API}/{cid}").json["counts"]["statements"] == 2  # not shown yet
 

@@ -137,11 +137,9 @@ def add_statement(conversation_id: str) -> Any:
         else:
             flash(error.message, "error")
         return redirect(url_for(".conversation", conversation_id=conversation.id) + "#add")
-    message = (
-        "Thank you. Your statement is shown to others once a facilitator has read it."
-        if not statements.is_visible(conversation, statement)
-        else "Thank you. Your statement is added; others will be asked about it."
-    )
+    message = "Added. Writing it counts as agreeing with it."
+    if not statements.is_visible(conversation, statement):
+        message += " It is shown to others once a facilitator has read it."
     if wants_json():
         return jsonify(message=message, statement=_statement_json(statement)), 201
     flash(message, "success")
