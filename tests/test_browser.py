@@ -221,7 +221,7 @@ def test_with_javascript_an_exact_repeat_is_refused_and_the_text_kept(
     page.goto(f"/c/{cid}")
     page.evaluate("window.__sameDocument = 'yes'")
     box = page.get_by_label("Something others should be asked about")
-    messages = page.locator("#messages")
+    messages = page.locator("#statement-status")
 
     box.fill("Trams should run through the night.")
     page.get_by_role("button", name="Add statement").click()
@@ -250,7 +250,7 @@ def test_with_javascript_dissent_is_added_and_a_similar_one_offered(new_page, co
     page.goto(f"/c/{cid}")
     page.evaluate("window.__sameDocument = 'yes'")
     box = page.get_by_label("Something others should be asked about")
-    messages = page.locator("#messages")
+    messages = page.locator("#statement-status")
     similar = page.locator("#similar")
 
     box.fill("Buses should not run every ten minutes.")  # the opposite of SEEDS[0]
@@ -302,7 +302,7 @@ def test_without_javascript_a_refused_statement_is_explained_and_kept(
     expect(page.locator(".message-error")).to_have_text(
         f"This statement is already here: “{SEEDS[1]}”"
     )
-    expect(page).to_have_url(re.compile(rf"/c/{cid}#add$"))
+    expect(page).to_have_url(re.compile(rf"/c/{cid}#add-statement$"))
     expect(page.get_by_label("Something others should be asked about")).to_have_value(duplicate)
     assert api_counts(client, cid)["statements"] == 3
 

@@ -25,6 +25,9 @@ from consult.services.errors import IdempotencyKeyReused, NotFound, ServiceError
 
 bp = Blueprint("participation", __name__)
 
+STATEMENT_FORM = "#add-statement"  # the fragment a statement's answer returns to
+VOTE_LABELS = {1: "Agree", -1: "Disagree", 0: "Pass"}
+
 
 @bp.get("/")
 def index() -> str:
@@ -48,6 +51,7 @@ def conversation(conversation_id: str) -> str:
         link_refused=link_refused,
         draft=session.pop("draft", ""),
         similar=session.pop("similar", []),
+        notes=session.pop("notes", {}),
         outcome=outcomes.published_view(conversation),
     )
 
@@ -71,9 +75,12 @@ def vote(conversation_id: str) -> Any:
     if request.form.get("return_to") == "votes":
         flash("Your vote is changed.", "success")
         return redirect(url_for(".my_votes", conversation_id=conversation.id))
+    page = url_for(".conversation", conversation_id=conversation.id)
     if request.form.get("return_to") == "similar":
-        flash("Your vote is counted.", "success")
-    return redirect(url_for(".conversation", conversation_id=conversation.id))
+        _note("statement", "success", "Your vote is counted.")
+        return redirect(page + STATEMENT_FORM)
+    _note("vote", "success", f"Vote recorded: {VOTE_LABELS[value]}")
+    return redirect(page)
 
 
 @bp.get("/c/<conversation_id>/votes")
@@ -135,15 +142,28 @@ def add_statement(conversation_id: str) -> Any:
             # Shown beside the form with "Add mine anyway" and votes on the similar ones.
             session["similar"] = error.details["similar"]
         else:
-            flash(error.message, "error")
-        return redirect(url_for(".conversation", conversation_id=conversation.id) + "#add")
+            _note("statement", "error", error.message)
+        return redirect(url_for(".conversation", conversation_id=conversation.id) + STATEMENT_FORM)
     message = "Added. Writing it counts as agreeing with it."
     if not statements.is_visible(conversation, statement):
         message += " It is shown to others once a facilitator has read it."
     if wants_json():
-        return jsonify(message=message, statement=_statement_json(statement)), 201
-    flash(message, "success")
-    return redirect(url_for(".conversation", conversation_id=conversation.id))
+        # What is new to vote on: others may have added statements since the page was drawn.
+        following, remaining = routing.next_statement(conversation, participant)
+        return jsonify(
+            message=message,
+            statement=_statement_json(statement),
+            next=_statement_json(following),
+            remaining=remaining,
+        ), 201
+    _note("statement", "success", message)
+    return redirect(url_for(".conversation", conversation_id=conversation.id) + STATEMENT_FORM)
+
+
+def _note(place: str, kind: str, text: str) -> None:
+    """A message for the next page, shown beside what it answers ("vote" or "statement"):
+    a message at the top of the page is out of view on a phone."""
+    session["notes"] = {**session.get("notes", {}), place: {"kind": kind, "text": text}}
 
 
 def _participant(conversation: Conversation, *, create: bool = False) -> Participant | None:

@@ -5,7 +5,10 @@
 
   const voteForm = document.getElementById("vote-form");
   const statementForm = document.getElementById("statement-form");
-  const messages = document.getElementById("messages");
+  // Messages go beside what they answer, where the person is looking (not the page's top).
+  const voteStatus = document.getElementById("vote-status");
+  const statementStatus = document.getElementById("statement-status");
+  const VOTE_LABELS = { 1: "Agree", "-1": "Disagree", 0: "Pass" };
 
   function newRequestKey() {
     const bytes = new Uint8Array(16);
@@ -13,12 +16,13 @@
     return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
-  function say(text, kind) {
-    messages.replaceChildren();
+  function say(region, text, kind) {
+    if (!region) return;
     const p = document.createElement("p");
     p.className = "message message-" + kind;
     p.textContent = text; // text, never HTML: statements come from the public
-    messages.appendChild(p);
+    region.replaceChildren(p);
+    p.scrollIntoView({ block: "nearest" }); // on a phone the button pressed may be at the edge
   }
 
   async function post(form, extra) {
@@ -40,7 +44,13 @@
     return data;
   }
 
-  function showNext(next, remaining) {
+  function showProgress(remaining) {
+    document.getElementById("progress").textContent =
+      remaining + (remaining === 1 ? " statement left" : " statements left");
+  }
+
+  // focus: false when the person is busy elsewhere on the page (writing a statement).
+  function showNext(next, remaining, focus = true) {
     const text = document.getElementById("statement-text");
     const progress = document.getElementById("progress");
     const allDone = document.getElementById("all-done");
@@ -56,8 +66,25 @@
     allDone.hidden = true;
     document.getElementById("statement-id").value = next.id;
     text.textContent = next.text;
-    progress.textContent = remaining + (remaining === 1 ? " statement left" : " statements left");
-    text.focus(); // screen readers read the new statement; keyboard users stay in the card
+    showProgress(remaining);
+    if (focus) text.focus(); // screen readers read the new statement; keyboard users stay in the card
+  }
+
+  // After the person added a statement: offer what others added meanwhile (never their own,
+  // which counts as their agreement).
+  function offerNew(next, remaining) {
+    if (!voteForm || !next) return;
+    if (!voteForm.hidden) {
+      showProgress(remaining); // the card keeps its statement; only the count changes
+      return;
+    }
+    stopWatching();
+    say(voteStatus, "There are new statements to vote on.", "success");
+    // The card appears above the form: scroll by as much, so the form and its message stay
+    // where the person is looking.
+    const before = statementForm.getBoundingClientRect().top;
+    showNext(next, remaining, false);
+    window.scrollBy(0, statementForm.getBoundingClientRect().top - before);
   }
 
   // Once every statement is seen, ask now and then whether others have added new ones.
@@ -75,15 +102,19 @@
         });
         const data = response.ok ? await response.json() : {};
         if (data.next) {
-          clearInterval(watching);
-          watching = null;
-          say("There are new statements to vote on.", "success");
+          stopWatching();
+          say(voteStatus, "There are new statements to vote on.", "success");
           showNext(data.next, data.remaining);
         }
       } catch (error) {
         // Offline for a moment: the next try will tell.
       }
     }, NEW_STATEMENTS_EVERY_MS);
+  }
+
+  function stopWatching() {
+    clearInterval(watching);
+    watching = null;
   }
 
   if (voteForm) {
@@ -106,12 +137,12 @@
           await new Promise((resolve) => setTimeout(resolve, 1500));
           data = await post(voteForm, extra);
         }
-        messages.replaceChildren();
+        say(voteStatus, "Vote recorded: " + VOTE_LABELS[extra.vote], "success");
         const voted = document.getElementById("voted-count");
         voted.textContent = String(Number(voted.textContent) + 1);
         showNext(data.next, data.remaining);
       } catch (error) {
-        say(error.message, "error");
+        say(voteStatus, error.message, "error");
       } finally {
         buttons.forEach((b) => (b.disabled = false));
       }
@@ -188,13 +219,13 @@
         const data = await post(form, { vote: event.submitter ? event.submitter.value : "0" });
         hideSimilar();
         statementForm.reset();
-        say("Your vote is counted.", "success");
+        say(statementStatus, "Your vote is counted.", "success");
         const shown = document.getElementById("statement-id");
         if (voteForm && shown && shown.value === String(data.voted)) {
           showNext(data.next, data.remaining); // the card showed the statement just voted on
         }
       } catch (error) {
-        say(error.message, "error");
+        say(statementStatus, error.message, "error");
       }
     });
   }
@@ -208,13 +239,14 @@
         const data = await post(statementForm, anyway ? { add_anyway: "1" } : {});
         statementForm.reset();
         hideSimilar();
-        say(data.message, "success");
+        say(statementStatus, data.message, "success");
+        offerNew(data.next, data.remaining);
       } catch (error) {
         if (error.detail && error.detail.code === "similar_statement") {
-          messages.replaceChildren();
+          statementStatus.replaceChildren();
           showSimilar(error.detail.similar);
         } else {
-          say(error.message, "error");
+          say(statementStatus, error.message, "error");
         }
       }
     });

@@ -1,0 +1,146 @@
+"""A citizen's loop on a phone, in a real Chromium: vote, write a statement, see what is new,
+and read every answer where one is looking. With and without JavaScript; axe-core checks
+every state a test reaches."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import test_browser
+from accessibility import assert_accessible
+from conftest import SEEDS, join
+from playwright.sync_api import Page, expect
+from test_browser import PHONE, api_counts
+
+pytestmark = pytest.mark.browser
+browser = test_browser.browser  # its fixtures: one Chromium, a fresh context per page
+new_page = test_browser.new_page
+
+API = "/api/v1/conversations"
+BOX = "Something others should be asked about"
+MINE = "Trams should run through the night."
+OTHERS = "Bus stops need shelters from the rain."
+QUICKER_THAN_THE_WATCH = 4_000  # ms; the page itself asks for new statements every 10 s
+
+
+def page_without_its_scripts(new_page) -> Page:
+    """A phone whose page runs none of the site's scripts: as with JavaScript off.
+
+    Not `java_script_enabled=False`, under which axe-core (itself JavaScript) cannot run.
+    The CSP allows no inline script, so blocking the script files blocks them all.
+    """
+    page = new_page(**PHONE)
+    page.route(re.compile(r"\.js(\?.*)?$"), lambda route: route.abort())
+    return page
+
+
+def vote_through(page: Page, seen: list[str], button: str = "Agree") -> None:
+    """Vote on every statement the card shows until there are none left, noting each."""
+    while page.locator("#vote-form").is_visible():
+        seen.append(page.locator("#statement-text").inner_text())
+        left = page.locator("#progress").inner_text()
+        page.get_by_role("button", name=button, exact=True).click()
+        expect(page.locator("#progress")).not_to_have_text(left)
+
+
+def test_with_javascript_writing_a_statement_counts_as_agreeing_and_offers_what_is_new(
+    new_page, conversation, client
+):
+    cid = conversation["id"]
+    page = new_page(**PHONE)
+    page.goto(f"/c/{cid}")
+    assert_accessible(page, "after load")
+    seen: list[str] = []
+    vote_through(page, seen)
+    expect(page.locator("#progress")).to_have_text("You have seen every statement for now.")
+    assert_accessible(page, "every statement seen")
+
+    # Someone else adds a statement; then this person writes theirs.
+    other = join(client, cid)
+    added = client.post(f"{API}/{cid}/statements", json={"text": OTHERS}, headers=other)
+    assert added.status_code == 201
+    page.get_by_label(BOX).fill(MINE)
+    page.get_by_role("button", name="Add statement").click()
+
+    status = page.locator("#statement-status")
+    expect(status).to_have_text("Added. Writing it counts as agreeing with it.")
+    expect(status).to_be_in_viewport()
+    # What is new is offered at once, not at the next watch: the other's, never mine.
+    card = page.locator("#statement-text")
+    expect(card).to_have_text(OTHERS, timeout=QUICKER_THAN_THE_WATCH)
+    expect(page.locator("#progress")).to_have_text("1 statement left")
+    expect(page.locator("#vote-status")).to_have_text("There are new statements to vote on.")
+    # The person is not pulled away from where they were writing.
+    assert page.evaluate("document.activeElement.closest('#add-statement') !== null")
+    assert_accessible(page, "statement added, a new one offered")
+
+    vote_through(page, seen)
+    expect(page.locator("#all-done")).to_be_visible()
+    assert sorted(seen) == sorted([*SEEDS, OTHERS])  # mine was never asked about
+    counts = api_counts(client, cid)
+    assert (counts["statements"], counts["votes"]) == (5, 6)  # 4 votes + mine + the other's
+    assert_accessible(page, "all done again")
+
+
+def test_with_javascript_answers_appear_beside_the_vote_and_the_statement_form(
+    new_page, conversation, client
+):
+    cid = conversation["id"]
+    page = new_page(**PHONE)
+    page.goto(f"/c/{cid}")
+    page.get_by_role("button", name="Disagree", exact=True).click()
+    vote_status = page.locator("#vote-status")
+    expect(vote_status).to_have_text("Vote recorded: Disagree")
+    expect(vote_status).to_have_attribute("role", "status")  # announced, not only shown
+    expect(vote_status).to_be_in_viewport()
+    assert_accessible(page, "after a vote")
+
+    page.get_by_role("button", name="Pass / unsure", exact=True).click()
+    expect(vote_status).to_have_text("Vote recorded: Pass")
+
+    page.get_by_label(BOX).fill("parking in the centre is TOO cheap")
+    page.get_by_role("button", name="Add statement").click()
+    statement_status = page.locator("#statement-status")
+    expect(statement_status).to_have_text(f"This statement is already here: “{SEEDS[2]}”")
+    expect(statement_status).to_be_in_viewport()
+    expect(page.locator("#messages")).to_be_empty()  # not at the top, out of view
+    assert_accessible(page, "a statement refused")
+    assert api_counts(client, cid)["statements"] == 3
+
+
+def test_without_javascript_answers_come_back_beside_the_vote_and_the_form(
+    new_page, conversation, client
+):
+    cid = conversation["id"]
+    page = page_without_its_scripts(new_page)
+    page.goto(f"/c/{cid}")
+    assert_accessible(page, "after load, no script")
+    page.get_by_role("button", name="Pass / unsure", exact=True).click()
+    expect(page.locator("#vote-status")).to_have_text("Vote recorded: Pass")
+    expect(page.locator("#vote-status")).to_be_in_viewport()
+    assert_accessible(page, "after a vote, no script")
+
+    page.get_by_label(BOX).fill("cycle lanes should be separated from cars")
+    page.get_by_role("button", name="Add statement").click()
+    expect(page).to_have_url(re.compile(rf"/c/{cid}#add-statement$"))
+    status = page.locator("#statement-status")
+    expect(status).to_have_text(f"This statement is already here: “{SEEDS[1]}”")
+    expect(status).to_be_in_viewport()
+    assert_accessible(page, "a statement refused, no script")
+
+    page.get_by_label(BOX).fill(MINE)
+    page.get_by_role("button", name="Add statement").click()
+    expect(page).to_have_url(re.compile(rf"/c/{cid}#add-statement$"))
+    expect(status).to_have_text("Added. Writing it counts as agreeing with it.")
+    expect(status).to_be_in_viewport()
+    expect(page.locator("#messages")).to_be_empty()
+    expect(page.locator("#progress")).to_have_text("2 statements left")  # not mine
+    assert_accessible(page, "a statement added, no script")
+
+    seen: list[str] = []
+    for _ in range(2):
+        seen.append(page.locator("#statement-text").inner_text())
+        page.get_by_role("button", name="Agree", exact=True).click()
+    expect(page.locator("#progress")).to_have_text("You have seen every statement for now.")
+    assert MINE not in seen
