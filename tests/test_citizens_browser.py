@@ -144,3 +144,38 @@ def test_without_javascript_answers_come_back_beside_the_vote_and_the_form(
         page.get_by_role("button", name="Agree", exact=True).click()
     expect(page.locator("#progress")).to_have_text("You have seen every statement for now.")
     assert MINE not in seen
+
+
+def test_the_counter_shows_the_limit_and_an_over_long_text_is_refused_whole(
+    new_page, conversation, client
+):
+    cid = conversation["id"]
+    page = new_page(**PHONE)
+    page.goto(f"/c/{cid}")
+    box = page.get_by_label(BOX)
+    counter = page.locator("#statement-count")
+    expect(counter).to_have_text("0 of 280 characters")
+    box.fill("🚋 at night")  # an emoji is one character, as the server counts
+    expect(counter).to_have_text("10 of 280 characters")
+
+    long = "Trams " * 50
+    box.fill(long)
+    expect(box).to_have_value(long)  # nothing cut by the browser
+    expect(counter).to_have_text("300 of 280 characters: 20 too many")
+    expect(box).to_have_attribute("aria-invalid", "true")
+    assert_accessible(page, "over the limit")
+    page.get_by_role("button", name="Add statement").click()
+    status = page.locator("#statement-status")
+    expect(status).to_contain_text("Your statement is 300 characters long; the limit is 280.")
+    expect(status).to_be_in_viewport()
+    expect(box).to_have_value(long)  # kept, to be shortened
+    assert api_counts(client, cid)["statements"] == 3
+    assert_accessible(page, "an over-long statement refused")
+
+    box.fill(long[:280])
+    expect(counter).to_have_text("280 of 280 characters")
+    expect(box).not_to_have_attribute("aria-invalid", "true")
+    page.get_by_role("button", name="Add statement").click()
+    expect(status).to_have_text("Added. Writing it counts as agreeing with it.")
+    expect(counter).to_have_text("0 of 280 characters")
+    assert api_counts(client, cid)["statements"] == 4

@@ -361,3 +361,48 @@ def test_a_refused_statement_records_no_vote(app, client, conversation):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Vote)) == 0
         assert db.session.scalar(select(func.count()).select_from(VoteEvent)) == 0
+
+
+# -- the length of a statement ------------------------------------------------------------
+
+
+def test_the_form_shows_the_limit_and_cuts_nothing(client, conversation):
+    page = client.get(f"/c/{conversation['id']}").data.decode()
+    assert "at most 280 characters" in page
+    assert "0 of 280 characters" in page
+    assert "maxlength" not in page  # a browser cuts pasted text to it without a word
+
+
+def test_an_over_long_statement_is_refused_clearly_and_kept_whole(client, conversation):
+    cid = conversation["id"]
+    text = "Trams " * 50  # 300 characters
+    response = client.post(f"/c/{cid}/statements", data={"text": text}, follow_redirects=True)
+    page = response.data.decode()
+    assert "Your statement is 300 characters long; the limit is 280. Please shorten it" in page
+    assert f">{text}</textarea>" in page
+    assert "300 of 280 characters" in page
+    assert 'aria-invalid="true"' in page
+    assert client.get(f"{API}/{cid}").json["counts"]["statements"] == 3
+
+
+def test_a_script_gets_the_same_words_with_the_precise_code(client, conversation):
+    response = client.post(
+        f"/c/{conversation['id']}/statements",
+        data={"text": "x" * 281},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "invalid_input"
+    assert response.json["error"]["message"].startswith("Your statement is 281 characters long")
+
+
+def test_a_line_break_counts_as_one_character(client, facilitator):
+    cid = create_conversation(client, facilitator, statement_max_length=18, seed_statements=[])[
+        "id"
+    ]
+    text = "Trams\r\nat night too"  # 18 characters typed; a form sends 19
+    response = client.post(f"/c/{cid}/statements", data={"text": text}, follow_redirects=True)
+    assert b"Added. Writing it counts as agreeing with it." in response.data
+    assert client.get(f"{API}/{cid}/statements").json["statements"][-1]["text"] == (
+        "Trams\nat night too"
+    )

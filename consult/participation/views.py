@@ -7,9 +7,10 @@ from typing import Any
 
 from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, session, url_for
 
-from consult.errors import wants_json
+from consult.errors import json_error, wants_json
 from consult.forms import form_vote, whole_number
 from consult.models import Conversation, Participant, Statement
+from consult.participation.messages import statement_refusal
 from consult.security import app_secret, request_address_hash
 from consult.services import (
     analyses,
@@ -128,21 +129,23 @@ def results_data(conversation_id: str) -> Any:
 def add_statement(conversation_id: str) -> Any:
     conversation = consultations.get_conversation(conversation_id)
     participant = _participant(conversation, create=True)
-    text = request.form.get("text", "")
+    # A form sends a line break as CRLF: one character typed, one counted.
+    text = request.form.get("text", "").replace("\r\n", "\n")
     add_anyway = request.form.get("add_anyway") == "1"
     try:
         statement = statements.submit_statement(
             conversation, participant, text, add_anyway=add_anyway
         )
     except ServiceError as error:
+        message = statement_refusal(error, text, conversation.statement_max_length)
         if wants_json():
-            raise
+            return json_error(error.status, error.code, message, **error.details)
         session["draft"] = text[:2000]
         if isinstance(error, SimilarStatement):
             # Shown beside the form with "Add mine anyway" and votes on the similar ones.
             session["similar"] = error.details["similar"]
         else:
-            _note("statement", "error", error.message)
+            _note("statement", "error", message)
         return redirect(url_for(".conversation", conversation_id=conversation.id) + STATEMENT_FORM)
     message = "Added. Writing it counts as agreeing with it."
     if not statements.is_visible(conversation, statement):

@@ -230,7 +230,27 @@
     });
   }
 
+  // The count as the server makes it: characters (code points), not UTF-16 units as
+  // maxlength would, so an emoji counts once.
+  function showCount() {
+    const box = document.getElementById("statement-input");
+    const counter = document.getElementById("statement-count");
+    const max = Number(box.dataset.maxLength);
+    const length = Array.from(box.value).length;
+    const over = length > max;
+    counter.textContent = over
+      ? length + " of " + max + " characters: " + (length - max) + " too many"
+      : length + " of " + max + " characters";
+    counter.classList.toggle("counter-over", over);
+    if (over) box.setAttribute("aria-invalid", "true");
+    else box.removeAttribute("aria-invalid");
+  }
+
   if (statementForm) {
+    const box = document.getElementById("statement-input");
+    box.addEventListener("input", showCount);
+    statementForm.addEventListener("reset", () => setTimeout(showCount)); // after the reset
+    showCount();
     statementForm.addEventListener("submit", async function (event) {
       event.preventDefault();
       // FormData leaves out the button that was pressed; "Add mine anyway" must say so.
