@@ -179,3 +179,46 @@ def test_the_counter_shows_the_limit_and_an_over_long_text_is_refused_whole(
     expect(status).to_have_text("Added. Writing it counts as agreeing with it.")
     expect(counter).to_have_text("0 of 280 characters")
     assert api_counts(client, cid)["statements"] == 4
+
+
+def test_a_lost_connection_says_what_happened_and_keeps_the_text(new_page, conversation, client):
+    cid = conversation["id"]
+    page = new_page(**PHONE)
+    page.goto(f"/c/{cid}")
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Agree", exact=True).click()
+    vote_status = page.locator("#vote-status")
+    expect(vote_status).to_contain_text("The connection was lost, so your vote was not recorded.")
+    assert_accessible(page, "a vote lost")
+
+    page.get_by_label(BOX).fill(MINE)
+    page.get_by_role("button", name="Add statement").click()
+    status = page.locator("#statement-status")
+    expect(status).to_contain_text("The connection was lost, so your statement was not sent.")
+    expect(status).not_to_contain_text("Failed to fetch")
+    expect(page.get_by_label(BOX)).to_have_value(MINE)
+    assert_accessible(page, "a statement lost")
+
+    page.context.set_offline(False)
+    page.get_by_role("button", name="Add statement").click()
+    expect(status).to_have_text("Added. Writing it counts as agreeing with it.")
+    counts = api_counts(client, cid)
+    assert (counts["statements"], counts["votes"]) == (4, 1)
+
+
+def test_an_expired_session_is_renewed_and_the_statement_sent(new_page, conversation, client):
+    cid = conversation["id"]
+    page = new_page(**PHONE)
+    page.goto(f"/c/{cid}")
+    page.get_by_label(BOX).fill(MINE)
+    page.context.clear_cookies()  # the session expired while the page was open
+    page.get_by_role("button", name="Add statement").click()
+    expect(page.locator("#statement-status")).to_have_text(
+        "Added. Writing it counts as agreeing with it."
+    )
+    assert api_counts(client, cid)["statements"] == 4
+    page.context.clear_cookies()
+    page.get_by_role("button", name="Agree", exact=True).click()
+    expect(page.locator("#vote-status")).to_have_text("Vote recorded: Agree")
+    assert_accessible(page, "after a renewed session")
+    assert api_counts(client, cid)["votes"] == 2

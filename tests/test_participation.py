@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from conftest import create_conversation, join
+import pytest
+from conftest import create_conversation, join, make_app
 from helpers import personal_link, xid_signature
 from sqlalchemy import func, select
 
@@ -406,3 +407,73 @@ def test_a_line_break_counts_as_one_character(client, facilitator):
     assert client.get(f"{API}/{cid}/statements").json["statements"][-1]["text"] == (
         "Trams\nat night too"
     )
+
+
+# -- messages for people --------------------------------------------------------------------
+
+
+@pytest.fixture
+def csrf_client(app, database_url):
+    return make_app(database_url, csrf=True).test_client()
+
+
+def test_an_empty_statement_is_refused_in_plain_words(client, conversation):
+    response = client.post(
+        f"/c/{conversation['id']}/statements", data={"text": "   "}, follow_redirects=True
+    )
+    assert b"Write your statement in the box first." in response.data
+    assert b"must not be empty" not in response.data
+
+
+def test_an_expired_session_keeps_the_statement_and_says_what_to_do(csrf_client, conversation):
+    cid = conversation["id"]
+    response = csrf_client.post(f"/c/{cid}/statements", data={"text": "Trams at night."})
+    assert response.status_code == 400
+    page = response.data.decode()
+    assert "Your session had expired, so your statement was not sent." in page
+    assert "press “Add statement” again" in page
+    assert ">Trams at night.</textarea>" in page
+    assert "CSRF" not in page
+    assert csrf_client.get(f"{API}/{cid}").json["counts"]["statements"] == 3
+
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # the new session's
+    again = csrf_client.post(
+        f"/c/{cid}/statements", data={"text": "Trams at night.", "csrf_token": token}
+    )
+    assert again.status_code == 302
+    assert csrf_client.get(f"{API}/{cid}").json["counts"]["statements"] == 4
+
+
+def test_an_expired_session_on_a_vote_says_to_vote_again(csrf_client, conversation):
+    cid = conversation["id"]
+    response = csrf_client.post(f"/c/{cid}/vote", data={"statement_id": "1", "vote": "1"})
+    assert response.status_code == 400
+    assert b"Your session had expired, so your vote was not recorded. Please vote again." in (
+        response.data
+    )
+    assert csrf_client.get(f"{API}/{cid}").json["counts"]["votes"] == 0
+
+
+def test_an_expired_session_gives_the_script_a_new_token(csrf_client, conversation):
+    cid = conversation["id"]
+    as_script = {"Accept": "application/json"}
+    response = csrf_client.post(
+        f"/c/{cid}/statements", data={"text": "Ferries."}, headers=as_script
+    )
+    assert response.status_code == 400
+    error = response.json["error"]
+    assert error["code"] == "session_expired"
+    assert "CSRF" not in error["message"]
+    again = csrf_client.post(
+        f"/c/{cid}/statements",
+        data={"text": "Ferries.", "csrf_token": error["csrf_token"]},
+        headers=as_script,
+    )
+    assert again.status_code == 201
+
+
+def test_an_expired_session_elsewhere_is_explained_too(csrf_client, conversation):
+    response = csrf_client.post(f"/c/{conversation['id']}/my-data/erase", data={"confirm": "yes"})
+    assert response.status_code == 400
+    assert b"Your session had expired, so nothing was changed." in response.data
+    assert b"CSRF" not in response.data

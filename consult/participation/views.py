@@ -40,6 +40,23 @@ def index() -> str:
 def conversation(conversation_id: str) -> str:
     conversation = consultations.get_conversation(conversation_id)
     link_refused = not _remember_xid(conversation)
+    return conversation_page(
+        conversation,
+        draft=session.pop("draft", ""),
+        notes=session.pop("notes", {}),
+        link_refused=link_refused,
+    )
+
+
+def conversation_page(
+    conversation: Conversation,
+    *,
+    draft: str = "",
+    notes: dict[str, dict[str, str]] | None = None,
+    link_refused: bool = False,
+) -> str:
+    """The consultation's page: the next statement to vote on and the statement form, with
+    `draft` in the form and `notes` (messages by place: "vote", "statement") beside them."""
     participant = _participant(conversation)
     statement, remaining = routing.next_statement(conversation, participant)
     return render_template(
@@ -50,9 +67,9 @@ def conversation(conversation_id: str) -> str:
         voted=len(votes.votes_of(participant)) if participant else 0,
         may_take_part=_may_take_part(conversation),
         link_refused=link_refused,
-        draft=session.pop("draft", ""),
+        draft=draft,
         similar=session.pop("similar", []),
-        notes=session.pop("notes", {}),
+        notes=notes or {},
         outcome=outcomes.published_view(conversation),
     )
 

@@ -25,23 +25,57 @@
     p.scrollIntoView({ block: "nearest" }); // on a phone the button pressed may be at the edge
   }
 
-  async function post(form, extra) {
+  // What the person reads when no answer came back (never the browser's "Failed to fetch").
+  const LOST_VOTE =
+    "The connection was lost, so your vote was not recorded. Check that you are online, then vote again.";
+  const LOST_STATEMENT =
+    "The connection was lost, so your statement was not sent. It is kept: check that you are online, then press “Add statement” again.";
+  const FAILED =
+    "Something went wrong on our side, so this was not saved. Please try again in a moment.";
+
+  async function send(form, extra) {
     const body = new FormData(form);
     for (const [key, value] of Object.entries(extra || {})) body.set(key, value);
-    const response = await fetch(form.action, {
-      method: "POST",
-      body: body,
-      headers: { Accept: "application/json" },
-      credentials: "same-origin",
-    });
-    const data = await response.json().catch(() => ({}));
+    let response;
+    try {
+      response = await fetch(form.action, {
+        method: "POST",
+        body: body,
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+    } catch (error) {
+      const lost = new Error(error.message);
+      lost.lost = true; // no answer came back: offline, or the connection dropped
+      throw lost;
+    }
+    const data = await response.json().catch(() => null);
     if (!response.ok) {
       const error = (data && data.error) || {};
-      const failure = new Error(error.message || "Something went wrong; please try again.");
+      const failure = new Error(error.message || FAILED); // a proxy's page has no message
       failure.detail = error; // code, and for similar_statement the similar statements
       throw failure;
     }
     return data;
+  }
+
+  function renewToken(token) {
+    document.querySelectorAll('input[name="csrf_token"]').forEach((input) => (input.value = token));
+    document.querySelector('meta[name="csrf-token"]').content = token;
+  }
+
+  // An expired session answers with a new token: send once more with it, so the person
+  // does not have to reload (and lose what they wrote).
+  async function post(form, extra) {
+    try {
+      return await send(form, extra);
+    } catch (error) {
+      if (!(error.detail && error.detail.code === "session_expired" && error.detail.csrf_token)) {
+        throw error;
+      }
+      renewToken(error.detail.csrf_token);
+      return await send(form, extra);
+    }
   }
 
   function showProgress(remaining) {
@@ -133,7 +167,7 @@
         try {
           data = await post(voteForm, extra);
         } catch (error) {
-          if (!(error instanceof TypeError)) throw error; // fetch failed: no answer came back
+          if (!error.lost) throw error; // only when no answer came back
           await new Promise((resolve) => setTimeout(resolve, 1500));
           data = await post(voteForm, extra);
         }
@@ -142,7 +176,7 @@
         voted.textContent = String(Number(voted.textContent) + 1);
         showNext(data.next, data.remaining);
       } catch (error) {
-        say(voteStatus, error.message, "error");
+        say(voteStatus, error.lost ? LOST_VOTE : error.message, "error");
       } finally {
         buttons.forEach((b) => (b.disabled = false));
       }
@@ -225,7 +259,7 @@
           showNext(data.next, data.remaining); // the card showed the statement just voted on
         }
       } catch (error) {
-        say(statementStatus, error.message, "error");
+        say(statementStatus, error.lost ? LOST_VOTE : error.message, "error");
       }
     });
   }
@@ -266,7 +300,8 @@
           statementStatus.replaceChildren();
           showSimilar(error.detail.similar);
         } else {
-          say(statementStatus, error.message, "error");
+          // The text stays in the box, to send again or change.
+          say(statementStatus, error.lost ? LOST_STATEMENT : error.message, "error");
         }
       }
     });
