@@ -222,3 +222,78 @@ def test_an_expired_session_is_renewed_and_the_statement_sent(new_page, conversa
     expect(page.locator("#vote-status")).to_have_text("Vote recorded: Agree")
     assert_accessible(page, "after a renewed session")
     assert api_counts(client, cid)["votes"] == 2
+
+
+def background(page: Page, css: str) -> str:
+    return page.locator(css).first.evaluate("e => getComputedStyle(e).backgroundColor")
+
+
+def vote_on_every_seed(page: Page, cid: str) -> None:
+    page.goto(f"/c/{cid}")
+    for left in ("2 statements left", "1 statement left", "You have seen every statement"):
+        page.get_by_role("button", name="Agree", exact=True).click()
+        expect(page.locator("#progress")).to_contain_text(left)
+
+
+def test_with_javascript_a_vote_changes_in_place_with_the_cards_colours(
+    new_page, conversation, client
+):
+    cid = conversation["id"]
+    page = new_page(**PHONE)
+    page.goto(f"/c/{cid}")
+    card_colours = [background(page, f".vote-card .vote-{k}") for k in ("agree", "disagree")]
+    vote_on_every_seed(page, cid)
+    page.goto(f"/c/{cid}/votes")
+    assert_accessible(page, "your votes")
+    listed = [background(page, f".vote-history .vote-{k}") for k in ("agree", "disagree")]
+    assert listed == card_colours
+
+    page.evaluate("window.__sameDocument = 'yes'")
+    item = page.get_by_role("listitem").last
+    disagree = item.get_by_role("button", name="Disagree", exact=True)
+    disagree.click()
+    expect(item.get_by_role("status")).to_have_text("Your vote is changed.")
+    expect(disagree).to_have_attribute("aria-pressed", "true")
+    expect(item.get_by_role("button", name="Agree", exact=True)).to_have_attribute(
+        "aria-pressed", "false"
+    )
+    expect(item.locator(".current-vote")).to_have_text("Your vote: Disagree")
+    expect(disagree).to_be_focused()
+    expect(disagree).to_be_in_viewport()  # the person's place, with the answer beside it
+    expect(item.get_by_role("status")).to_be_in_viewport()
+    assert page.evaluate("window.__sameDocument") == "yes", "the page reloaded"
+    assert_accessible(page, "a vote changed in place")
+    assert api_counts(client, cid)["votes"] == 3
+
+
+def test_without_javascript_a_changed_vote_comes_back_at_its_statement(
+    new_page, conversation, client
+):
+    cid = conversation["id"]
+    page = page_without_its_scripts(new_page)
+    vote_on_every_seed(page, cid)
+    page.goto(f"/c/{cid}/votes")
+    item = page.get_by_role("listitem").last
+    item_id = item.get_attribute("id")
+    item.get_by_role("button", name="Pass / unsure", exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/c/{cid}/votes#{item_id}$"))
+    item = page.locator(f"#{item_id}")
+    expect(item.get_by_role("status")).to_have_text("Your vote is changed.")
+    expect(item.get_by_role("status")).to_be_in_viewport()
+    expect(item.locator(".current-vote")).to_have_text("Your vote: Pass")
+    assert_accessible(page, "a vote changed, no script")
+
+
+def test_a_closed_consultation_shows_its_results_not_a_statement(
+    new_page, conversation, client, facilitator
+):
+    cid = conversation["id"]
+    client.patch(f"{API}/{cid}", json={"is_open": False}, headers=facilitator.headers)
+    page = new_page(**PHONE)
+    page.goto(f"/c/{cid}")
+    expect(page.get_by_text("This consultation is closed")).to_be_visible()
+    expect(page.get_by_role("heading", name="Results")).to_be_visible()
+    expect(page.get_by_role("button", name="Agree", exact=True)).to_have_count(0)
+    assert_accessible(page, "a closed consultation")
+    page.get_by_role("link", name=re.compile("See the results")).click()
+    expect(page).to_have_url(re.compile(rf"/c/{cid}/results$"))

@@ -11,7 +11,9 @@ from helpers import personal_link, xid_signature
 from sqlalchemy import func, select
 
 from consult.extensions import db
-from consult.models import Statement, StatementTally, Vote, VoteEvent
+from consult.models import Conversation, Statement, StatementTally, Vote, VoteEvent
+from consult.services import participants, votes
+from consult.services import statements as statements_service
 
 API = "/api/v1/conversations"
 
@@ -85,13 +87,13 @@ def test_earlier_vote_can_be_changed_on_the_votes_page(client, conversation):
     statement_id = shown_statement_id(client.get(f"/c/{cid}").data)
     client.post(f"/c/{cid}/vote", data={"statement_id": statement_id, "vote": "1"})
     history = client.get(f"/c/{cid}/votes").data
-    assert b'value="1" aria-pressed="true"' in history
+    assert b'value="1" class="vote-agree" aria-pressed="true"' in history
     changed = client.post(
         f"/c/{cid}/vote", data={"statement_id": statement_id, "vote": "-1", "return_to": "votes"}
     )
-    assert changed.headers["Location"].endswith(f"/c/{cid}/votes")
+    assert changed.headers["Location"].endswith(f"/c/{cid}/votes#vote-{statement_id}")
     history = client.get(f"/c/{cid}/votes").data
-    assert b'value="-1" aria-pressed="true"' in history
+    assert b'value="-1" class="vote-disagree" aria-pressed="true"' in history
     assert client.get(f"{API}/{cid}").json["counts"]["votes"] == 1
 
 
@@ -180,7 +182,8 @@ def test_closed_consultation_is_readable_but_takes_nothing(client, facilitator, 
     client.patch(f"{API}/{cid}", json={"is_open": False}, headers=facilitator.headers)
     page = client.get(f"/c/{cid}").data
     assert b"This consultation is closed." in page
-    assert b"<fieldset disabled>" in page
+    assert b'id="vote-form"' not in page  # no statement with buttons that do nothing
+    assert b"See the results: where people agree and where they divide" in page
     assert b'id="statement-form"' not in page
     assert client.post(f"/c/{cid}/vote", data={"statement_id": "1", "vote": "1"}).status_code == 409
     assert client.post(f"/c/{cid}/statements", data={"text": "New one"}).status_code == 302
@@ -477,3 +480,74 @@ def test_an_expired_session_elsewhere_is_explained_too(csrf_client, conversation
     assert response.status_code == 400
     assert b"Your session had expired, so nothing was changed." in response.data
     assert b"CSRF" not in response.data
+
+
+# -- "Your votes" -----------------------------------------------------------------------------
+
+
+def vote_on_many(app, cid: str, count: int) -> int:
+    """A participant of this test client who has voted on `count` new statements; its id."""
+    with app.app_context():
+        conversation = db.session.get(Conversation, cid)
+        added = statements_service.add_seed_statements(
+            conversation, [f"Statement number {n} about trams" for n in range(count)]
+        )
+        db.session.commit()
+        participant, _token, _ = participants.join(conversation)
+        for statement in added:
+            votes.cast_vote(conversation, participant, statement.id, 1)
+        return participant.id
+
+
+def test_your_votes_come_fifty_to_a_page(app, client, facilitator):
+    cid = create_conversation(client, facilitator, seed_statements=[])["id"]
+    participant_id = vote_on_many(app, cid, 120)
+    with client.session_transaction() as session:
+        session["participants"] = {cid: participant_id}
+    first = client.get(f"/c/{cid}/votes").data.decode()
+    assert first.count("<legend>") == 50
+    assert "Page 1 of 3" in first
+    assert "120 votes, newest first" in first
+    assert "Statement number 119 about trams" in first  # newest first
+    last = client.get(f"/c/{cid}/votes?page=3").data.decode()
+    assert last.count("<legend>") == 20
+    assert "Statement number 0 about trams" in last
+    assert client.get(f"/c/{cid}/votes?page=x").status_code == 400
+
+
+def test_a_vote_changed_keeps_its_place_in_the_list(app, client, facilitator):
+    cid = create_conversation(client, facilitator, seed_statements=[])["id"]
+    participant_id = vote_on_many(app, cid, 60)
+    with client.session_transaction() as session:
+        session["participants"] = {cid: participant_id}
+    page = client.get(f"/c/{cid}/votes?page=2").data.decode()
+    statement_id = int(re.search(r'<li id="vote-(\d+)">', page).group(1))
+    changed = client.post(
+        f"/c/{cid}/vote",
+        data={"statement_id": statement_id, "vote": "-1", "return_to": "votes", "page": "2"},
+    )
+    assert changed.headers["Location"].endswith(f"/c/{cid}/votes?page=2#vote-{statement_id}")
+    again = client.get(f"/c/{cid}/votes?page=2").data.decode()
+    assert re.search(r'<li id="vote-(\d+)">', again).group(1) == str(statement_id)  # same place
+    item = again.split(f'<li id="vote-{statement_id}">')[1].split("</li>")[0]
+    assert "Your vote is changed." in item  # beside the statement, not at the top
+    assert 'value="-1" class="vote-disagree" aria-pressed="true"' in item
+
+
+def test_a_bad_page_with_a_vote_changes_nothing(client, conversation):
+    cid = conversation["id"]
+    statement_id = shown_statement_id(client.get(f"/c/{cid}").data)
+    response = client.post(
+        f"/c/{cid}/vote",
+        data={"statement_id": statement_id, "vote": "1", "return_to": "votes", "page": "0"},
+    )
+    assert response.status_code == 400
+    assert client.get(f"{API}/{cid}").json["counts"]["votes"] == 0
+
+
+def test_a_closed_consultation_without_public_results_says_they_are_coming(client, facilitator):
+    cid = create_conversation(client, facilitator, results_public=False)["id"]
+    client.patch(f"{API}/{cid}", json={"is_open": False}, headers=facilitator.headers)
+    page = client.get(f"/c/{cid}").data
+    assert b"The organisers will share the results when they are ready." in page
+    assert b'id="vote-form"' not in page

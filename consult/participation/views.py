@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, g, jsonify, redirect, render_template, request, session, url_for
 
 from consult.errors import json_error, wants_json
-from consult.forms import form_vote, whole_number
+from consult.forms import form_vote, page_argument, whole_number
 from consult.models import Conversation, Participant, Statement
 from consult.participation.messages import statement_refusal
 from consult.security import app_secret, request_address_hash
@@ -20,6 +20,7 @@ from consult.services import (
     participants,
     routing,
     statements,
+    vote_history,
     votes,
 )
 from consult.services.errors import IdempotencyKeyReused, NotFound, ServiceError, SimilarStatement
@@ -28,6 +29,7 @@ bp = Blueprint("participation", __name__)
 
 STATEMENT_FORM = "#add-statement"  # the fragment a statement's answer returns to
 VOTE_LABELS = {1: "Agree", -1: "Disagree", 0: "Pass"}
+VOTES_PER_PAGE = 50  # "Your votes" a page at a time: thousands would be thousands of pixels
 
 
 @bp.get("/")
@@ -79,6 +81,8 @@ def vote(conversation_id: str) -> Any:
     conversation = consultations.get_conversation(conversation_id)
     statement_id = whole_number(request.form.get("statement_id", ""), "statement_id")
     value = form_vote(request.form)
+    back_to_votes = request.form.get("return_to") == "votes"
+    list_page = page_argument(request.form) if back_to_votes else 1  # checked before voting
     participant = _participant(conversation, create=True)
     request_key = votes.parse_request_key(request.form.get("request_key"))
     try:
@@ -90,9 +94,13 @@ def vote(conversation_id: str) -> Any:
     if wants_json():
         statement, remaining = routing.next_statement(conversation, participant)
         return jsonify(next=_statement_json(statement), remaining=remaining, voted=statement_id)
-    if request.form.get("return_to") == "votes":
-        flash("Your vote is changed.", "success")
-        return redirect(url_for(".my_votes", conversation_id=conversation.id))
+    if back_to_votes:
+        # Back to the same statement on the same page of the list, with the message beside it.
+        _note("votes", "success", "Your vote is changed.", statement_id=statement_id)
+        listed = url_for(
+            ".my_votes", conversation_id=conversation.id, page=list_page if list_page > 1 else None
+        )
+        return redirect(f"{listed}#vote-{statement_id}")
     page = url_for(".conversation", conversation_id=conversation.id)
     if request.form.get("return_to") == "similar":
         _note("statement", "success", "Your vote is counted.")
@@ -105,11 +113,21 @@ def vote(conversation_id: str) -> Any:
 def my_votes(conversation_id: str) -> str:
     conversation = consultations.get_conversation(conversation_id)
     participant = _participant(conversation)
-    history = votes.votes_of(participant) if participant else []
+    page = page_argument(request.args)
+    history, total = (
+        vote_history.current_votes(conversation, participant, page, VOTES_PER_PAGE)
+        if participant
+        else ([], 0)
+    )
     return render_template(
         "participation/votes.html",
         conversation=conversation,
-        history=[(s, v) for s, v in history if statements.is_visible(conversation, s)],
+        history=history,
+        page=page,
+        pages=max(1, -(-total // VOTES_PER_PAGE)),
+        per_page=VOTES_PER_PAGE,
+        total=total,
+        changed=session.pop("notes", {}).get("votes"),
         outcome=outcomes.published_view(conversation),
     )
 
@@ -180,10 +198,11 @@ def add_statement(conversation_id: str) -> Any:
     return redirect(url_for(".conversation", conversation_id=conversation.id) + STATEMENT_FORM)
 
 
-def _note(place: str, kind: str, text: str) -> None:
-    """A message for the next page, shown beside what it answers ("vote" or "statement"):
-    a message at the top of the page is out of view on a phone."""
-    session["notes"] = {**session.get("notes", {}), place: {"kind": kind, "text": text}}
+def _note(place: str, kind: str, text: str, **where: Any) -> None:
+    """A message for the next page, shown beside what it answers ("vote", "statement", or
+    "votes" with the statement_id): a message at the top of the page is out of view on a phone."""
+    note = {"kind": kind, "text": text, **where}
+    session["notes"] = {**session.get("notes", {}), place: note}
 
 
 def _participant(conversation: Conversation, *, create: bool = False) -> Participant | None:

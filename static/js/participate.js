@@ -264,6 +264,29 @@
     });
   }
 
+  // "Your votes": a vote changed in place, so the person keeps their place and focus (the
+  // button pressed). Without JavaScript the page comes back at the same statement.
+  const history = document.querySelector(".vote-history");
+  if (history) {
+    history.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      const form = event.target;
+      const button = event.submitter;
+      const value = button ? button.value : "0";
+      const status = form.closest("li").querySelector('[role="status"]');
+      try {
+        await post(form, { vote: value, request_key: newRequestKey() });
+        form.querySelectorAll('button[name="vote"]').forEach((b) => {
+          b.setAttribute("aria-pressed", String(b === button));
+        });
+        form.querySelector(".current-vote strong").textContent = VOTE_LABELS[value];
+        say(status, "Your vote is changed.", "success");
+      } catch (error) {
+        say(status, error.lost ? LOST_VOTE : error.message, "error");
+      }
+    });
+  }
+
   // The count as the server makes it: characters (code points), not UTF-16 units as
   // maxlength would, so an emoji counts once.
   function showCount() {
