@@ -297,3 +297,24 @@ def test_a_closed_consultation_shows_its_results_not_a_statement(
     assert_accessible(page, "a closed consultation")
     page.get_by_role("link", name=re.compile("See the results")).click()
     expect(page).to_have_url(re.compile(rf"/c/{cid}/results$"))
+
+
+def test_the_page_has_an_icon_and_headings_in_proportion(new_page, conversation):
+    page = new_page(**PHONE)
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.goto(f"/c/{conversation['id']}")
+    icon = page.locator('link[rel="icon"]')
+    expect(icon).to_have_attribute("type", "image/svg+xml")
+    answer = page.request.get(icon.get_attribute("href"))
+    assert answer.status == 200
+    assert answer.headers["content-type"].startswith("image/svg+xml")
+    assert not any(url.endswith("/favicon.ico") for url in asked)
+
+    def size(css: str) -> float:
+        return page.locator(css).first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+
+    # The page's title, then the statement being voted on, then the section headings.
+    assert size("h1") > size("#statement-text") > size("#voting-heading") > size("body")
+    assert size("#add-heading") == size("#voting-heading")
+    assert_accessible(page, "after load")
