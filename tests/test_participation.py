@@ -551,3 +551,10 @@ def test_a_closed_consultation_without_public_results_says_they_are_coming(clien
     page = client.get(f"/c/{cid}").data
     assert b"The organisers will share the results when they are ready." in page
     assert b'id="vote-form"' not in page
+
+
+def test_the_count_of_your_votes_leaves_out_statements_waiting_for_moderation(client, facilitator):
+    cid = create_conversation(client, facilitator, strict_moderation=True)["id"]
+    client.post(f"/c/{cid}/statements", data={"text": "Ferries too."})  # mine, agreed, waiting
+    assert b'<span id="voted-count">0</span>' in client.get(f"/c/{cid}").data
+    assert b"You have not voted yet." in client.get(f"/c/{cid}/votes").data

@@ -18,6 +18,4 @@ def statement_refusal(error: ServiceError, text: str, max_length: int) -> str:
         )
     if not text.strip():
         return "Write your statement in the box first."
-    if "not allowed" in error.message:
-        return "Your statement contains a character that cannot be stored. Please remove it."
     return error.message

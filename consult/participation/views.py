@@ -66,7 +66,7 @@ def conversation_page(
         conversation=conversation,
         statement=statement,
         remaining=remaining,
-        voted=len(votes.votes_of(participant)) if participant else 0,
+        voted=vote_history.vote_count(conversation, participant) if participant else 0,
         may_take_part=_may_take_part(conversation),
         link_refused=link_refused,
         draft=draft,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 
 from consult.extensions import db
@@ -17,13 +19,21 @@ def current_votes(
     Newest first by when the statement was first voted on (the vote row's id, which a change
     of mind keeps): a vote changed stays where it was, so the person keeps their place.
     """
-    query = (
-        select(Statement, Vote.value)
-        .join(Vote, Vote.statement_id == Statement.id)
-        .where(Vote.participant_id == participant.id, visible_statement(conversation))
-    )
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    query = select(Statement, Vote.value).join(Vote, Vote.statement_id == Statement.id)
+    query = query.where(*_listed(conversation, participant))
     rows = db.session.execute(
         query.order_by(Vote.id.desc()).limit(per_page).offset((page - 1) * per_page)
     )
-    return [(statement, value) for statement, value in rows], total
+    return [(statement, value) for statement, value in rows], vote_count(conversation, participant)
+
+
+def vote_count(conversation: Conversation, participant: Participant) -> int:
+    """How many votes the list holds: a statement waiting for moderation is not in it."""
+    query = (
+        select(func.count()).select_from(Vote).join(Statement, Vote.statement_id == Statement.id)
+    )
+    return db.session.scalar(query.where(*_listed(conversation, participant))) or 0
+
+
+def _listed(conversation: Conversation, participant: Participant) -> tuple[Any, ...]:
+    return (Vote.participant_id == participant.id, visible_statement(conversation))
