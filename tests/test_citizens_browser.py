@@ -66,6 +66,7 @@ def test_with_javascript_writing_a_statement_counts_as_agreeing_and_offers_what_
     status = page.locator("#statement-status")
     expect(status).to_have_text("Added. Writing it counts as agreeing with it.")
     expect(status).to_be_in_viewport()
+    expect(page.locator("#voted-count")).to_have_text("4")  # three votes, and writing it
     # What is new is offered at once, not at the next watch: the other's, never mine.
     card = page.locator("#statement-text")
     expect(card).to_have_text(OTHERS, timeout=QUICKER_THAN_THE_WATCH)

@@ -193,6 +193,7 @@ def add_statement(conversation_id: str) -> Any:
             statement=_statement_json(statement),
             next=_statement_json(following),
             remaining=remaining,
+            voted=vote_history.vote_count(conversation, participant),  # with the author's own
         ), 201
     _note("statement", "success", message)
     return redirect(url_for(".conversation", conversation_id=conversation.id) + STATEMENT_FORM)

@@ -317,6 +317,7 @@
         statementForm.reset();
         hideSimilar();
         say(statementStatus, data.message, "success");
+        document.getElementById("voted-count").textContent = String(data.voted);
         offerNew(data.next, data.remaining);
       } catch (error) {
         if (error.detail && error.detail.code === "similar_statement") {
