@@ -235,12 +235,12 @@ def test_with_javascript_an_exact_repeat_is_refused_and_the_text_kept(
     page.goto(f"/c/{cid}")
     page.evaluate("window.__sameDocument = 'yes'")
     box = page.get_by_label("Something others should be asked about")
-    messages = page.locator("#messages")
+    messages = page.locator("#statement-status")
 
     box.fill("Trams should run through the night.")
     page.get_by_role("button", name="Add statement").click()
     expect(messages.locator(".message-success")).to_have_text(
-        "Thank you. Your statement is added; others will be asked about it."
+        "Added. Writing it counts as agreeing with it."
     )
     expect(box).to_have_value("")
     assert api_counts(client, cid)["statements"] == 4
@@ -264,13 +264,13 @@ def test_with_javascript_dissent_is_added_and_a_similar_one_offered(new_page, co
     page.goto(f"/c/{cid}")
     page.evaluate("window.__sameDocument = 'yes'")
     box = page.get_by_label("Something others should be asked about")
-    messages = page.locator("#messages")
+    messages = page.locator("#statement-status")
     similar = page.locator("#similar")
 
     box.fill("Buses should not run every ten minutes.")  # the opposite of SEEDS[0]
     page.get_by_role("button", name="Add statement").click()
     expect(messages.locator(".message-success")).to_have_text(
-        "Thank you. Your statement is added; others will be asked about it."
+        "Added. Writing it counts as agreeing with it."
     )
     expect(similar).to_be_hidden()
     assert api_counts(client, cid)["statements"] == 4
@@ -288,7 +288,7 @@ def test_with_javascript_dissent_is_added_and_a_similar_one_offered(new_page, co
 
     page.get_by_role("button", name="Add mine anyway").click()
     expect(messages.locator(".message-success")).to_have_text(
-        "Thank you. Your statement is added; others will be asked about it."
+        "Added. Writing it counts as agreeing with it."
     )
     expect(similar).to_be_hidden()
     expect(page.get_by_role("button", name="Add mine anyway")).to_be_hidden()
@@ -302,7 +302,7 @@ def test_with_javascript_dissent_is_added_and_a_similar_one_offered(new_page, co
     expect(similar).to_be_hidden()
     assert page.evaluate("window.__sameDocument") == "yes", "the page reloaded"
     counts = api_counts(client, cid)
-    assert (counts["statements"], counts["votes"]) == (5, 1)
+    assert (counts["statements"], counts["votes"]) == (5, 3)  # 2 by writing, 1 by voting
 
 
 def test_without_javascript_a_refused_statement_is_explained_and_kept(
@@ -317,7 +317,7 @@ def test_without_javascript_a_refused_statement_is_explained_and_kept(
     expect(page.locator(".message-error")).to_have_text(
         f"This statement is already here: “{SEEDS[1]}”"
     )
-    expect(page).to_have_url(re.compile(rf"/c/{cid}#add$"))
+    expect(page).to_have_url(re.compile(rf"/c/{cid}#add-statement$"))
     expect(page.get_by_label("Something others should be asked about")).to_have_value(duplicate)
     assert api_counts(client, cid)["statements"] == 3
 
@@ -337,7 +337,7 @@ def test_without_javascript_a_similar_statement_is_offered_and_added_anyway(
     expect(page.get_by_label("Something others should be asked about")).to_have_value(near)
     page.get_by_role("button", name="Add mine anyway").click()
     expect(page.locator(".message-success")).to_have_text(
-        "Thank you. Your statement is added; others will be asked about it."
+        "Added. Writing it counts as agreeing with it."
     )
     expect(similar).to_be_hidden()
     assert api_counts(client, cid)["statements"] == 4
@@ -494,7 +494,7 @@ def test_on_a_desktop_the_page_fits_without_scrolling_sideways(new_page, convers
     page.screenshot(path="/tmp/consult-desktop.png", full_page=True)
 
 
-def test_a_closed_consultation_says_so_and_its_vote_buttons_are_disabled(
+def test_a_closed_consultation_says_so_and_offers_no_vote_buttons(
     new_page, conversation, client, facilitator
 ):
     cid = conversation["id"]
@@ -504,7 +504,7 @@ def test_a_closed_consultation_says_so_and_its_vote_buttons_are_disabled(
     page.goto(f"/c/{cid}")
     expect(page.get_by_text("This consultation is closed")).to_be_visible()
     for name in ("Agree", "Disagree", "Pass / unsure"):
-        expect(page.get_by_role("button", name=name, exact=True)).to_be_disabled()
+        expect(page.get_by_role("button", name=name, exact=True)).to_have_count(0)
     expect(page.get_by_role("button", name="Add statement")).to_have_count(0)
     assert api_counts(client, cid)["votes"] == 0
 
@@ -551,7 +551,8 @@ def test_facilitator_creates_a_strict_consultation_and_accepts_a_statement(
     citizen.get_by_label("Something others should be asked about").fill(mine)
     citizen.get_by_role("button", name="Add statement").click()
     expect(citizen.locator(".message-success")).to_have_text(
-        "Thank you. Your statement is shown to others once a facilitator has read it."
+        "Added. Writing it counts as agreeing with it."
+        " It is shown to others once a facilitator has read it."
     )
     assert_accessible(citizen, "statement waiting for moderation")
     assert client.get(f"{API}/{cid}").json["counts"]["statements"] == 2  # not shown yet

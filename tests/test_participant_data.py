@@ -49,8 +49,9 @@ def test_the_download_holds_votes_history_and_statements(client, conversation):
     assert [(v["statement_id"], v["vote"]) for v in data["votes"]] == [
         (first, "disagree"),
         (second, "pass"),
+        (written.json["id"], "agree"),  # writing it counts as agreeing
     ]
-    assert [v["vote"] for v in data["vote_history"]] == ["agree", "disagree", "pass"]
+    assert [v["vote"] for v in data["vote_history"]] == ["agree", "disagree", "pass", "agree"]
     assert [s["text"] for s in data["statements"]] == ["Night buses."]
     assert data["consultation"]["id"] == cid
 
@@ -74,7 +75,8 @@ def test_erasing_removes_the_participant_their_votes_log_and_statements(app, cli
     assert count(app, Statement, id=mine["id"]) == 0  # mine, with the other's vote on it
     with app.app_context():
         erasure = db.session.scalar(select(Erasure))
-        assert (erasure.votes, erasure.statements_removed, erasure.statements_kept) == (2, 1, 0)
+        # My two votes, and my agreement with my own statement.
+        assert (erasure.votes, erasure.statements_removed, erasure.statements_kept) == (3, 1, 0)
 
 
 def test_a_facilitator_may_keep_erased_statements_detached(app, client, facilitator):

@@ -5,8 +5,15 @@ from __future__ import annotations
 import json
 import re
 
-from conftest import create_conversation, join
+import pytest
+from conftest import create_conversation, join, make_app
 from helpers import personal_link, xid_signature
+from sqlalchemy import func, select
+
+from consult.extensions import db
+from consult.models import Conversation, Statement, StatementTally, Vote, VoteEvent
+from consult.services import participants, votes
+from consult.services import statements as statements_service
 
 API = "/api/v1/conversations"
 
@@ -80,13 +87,13 @@ def test_earlier_vote_can_be_changed_on_the_votes_page(client, conversation):
     statement_id = shown_statement_id(client.get(f"/c/{cid}").data)
     client.post(f"/c/{cid}/vote", data={"statement_id": statement_id, "vote": "1"})
     history = client.get(f"/c/{cid}/votes").data
-    assert b'value="1" aria-pressed="true"' in history
+    assert b'value="1" class="vote-agree" aria-pressed="true"' in history
     changed = client.post(
         f"/c/{cid}/vote", data={"statement_id": statement_id, "vote": "-1", "return_to": "votes"}
     )
-    assert changed.headers["Location"].endswith(f"/c/{cid}/votes")
+    assert changed.headers["Location"].endswith(f"/c/{cid}/votes#vote-{statement_id}")
     history = client.get(f"/c/{cid}/votes").data
-    assert b'value="-1" aria-pressed="true"' in history
+    assert b'value="-1" class="vote-disagree" aria-pressed="true"' in history
     assert client.get(f"{API}/{cid}").json["counts"]["votes"] == 1
 
 
@@ -104,7 +111,7 @@ def test_statement_added_by_form_is_confirmed(client, conversation):
     response = client.post(
         f"/c/{cid}/statements", data={"text": "Trams, not buses."}, follow_redirects=True
     )
-    assert b"Your statement is added" in response.data
+    assert b"Added. Writing it counts as agreeing with it." in response.data
     assert client.get(f"{API}/{cid}").json["counts"]["statements"] == 4
 
 
@@ -135,7 +142,7 @@ def test_similar_by_form_is_offered_with_a_vote_and_add_mine_anyway(client, conv
     again = client.post(
         f"/c/{cid}/statements", data={"text": near, "add_anyway": "1"}, follow_redirects=True
     )
-    assert b"Your statement is added" in again.data
+    assert b"Added. Writing it counts as agreeing with it." in again.data
     assert b"<legend>Parking in the centre is too cheap.</legend>" not in again.data  # panel gone
     assert client.get(f"{API}/{cid}").json["counts"]["statements"] == 4
 
@@ -157,7 +164,7 @@ def test_opposite_statement_by_form_is_added_at_once(client, conversation):
     cid = conversation["id"]
     opposite = {"text": "Parking in the centre is not too cheap."}
     response = client.post(f"/c/{cid}/statements", data=opposite, follow_redirects=True)
-    assert b"Your statement is added" in response.data
+    assert b"Added. Writing it counts as agreeing with it." in response.data
     assert client.get(f"{API}/{cid}").json["counts"]["statements"] == 4
 
 
@@ -175,7 +182,8 @@ def test_closed_consultation_is_readable_but_takes_nothing(client, facilitator, 
     client.patch(f"{API}/{cid}", json={"is_open": False}, headers=facilitator.headers)
     page = client.get(f"/c/{cid}").data
     assert b"This consultation is closed." in page
-    assert b"<fieldset disabled>" in page
+    assert b'id="vote-form"' not in page  # no statement with buttons that do nothing
+    assert b"See the results: where people agree and where they divide" in page
     assert b'id="statement-form"' not in page
     assert client.post(f"/c/{cid}/vote", data={"statement_id": "1", "vote": "1"}).status_code == 409
     assert client.post(f"/c/{cid}/statements", data={"text": "New one"}).status_code == 302
@@ -281,3 +289,272 @@ def test_page_never_quotes_a_hidden_statement_and_says_when_it_is_your_own(clien
     again = client.post(f"/c/{cid}/statements", data={"text": hidden}, follow_redirects=True)
     assert b"You have already sent this statement; it waits for a facilitator." in again.data
     assert b"already here" not in again.data
+
+
+# -- writing a statement counts as agreeing with it ------------------------------------------
+
+
+def _votes_on(app, statement_id: int) -> tuple[list[int], list[int], tuple[int, int, int]]:
+    """The current votes, the logged votes and the (agree, disagree, pass) tally of a statement."""
+    with app.app_context():
+        current = list(db.session.scalars(select(Vote.value).filter_by(statement_id=statement_id)))
+        logged = list(
+            db.session.scalars(select(VoteEvent.value).filter_by(statement_id=statement_id))
+        )
+        tally = db.session.get(StatementTally, statement_id)
+        return current, logged, (tally.n_agree, tally.n_disagree, tally.n_pass)
+
+
+def test_a_statement_added_by_form_counts_as_its_authors_agreement(app, client, conversation):
+    cid = conversation["id"]
+    client.post(f"/c/{cid}/statements", data={"text": "Trams, not buses."})
+    mine = client.get(f"{API}/{cid}/statements").json["statements"][-1]
+    assert mine["text"] == "Trams, not buses."
+    assert _votes_on(app, mine["id"]) == ([1], [1], (1, 0, 0))
+    assert client.get(f"{API}/{cid}").json["counts"]["votes"] == 1
+
+
+def test_the_author_is_never_asked_to_vote_on_their_own_statement(client, conversation):
+    cid = conversation["id"]
+    client.post(f"/c/{cid}/statements", data={"text": "Trams, not buses."})
+    mine = client.get(f"{API}/{cid}/statements").json["statements"][-1]["id"]
+    page = client.get(f"/c/{cid}").data
+    assert b"3 statements left" in page  # the three seeds, not mine
+    shown = []
+    for _ in range(3):
+        shown.append(shown_statement_id(page))
+        client.post(f"/c/{cid}/vote", data={"statement_id": shown[-1], "vote": "0"})
+        page = client.get(f"/c/{cid}").data
+    assert mine not in shown
+    assert b"You have seen every statement for now." in page
+
+
+def test_under_strict_moderation_the_agreement_waits_with_the_statement(app, client, facilitator):
+    cid = create_conversation(client, facilitator, strict_moderation=True)["id"]
+    client.post(f"/c/{cid}/statements", data={"text": "Ferries too."})
+    with app.app_context():
+        mine = db.session.scalar(select(Statement.id).filter_by(text="Ferries too."))
+    assert _votes_on(app, mine) == ([1], [1], (1, 0, 0))
+    moderated = client.post(
+        f"{API}/{cid}/moderation",
+        json={"statement_ids": [mine], "action": "accept"},
+        headers=facilitator.headers,
+    )
+    assert moderated.status_code == 200
+    assert b"3 statements left" in client.get(f"/c/{cid}").data  # still not asked about it
+
+
+def test_a_statement_sent_through_the_api_counts_as_agreeing_and_answers_as_before(
+    app, client, conversation
+):
+    cid = conversation["id"]
+    me = join(client, cid)
+    listed = client.get(f"{API}/{cid}/statements").json["statements"][0]
+    response = client.post(f"{API}/{cid}/statements", json={"text": "Night buses."}, headers=me)
+    assert response.status_code == 201
+    assert set(response.json) == set(listed)  # the answer's shape is unchanged
+    assert _votes_on(app, response.json["id"]) == ([1], [1], (1, 0, 0))
+    mine = client.get(f"{API}/{cid}/me", headers=me).json["votes"]
+    assert [(v["statement_id"], v["vote"]) for v in mine] == [(response.json["id"], "agree")]
+
+
+def test_a_refused_statement_records_no_vote(app, client, conversation):
+    cid = conversation["id"]
+    client.post(f"/c/{cid}/statements", data={"text": "Parking in the centre is too cheap."})
+    client.post(f"/c/{cid}/statements", data={"text": "  "})
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Vote)) == 0
+        assert db.session.scalar(select(func.count()).select_from(VoteEvent)) == 0
+
+
+# -- the length of a statement ------------------------------------------------------------
+
+
+def test_the_form_shows_the_limit_and_cuts_nothing(client, conversation):
+    page = client.get(f"/c/{conversation['id']}").data.decode()
+    assert "at most 280 characters" in page
+    assert "0 of 280 characters" in page
+    assert "maxlength" not in page  # a browser cuts pasted text to it without a word
+
+
+def test_an_over_long_statement_is_refused_clearly_and_kept_whole(client, conversation):
+    cid = conversation["id"]
+    text = "Trams " * 50  # 300 characters
+    response = client.post(f"/c/{cid}/statements", data={"text": text}, follow_redirects=True)
+    page = response.data.decode()
+    assert "Your statement is 300 characters long; the limit is 280. Please shorten it" in page
+    assert f">{text}</textarea>" in page
+    assert "300 of 280 characters" in page
+    assert 'aria-invalid="true"' in page
+    assert client.get(f"{API}/{cid}").json["counts"]["statements"] == 3
+
+
+def test_a_script_gets_the_same_words_with_the_precise_code(client, conversation):
+    response = client.post(
+        f"/c/{conversation['id']}/statements",
+        data={"text": "x" * 281},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "invalid_input"
+    assert response.json["error"]["message"].startswith("Your statement is 281 characters long")
+
+
+def test_a_line_break_counts_as_one_character(client, facilitator):
+    cid = create_conversation(client, facilitator, statement_max_length=18, seed_statements=[])[
+        "id"
+    ]
+    text = "Trams\r\nat night too"  # 18 characters typed; a form sends 19
+    response = client.post(f"/c/{cid}/statements", data={"text": text}, follow_redirects=True)
+    assert b"Added. Writing it counts as agreeing with it." in response.data
+    assert client.get(f"{API}/{cid}/statements").json["statements"][-1]["text"] == (
+        "Trams\nat night too"
+    )
+
+
+# -- messages for people --------------------------------------------------------------------
+
+
+@pytest.fixture
+def csrf_client(app, database_url):
+    return make_app(database_url, csrf=True).test_client()
+
+
+def test_an_empty_statement_is_refused_in_plain_words(client, conversation):
+    response = client.post(
+        f"/c/{conversation['id']}/statements", data={"text": "   "}, follow_redirects=True
+    )
+    assert b"Write your statement in the box first." in response.data
+    assert b"must not be empty" not in response.data
+
+
+def test_an_expired_session_keeps_the_statement_and_says_what_to_do(csrf_client, conversation):
+    cid = conversation["id"]
+    response = csrf_client.post(f"/c/{cid}/statements", data={"text": "Trams at night."})
+    assert response.status_code == 400
+    page = response.data.decode()
+    assert "Your session had expired, so your statement was not sent." in page
+    assert "press “Add statement” again" in page
+    assert ">Trams at night.</textarea>" in page
+    assert "CSRF" not in page
+    assert csrf_client.get(f"{API}/{cid}").json["counts"]["statements"] == 3
+
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # the new session's
+    again = csrf_client.post(
+        f"/c/{cid}/statements", data={"text": "Trams at night.", "csrf_token": token}
+    )
+    assert again.status_code == 302
+    assert csrf_client.get(f"{API}/{cid}").json["counts"]["statements"] == 4
+
+
+def test_an_expired_session_on_a_vote_says_to_vote_again(csrf_client, conversation):
+    cid = conversation["id"]
+    response = csrf_client.post(f"/c/{cid}/vote", data={"statement_id": "1", "vote": "1"})
+    assert response.status_code == 400
+    assert b"Your session had expired, so your vote was not recorded. Please vote again." in (
+        response.data
+    )
+    assert csrf_client.get(f"{API}/{cid}").json["counts"]["votes"] == 0
+
+
+def test_an_expired_session_gives_the_script_a_new_token(csrf_client, conversation):
+    cid = conversation["id"]
+    as_script = {"Accept": "application/json"}
+    response = csrf_client.post(
+        f"/c/{cid}/statements", data={"text": "Ferries."}, headers=as_script
+    )
+    assert response.status_code == 400
+    error = response.json["error"]
+    assert error["code"] == "session_expired"
+    assert "CSRF" not in error["message"]
+    again = csrf_client.post(
+        f"/c/{cid}/statements",
+        data={"text": "Ferries.", "csrf_token": error["csrf_token"]},
+        headers=as_script,
+    )
+    assert again.status_code == 201
+
+
+def test_an_expired_session_elsewhere_is_explained_too(csrf_client, conversation):
+    response = csrf_client.post(f"/c/{conversation['id']}/my-data/erase", data={"confirm": "yes"})
+    assert response.status_code == 400
+    assert b"Your session had expired, so nothing was changed." in response.data
+    assert b"CSRF" not in response.data
+
+
+# -- "Your votes" -----------------------------------------------------------------------------
+
+
+def vote_on_many(app, cid: str, count: int) -> int:
+    """A participant of this test client who has voted on `count` new statements; its id."""
+    with app.app_context():
+        conversation = db.session.get(Conversation, cid)
+        added = statements_service.add_seed_statements(
+            conversation, [f"Statement number {n} about trams" for n in range(count)]
+        )
+        db.session.commit()
+        participant, _token, _ = participants.join(conversation)
+        for statement in added:
+            votes.cast_vote(conversation, participant, statement.id, 1)
+        return participant.id
+
+
+def test_your_votes_come_fifty_to_a_page(app, client, facilitator):
+    cid = create_conversation(client, facilitator, seed_statements=[])["id"]
+    participant_id = vote_on_many(app, cid, 120)
+    with client.session_transaction() as session:
+        session["participants"] = {cid: participant_id}
+    first = client.get(f"/c/{cid}/votes").data.decode()
+    assert first.count("<legend>") == 50
+    assert "Page 1 of 3" in first
+    assert "120 votes, newest first" in first
+    assert "Statement number 119 about trams" in first  # newest first
+    last = client.get(f"/c/{cid}/votes?page=3").data.decode()
+    assert last.count("<legend>") == 20
+    assert "Statement number 0 about trams" in last
+    assert client.get(f"/c/{cid}/votes?page=x").status_code == 400
+
+
+def test_a_vote_changed_keeps_its_place_in_the_list(app, client, facilitator):
+    cid = create_conversation(client, facilitator, seed_statements=[])["id"]
+    participant_id = vote_on_many(app, cid, 60)
+    with client.session_transaction() as session:
+        session["participants"] = {cid: participant_id}
+    page = client.get(f"/c/{cid}/votes?page=2").data.decode()
+    statement_id = int(re.search(r'<li id="vote-(\d+)">', page).group(1))
+    changed = client.post(
+        f"/c/{cid}/vote",
+        data={"statement_id": statement_id, "vote": "-1", "return_to": "votes", "page": "2"},
+    )
+    assert changed.headers["Location"].endswith(f"/c/{cid}/votes?page=2#vote-{statement_id}")
+    again = client.get(f"/c/{cid}/votes?page=2").data.decode()
+    assert re.search(r'<li id="vote-(\d+)">', again).group(1) == str(statement_id)  # same place
+    item = again.split(f'<li id="vote-{statement_id}">')[1].split("</li>")[0]
+    assert "Your vote is changed." in item  # beside the statement, not at the top
+    assert 'value="-1" class="vote-disagree" aria-pressed="true"' in item
+
+
+def test_a_bad_page_with_a_vote_changes_nothing(client, conversation):
+    cid = conversation["id"]
+    statement_id = shown_statement_id(client.get(f"/c/{cid}").data)
+    response = client.post(
+        f"/c/{cid}/vote",
+        data={"statement_id": statement_id, "vote": "1", "return_to": "votes", "page": "0"},
+    )
+    assert response.status_code == 400
+    assert client.get(f"{API}/{cid}").json["counts"]["votes"] == 0
+
+
+def test_a_closed_consultation_without_public_results_says_they_are_coming(client, facilitator):
+    cid = create_conversation(client, facilitator, results_public=False)["id"]
+    client.patch(f"{API}/{cid}", json={"is_open": False}, headers=facilitator.headers)
+    page = client.get(f"/c/{cid}").data
+    assert b"The organisers will share the results when they are ready." in page
+    assert b'id="vote-form"' not in page
+
+
+def test_the_count_of_your_votes_leaves_out_statements_waiting_for_moderation(client, facilitator):
+    cid = create_conversation(client, facilitator, strict_moderation=True)["id"]
+    client.post(f"/c/{cid}/statements", data={"text": "Ferries too."})  # mine, agreed, waiting
+    assert b'<span id="voted-count">0</span>' in client.get(f"/c/{cid}").data
+    assert b"You have not voted yet." in client.get(f"/c/{cid}/votes").data

@@ -30,7 +30,7 @@ def test_form_post_without_csrf_token_is_refused(csrf_client, conversation):
     cid = conversation["id"]
     response = csrf_client.post(f"/c/{cid}/vote", data={"statement_id": "1", "vote": "1"})
     assert response.status_code == 400
-    assert b"CSRF" in response.data
+    assert b"Your session had expired, so your vote was not recorded." in response.data
     assert csrf_client.get(f"{API}/{cid}").json["counts"]["votes"] == 0
 
 

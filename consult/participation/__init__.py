@@ -1,7 +1,10 @@
 """The citizen's pages: read a consultation, vote, change a vote, add a statement, and see,
 download or erase their own data."""
 
-from consult.participation import data_views  # noqa: F401 -- its routes join the blueprint
+from consult.participation import (
+    data_views,  # noqa: F401 -- its routes join the blueprint
+    expired_session,  # noqa: F401 -- its handler joins it too
+)
 from consult.participation.views import bp
 
 __all__ = ["bp"]

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, g, jsonify, redirect, render_template, request, session, url_for
 
-from consult.errors import wants_json
-from consult.forms import form_vote, whole_number
+from consult.errors import json_error, wants_json
+from consult.forms import form_vote, page_argument, whole_number
 from consult.models import Conversation, Participant, Statement
+from consult.participation.messages import statement_refusal
 from consult.security import app_secret, request_address_hash
 from consult.services import (
     analyses,
@@ -19,11 +20,16 @@ from consult.services import (
     participants,
     routing,
     statements,
+    vote_history,
     votes,
 )
 from consult.services.errors import IdempotencyKeyReused, NotFound, ServiceError, SimilarStatement
 
 bp = Blueprint("participation", __name__)
+
+STATEMENT_FORM = "#add-statement"  # the fragment a statement's answer returns to
+VOTE_LABELS = {1: "Agree", -1: "Disagree", 0: "Pass"}
+VOTES_PER_PAGE = 50  # "Your votes" a page at a time: thousands would be thousands of pixels
 
 
 @bp.get("/")
@@ -36,6 +42,23 @@ def index() -> str:
 def conversation(conversation_id: str) -> str:
     conversation = consultations.get_conversation(conversation_id)
     link_refused = not _remember_xid(conversation)
+    return conversation_page(
+        conversation,
+        draft=session.pop("draft", ""),
+        notes=session.pop("notes", {}),
+        link_refused=link_refused,
+    )
+
+
+def conversation_page(
+    conversation: Conversation,
+    *,
+    draft: str = "",
+    notes: dict[str, dict[str, str]] | None = None,
+    link_refused: bool = False,
+) -> str:
+    """The consultation's page: the next statement to vote on and the statement form, with
+    `draft` in the form and `notes` (messages by place: "vote", "statement") beside them."""
     participant = _participant(conversation)
     statement, remaining = routing.next_statement(conversation, participant)
     return render_template(
@@ -43,11 +66,12 @@ def conversation(conversation_id: str) -> str:
         conversation=conversation,
         statement=statement,
         remaining=remaining,
-        voted=len(votes.votes_of(participant)) if participant else 0,
+        voted=vote_history.vote_count(conversation, participant) if participant else 0,
         may_take_part=_may_take_part(conversation),
         link_refused=link_refused,
-        draft=session.pop("draft", ""),
+        draft=draft,
         similar=session.pop("similar", []),
+        notes=notes or {},
         outcome=outcomes.published_view(conversation),
     )
 
@@ -57,6 +81,8 @@ def vote(conversation_id: str) -> Any:
     conversation = consultations.get_conversation(conversation_id)
     statement_id = whole_number(request.form.get("statement_id", ""), "statement_id")
     value = form_vote(request.form)
+    back_to_votes = request.form.get("return_to") == "votes"
+    list_page = page_argument(request.form) if back_to_votes else 1  # checked before voting
     participant = _participant(conversation, create=True)
     request_key = votes.parse_request_key(request.form.get("request_key"))
     try:
@@ -68,23 +94,40 @@ def vote(conversation_id: str) -> Any:
     if wants_json():
         statement, remaining = routing.next_statement(conversation, participant)
         return jsonify(next=_statement_json(statement), remaining=remaining, voted=statement_id)
-    if request.form.get("return_to") == "votes":
-        flash("Your vote is changed.", "success")
-        return redirect(url_for(".my_votes", conversation_id=conversation.id))
+    if back_to_votes:
+        # Back to the same statement on the same page of the list, with the message beside it.
+        _note("votes", "success", "Your vote is changed.", statement_id=statement_id)
+        listed = url_for(
+            ".my_votes", conversation_id=conversation.id, page=list_page if list_page > 1 else None
+        )
+        return redirect(f"{listed}#vote-{statement_id}")
+    page = url_for(".conversation", conversation_id=conversation.id)
     if request.form.get("return_to") == "similar":
-        flash("Your vote is counted.", "success")
-    return redirect(url_for(".conversation", conversation_id=conversation.id))
+        _note("statement", "success", "Your vote is counted.")
+        return redirect(page + STATEMENT_FORM)
+    _note("vote", "success", f"Vote recorded: {VOTE_LABELS[value]}")
+    return redirect(page)
 
 
 @bp.get("/c/<conversation_id>/votes")
 def my_votes(conversation_id: str) -> str:
     conversation = consultations.get_conversation(conversation_id)
     participant = _participant(conversation)
-    history = votes.votes_of(participant) if participant else []
+    page = page_argument(request.args)
+    history, total = (
+        vote_history.current_votes(conversation, participant, page, VOTES_PER_PAGE)
+        if participant
+        else ([], 0)
+    )
     return render_template(
         "participation/votes.html",
         conversation=conversation,
-        history=[(s, v) for s, v in history if statements.is_visible(conversation, s)],
+        history=history,
+        page=page,
+        pages=max(1, -(-total // VOTES_PER_PAGE)),
+        per_page=VOTES_PER_PAGE,
+        total=total,
+        changed=session.pop("notes", {}).get("votes"),
         outcome=outcomes.published_view(conversation),
     )
 
@@ -121,31 +164,46 @@ def results_data(conversation_id: str) -> Any:
 def add_statement(conversation_id: str) -> Any:
     conversation = consultations.get_conversation(conversation_id)
     participant = _participant(conversation, create=True)
-    text = request.form.get("text", "")
+    # A form sends a line break as CRLF: one character typed, one counted.
+    text = request.form.get("text", "").replace("\r\n", "\n")
     add_anyway = request.form.get("add_anyway") == "1"
     try:
         statement = statements.submit_statement(
             conversation, participant, text, add_anyway=add_anyway
         )
     except ServiceError as error:
+        message = statement_refusal(error, text, conversation.statement_max_length)
         if wants_json():
-            raise
+            return json_error(error.status, error.code, message, **error.details)
         session["draft"] = text[:2000]
         if isinstance(error, SimilarStatement):
             # Shown beside the form with "Add mine anyway" and votes on the similar ones.
             session["similar"] = error.details["similar"]
         else:
-            flash(error.message, "error")
-        return redirect(url_for(".conversation", conversation_id=conversation.id) + "#add")
-    message = (
-        "Thank you. Your statement is shown to others once a facilitator has read it."
-        if not statements.is_visible(conversation, statement)
-        else "Thank you. Your statement is added; others will be asked about it."
-    )
+            _note("statement", "error", message)
+        return redirect(url_for(".conversation", conversation_id=conversation.id) + STATEMENT_FORM)
+    message = "Added. Writing it counts as agreeing with it."
+    if not statements.is_visible(conversation, statement):
+        message += " It is shown to others once a facilitator has read it."
     if wants_json():
-        return jsonify(message=message, statement=_statement_json(statement)), 201
-    flash(message, "success")
-    return redirect(url_for(".conversation", conversation_id=conversation.id))
+        # What is new to vote on: others may have added statements since the page was drawn.
+        following, remaining = routing.next_statement(conversation, participant)
+        return jsonify(
+            message=message,
+            statement=_statement_json(statement),
+            next=_statement_json(following),
+            remaining=remaining,
+            voted=vote_history.vote_count(conversation, participant),  # with the author's own
+        ), 201
+    _note("statement", "success", message)
+    return redirect(url_for(".conversation", conversation_id=conversation.id) + STATEMENT_FORM)
+
+
+def _note(place: str, kind: str, text: str, **where: Any) -> None:
+    """A message for the next page, shown beside what it answers ("vote", "statement", or
+    "votes" with the statement_id): a message at the top of the page is out of view on a phone."""
+    note = {"kind": kind, "text": text, **where}
+    session["notes"] = {**session.get("notes", {}), place: note}
 
 
 def _participant(conversation: Conversation, *, create: bool = False) -> Participant | None:

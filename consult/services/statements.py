@@ -10,7 +10,15 @@ from typing import Any
 from sqlalchemy import case, func, or_, select
 
 from consult.extensions import db
-from consult.models import Conversation, ModerationStatus, Participant, Statement
+from consult.models import (
+    Conversation,
+    ModerationStatus,
+    Participant,
+    Statement,
+    Vote,
+    VoteEvent,
+    utcnow,
+)
 from consult.services.changes import content_changed
 from consult.services.errors import (
     ConsultationClosed,
@@ -27,6 +35,7 @@ from consult.services.text import clean_text, normalize_for_comparison
 MAX_SIMILAR_OFFERED = 3
 MODERATION_ACTIONS = ("accept", "reject", "unmoderate", "meta", "not_meta")
 MAX_BULK_MODERATION = 1000
+AGREE = 1  # DESIGN.md §4: agree = +1
 
 
 def visible_statement(conversation: Conversation) -> Any:
@@ -101,10 +110,11 @@ def submit_statement(
     *,
     add_anyway: bool = False,
 ) -> Statement:
-    """A participant's own statement; it waits for a facilitator under strict moderation.
+    """A participant's own statement, with their agree vote on it, committed together.
 
-    An exact repeat is refused (DuplicateStatement). A similar one is offered back first
-    (SimilarStatement), and added when sent again with `add_anyway`: dissent is never refused.
+    It waits for a facilitator under strict moderation. An exact repeat is refused
+    (DuplicateStatement). A similar one is offered back first (SimilarStatement), and added
+    when sent again with `add_anyway`: dissent is never refused.
     """
     if not conversation.is_open:
         raise ConsultationClosed("This consultation is closed and takes no new statements.")
@@ -123,9 +133,29 @@ def submit_statement(
         status=ModerationStatus.UNMODERATED,
     )
     db.session.add(statement)
-    content_changed(conversation)
+    db.session.flush()  # its id, for the vote
+    _agree_as_author(statement, participant)
+    content_changed(conversation)  # also tells the analysis runner of the new vote
     db.session.commit()
     return statement
+
+
+def _agree_as_author(statement: Statement, participant: Participant) -> None:
+    """Writing a statement counts as agreeing with it, as in Polis: the current vote and its
+    log entry, as the vote path writes them (the tally triggers count it).
+
+    Not through `votes.cast_vote`: that refuses statements participants cannot see yet (a
+    statement waiting for moderation), and a statement must never be stored without its
+    author's vote, so both go in one transaction.
+    """
+    now = utcnow()
+    fields = {
+        "conversation_id": statement.conversation_id,
+        "participant_id": participant.id,
+        "statement_id": statement.id,
+        "value": AGREE,
+    }
+    db.session.add_all([Vote(**fields, updated_at=now), VoteEvent(**fields, created_at=now)])
 
 
 def get_statement(conversation: Conversation, statement_id: object) -> Statement:

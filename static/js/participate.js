@@ -5,7 +5,10 @@
 
   const voteForm = document.getElementById("vote-form");
   const statementForm = document.getElementById("statement-form");
-  const messages = document.getElementById("messages");
+  // Messages go beside what they answer, where the person is looking (not the page's top).
+  const voteStatus = document.getElementById("vote-status");
+  const statementStatus = document.getElementById("statement-status");
+  const VOTE_LABELS = { 1: "Agree", "-1": "Disagree", 0: "Pass" };
 
   function newRequestKey() {
     const bytes = new Uint8Array(16);
@@ -13,34 +16,75 @@
     return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
-  function say(text, kind) {
-    messages.replaceChildren();
+  function say(region, text, kind) {
+    if (!region) return;
     const p = document.createElement("p");
     p.className = "message message-" + kind;
     p.textContent = text; // text, never HTML: statements come from the public
-    messages.appendChild(p);
+    region.replaceChildren(p);
+    p.scrollIntoView({ block: "nearest" }); // on a phone the button pressed may be at the edge
   }
 
-  async function post(form, extra) {
+  // What the person reads when no answer came back (never the browser's "Failed to fetch").
+  const LOST_VOTE =
+    "The connection was lost, so your vote was not recorded. Check that you are online, then vote again.";
+  const LOST_STATEMENT =
+    "The connection was lost, so your statement was not sent. It is kept: check that you are online, then press “Add statement” again.";
+  const FAILED =
+    "Something went wrong on our side, so this was not saved. Please try again in a moment.";
+
+  async function send(form, extra) {
     const body = new FormData(form);
     for (const [key, value] of Object.entries(extra || {})) body.set(key, value);
-    const response = await fetch(form.action, {
-      method: "POST",
-      body: body,
-      headers: { Accept: "application/json" },
-      credentials: "same-origin",
-    });
-    const data = await response.json().catch(() => ({}));
+    let response;
+    try {
+      response = await fetch(form.action, {
+        method: "POST",
+        body: body,
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+    } catch (error) {
+      const lost = new Error(error.message);
+      lost.lost = true; // no answer came back: offline, or the connection dropped
+      throw lost;
+    }
+    const data = await response.json().catch(() => null);
     if (!response.ok) {
       const error = (data && data.error) || {};
-      const failure = new Error(error.message || "Something went wrong; please try again.");
+      const failure = new Error(error.message || FAILED); // a proxy's page has no message
       failure.detail = error; // code, and for similar_statement the similar statements
       throw failure;
     }
     return data;
   }
 
-  function showNext(next, remaining) {
+  function renewToken(token) {
+    document.querySelectorAll('input[name="csrf_token"]').forEach((input) => (input.value = token));
+    document.querySelector('meta[name="csrf-token"]').content = token;
+  }
+
+  // An expired session answers with a new token: send once more with it, so the person
+  // does not have to reload (and lose what they wrote).
+  async function post(form, extra) {
+    try {
+      return await send(form, extra);
+    } catch (error) {
+      if (!(error.detail && error.detail.code === "session_expired" && error.detail.csrf_token)) {
+        throw error;
+      }
+      renewToken(error.detail.csrf_token);
+      return await send(form, extra);
+    }
+  }
+
+  function showProgress(remaining) {
+    document.getElementById("progress").textContent =
+      remaining + (remaining === 1 ? " statement left" : " statements left");
+  }
+
+  // focus: false when the person is busy elsewhere on the page (writing a statement).
+  function showNext(next, remaining, focus = true) {
     const text = document.getElementById("statement-text");
     const progress = document.getElementById("progress");
     const allDone = document.getElementById("all-done");
@@ -56,8 +100,25 @@
     allDone.hidden = true;
     document.getElementById("statement-id").value = next.id;
     text.textContent = next.text;
-    progress.textContent = remaining + (remaining === 1 ? " statement left" : " statements left");
-    text.focus(); // screen readers read the new statement; keyboard users stay in the card
+    showProgress(remaining);
+    if (focus) text.focus(); // screen readers read the new statement; keyboard users stay in the card
+  }
+
+  // After the person added a statement: offer what others added meanwhile (never their own,
+  // which counts as their agreement).
+  function offerNew(next, remaining) {
+    if (!voteForm || !next) return;
+    if (!voteForm.hidden) {
+      showProgress(remaining); // the card keeps its statement; only the count changes
+      return;
+    }
+    stopWatching();
+    say(voteStatus, "There are new statements to vote on.", "success");
+    // The card appears above the form: scroll by as much, so the form and its message stay
+    // where the person is looking.
+    const before = statementForm.getBoundingClientRect().top;
+    showNext(next, remaining, false);
+    window.scrollBy(0, statementForm.getBoundingClientRect().top - before);
   }
 
   // Once every statement is seen, ask now and then whether others have added new ones.
@@ -75,15 +136,19 @@
         });
         const data = response.ok ? await response.json() : {};
         if (data.next) {
-          clearInterval(watching);
-          watching = null;
-          say("There are new statements to vote on.", "success");
+          stopWatching();
+          say(voteStatus, "There are new statements to vote on.", "success");
           showNext(data.next, data.remaining);
         }
       } catch (error) {
         // Offline for a moment: the next try will tell.
       }
     }, NEW_STATEMENTS_EVERY_MS);
+  }
+
+  function stopWatching() {
+    clearInterval(watching);
+    watching = null;
   }
 
   if (voteForm) {
@@ -102,16 +167,16 @@
         try {
           data = await post(voteForm, extra);
         } catch (error) {
-          if (!(error instanceof TypeError)) throw error; // fetch failed: no answer came back
+          if (!error.lost) throw error; // only when no answer came back
           await new Promise((resolve) => setTimeout(resolve, 1500));
           data = await post(voteForm, extra);
         }
-        messages.replaceChildren();
+        say(voteStatus, "Vote recorded: " + VOTE_LABELS[extra.vote], "success");
         const voted = document.getElementById("voted-count");
         voted.textContent = String(Number(voted.textContent) + 1);
         showNext(data.next, data.remaining);
       } catch (error) {
-        say(error.message, "error");
+        say(voteStatus, error.lost ? LOST_VOTE : error.message, "error");
       } finally {
         buttons.forEach((b) => (b.disabled = false));
       }
@@ -188,18 +253,61 @@
         const data = await post(form, { vote: event.submitter ? event.submitter.value : "0" });
         hideSimilar();
         statementForm.reset();
-        say("Your vote is counted.", "success");
+        say(statementStatus, "Your vote is counted.", "success");
         const shown = document.getElementById("statement-id");
         if (voteForm && shown && shown.value === String(data.voted)) {
           showNext(data.next, data.remaining); // the card showed the statement just voted on
         }
       } catch (error) {
-        say(error.message, "error");
+        say(statementStatus, error.lost ? LOST_VOTE : error.message, "error");
       }
     });
   }
 
+  // "Your votes": a vote changed in place, so the person keeps their place and focus (the
+  // button pressed). Without JavaScript the page comes back at the same statement.
+  const history = document.querySelector(".vote-history");
+  if (history) {
+    history.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      const form = event.target;
+      const button = event.submitter;
+      const value = button ? button.value : "0";
+      const status = form.closest("li").querySelector('[role="status"]');
+      try {
+        await post(form, { vote: value, request_key: newRequestKey() });
+        form.querySelectorAll('button[name="vote"]').forEach((b) => {
+          b.setAttribute("aria-pressed", String(b === button));
+        });
+        form.querySelector(".current-vote strong").textContent = VOTE_LABELS[value];
+        say(status, "Your vote is changed.", "success");
+      } catch (error) {
+        say(status, error.lost ? LOST_VOTE : error.message, "error");
+      }
+    });
+  }
+
+  // The count as the server makes it: characters (code points), not UTF-16 units as
+  // maxlength would, so an emoji counts once.
+  function showCount() {
+    const box = document.getElementById("statement-input");
+    const counter = document.getElementById("statement-count");
+    const max = Number(box.dataset.maxLength);
+    const length = Array.from(box.value).length;
+    const over = length > max;
+    counter.textContent = over
+      ? length + " of " + max + " characters: " + (length - max) + " too many"
+      : length + " of " + max + " characters";
+    counter.classList.toggle("counter-over", over);
+    if (over) box.setAttribute("aria-invalid", "true");
+    else box.removeAttribute("aria-invalid");
+  }
+
   if (statementForm) {
+    const box = document.getElementById("statement-input");
+    box.addEventListener("input", showCount);
+    statementForm.addEventListener("reset", () => setTimeout(showCount)); // after the reset
+    showCount();
     statementForm.addEventListener("submit", async function (event) {
       event.preventDefault();
       // FormData leaves out the button that was pressed; "Add mine anyway" must say so.
@@ -208,13 +316,16 @@
         const data = await post(statementForm, anyway ? { add_anyway: "1" } : {});
         statementForm.reset();
         hideSimilar();
-        say(data.message, "success");
+        say(statementStatus, data.message, "success");
+        document.getElementById("voted-count").textContent = String(data.voted);
+        offerNew(data.next, data.remaining);
       } catch (error) {
         if (error.detail && error.detail.code === "similar_statement") {
-          messages.replaceChildren();
+          statementStatus.replaceChildren();
           showSimilar(error.detail.similar);
         } else {
-          say(error.message, "error");
+          // The text stays in the box, to send again or change.
+          say(statementStatus, error.lost ? LOST_STATEMENT : error.message, "error");
         }
       }
     });
