@@ -275,7 +275,8 @@ def test_a_statement_added_in_a_frame_is_the_voters_own(cookieless, client, embe
         headers={"Accept": "application/json", "X-Embed-Token": page["token"]},
     )
     assert added.status_code == 201, added.json
-    assert counts(client, embeddable) == {"participants": 1, "votes": 1, "statements": 4}
+    # One participant: the vote, and the agree that writing the statement counts as.
+    assert counts(client, embeddable) == {"participants": 1, "votes": 2, "statements": 4}
 
 
 def test_two_frames_are_two_participants(cookieless, client, embeddable):
