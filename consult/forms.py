@@ -37,6 +37,11 @@ def page_argument(args: Mapping[str, str], name: str = "page", default: int = 1)
     return default if raw is None else whole_number(raw, name, high=1_000_000)
 
 
+def page_count(total: int, per_page: int) -> int:
+    """How many pages `total` rows fill, `per_page` to a page; an empty list is one page."""
+    return max(1, -(-total // per_page))
+
+
 def refuse_nul_characters() -> None:
     """A NUL in the path, the query or a form field is a 400 before any view runs.
 

@@ -334,7 +334,7 @@ def test_a_row_shows_its_author_by_number_its_time_and_votes_never_an_xid(app, c
     row = re.search(r"<tr>\s*<td class=\"select-cell\">.*?</tr>", page, re.S).group(0)
     assert "Trams should run all night." in row
     assert "Participant 2" in row  # the second to join this consultation
-    assert "2 agree, 0 disagree, 0 pass" in row
+    assert "3 agree, 0 disagree, 0 pass" in row  # the two voters and the author's own
     assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT[^"]+">\d+ \w+ \d{4}, \d\d:\d\d UTC', row)
     assert xid not in page
     assert alice["Authorization"].split()[1] not in page

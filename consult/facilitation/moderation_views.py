@@ -14,7 +14,7 @@ from flask import flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from consult.facilitation.views import bp
-from consult.forms import page_argument, whole_number
+from consult.forms import page_argument, page_count, whole_number
 from consult.models import Conversation, ModerationStatus
 from consult.security import current_user, login_required
 from consult.services import consultations, moderation_queue, statements
@@ -53,7 +53,7 @@ def moderate(conversation_id: str) -> Any:
         conversation=conversation,
         rows=rows,
         total=total,
-        pages=max(1, -(-total // PER_PAGE)),
+        pages=page_count(total, PER_PAGE),
         where=where,
         tabs=STATUS_TABS,
         moderation=statements.moderation_counts(conversation),

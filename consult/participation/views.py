@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, g, jsonify, redirect, render_template, request, session, url_for
 
 from consult.errors import json_error, wants_json
-from consult.forms import form_vote, page_argument, whole_number
+from consult.forms import form_vote, page_argument, page_count, whole_number
 from consult.models import Conversation, Participant, Statement
 from consult.participation.messages import statement_refusal
 from consult.security import app_secret, request_address_hash
@@ -124,7 +124,7 @@ def my_votes(conversation_id: str) -> str:
         conversation=conversation,
         history=history,
         page=page,
-        pages=max(1, -(-total // VOTES_PER_PAGE)),
+        pages=page_count(total, VOTES_PER_PAGE),
         per_page=VOTES_PER_PAGE,
         total=total,
         changed=session.pop("notes", {}).get("votes"),
