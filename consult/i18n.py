@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
     babel.init_app(app, locale_selector=select_locale)
     app.add_url_rule("/language/<code>", "set_language", set_language)
+    app.after_request(_vary_by_language)
     app.jinja_env.globals.update(
         languages=LOCALES, get_locale=get_locale, text_direction=text_direction
     )
@@ -54,6 +55,14 @@ def set_language(code: str) -> Response:
         response.set_cookie(
             COOKIE, code, max_age=COOKIE_MAX_AGE, samesite="Lax", secure=request.is_secure
         )
+    return response
+
+
+def _vary_by_language(response: Response) -> Response:
+    # A shared cache must not give a French page to an English browser.
+    if response.mimetype == "text/html":
+        response.vary.add("Accept-Language")
+        response.vary.add("Cookie")
     return response
 
 

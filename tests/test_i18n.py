@@ -115,6 +115,12 @@ def test_a_french_browser_gets_the_voting_page_in_french(client, conversation):
     assert "Transport" in page
 
 
+def test_pages_say_they_vary_by_language(client, conversation):
+    vary = client.get(f"/c/{conversation['id']}").headers["Vary"]
+    assert "Accept-Language" in vary
+    assert "Cookie" in vary
+
+
 def test_arabic_is_written_right_to_left(client, conversation):
     page = client.get(f"/c/{conversation['id']}", headers={"Accept-Language": "ar"}).data
     assert '<html lang="ar" dir="rtl">' in page.decode()
