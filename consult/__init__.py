@@ -10,7 +10,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 from socketio import RedisManager
 
-from consult import embedding, headers, load_shedding, math_runner, proxies, rate_limits
+from consult import embedding, headers, i18n, load_shedding, math_runner, proxies, rate_limits
 from consult.api import bp as api_bp
 from consult.cli import register_commands
 from consult.config import load_settings
@@ -49,6 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         cors_allowed_origins=app.config["CONSULT_ALLOWED_ORIGINS"] or None,
     )
     math_runner.init_app(app)
+    i18n.init_app(app)
     # Inside the headers middleware, so that a 503 carries the security headers too.
     load_shedding.init_app(app)
     # Outermost last: ProxyFix fixes the scheme before the headers middleware reads it.

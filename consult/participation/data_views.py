@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 
 from consult.participation.views import _participant as participant_of_this_browser
 from consult.participation.views import bp
@@ -48,5 +49,5 @@ def erase_my_data(conversation_id: str) -> Any:
         remembered = session.get(key, {})
         if conversation.id in remembered:
             session[key] = {k: v for k, v in remembered.items() if k != conversation.id}
-    flash("Your votes and statements in this consultation are erased.", "success")
+    flash(_("Your votes and statements in this consultation are erased."), "success")
     return redirect(url_for(".conversation", conversation_id=conversation.id))

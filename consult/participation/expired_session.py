@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
 
 from consult.errors import json_error, wants_json
@@ -29,7 +30,7 @@ def session_expired(_error: CSRFError) -> Any:
         return json_error(
             STATUS,
             EXPIRED,
-            "Your session had expired, so this was not sent. Please send it again.",
+            _("Your session had expired, so this was not sent. Please send it again."),
             csrf_token=generate_csrf(),
         )
     try:
@@ -37,17 +38,20 @@ def session_expired(_error: CSRFError) -> Any:
     except (KeyError, TypeError, ServiceError):
         conversation = None
     if conversation is None or request.endpoint not in _ANSWERED_ON_THE_PAGE:
-        message = (
+        message = _(
             "Your session had expired, so nothing was changed. "
             "Go back, reload the page and try again."
         )
         return render_template("error.html", status=STATUS, message=message), STATUS
     if request.endpoint == "participation.add_statement":
         draft = request.form.get("text", "").replace("\r\n", "\n")
-        message = "Your session had expired, so your statement was not sent. It is kept below: "
-        note = {"statement": {"kind": "error", "text": message + "press “Add statement” again."}}
+        message = _(
+            "Your session had expired, so your statement was not sent. It is kept below: "
+            "press “Add statement” again."
+        )
+        note = {"statement": {"kind": "error", "text": message}}
         return conversation_page(conversation, draft=draft, notes=note), STATUS
-    message = "Your session had expired, so your vote was not recorded. Please vote again."
+    message = _("Your session had expired, so your vote was not recorded. Please vote again.")
     note = {"vote": {"kind": "error", "text": message}}
     return conversation_page(conversation, notes=note), STATUS
 

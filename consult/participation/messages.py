@@ -3,6 +3,8 @@ happened and what to do. The API keeps its precise codes and messages for progra
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from consult.services.errors import InvalidInput, ServiceError
 
 
@@ -12,10 +14,12 @@ def statement_refusal(error: ServiceError, text: str, max_length: int) -> str:
         return error.message  # the services' other refusals are already written for people
     length = len(text)
     if length > max_length:
-        return (
-            f"Your statement is {length} characters long; the limit is {max_length}. "
-            "Please shorten it: nothing was cut or sent."
+        return _(
+            "Your statement is %(length)s characters long; the limit is %(limit)s. "
+            "Please shorten it: nothing was cut or sent.",
+            length=length,
+            limit=max_length,
         )
     if not text.strip():
-        return "Write your statement in the box first."
+        return _("Write your statement in the box first.")
     return error.message

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, g, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 
 from consult.errors import json_error, wants_json
 from consult.forms import form_vote, page_argument, page_count, whole_number
@@ -28,7 +30,8 @@ from consult.services.errors import IdempotencyKeyReused, NotFound, ServiceError
 bp = Blueprint("participation", __name__)
 
 STATEMENT_FORM = "#add-statement"  # the fragment a statement's answer returns to
-VOTE_LABELS = {1: "Agree", -1: "Disagree", 0: "Pass"}
+# Lazy: translated when used, in the language of the request that uses it.
+VOTE_LABELS = {1: lazy_gettext("Agree"), -1: lazy_gettext("Disagree"), 0: lazy_gettext("Pass")}
 VOTES_PER_PAGE = 50  # "Your votes" a page at a time: thousands would be thousands of pixels
 
 
@@ -96,16 +99,16 @@ def vote(conversation_id: str) -> Any:
         return jsonify(next=_statement_json(statement), remaining=remaining, voted=statement_id)
     if back_to_votes:
         # Back to the same statement on the same page of the list, with the message beside it.
-        _note("votes", "success", "Your vote is changed.", statement_id=statement_id)
+        _note("votes", "success", _("Your vote is changed."), statement_id=statement_id)
         listed = url_for(
             ".my_votes", conversation_id=conversation.id, page=list_page if list_page > 1 else None
         )
         return redirect(f"{listed}#vote-{statement_id}")
     page = url_for(".conversation", conversation_id=conversation.id)
     if request.form.get("return_to") == "similar":
-        _note("statement", "success", "Your vote is counted.")
+        _note("statement", "success", _("Your vote is counted."))
         return redirect(page + STATEMENT_FORM)
-    _note("vote", "success", f"Vote recorded: {VOTE_LABELS[value]}")
+    _note("vote", "success", _("Vote recorded: %(choice)s", choice=VOTE_LABELS[value]))
     return redirect(page)
 
 
@@ -152,7 +155,7 @@ def results(conversation_id: str) -> str:
 def results_data(conversation_id: str) -> Any:
     conversation = consultations.get_conversation(conversation_id)
     if not conversation.results_public:
-        raise NotFound("The results of this consultation are not public.")
+        raise NotFound(_("The results of this consultation are not public."))
     participant = _participant(conversation)
     body = live_view.picture(conversation)
     latest = analyses.latest_analysis(conversation)
@@ -182,9 +185,9 @@ def add_statement(conversation_id: str) -> Any:
         else:
             _note("statement", "error", message)
         return redirect(url_for(".conversation", conversation_id=conversation.id) + STATEMENT_FORM)
-    message = "Added. Writing it counts as agreeing with it."
+    message = _("Added. Writing it counts as agreeing with it.")
     if not statements.is_visible(conversation, statement):
-        message += " It is shown to others once a facilitator has read it."
+        message += " " + _("It is shown to others once a facilitator has read it.")
     if wants_json():
         # What is new to vote on: others may have added statements since the page was drawn.
         following, remaining = routing.next_statement(conversation, participant)

@@ -1,0 +1,166 @@
+"""Other languages on the citizens' pages: complete catalogues, and pages that follow the
+browser, the switcher and the right-to-left script."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from conftest import SEEDS
+
+from consult.i18n import COOKIE, LOCALES, TRANSLATIONS
+
+ROOT = Path(__file__).parent.parent
+TRANSLATED = sorted(set(LOCALES) - {"en"})
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
+# Translations that may equal the English: names, and words French and Spanish share.
+SAME_AS_ENGLISH = {"Consult", "JSON", "Page %(page)s of %(pages)s"}
+PLACEHOLDER = re.compile(r"%\(\w+\)s")
+
+
+def extracted_messages() -> set[str]:
+    """The msgids in the code and templates now, as `pybabel extract -F babel.cfg` finds them."""
+    with open(ROOT / "babel.cfg") as config:
+        method_map, options_map = parse_mapping_cfg(config)
+    found = extract_from_dir(str(ROOT), method_map, options_map, keywords=KEYWORDS)
+    return {forms(message)[0] for *_, message, _, _ in found}
+
+
+def catalogue(locale: str):
+    with open(TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po", "rb") as po:
+        return read_po(po, locale=locale)
+
+
+def forms(text: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """A message's id or string as a tuple: one item, or one per plural form."""
+    return (text,) if isinstance(text, str) else tuple(text)
+
+
+def singular(message) -> str:
+    return forms(message.id)[0]
+
+
+def test_the_template_lists_every_string_in_the_code_and_templates():
+    with open(TRANSLATIONS / "messages.pot", "rb") as pot:
+        template = {singular(m) for m in read_po(pot) if m.id}
+    assert extracted_messages() == template, "run pybabel extract (README, Other languages)"
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_every_string_is_translated(locale):
+    translated = {
+        singular(m)
+        for m in catalogue(locale)
+        if m.id and all(forms(m.string)) and "fuzzy" not in m.flags
+    }
+    missing = extracted_messages() - translated
+    assert not missing, f"{locale} lacks: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_translations_are_not_left_in_english(locale):
+    same = [m.id for m in catalogue(locale) if m.id and isinstance(m.id, str) and m.string == m.id]
+    assert set(same) <= SAME_AS_ENGLISH, f"{locale} copies the English: {same}"
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_translations_keep_the_placeholders(locale):
+    for message in catalogue(locale):
+        if not message.id:
+            continue
+        ids, strings = forms(message.id), forms(message.string)
+        wanted = set(PLACEHOLDER.findall(ids[-1]))
+        for string in strings:
+            found = set(PLACEHOLDER.findall(string))
+            # A plural form may spell its number out ("one", "two" in Arabic), never add one.
+            assert found <= wanted if len(ids) > 1 else found == wanted, (locale, string)
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_compiled_catalogue_is_up_to_date(locale):
+    compiled = io.BytesIO()
+    write_mo(compiled, catalogue(locale))
+    shipped = (TRANSLATIONS / locale / "LC_MESSAGES" / "messages.mo").read_bytes()
+    assert compiled.getvalue() == shipped, "run pybabel compile (README, Other languages)"
+
+
+def test_english_is_the_default(client, conversation):
+    page = client.get(f"/c/{conversation['id']}").data.decode()
+    assert '<html lang="en" dir="ltr">' in page
+    assert "3 statements left" in page
+
+
+@pytest.mark.parametrize("accept", ["", "de-DE,de;q=0.9", "xx", "*", ";;;q=zz,", "fr;q=abc"])
+def test_unknown_or_junk_languages_fall_back_to_english(client, conversation, accept):
+    page = client.get(f"/c/{conversation['id']}", headers={"Accept-Language": accept})
+    assert page.status_code == 200
+    assert 'dir="ltr"' in page.data.decode()
+
+
+def test_a_french_browser_gets_the_voting_page_in_french(client, conversation):
+    page = client.get(
+        f"/c/{conversation['id']}", headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
+    ).data.decode()
+    assert '<html lang="fr" dir="ltr">' in page
+    for text in ("3 propositions restantes", "D’accord", "Pas d’accord", "Ajouter la proposition"):
+        assert text in page
+    # What citizens wrote is shown as written, never translated.
+    assert any(seed in page for seed in SEEDS)
+    assert "Transport" in page
+
+
+def test_pages_say_they_vary_by_language(client, conversation):
+    vary = client.get(f"/c/{conversation['id']}").headers["Vary"]
+    assert "Accept-Language" in vary
+    assert "Cookie" in vary
+
+
+def test_arabic_is_written_right_to_left(client, conversation):
+    page = client.get(f"/c/{conversation['id']}", headers={"Accept-Language": "ar"}).data
+    assert '<html lang="ar" dir="rtl">' in page.decode()
+    assert "أوافق" in page.decode()
+
+
+def test_the_switcher_changes_the_language_and_remembers_it(client, conversation):
+    path = f"/c/{conversation['id']}"
+    page = client.get(path, headers={"Accept-Language": "fr"}).data.decode()
+    assert f'href="/language/es?next={path}' in page  # the switcher is plain links
+    response = client.get(f"/language/es?next={path}", headers={"Accept-Language": "fr"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == path
+    page = client.get(path, headers={"Accept-Language": "fr"}).data.decode()
+    assert '<html lang="es" dir="ltr">' in page
+    assert "Quedan 3 afirmaciones" in page
+
+
+def test_a_flashed_message_follows_the_language(client, conversation):
+    path = f"/c/{conversation['id']}"
+    client.get("/language/fr")
+    statement = re.search(r'id="statement-id" value="(\d+)"', client.get(path).data.decode())
+    client.post(f"{path}/vote", data={"statement_id": statement.group(1), "vote": "-1"})
+    assert "Vote enregistré : Pas d’accord" in client.get(path).data.decode()
+
+
+@pytest.mark.parametrize(
+    "query", ["?next=//evil.example/", "?next=https://evil.example/", "?next=%5C%5Cevil", ""]
+)
+@pytest.mark.parametrize("code", ["ar", "zz", "..", "%00"])
+def test_the_switcher_refuses_junk_and_redirects_only_on_this_site(client, code, query):
+    response = client.get(f"/language/{code}{query}")
+    assert response.status_code in (302, 400, 404)
+    if response.status_code == 302:
+        assert response.headers["Location"].startswith("/")
+        assert not response.headers["Location"].startswith("//")
+
+
+def test_a_junk_language_cookie_falls_back_to_english(client, conversation):
+    client.set_cookie(COOKIE, "<script>")
+    page = client.get(f"/c/{conversation['id']}")
+    assert page.status_code == 200
+    assert '<html lang="en" dir="ltr">' in page.data.decode()
