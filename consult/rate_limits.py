@@ -25,7 +25,7 @@ from limits import parse_many
 
 from consult.api.inputs import bearer_token
 from consult.tokens import token_digest
-from consult.vote_limits import VoteLimits, vote_limits
+from consult.vote_limits import VoteLimits, hit_every_window, vote_limits
 
 _EXTENSION = "consult.limiter"
 
@@ -128,17 +128,12 @@ def failed_token_retry_after() -> int | None:
     if limiter is None or not limiter.enabled:
         return None
     address = _client_ip()
+    windows = parse_many(current_app.config["CONSULT_RATELIMIT_TOKENS_PER_IP"])
     try:
-        windows = parse_many(current_app.config["CONSULT_RATELIMIT_TOKENS_PER_IP"])
-        # Every window is counted (a list, not a short-circuiting all()).
-        within = [limiter.limiter.hit(window, "tokens", address) for window in windows]
-        if all(within):
-            return None
-        stats = [limiter.limiter.get_window_stats(w, "tokens", address) for w in windows]
+        wait = hit_every_window(limiter.limiter, "tokens", [(address, w) for w in windows])
     except Exception:  # storage unreachable: go through unlimited, as the other limits do
         return None
-    reset = max(s.reset_time for s, ok in zip(stats, within, strict=True) if not ok)
-    return max(1, int(reset - time.time()))
+    return wait or None
 
 
 def retry_after() -> int:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from flask import Flask
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage
-from limits.strategies import FixedWindowRateLimiter
+from limits.strategies import FixedWindowRateLimiter, RateLimiter
 from redis import Redis
 from redis.commands.core import Script
 from redis.exceptions import RedisError
@@ -206,17 +206,18 @@ class BatchedCounts:
             log.warning("vote limits not shared: Redis unreachable", exc_info=True)
 
 
+def hit_every_window(limiter: RateLimiter, scope: str, windows: Windows) -> int:
+    """Count one hit in every window (all of them, not up to the first one over); 0 if
+    every window still allows it, else the seconds until the furthest one resets."""
+    within = [limiter.hit(window, scope, who) for who, window in windows]
+    resets = [
+        limiter.get_window_stats(window, scope, who).reset_time
+        for (who, window), ok in zip(windows, within, strict=True)
+        if not ok
+    ]
+    return max(1, int(max(resets) - time.time())) if resets else 0
+
+
 def _memory_counter() -> Callable[[Windows], int]:
     limiter = FixedWindowRateLimiter(MemoryStorage())
-
-    def count(windows: Windows) -> int:
-        # Every window is counted (a list, not a short-circuiting all()).
-        within = [limiter.hit(window, "votes", who) for who, window in windows]
-        resets = [
-            limiter.get_window_stats(window, "votes", who).reset_time
-            for (who, window), ok in zip(windows, within, strict=True)
-            if not ok
-        ]
-        return max(1, int(max(resets) - time.time())) if resets else 0
-
-    return count
+    return lambda windows: hit_every_window(limiter, "votes", windows)
