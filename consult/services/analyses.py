@@ -82,20 +82,6 @@ def store_analysis(
     return analysis
 
 
-def statement_stats(
-    conversation: Conversation, statement_ids: list[int]
-) -> dict[int, StatementStat]:
-    if not statement_ids:
-        return {}
-    rows = db.session.scalars(
-        select(StatementStat).where(
-            StatementStat.conversation_id == conversation.id,
-            StatementStat.statement_id.in_(statement_ids),
-        )
-    )
-    return {row.statement_id: row for row in rows}
-
-
 def finite_mapping(value: object) -> dict[str, float]:
     """The usable entries of a {statement id: number} mapping from an analysis."""
     if not isinstance(value, Mapping):
