@@ -37,6 +37,7 @@ from consult.models import (
 )
 from consult.services.analyses import latest_analysis
 from consult.services.errors import NotFound
+from consult.services.export_numbers import renumbered_analysis
 from consult.services.outcomes import outcome_for_export
 from consult.services.polis_csv import epoch_seconds, line, polis_datetime, quoted
 
@@ -449,48 +450,6 @@ class ConversationExport:
     def _group_ids(self) -> list[int]:
         summary = (self._latest.summary or {}) if self._latest else {}
         return sorted(int(g["id"]) for g in summary.get("groups", []))
-
-
-def renumbered_analysis(
-    data: dict[str, Any], participants: dict[int, int], statements: dict[int, int]
-) -> dict[str, Any]:
-    """The analysis with participant and statement ids replaced by the export's numbers.
-
-    Its warm-start `state` is left out: internal, and full of database ids.
-    """
-
-    def statement(sid: Any) -> Any:
-        return statements.get(int(sid), sid) if str(sid).isdigit() else sid
-
-    def statement_list(ids: list[Any]) -> list[Any]:
-        return [statement(sid) for sid in ids]
-
-    def keyed(mapping: dict[str, Any]) -> dict[str, Any]:
-        return {str(statement(key)): value for key, value in mapping.items()}
-
-    out = {key: value for key, value in data.items() if key != "state"}
-    out["participants"] = [
-        {**p, "id": participants.get(p["id"], p["id"])} for p in data.get("participants", [])
-    ]
-    out["groups"] = [
-        {
-            **g,
-            "representative": [
-                {**r, "statement": statement(r["statement"])} for r in g.get("representative", [])
-            ],
-        }
-        for g in data.get("groups", [])
-    ]
-    out["consensus"] = {k: statement_list(v) for k, v in data.get("consensus", {}).items()}
-    out["statements"] = [{**s, "id": statement(s["id"])} for s in data.get("statements", [])]
-    out["divisive"] = statement_list(data.get("divisive", []))
-    out["routing_priority"] = keyed(data.get("routing_priority", {}))
-    out["statement_extremity"] = keyed(data.get("statement_extremity", {}))
-    division = dict(data.get("division", {}))
-    if isinstance(division.get("axis_ends"), dict):
-        division["axis_ends"] = {k: statement_list(v) for k, v in division["axis_ends"].items()}
-    out["division"] = division
-    return out
 
 
 def _batched(query: Select) -> Iterator[Any]:
