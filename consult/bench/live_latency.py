@@ -46,18 +46,18 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import requests
-import socketio
 from redis import Redis
 from sqlalchemy import func, select
 
 import consult
 from clustering.polis_export import read_export
+from consult.bench.live_listener import Listener
 from consult.bench.processes import HOST, Process, wait_until, web_process, worker_process
 from consult.bench.setup import (
     BENCH_SECRET,
@@ -137,59 +137,6 @@ def load_vtaiwan() -> tuple[str, str, list[int]]:
         if status == ModerationStatus.ACCEPTED
     ]
     return facilitator.token, cid, accepted
-
-
-# --- the client ------------------------------------------------------------------------
-
-
-@dataclass
-class Listener:
-    """A Socket.IO client in the facilitator room, recording every `analysis` event."""
-
-    base: str
-    conversation_id: str
-    token: str
-    events: list[tuple[float, int, str, int]] = field(
-        default_factory=list
-    )  # time, votes, kind, tick
-
-    def __post_init__(self) -> None:
-        self._lock = threading.Lock()
-        self.client = socketio.Client(reconnection=False)
-        self.client.on("analysis", self._on_analysis)
-        self.client.connect(
-            self.base, auth={"token": self.token}, transports=["websocket"], wait_timeout=20
-        )
-        answer = self.client.call("join", {"conversation_id": self.conversation_id}, timeout=20)
-        if answer != {"ok": True, "room": "facilitator"}:
-            raise RuntimeError(f"join refused: {answer}")
-
-    def _on_analysis(self, payload: dict[str, Any]) -> None:
-        arrived = time.monotonic()
-        if payload.get("conversation_id") == self.conversation_id:
-            with self._lock:
-                view = payload.get("view") or {}
-                votes = int(view.get("counts", {}).get("votes", -1))
-                self.events.append(
-                    (arrived, votes, str(payload.get("kind")), int(payload.get("tick", -1)))
-                )
-
-    def snapshot(self) -> list[tuple[float, int, str, int]]:
-        with self._lock:
-            return list(self.events)
-
-    def wait_for(self, votes: int, seconds: float) -> bool:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if any(v >= votes for _, v, _, _ in self.snapshot()):
-                return True
-            if not self.client.connected:
-                raise RuntimeError("the Socket.IO client was disconnected")
-            time.sleep(0.05)
-        return False
-
-    def close(self) -> None:
-        self.client.disconnect()
 
 
 # --- one rate --------------------------------------------------------------------------
@@ -493,6 +440,7 @@ def _measure(
         "CONSULT_DATABASE_URL": database_url,
         "CONSULT_REDIS_URL": redis_url,
         "CONSULT_SECRET_KEY": BENCH_SECRET,
+        "CONSULT_BASE_URL": f"http://{HOST}",  # no links are followed; set to keep logs quiet
         "CONSULT_ANALYSIS_DEBOUNCE": str(args.debounce),
         "CONSULT_RATELIMIT_ENABLED": "0",  # a benchmark is a flood by design
         "PYTHONUNBUFFERED": "1",
