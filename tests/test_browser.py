@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import requests
-from accessibility import assert_accessible
+from accessibility import assert_accessible, assert_accessible_as_shown_without_scripts
 from conftest import SEEDS, create_conversation, join, require_service
 from flask.testing import FlaskClient
 from helpers import DISTINCT_STATEMENTS
@@ -67,7 +67,7 @@ def new_page(browser: Browser, live_server: str) -> Iterator[Callable[..., Page]
     or a page's last state breaks an axe-core rule.
     """
     contexts = []
-    without_scripts: set[int] = set()  # axe-core is a script: it cannot run there
+    without_scripts: set[int] = set()  # axe-core is a script: checked from a copy there
     problems: list[str] = []
 
     def check(status: int, url: str) -> None:
@@ -82,16 +82,28 @@ def new_page(browser: Browser, live_server: str) -> Iterator[Callable[..., Page]
         context.on("weberror", lambda error: problems.append(f"uncaught: {error.error}"))
         context.on("response", lambda response: check(response.status, response.url))
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("response", lambda response: remember_document_type(page, response))
+        return page
+
+    document_types: dict[int, str] = {}  # page -> its document's content type
+
+    def remember_document_type(page: Page, response: Any) -> None:
+        # page.evaluate never answers where JavaScript is off: the response says instead.
+        if response.request.is_navigation_request() and response.frame == page.main_frame:
+            document_types[id(page)] = response.headers.get("content-type", "")
 
     yield make
     try:
         for context in contexts:
-            if id(context) in without_scripts:
-                continue
             for page in context.pages:
                 # Every page's last state passes axe-core too (tests check earlier states).
-                if page.evaluate("document.contentType") == "text/html":
+                if id(context) in without_scripts:
+                    if document_types.get(id(page), "").startswith("text/html"):
+                        assert_accessible_as_shown_without_scripts(
+                            browser, page, "the test's last state"
+                        )
+                elif page.evaluate("document.contentType") == "text/html":
                     assert_accessible(page, "the test's last state")
     finally:
         for context in contexts:
