@@ -56,7 +56,7 @@ def _service_error(error: ServiceError) -> Any:
     if isinstance(error, Unauthenticated) and bearer_token() is not None:
         seconds = failed_token_retry_after()
         if seconds is not None:  # this address has sent too many wrong tokens
-            return _too_many(seconds)
+            return too_many_requests(seconds)
     if wants_json():
         return json_error(error.status, error.code, error.message, **error.details)
     return _error_page(error.status, error.message)
@@ -84,20 +84,16 @@ def _http_message(error: HTTPException) -> str:
 
 
 def _rate_limited(_error: RateLimitExceeded) -> Any:
-    return _too_many(retry_after())
+    return too_many_requests(retry_after())
 
 
 def _votes_limited(error: VoteLimitReached) -> Any:
-    return _too_many(error.retry_after)
+    return too_many_requests(error.retry_after)
 
 
-def _too_many(seconds: int) -> Any:
+def too_many_requests(seconds: int) -> Any:
     """429 with Retry-After (set here: Flask-Limiter's own headers are off, see rate_limits)."""
-    message = ngettext(
-        "Too many requests in a short time. Please try again in %(num)s second.",
-        "Too many requests in a short time. Please try again in %(num)s seconds.",
-        seconds,
-    )
+    message = wait_message(seconds)
     if wants_json():
         response, status = json_error(429, "too_many_requests", message, retry_after=seconds)
     else:
@@ -105,6 +101,15 @@ def _too_many(seconds: int) -> Any:
         response = make_response(response, status)
     response.headers["Retry-After"] = str(seconds)
     return response, status
+
+
+def wait_message(seconds: int) -> str:
+    """What a 429 says: too many requests, and how long to wait."""
+    return ngettext(
+        "Too many requests in a short time. Please try again in %(num)s second.",
+        "Too many requests in a short time. Please try again in %(num)s seconds.",
+        seconds,
+    )
 
 
 def _database_unavailable(error: OperationalError) -> Any:

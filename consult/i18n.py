@@ -13,6 +13,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date
+from babel.numbers import format_decimal
 from flask import Flask, Response, has_request_context, redirect, request, url_for
 from flask_babel import Babel, get_locale
 
@@ -45,7 +46,7 @@ def init_app(app: Flask) -> None:
         text_direction=text_direction,
         plural_variants=plural_variants,
     )
-    app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters.update(long_date=long_date, number=number)
 
 
 def select_locale() -> str:
@@ -79,10 +80,20 @@ def plural_variants(render: Callable[[int], str]) -> dict[str, str]:
     return {category: str(render(n)) for category, n in samples.items()}
 
 
+def number(value: float) -> str:
+    """A number as the request's language writes it: 1,234 or 1 234 (Western digits, as
+    static/js/text.js writes them too)."""
+    return format_decimal(value, locale=_formatting_locale())
+
+
 def long_date(moment: date) -> str:
     """A day as people write it in the request's language: "2 December 2026", "2 décembre 2026"."""
+    return format_date(moment, "long", locale=_formatting_locale())
+
+
+def _formatting_locale() -> str:
     code = str(get_locale())
-    return format_date(moment, "long", locale=FORMATTING_LOCALES.get(code, code))
+    return FORMATTING_LOCALES.get(code, code)
 
 
 def set_language(code: str) -> Response:

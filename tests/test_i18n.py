@@ -17,8 +17,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from conftest import SEEDS, create_conversation
 
-from consult.errors import _too_many
-from consult.i18n import COOKIE, LOCALES, TRANSLATIONS, long_date
+from consult.errors import too_many_requests
+from consult.i18n import COOKIE, LOCALES, TRANSLATIONS, long_date, number
 from consult.services.errors import InvalidInput
 from consult.services.text import clean_text
 
@@ -244,7 +244,7 @@ def test_an_error_page_is_in_the_browsers_language(client):
 
 def test_too_many_requests_says_its_wait_in_the_language(app):
     with app.test_request_context(headers={"Accept-Language": "fr"}):
-        response, status = _too_many(1)
+        response, status = too_many_requests(1)
     assert status == 429
     assert "Veuillez réessayer dans 1 seconde." in response.get_data(as_text=True)
 
@@ -260,3 +260,10 @@ def test_outcome_dates_are_written_the_language_s_way(app):
     for locale, written in expected.items():
         with app.test_request_context(headers={"Accept-Language": locale}):
             assert long_date(moment) == written
+
+
+def test_numbers_are_written_the_language_s_way(app):
+    expected = {"en": "12,345", "fr": "12\u202f345", "es": "12.345", "ar": "12,345"}
+    for locale, written in expected.items():
+        with app.test_request_context(headers={"Accept-Language": locale}):
+            assert number(12345) == written
