@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import test_browser
 from accessibility import assert_accessible
-from conftest import SEEDS
+from conftest import SEEDS, create_conversation
 from playwright.sync_api import Page, expect
 from test_browser import PHONE
 
@@ -76,9 +76,10 @@ def test_second_language_end_to_end(new_page, conversation):
     expect(page.locator("#progress")).to_have_text("Por ahora has visto todas las afirmaciones.")
 
 
-def test_arabic_on_a_phone_is_mirrored_and_fits(new_page, conversation):
+def test_arabic_on_a_phone_is_mirrored_and_fits(new_page, client, facilitator):
+    cid = create_conversation(client, facilitator, results_public=True)["id"]
     page = new_page(locale="ar", **PHONE)
-    page.goto(f"/c/{conversation['id']}")
+    page.goto(f"/c/{cid}")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     expect(page.locator("#progress")).to_have_text("بقيت 3 عبارات")
 
@@ -98,8 +99,18 @@ def test_arabic_on_a_phone_is_mirrored_and_fits(new_page, conversation):
         "m => [getComputedStyle(m).borderRightWidth, getComputedStyle(m).borderLeftWidth]"
     )
     assert edges == ["4px", "0px"]
+    # An English statement keeps its own direction: its full stop stays at its end.
+    expect(page.locator("#statement-text")).to_have_css("unicode-bidi", "plaintext")
     assert_fits_the_phone(page)
     assert_accessible(page, "Arabic, after a vote")
+
+    for path in (f"/c/{cid}/votes", f"/c/{cid}/my-data", f"/c/{cid}/results", "/"):
+        page.goto(path)
+        expect(page.locator("html")).to_have_attribute("dir", "rtl")
+        assert_fits_the_phone(page)
+        assert_accessible(page, f"Arabic, {path}")
+    page.goto(f"/c/{cid}/results")
+    expect(page.locator("#live-status")).to_contain_text("آخر تحديث")  # the script's Arabic
 
 
 def assert_fits_the_phone(page: Page) -> None:

@@ -93,7 +93,7 @@
       row.appendChild(node("td", groupLabel(group)));
       row.appendChild(node("td", Text.number(group.members)));
       row.appendChild(node("td", group.centre.map(coordinate).join(", ")));
-      row.appendChild(node("td", group.representative.map((r) => r.text).join(" · ") || T.noRepresentative));
+      row.appendChild(node("td", group.representative.map((r) => r.text).join(" · ") || T.noRepresentative, "written"));
       table.appendChild(row);
     }
     target.replaceChildren(table);
@@ -205,7 +205,7 @@
     table.appendChild(head);
     for (const s of state.view.statements) {
       const row = node("tr");
-      row.appendChild(node("td", s.text));
+      row.appendChild(node("td", s.text, "written"));
       row.appendChild(node("td", agreeing(s.agree)));
       for (const group of state.view.groups) {
         const numbers = s.groups.find((g) => g.group === group.id);
