@@ -32,6 +32,7 @@ from html import escape
 
 from flask import Flask, Response, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -74,9 +75,9 @@ def snippet(conversation: Conversation) -> str:
     into a frame sized to its content."""
     link = escape(external_url("participation.conversation", conversation_id=conversation.id))
     script = escape(external_url("static", filename="js/embed.js"))
-    topic = escape(conversation.topic)
+    text = escape(_("Take part: %(topic)s", topic=conversation.topic))
     return (
-        f'<div data-consult-embed="{link}"><a href="{link}">Take part: {topic}</a></div>\n'
+        f'<div data-consult-embed="{link}"><a href="{link}">{text}</a></div>\n'
         f'<script src="{script}" async></script>'
     )
 
@@ -124,7 +125,7 @@ def restore_frame_session() -> None:
         or payload.get("c") != conversation_id
         or not all(isinstance(payload.get(key), str) for key in ("t", "k"))
     ):
-        raise InvalidInput("This embedded page is out of date or was changed: reload it.")
+        raise InvalidInput(_("This embedded page is out of date or was changed: reload it."))
     g.embed_participant_token = payload["t"]
     session[current_app.config["WTF_CSRF_FIELD_NAME"]] = payload["k"]
     known = {k: v for k, v in session.get("participants", {}).items() if k != conversation_id}

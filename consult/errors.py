@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, jsonify, make_response, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext, ngettext
 from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -32,6 +34,14 @@ def json_error(status: int, code: str, message: str, **details: Any) -> tuple[An
 
 # The database is down or dropped the connection: a short, honest "try again", not a 500.
 DATABASE_RETRY_SECONDS = 5
+# Our words for the HTTP errors people meet, in place of Werkzeug's English defaults.
+HTTP_MESSAGES = {
+    400: lazy_gettext("This request could not be understood. Go back and try again."),
+    403: lazy_gettext("You may not do this here."),
+    404: lazy_gettext("There is nothing at this address. Check the link, or start again below."),
+    405: lazy_gettext("This address does not take this kind of request."),
+    413: lazy_gettext("What was sent is too large."),
+}
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -46,7 +56,7 @@ def _service_error(error: ServiceError) -> Any:
     if isinstance(error, Unauthenticated) and bearer_token() is not None:
         seconds = failed_token_retry_after()
         if seconds is not None:  # this address has sent too many wrong tokens
-            return _too_many(seconds)
+            return too_many_requests(seconds)
     if wants_json():
         return json_error(error.status, error.code, error.message, **error.details)
     return _error_page(error.status, error.message)
@@ -55,7 +65,7 @@ def _service_error(error: ServiceError) -> Any:
 def _http_error(error: HTTPException) -> Any:
     status = error.code or 500
     code = (error.name or "error").lower().replace(" ", "_")
-    message = error.description or error.name
+    message = _http_message(error)
     if wants_json():
         response, status = json_error(status, code, message)
         allowed = getattr(error, "valid_methods", None)
@@ -65,17 +75,25 @@ def _http_error(error: HTTPException) -> Any:
     return _error_page(status, message)
 
 
+def _http_message(error: HTTPException) -> str:
+    """What the code that raised the error wrote, else our words for its status."""
+    status = error.code or 500
+    if error.description and error.description != type(error).description:
+        return error.description
+    return str(HTTP_MESSAGES.get(status, error.description or error.name))
+
+
 def _rate_limited(_error: RateLimitExceeded) -> Any:
-    return _too_many(retry_after())
+    return too_many_requests(retry_after())
 
 
 def _votes_limited(error: VoteLimitReached) -> Any:
-    return _too_many(error.retry_after)
+    return too_many_requests(error.retry_after)
 
 
-def _too_many(seconds: int) -> Any:
+def too_many_requests(seconds: int) -> Any:
     """429 with Retry-After (set here: Flask-Limiter's own headers are off, see rate_limits)."""
-    message = f"Too many requests in a short time. Please try again in {seconds} seconds."
+    message = wait_message(seconds)
     if wants_json():
         response, status = json_error(429, "too_many_requests", message, retry_after=seconds)
     else:
@@ -85,12 +103,21 @@ def _too_many(seconds: int) -> Any:
     return response, status
 
 
+def wait_message(seconds: int) -> str:
+    """What a 429 says: too many requests, and how long to wait."""
+    return ngettext(
+        "Too many requests in a short time. Please try again in %(num)s second.",
+        "Too many requests in a short time. Please try again in %(num)s seconds.",
+        seconds,
+    )
+
+
 def _database_unavailable(error: OperationalError) -> Any:
     """503 with Retry-After; nothing was acknowledged, so a retry is safe (a vote with an
     Idempotency-Key is stored once however often it is sent)."""
     current_app.logger.warning("database unavailable: %s", type(error.orig).__name__)
     db.session.rollback()
-    message = "The service is briefly unavailable. Please try again in a few seconds."
+    message = _("The service is briefly unavailable. Please try again in a few seconds.")
     if wants_json():
         response, status = json_error(503, "service_unavailable", message)
     else:

@@ -7,9 +7,14 @@ Anything unknown falls back to English, never to an error.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
-from flask import Flask, Response, redirect, request, url_for
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from flask import Flask, Response, has_request_context, redirect, request, url_for
 from flask_babel import Babel, get_locale
 
 LOCALES = {"en": "English", "fr": "Français", "es": "Español", "ar": "العربية"}
@@ -18,6 +23,11 @@ RIGHT_TO_LEFT = {"ar"}
 COOKIE = "consult_lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 TRANSLATIONS = Path(__file__).parent / "translations"
+# The site's English is British ("organisers"), and so are its dates: 2 December 2026.
+FORMATTING_LOCALES = {"en": "en_GB"}
+# Numbers tried for a sample of each plural category (CLDR): French and Spanish say "many"
+# only of whole millions.
+_PLURAL_SAMPLES = (*range(200), 1_000_000)
 
 babel = Babel()
 
@@ -31,12 +41,20 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/language/<code>", "set_language", set_language)
     app.after_request(_vary_by_language)
     app.jinja_env.globals.update(
-        languages=LOCALES, get_locale=get_locale, text_direction=text_direction
+        languages=LOCALES,
+        get_locale=get_locale,
+        text_direction=text_direction,
+        plural_variants=plural_variants,
     )
+    app.jinja_env.filters.update(long_date=long_date, number=number)
 
 
 def select_locale() -> str:
-    """The switcher's cookie if it names a shipped locale, else the browser's best match."""
+    """The switcher's cookie if it names a shipped locale, else the browser's best match.
+
+    Outside a request (the CLI, the math worker) there is no browser: English."""
+    if not has_request_context():
+        return DEFAULT_LOCALE
     chosen = request.cookies.get(COOKIE, "")
     if chosen in LOCALES:
         return chosen
@@ -46,6 +64,36 @@ def select_locale() -> str:
 def text_direction() -> str:
     """The text direction of the request's locale ("rtl" or "ltr"), for `<html dir>`."""
     return "rtl" if str(get_locale()) in RIGHT_TO_LEFT else "ltr"
+
+
+def plural_variants(render: Callable[[int], str]) -> dict[str, str]:
+    """A sentence with a number in every plural form of the request's locale, for scripts.
+
+    `render(n)` gives the sentence for `n` with "{n}" where the number goes (a template
+    macro calling ngettext with num="{n}"); the result maps each CLDR plural category
+    ("one", "few", ...) to its form, as the script's `Intl.PluralRules` names them.
+    """
+    locale = Locale.parse(str(get_locale()))
+    samples: dict[str, int] = {}
+    for n in _PLURAL_SAMPLES:
+        samples.setdefault(locale.plural_form(n), n)
+    return {category: str(render(n)) for category, n in samples.items()}
+
+
+def number(value: float) -> str:
+    """A number as the request's language writes it: 1,234 or 1 234 (Western digits, as
+    static/js/text.js writes them too)."""
+    return format_decimal(value, locale=_formatting_locale())
+
+
+def long_date(moment: date) -> str:
+    """A day as people write it in the request's language: "2 December 2026", "2 décembre 2026"."""
+    return format_date(moment, "long", locale=_formatting_locale())
+
+
+def _formatting_locale() -> str:
+    code = str(get_locale())
+    return FORMATTING_LOCALES.get(code, code)
 
 
 def set_language(code: str) -> Response:

@@ -3,8 +3,11 @@ browser, the switcher and the right-to-left script."""
 
 from __future__ import annotations
 
+import html
 import io
+import json
 import re
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -12,15 +15,24 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from conftest import SEEDS
+from conftest import SEEDS, create_conversation
 
-from consult.i18n import COOKIE, LOCALES, TRANSLATIONS
+from consult.errors import too_many_requests
+from consult.i18n import COOKIE, LOCALES, TRANSLATIONS, long_date, number
+from consult.services.errors import InvalidInput
+from consult.services.text import clean_text
 
 ROOT = Path(__file__).parent.parent
 TRANSLATED = sorted(set(LOCALES) - {"en"})
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
 # Translations that may equal the English: names, and words French and Spanish share.
-SAME_AS_ENGLISH = {"Consult", "JSON", "Page %(page)s of %(pages)s"}
+SAME_AS_ENGLISH = {
+    "Consult",
+    "JSON",
+    "Page %(page)s of %(pages)s",
+    "Error %(status)s",  # Spanish
+    "Position (x, y)",  # French
+}
 PLACEHOLDER = re.compile(r"%\(\w+\)s")
 
 
@@ -164,3 +176,94 @@ def test_a_junk_language_cookie_falls_back_to_english(client, conversation):
     page = client.get(f"/c/{conversation['id']}")
     assert page.status_code == 200
     assert '<html lang="en" dir="ltr">' in page.data.decode()
+
+
+def script_strings(page: str, holder: str) -> dict:
+    """The translated sentences a page gives its script, from the holder's data attribute."""
+    found = re.search(rf'id="{holder}" hidden data-strings=\'([^\']*)\'', page)
+    assert found, f"no #{holder} on the page"
+    return json.loads(html.unescape(found.group(1)))
+
+
+def test_the_voting_script_gets_its_sentences_in_french(client, conversation):
+    page = client.get(f"/c/{conversation['id']}", headers={"Accept-Language": "fr"})
+    strings = script_strings(page.data.decode(), "participate-strings")
+    assert strings["voteRecorded"] == "Vote enregistré : {choice}"
+    assert strings["agree"] == "D’accord"
+    assert strings["tooManyCharacters"] == "{count} caractères sur {limit} : {over} de trop"
+    # Every plural form French has, named as the script's Intl.PluralRules names them.
+    assert strings["statementsLeft"] == {
+        "one": "{n} proposition restante",
+        "many": "{n} de propositions restantes",
+        "other": "{n} propositions restantes",
+    }
+
+
+def test_the_scripts_get_the_six_arabic_plural_forms(client, facilitator):
+    cid = create_conversation(client, facilitator, results_public=True)["id"]
+    page = client.get(f"/c/{cid}/results", headers={"Accept-Language": "ar"}).data.decode()
+    people = script_strings(page, "live-strings")["people"]
+    assert set(people) == {"zero", "one", "two", "few", "many", "other"}
+    assert people["two"] == "شخصان"  # the dual: no number written
+    assert people["few"] == "{n} أشخاص"
+
+
+def test_english_scripts_keep_their_english_sentences(client, conversation):
+    page = client.get(f"/c/{conversation['id']}").data.decode()
+    strings = script_strings(page, "participate-strings")
+    left = {"one": "{n} statement left", "other": "{n} statements left"}
+    assert strings["statementsLeft"] == left
+    assert strings["characters"] == "{count} of {limit} characters"
+
+
+def test_a_refusal_from_the_services_follows_the_language(client, conversation):
+    refused = client.post(
+        f"/c/{conversation['id']}/statements",
+        data={"text": SEEDS[0].upper()},
+        headers={"Accept": "application/json", "Accept-Language": "es"},
+    )
+    assert refused.status_code == 409
+    error = refused.json["error"]
+    assert error["code"] == "duplicate_statement"  # the code stays as programs expect it
+    assert error["message"] == f"Esta afirmación ya está aquí: «{SEEDS[0]}»"
+
+
+def test_service_messages_are_english_outside_a_request(app):
+    with app.app_context(), pytest.raises(InvalidInput) as refused:
+        clean_text(7, "text", max_length=10)  # as the CLI or the math worker would
+    assert refused.value.message == "text must be a string."
+
+
+def test_an_error_page_is_in_the_browsers_language(client):
+    page = client.get("/c/no-such-consultation", headers={"Accept-Language": "es"})
+    assert page.status_code == 404
+    text = page.data.decode()
+    assert "No encontrado" in text
+    assert "Volver a la página de inicio" in text
+
+
+def test_too_many_requests_says_its_wait_in_the_language(app):
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        response, status = too_many_requests(1)
+    assert status == 429
+    assert "Veuillez réessayer dans 1 seconde." in response.get_data(as_text=True)
+
+
+def test_outcome_dates_are_written_the_language_s_way(app):
+    moment = datetime(2026, 12, 2, 9, 30)
+    expected = {
+        "en": "2 December 2026",
+        "fr": "2 décembre 2026",
+        "es": "2 de diciembre de 2026",
+        "ar": "2 ديسمبر 2026",
+    }
+    for locale, written in expected.items():
+        with app.test_request_context(headers={"Accept-Language": locale}):
+            assert long_date(moment) == written
+
+
+def test_numbers_are_written_the_language_s_way(app):
+    expected = {"en": "12,345", "fr": "12\u202f345", "es": "12.345", "ar": "12,345"}
+    for locale, written in expected.items():
+        with app.test_request_context(headers={"Accept-Language": locale}):
+            assert number(12345) == written

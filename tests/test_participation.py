@@ -230,7 +230,8 @@ def test_an_invented_xid_link_takes_no_vote_where_one_is_required(client, facili
         page = client.get(link).data
         assert b"This link was not recognised." in page
         assert b"only through the personal link" in page
-        assert b"<fieldset disabled>" in page
+        assert b"ask the organisers of this consultation for one" in page
+        assert b'id="vote-form"' not in page  # no card with buttons that cannot be pressed
         assert b'id="statement-form"' not in page
         vote = client.post(f"/c/{cid}/vote", data={"statement_id": "1", "vote": "1"})
         assert vote.status_code == 403

@@ -41,7 +41,7 @@ def my_data_file(conversation_id: str) -> Response:
 def erase_my_data(conversation_id: str) -> Any:
     conversation = consultations.get_conversation(conversation_id)
     if request.form.get("confirm") != "yes":
-        raise InvalidInput("Tick the box to confirm that you want your data erased.")
+        raise InvalidInput(_("Tick the box to confirm that you want your data erased."))
     participant = participant_of_this_browser(conversation)
     if participant is not None:
         participant_data.erase(conversation, participant)

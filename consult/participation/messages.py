@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from consult.i18n import number
 from consult.services.errors import InvalidInput, ServiceError
 
 
@@ -17,8 +18,8 @@ def statement_refusal(error: ServiceError, text: str, max_length: int) -> str:
         return _(
             "Your statement is %(length)s characters long; the limit is %(limit)s. "
             "Please shorten it: nothing was cut or sent.",
-            length=length,
-            limit=max_length,
+            length=number(length),
+            limit=number(max_length),
         )
     if not text.strip():
         return _("Write your statement in the box first.")

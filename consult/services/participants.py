@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -26,11 +27,11 @@ def verified_xid_hash(
     """
     clean_xid = clean_text(xid, "xid", max_length=MAX_XID_LENGTH)
     if signature is None:
-        raise InvalidXid("An xid is accepted only with the signature of its personal link.")
+        raise InvalidXid(_("An xid is accepted only with the signature of its personal link."))
     if not isinstance(signature, str):
-        raise InvalidInput("xid_signature must be a string.", field="xid_signature")
+        raise InvalidInput(_("xid_signature must be a string."), field="xid_signature")
     if not xid_signature_is_valid(secret, conversation.id, clean_xid, signature):
-        raise InvalidXid("This xid and signature do not come from a personal link of ours.")
+        raise InvalidXid(_("This xid and signature do not come from a personal link of ours."))
     return hash_xid(secret, conversation.id, clean_xid)
 
 
@@ -44,7 +45,7 @@ def join(
     `consult.security.hash_address`) is kept with a new participant, for brigading checks.
     """
     if xid_hash is None and conversation.require_xid:
-        raise Forbidden("This consultation is open only through a link from its organisers.")
+        raise Forbidden(_("This consultation is open only through a link from its organisers."))
     token = new_token()
     participant = participant_by_xid_hash(conversation, xid_hash) if xid_hash else None
     if participant is not None:
@@ -92,21 +93,22 @@ def invitations(
     Nothing is stored: the same key makes the same links again.
     """
     if not isinstance(xids, list) or not xids:
-        raise InvalidInput("xids must be a non-empty list of strings.", field="xids")
+        raise InvalidInput(_("xids must be a non-empty list of strings."), field="xids")
     if len(xids) > MAX_INVITATIONS:
-        raise InvalidInput(f"At most {MAX_INVITATIONS} xids at a time.", field="xids")
+        message = _("At most %(most)s xids at a time.", most=MAX_INVITATIONS)
+        raise InvalidInput(message, field="xids")
     cleaned = dict.fromkeys(clean_text(xid, "xids", max_length=MAX_XID_LENGTH) for xid in xids)
     return [(xid, sign_xid(secret, conversation.id, xid)) for xid in cleaned]
 
 
 def participant_for_token(conversation: Conversation, token: str | None) -> Participant:
     if not token:
-        raise Unauthenticated("A participant token is needed: POST …/participants first.")
+        raise Unauthenticated(_("A participant token is needed: POST …/participants first."))
     participant = db.session.scalar(select(Participant).filter_by(token_hash=token_digest(token)))
     if participant is None:
-        raise Unauthenticated("This participant token is not valid.")
+        raise Unauthenticated(_("This participant token is not valid."))
     if participant.conversation_id != conversation.id:
-        raise Forbidden("This participant token belongs to another consultation.")
+        raise Forbidden(_("This participant token belongs to another consultation."))
     return participant
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from itertools import islice
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import case, func, or_, select
 
 from consult.extensions import db
@@ -117,9 +118,9 @@ def submit_statement(
     when sent again with `add_anyway`: dissent is never refused.
     """
     if not conversation.is_open:
-        raise ConsultationClosed("This consultation is closed and takes no new statements.")
+        raise ConsultationClosed(_("This consultation is closed and takes no new statements."))
     if not conversation.allow_statements:
-        raise Forbidden("This consultation does not take statements from participants.")
+        raise Forbidden(_("This consultation does not take statements from participants."))
     text, normalized = _checked_text(conversation, raw_text)
     _refuse_duplicates(conversation, normalized, author=participant, offer_similar=not add_anyway)
     # Two identical texts sent in the same instant may both land (nothing unique in the
@@ -162,7 +163,7 @@ def get_statement(conversation: Conversation, statement_id: object) -> Statement
     row_id = json_id(statement_id)
     statement = db.session.get(Statement, row_id) if row_id is not None else None
     if statement is None or statement.conversation_id != conversation.id:
-        raise NotFound("There is no such statement in this consultation.")
+        raise NotFound(_("There is no such statement in this consultation."))
     return statement
 
 
@@ -221,11 +222,16 @@ def moderation_counts(conversation: Conversation) -> dict[str, int]:
 def moderate(conversation: Conversation, statement_ids: Iterable[object], action: str) -> int:
     """Apply one moderation action to statements of this consultation; return how many."""
     if action not in MODERATION_ACTIONS:
-        raise InvalidInput(f"action must be one of {', '.join(MODERATION_ACTIONS)}.")
+        raise InvalidInput(
+            _("action must be one of %(actions)s.", actions=", ".join(MODERATION_ACTIONS))
+        )
     ids = [json_id(i) for i in statement_ids]
     if not ids or len(ids) > MAX_BULK_MODERATION or None in ids:
         raise InvalidInput(
-            f"statement_ids must be a list of 1 to {MAX_BULK_MODERATION} statement ids."
+            _(
+                "statement_ids must be a list of 1 to %(most)s statement ids.",
+                most=MAX_BULK_MODERATION,
+            )
         )
     statements = list(
         db.session.scalars(
@@ -235,7 +241,7 @@ def moderate(conversation: Conversation, statement_ids: Iterable[object], action
         )
     )
     if len(statements) != len(set(ids)):
-        raise NotFound("Some of these statements are not in this consultation.")
+        raise NotFound(_("Some of these statements are not in this consultation."))
     for statement in statements:
         _apply_moderation(statement, action)
     content_changed(conversation)
@@ -258,7 +264,7 @@ def _checked_text(conversation: Conversation, raw: object) -> tuple[str, str]:
     text = clean_text(raw, "text", max_length=conversation.statement_max_length)
     normalized = normalize_for_comparison(text)
     if not normalized:
-        raise InvalidInput("A statement needs words, not only punctuation.", field="text")
+        raise InvalidInput(_("A statement needs words, not only punctuation."), field="text")
     return text, normalized
 
 
@@ -318,7 +324,7 @@ def _refuse_duplicates(
     ]
     if similar:  # unless deleted in between
         raise SimilarStatement(
-            "A similar statement exists: vote on it, or add yours anyway.", similar=similar
+            _("A similar statement exists: vote on it, or add yours anyway."), similar=similar
         )
 
 
@@ -330,11 +336,11 @@ def _duplicate(
     existing = {"id": statement.id, "text": statement.text, "status": statement.status.value}
     if author is not None and not visible:  # then it is the author's own, hidden statement
         if statement.status == ModerationStatus.UNMODERATED:
-            message = "You have already sent this statement; it waits for a facilitator."
+            message = _("You have already sent this statement; it waits for a facilitator.")
         else:
-            message = "You have already sent this statement."
+            message = _("You have already sent this statement.")
         return DuplicateStatement(message, existing=existing)
-    message = f"This statement is already here: “{statement.text}”"
+    message = _("This statement is already here: “%(text)s”", text=statement.text)
     return DuplicateStatement(message, existing=existing)
 
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, exists, insert, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -50,7 +51,7 @@ def parse_vote(value: object) -> int:
     """1 agree, -1 disagree, 0 pass (1.0 too, as JSON Schema counts); 2, "1", true refused."""
     vote = json_integer(value)
     if vote not in VOTE_VALUES:
-        raise InvalidInput("vote must be 1 (agree), -1 (disagree) or 0 (pass).", field="vote")
+        raise InvalidInput(_("vote must be 1 (agree), -1 (disagree) or 0 (pass)."), field="vote")
     return vote
 
 
@@ -70,7 +71,7 @@ def parse_request_key(raw: object) -> str | None:
         return None
     if not isinstance(raw, str) or not _REQUEST_KEY.fullmatch(raw):
         raise InvalidInput(
-            "The Idempotency-Key must be 1 to 64 letters, digits, '-', '_', '.' or ':'.",
+            _("The Idempotency-Key must be 1 to 64 letters, digits, '-', '_', '.' or ':'."),
             field="Idempotency-Key",
         )
     return raw
@@ -185,19 +186,19 @@ def _refusal(
         if earlier is not None:
             return earlier
     if not conversation.is_open:
-        raise ConsultationClosed("This consultation is closed and takes no more votes.")
+        raise ConsultationClosed(_("This consultation is closed and takes no more votes."))
     statement = get_statement(conversation, statement_id)
     if statement.status == ModerationStatus.REJECTED:
-        raise Conflict("This statement was withdrawn by the moderators.")
+        raise Conflict(_("This statement was withdrawn by the moderators."))
     if not is_visible(conversation, statement):
-        raise NotFound("There is no such statement in this consultation.")
+        raise NotFound(_("There is no such statement in this consultation."))
     # Every rule allows it now: something changed in between (a statement accepted, a
     # consultation reopened). One more try, by the participant's id.
     receipt = _write(
         "participant", participant.id, conversation.id, statement.id, vote, request_key
     )
     if receipt is None:
-        raise Conflict("The vote could not be stored just now; please send it again.")
+        raise Conflict(_("The vote could not be stored just now; please send it again."))
     return receipt
 
 
@@ -214,7 +215,7 @@ def _earlier_vote(
         return None
     if earlier.statement_id != json_id(statement_id) or earlier.value != vote:
         raise IdempotencyKeyReused(
-            "This Idempotency-Key was used for another vote; send a new key for a new vote."
+            _("This Idempotency-Key was used for another vote; send a new key for a new vote.")
         )
     return Receipt(earlier.statement_id, vote, replayed=True, participant_id=participant.id)
 

@@ -7,14 +7,15 @@
 
   const root = document.getElementById("live");
   if (!root) return;
-  const T = JSON.parse(document.getElementById("live-strings").dataset.strings);
+  // Sentences translated in templates/live/_strings.html; numbers formatted for the page's language.
+  const Text = window.ConsultText;
+  const T = Text.strings("live-strings");
   const mode = root.dataset.mode;
   const state = { tick: 0, view: null, me: null, selected: null, stats: null, history: [] };
 
   const $ = (id) => document.getElementById(id);
-  const format = (template, values) =>
-    template.replace(/\{(\w+)\}/g, (_, key) => (values[key] === undefined ? "" : String(values[key])));
-  const percent = (share) => Math.round(100 * (share || 0)) + " %";
+  const format = Text.format;
+  const percent = Text.percent;
   const interval = (pair) => (pair ? [percent(pair[0]), percent(pair[1])] : ["", ""]);
 
   function node(tag, text, className) {
@@ -36,7 +37,7 @@
 
   function renderStatus() {
     if (!state.view) return setStatus(T.waiting);
-    const time = new Date().toLocaleTimeString();
+    const time = Text.time(new Date());
     setStatus(format(T.updated, { time: time, tick: state.tick }));
   }
 
@@ -53,7 +54,9 @@
     } else if ((view.division.n_groups || 0) <= 1) {
       target.textContent = T.noDivision;
     } else {
-      target.textContent = view.division.summary || format(T.groupsCount, { n: view.division.n_groups });
+      // The analysis writes its summary in English; other languages get the count of groups.
+      const summary = Text.locale === "en" ? view.division.summary : null;
+      target.textContent = summary || Text.plural(T.groupsCount, view.division.n_groups);
     }
   }
 
@@ -66,7 +69,8 @@
       me: mode === "citizen" ? state.me : null,
       selected: state.selected,
       strings: T,
-      format: format,
+      text: Text,
+      groupLabel: groupLabel,
       onSelect: selectGroup,
     });
     if (focusedGroup !== null) {
@@ -86,10 +90,10 @@
     table.appendChild(head);
     for (const group of state.view.groups) {
       const row = node("tr");
-      row.appendChild(node("td", group.label));
-      row.appendChild(node("td", String(group.members)));
-      row.appendChild(node("td", group.centre.map((v) => v.toFixed(2)).join(", ")));
-      row.appendChild(node("td", group.representative.map((r) => r.text).join(" · ") || T.noRepresentative));
+      row.appendChild(node("td", groupLabel(group)));
+      row.appendChild(node("td", Text.number(group.members)));
+      row.appendChild(node("td", group.centre.map(coordinate).join(", ")));
+      row.appendChild(node("td", group.representative.map((r) => r.text).join(" · ") || T.noRepresentative, "written"));
       table.appendChild(row);
     }
     target.replaceChildren(table);
@@ -117,9 +121,9 @@
       card.dataset.group = String(group.id);
       card.open = open.has(String(group.id)) || mode === "present";
       const summary = node("summary");
-      summary.appendChild(node("strong", group.label));
+      summary.appendChild(node("strong", groupLabel(group)));
       summary.appendChild(
-        node("span", " · " + (group.members === 1 ? T.person : format(T.people, { n: group.members })) +
+        node("span", " · " + Text.plural(T.people, group.members) +
           " · " + format(T.shareOfAll, { share: percent(group.members / total) }))
       );
       card.appendChild(summary);
@@ -162,7 +166,7 @@
   }
 
   function overall(s) {
-    return format(T.overall, { agree: percent(s.agree), disagree: percent(s.disagree), pass: percent(s.pass), n: s.n_seen });
+    return Text.plural(T.overall, s.n_seen, { agree: percent(s.agree), disagree: percent(s.disagree), pass: percent(s.pass) });
   }
 
   function renderLists() {
@@ -172,14 +176,23 @@
     renderList("informed-consensus", state.view.informed_consensus, overall);
     renderList("bridging", state.view.bridging, overall);
     renderList("divisive", state.view.divisive, (s) =>
-      s.groups.map((g) => groupName(g.group) + ": " + percent(g.agree) + " " + T.agree.toLowerCase()).join(" · "));
+      s.groups.map((g) => groupName(g.group) + ": " + agreeing(g.agree)).join(" · "));
     renderList("uncertain", state.view.uncertain, overall);
   }
 
   function groupName(groupId) {
     const group = state.view.groups.find((g) => g.id === groupId);
-    return group ? group.label : T.group + " " + groupId;
+    return group ? groupLabel(group) : T.group + " " + groupId;
   }
+
+  // The view names a group "Group A"; the letter is kept, the word translated.
+  function groupLabel(group) {
+    return format(T.groupName, { letter: group.label.replace(/^\S+\s/, "") });
+  }
+
+  const agreeing = (share) => format(T.agreeing, { share: percent(share) });
+  const coordinate = (value) =>
+    value.toLocaleString(Text.locale, { minimumFractionDigits: 2, maximumFractionDigits: 2, numberingSystem: "latn" });
 
   function renderGroupVotes() {
     const target = $("group-votes");
@@ -188,15 +201,15 @@
     const head = node("tr");
     head.appendChild(node("th", T.statement));
     head.appendChild(node("th", T.allVoters));
-    for (const group of state.view.groups) head.appendChild(node("th", group.label));
+    for (const group of state.view.groups) head.appendChild(node("th", groupLabel(group)));
     table.appendChild(head);
     for (const s of state.view.statements) {
       const row = node("tr");
-      row.appendChild(node("td", s.text));
-      row.appendChild(node("td", percent(s.agree) + " " + T.agree.toLowerCase()));
+      row.appendChild(node("td", s.text, "written"));
+      row.appendChild(node("td", agreeing(s.agree)));
       for (const group of state.view.groups) {
         const numbers = s.groups.find((g) => g.group === group.id);
-        row.appendChild(node("td", numbers && numbers.n_seen ? percent(numbers.agree) + " " + T.agree.toLowerCase() : "–"));
+        row.appendChild(node("td", numbers && numbers.n_seen ? agreeing(numbers.agree) : "–"));
       }
       table.appendChild(row);
     }
@@ -209,14 +222,14 @@
     if (!state.me) return (target.textContent = T.youNotYet);
     const group = state.view.groups.find((g) => g.id === state.me.group);
     target.textContent = group
-      ? format(T.youAreIn, { group: group.label, n: group.members - 1 })
+      ? Text.plural(T.youAreIn, group.members - 1, { group: groupLabel(group) })
       : T.youUngrouped;
   }
 
   function renderStats() {
     const stats = state.stats;
     if (!stats) return;
-    const set = (id, value) => $(id) && ($(id).textContent = String(value));
+    const set = (id, value) => $(id) && ($(id).textContent = Text.number(value));
     set("count-participants", stats.participants);
     set("count-votes", stats.votes);
     set("count-statements", stats.statements);
@@ -224,7 +237,7 @@
     set("moderation-count", stats.waiting_for_moderation);
     if ($("simulated-note") && stats.simulated_participants) {
       $("simulated-note").hidden = false;
-      $("simulated-note").textContent = format(T.simulated, { n: stats.simulated_participants });
+      $("simulated-note").textContent = Text.plural(T.simulated, stats.simulated_participants);
     }
     renderChart();
   }

@@ -47,7 +47,8 @@
   }
 
   // Draw `view` (the stored analysis view) into `container`, replacing what was there.
-  // options: {me: {x, y, group} | null, selected: group id | null, onSelect(id), strings, label}
+  // options: {me: {x, y, group} | null, selected: group id | null, onSelect(id), strings
+  // (translated, templates/live/_strings.html), text (window.ConsultText), groupLabel(group)}
   function render(container, view, options) {
     const strings = options.strings;
     const svg = el("svg", {
@@ -87,7 +88,7 @@
         role: "button",
         "data-group": String(group.id),
         "aria-pressed": options.selected === group.id ? "true" : "false",
-        "aria-label": group.label + ", " + options.format(strings.people, { n: group.members }),
+        "aria-label": options.groupLabel(group) + ", " + options.text.plural(strings.people, group.members),
       });
       const text = el("text", { x: x.toFixed(1), y: y.toFixed(1), "text-anchor": "middle", "dominant-baseline": "middle" });
       text.textContent = group.label.replace(/^\S+\s/, "");

@@ -8,7 +8,10 @@
   // Messages go beside what they answer, where the person is looking (not the page's top).
   const voteStatus = document.getElementById("vote-status");
   const statementStatus = document.getElementById("statement-status");
-  const VOTE_LABELS = { 1: "Agree", "-1": "Disagree", 0: "Pass" };
+  // Every sentence shown comes translated from templates/participation/_strings.html.
+  const Text = window.ConsultText;
+  const T = Text.strings("participate-strings");
+  const VOTE_LABELS = { 1: T.agree, "-1": T.disagree, 0: T.pass };
 
   function newRequestKey() {
     const bytes = new Uint8Array(16);
@@ -26,12 +29,9 @@
   }
 
   // What the person reads when no answer came back (never the browser's "Failed to fetch").
-  const LOST_VOTE =
-    "The connection was lost, so your vote was not recorded. Check that you are online, then vote again.";
-  const LOST_STATEMENT =
-    "The connection was lost, so your statement was not sent. It is kept: check that you are online, then press “Add statement” again.";
-  const FAILED =
-    "Something went wrong on our side, so this was not saved. Please try again in a moment.";
+  const LOST_VOTE = T.lostVote;
+  const LOST_STATEMENT = T.lostStatement;
+  const FAILED = T.failed;
 
   async function send(form, extra) {
     const body = new FormData(form);
@@ -78,9 +78,17 @@
     }
   }
 
+  // The page's own count of this person's votes, written by the server as a bare number.
+  const votedCounter = document.getElementById("voted-count");
+  let votedCount = votedCounter ? Number(votedCounter.textContent) : 0;
+
+  function showVoted(count) {
+    votedCount = count;
+    votedCounter.textContent = Text.number(count);
+  }
+
   function showProgress(remaining) {
-    document.getElementById("progress").textContent =
-      remaining + (remaining === 1 ? " statement left" : " statements left");
+    document.getElementById("progress").textContent = Text.plural(T.statementsLeft, remaining);
   }
 
   // focus: false when the person is busy elsewhere on the page (writing a statement).
@@ -90,7 +98,7 @@
     const allDone = document.getElementById("all-done");
     if (!next) {
       voteForm.hidden = true;
-      progress.textContent = "You have seen every statement for now.";
+      progress.textContent = T.allSeen;
       allDone.hidden = false;
       allDone.focus();
       watchForNewStatements();
@@ -113,7 +121,7 @@
       return;
     }
     stopWatching();
-    say(voteStatus, "There are new statements to vote on.", "success");
+    say(voteStatus, T.newStatements, "success");
     // The card appears above the form: scroll by as much, so the form and its message stay
     // where the person is looking.
     const before = statementForm.getBoundingClientRect().top;
@@ -137,7 +145,7 @@
         const data = response.ok ? await response.json() : {};
         if (data.next) {
           stopWatching();
-          say(voteStatus, "There are new statements to vote on.", "success");
+          say(voteStatus, T.newStatements, "success");
           showNext(data.next, data.remaining);
         }
       } catch (error) {
@@ -171,9 +179,8 @@
           await new Promise((resolve) => setTimeout(resolve, 1500));
           data = await post(voteForm, extra);
         }
-        say(voteStatus, "Vote recorded: " + VOTE_LABELS[extra.vote], "success");
-        const voted = document.getElementById("voted-count");
-        voted.textContent = String(Number(voted.textContent) + 1);
+        say(voteStatus, Text.format(T.voteRecorded, { choice: VOTE_LABELS[extra.vote] }), "success");
+        showVoted(votedCount + 1);
         showNext(data.next, data.remaining);
       } catch (error) {
         say(voteStatus, error.lost ? LOST_VOTE : error.message, "error");
@@ -220,9 +227,9 @@
     const buttons = document.createElement("div");
     buttons.className = "vote-buttons";
     buttons.append(
-      voteButton("1", "Agree", "vote-agree"),
-      voteButton("-1", "Disagree", "vote-disagree"),
-      voteButton("0", "Pass / unsure", "vote-pass")
+      voteButton("1", T.agree, "vote-agree"),
+      voteButton("-1", T.disagree, "vote-disagree"),
+      voteButton("0", T.passUnsure, "vote-pass")
     );
     fieldset.append(legend, buttons);
     form.appendChild(fieldset);
@@ -253,7 +260,7 @@
         const data = await post(form, { vote: event.submitter ? event.submitter.value : "0" });
         hideSimilar();
         statementForm.reset();
-        say(statementStatus, "Your vote is counted.", "success");
+        say(statementStatus, T.voteCounted, "success");
         const shown = document.getElementById("statement-id");
         if (voteForm && shown && shown.value === String(data.voted)) {
           showNext(data.next, data.remaining); // the card showed the statement just voted on
@@ -280,7 +287,7 @@
           b.setAttribute("aria-pressed", String(b === button));
         });
         form.querySelector(".current-vote strong").textContent = VOTE_LABELS[value];
-        say(status, "Your vote is changed.", "success");
+        say(status, T.voteChanged, "success");
       } catch (error) {
         say(status, error.lost ? LOST_VOTE : error.message, "error");
       }
@@ -295,9 +302,8 @@
     const max = Number(box.dataset.maxLength);
     const length = Array.from(box.value).length;
     const over = length > max;
-    counter.textContent = over
-      ? length + " of " + max + " characters: " + (length - max) + " too many"
-      : length + " of " + max + " characters";
+    const numbers = { count: length, limit: max, over: length - max };
+    counter.textContent = Text.format(over ? T.tooManyCharacters : T.characters, numbers);
     counter.classList.toggle("counter-over", over);
     if (over) box.setAttribute("aria-invalid", "true");
     else box.removeAttribute("aria-invalid");
@@ -317,7 +323,7 @@
         statementForm.reset();
         hideSimilar();
         say(statementStatus, data.message, "success");
-        document.getElementById("voted-count").textContent = String(data.voted);
+        showVoted(data.voted);
         offerNew(data.next, data.remaining);
       } catch (error) {
         if (error.detail && error.detail.code === "similar_statement") {

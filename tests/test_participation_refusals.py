@@ -1,0 +1,44 @@
+"""What a citizen sees when the page cannot take their part: past the statement limit
+without JavaScript (the text is kept), and on a consultation by invitation without a link."""
+
+from __future__ import annotations
+
+from conftest import create_conversation, make_app, make_facilitator
+
+MINE = "Trams should run through the night."
+
+
+def test_a_statement_past_the_limit_without_javascript_keeps_the_text(app, database_url):
+    limited = make_app(database_url, csrf=False, CONSULT_RATELIMIT_STATEMENTS_PER_IP="1 per minute")
+    client = limited.test_client()
+    cid = create_conversation(client, make_facilitator(limited))["id"]
+    first = client.post(f"/c/{cid}/statements", data={"text": "Night buses, every hour."})
+    assert first.status_code == 302
+
+    refused = client.post(f"/c/{cid}/statements", data={"text": MINE})
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) >= 1
+    page = refused.get_data(as_text=True)
+    assert f">{MINE}</textarea>" in page  # the form comes back with what was typed
+    assert "Too many requests in a short time. Please try again in" in page
+    assert 'id="statement-status"' in page  # beside the form, where the person looks
+
+
+def test_a_statement_past_the_limit_from_the_script_is_a_json_429(app, database_url):
+    limited = make_app(database_url, csrf=False, CONSULT_RATELIMIT_STATEMENTS_PER_IP="1 per minute")
+    client = limited.test_client()
+    cid = create_conversation(client, make_facilitator(limited))["id"]
+    client.post(f"/c/{cid}/statements", data={"text": "Night buses, every hour."})
+    refused = client.post(
+        f"/c/{cid}/statements", data={"text": MINE}, headers={"Accept": "application/json"}
+    )
+    assert refused.status_code == 429
+    assert refused.json["error"]["code"] == "too_many_requests"  # the script keeps the text
+
+
+def test_by_invitation_a_visitor_without_a_link_is_told_how_to_get_one(client, facilitator):
+    cid = create_conversation(client, facilitator, require_xid=True)["id"]
+    page = client.get(f"/c/{cid}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "demandez-en un aux organisateurs de cette consultation" in page
+    assert 'id="vote-form"' not in page
+    assert "D’accord" not in page  # no vote buttons at all
