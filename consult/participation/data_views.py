@@ -8,8 +8,7 @@ from typing import Any
 from flask import Response, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from consult.participation.views import _participant as participant_of_this_browser
-from consult.participation.views import bp
+from consult.participation.views import bp, participant_of_this_browser
 from consult.services import consultations, participant_data
 from consult.services.errors import InvalidInput
 

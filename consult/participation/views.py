@@ -62,7 +62,7 @@ def conversation_page(
 ) -> str:
     """The consultation's page: the next statement to vote on and the statement form, with
     `draft` in the form and `notes` (messages by place: "vote", "statement") beside them."""
-    participant = _participant(conversation)
+    participant = participant_of_this_browser(conversation)
     statement, remaining = routing.next_statement(conversation, participant)
     return render_template(
         "participation/conversation.html",
@@ -86,7 +86,7 @@ def vote(conversation_id: str) -> Any:
     value = form_vote(request.form)
     back_to_votes = request.form.get("return_to") == "votes"
     list_page = page_argument(request.form) if back_to_votes else 1  # checked before voting
-    participant = _participant(conversation, create=True)
+    participant = participant_of_this_browser(conversation, create=True)
     request_key = votes.parse_request_key(request.form.get("request_key"))
     try:
         votes.cast_vote(conversation, participant, statement_id, value, request_key=request_key)
@@ -115,7 +115,7 @@ def vote(conversation_id: str) -> Any:
 @bp.get("/c/<conversation_id>/votes")
 def my_votes(conversation_id: str) -> str:
     conversation = consultations.get_conversation(conversation_id)
-    participant = _participant(conversation)
+    participant = participant_of_this_browser(conversation)
     page = page_argument(request.args)
     history, total = (
         vote_history.current_votes(conversation, participant, page, VOTES_PER_PAGE)
@@ -139,7 +139,7 @@ def my_votes(conversation_id: str) -> str:
 def next_statement(conversation_id: str) -> Any:
     """The next statement as JSON: the page asks when it has shown every statement."""
     conversation = consultations.get_conversation(conversation_id)
-    participant = _participant(conversation)
+    participant = participant_of_this_browser(conversation)
     statement, remaining = routing.next_statement(conversation, participant)
     return jsonify(next=_statement_json(statement), remaining=remaining)
 
@@ -156,7 +156,7 @@ def results_data(conversation_id: str) -> Any:
     conversation = consultations.get_conversation(conversation_id)
     if not conversation.results_public:
         raise NotFound(_("The results of this consultation are not public."))
-    participant = _participant(conversation)
+    participant = participant_of_this_browser(conversation)
     body = live_view.picture(conversation)
     latest = analyses.latest_analysis(conversation)
     body["me"] = live_view.participant_position(latest, participant.id) if participant else None
@@ -166,7 +166,7 @@ def results_data(conversation_id: str) -> Any:
 @bp.post("/c/<conversation_id>/statements")
 def add_statement(conversation_id: str) -> Any:
     conversation = consultations.get_conversation(conversation_id)
-    participant = _participant(conversation, create=True)
+    participant = participant_of_this_browser(conversation, create=True)
     # A form sends a line break as CRLF: one character typed, one counted.
     text = request.form.get("text", "").replace("\r\n", "\n")
     add_anyway = request.form.get("add_anyway") == "1"
@@ -209,7 +209,9 @@ def _note(place: str, kind: str, text: str, **where: Any) -> None:
     session["notes"] = {**session.get("notes", {}), place: note}
 
 
-def _participant(conversation: Conversation, *, create: bool = False) -> Participant | None:
+def participant_of_this_browser(
+    conversation: Conversation, *, create: bool = False
+) -> Participant | None:
     """The participant this browser is in `conversation`, made on its first vote or statement."""
     known = session.get("participants", {})
     participant = participants.participant_by_id(conversation, known.get(conversation.id))
