@@ -19,24 +19,31 @@ from consult.models import Conversation, ModerationStatus
 from consult.security import current_user, login_required
 from consult.services import consultations, moderation_queue, statements
 from consult.services.errors import InvalidInput, ServiceError
+from consult.translation import gettext as _
+from consult.translation import lazy_gettext, ngettext
 
 PAGE = "/c/<conversation_id>/moderate"
 PER_PAGE = 25
 STATUS_TABS = [
-    ("unmoderated", "Waiting"),
-    ("accepted", "Accepted"),
-    ("rejected", "Rejected"),
-    ("all", "All"),
+    ("unmoderated", lazy_gettext("Waiting")),
+    ("accepted", lazy_gettext("Accepted")),
+    ("rejected", lazy_gettext("Rejected")),
+    ("all", lazy_gettext("All")),
 ]
+# A statement's status in the table's Status column.
+STATUS_NAMES = {
+    "unmoderated": lazy_gettext("unmoderated"),
+    "accepted": lazy_gettext("accepted"),
+    "rejected": lazy_gettext("rejected"),
+}
 # What the facilitator reads after each action ("3 statements changed: accepted.").
 DONE = {
-    "accept": "accepted",
-    "reject": "rejected",
-    "unmoderate": "back to waiting",
-    "meta": "marked as meta",
-    "not_meta": "no longer meta",
+    "accept": lazy_gettext("accepted"),
+    "reject": lazy_gettext("rejected"),
+    "unmoderate": lazy_gettext("back to waiting"),
+    "meta": lazy_gettext("marked as meta"),
+    "not_meta": lazy_gettext("no longer meta"),
 }
-NOTHING_SELECTED = "Select at least one statement first."
 
 
 @bp.get(PAGE)
@@ -56,6 +63,7 @@ def moderate(conversation_id: str) -> Any:
         pages=page_count(total, PER_PAGE),
         where=where,
         tabs=STATUS_TABS,
+        status_names=STATUS_NAMES,
         moderation=statements.moderation_counts(conversation),
     )
 
@@ -68,13 +76,21 @@ def change_moderation(conversation_id: str) -> Any:
     try:
         action, ids = _chosen(request.form)
         if not ids:
-            raise InvalidInput(NOTHING_SELECTED)
+            raise InvalidInput(_("Select at least one statement first."))
         changed = statements.moderate(conversation, ids, action)
     except ServiceError as error:
         flash(error.message, "error")
     else:
-        noun = "statement" if changed == 1 else "statements"
-        flash(f"{changed} {noun} changed: {DONE[action]}.", "success")
+        done = str(DONE[action])
+        flash(
+            ngettext(
+                "%(num)s statement changed: %(done)s.",
+                "%(num)s statements changed: %(done)s.",
+                changed,
+                done=done,
+            ),
+            "success",
+        )
     return _back(conversation, where)
 
 
@@ -82,7 +98,7 @@ def _where(args: Mapping[str, str]) -> dict[str, Any]:
     """Which tab, search and page the facilitator is on (checked: a bad value is a 400)."""
     status = args.get("status", "unmoderated")
     if status not in {name for name, _label in STATUS_TABS}:
-        raise InvalidInput("Unknown moderation status.")
+        raise InvalidInput(_("Unknown moderation status."))
     return {"status": status, "q": args.get("q", "").strip(), "page": page_argument(args)}
 
 
@@ -95,7 +111,7 @@ def _chosen(form: MultiDict[str, str]) -> tuple[str, list[int]]:
     """
     row = form.get("row")
     if row:
-        action, _, raw_id = row.partition("-")
+        action, _dash, raw_id = row.partition("-")
         return _action(action), [_statement_id(raw_id)]
     raw_ids = form.getlist("statement_ids")
     if form.get("select_all"):
@@ -106,7 +122,7 @@ def _chosen(form: MultiDict[str, str]) -> tuple[str, list[int]]:
 
 def _action(name: str) -> str:
     if name not in DONE:
-        raise InvalidInput("Choose what to do with the statements: accept or reject.")
+        raise InvalidInput(_("Choose what to do with the statements: accept or reject."))
     return name
 
 
@@ -115,7 +131,7 @@ def _statement_id(raw: str) -> int:
         return whole_number(raw, "statement")
     except InvalidInput:
         raise InvalidInput(
-            "Some of the selected statements were not recognised: reload the page and try again."
+            _("Some of the selected statements were not recognised: reload the page and try again.")
         ) from None
 
 

@@ -15,12 +15,19 @@ from consult.facilitation.views import bp
 from consult.models import Conversation
 from consult.security import current_user, login_required
 from consult.services import consultations
+from consult.translation import lazy_gettext
 
 PAGE = "/c/<conversation_id>/<any(close, reopen):change>"
 # change -> (is_open afterwards, what the facilitator reads once it is done)
 CHANGES = {
-    "close": (False, "The consultation is closed: nobody can vote or add statements now."),
-    "reopen": (True, "The consultation is open again: participants can vote and add statements."),
+    "close": (
+        False,
+        lazy_gettext("The consultation is closed: nobody can vote or add statements now."),
+    ),
+    "reopen": (
+        True,
+        lazy_gettext("The consultation is open again: participants can vote and add statements."),
+    ),
 }
 
 
@@ -40,7 +47,7 @@ def change_opening(conversation_id: str, change: str) -> Any:
     if not _already(conversation, change):  # sent twice: the first one did it
         is_open, done = CHANGES[change]
         consultations.update_conversation(conversation, settings={"is_open": is_open})
-        flash(done, "success")
+        flash(str(done), "success")
     return _back(conversation)
 
 

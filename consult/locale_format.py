@@ -1,0 +1,49 @@
+"""Dates, times and numbers as the request's locale writes them (Babel's CLDR data).
+
+The day comes before the month in every language we ship, so one pattern serves all with
+the locale's month names ("2 Dec 2026", "2 déc. 2026"); how a date and a time are joined is
+a translated message. Times are stored and shown in UTC: the pages say "UTC" beside them.
+Outside a request (CLI, worker) the English forms are used, as in `consult.translation`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import flask_babel
+from babel import dates, numbers
+from flask import Flask, has_request_context
+
+from consult.models import as_utc
+from consult.translation import gettext as _
+
+SHORT_DAY, LONG_DAY = "d MMM y", "d MMMM y"
+
+
+def day(moment: datetime, pattern: str = SHORT_DAY) -> str:
+    """The date alone: "2 Dec 2026" (`LONG_DAY`: "2 December 2026")."""
+    if not has_request_context():
+        return dates.format_date(as_utc(moment), pattern, locale="en")
+    return flask_babel.format_date(as_utc(moment), pattern, rebase=False)
+
+
+def clock(moment: datetime) -> str:
+    """The time of day in UTC on the 24-hour clock: "09:05"."""
+    return as_utc(moment).strftime("%H:%M")
+
+
+def minute(moment: datetime, pattern: str = SHORT_DAY) -> str:
+    """The date and the time to the minute, without the zone: "2 Dec 2026, 09:05"."""
+    return _("%(date)s, %(time)s", date=day(moment, pattern), time=clock(moment))
+
+
+def number(value: float, pattern: str | None = None) -> str:
+    """A number with the locale's separators: 1,234 / 1 234; `pattern` "0.00": 0.42 / 0,42."""
+    if not has_request_context():
+        return numbers.format_decimal(value, pattern, locale="en")
+    return flask_babel.format_decimal(value, pattern)
+
+
+def register(app: Flask) -> None:
+    """The formats as the templates' filters (the facilitator's pages and the report)."""
+    app.jinja_env.filters.update(day=day, minute=minute, clock=clock, number=number)
