@@ -30,12 +30,6 @@ STATUS_TABS = [
     ("rejected", lazy_gettext("Rejected")),
     ("all", lazy_gettext("All")),
 ]
-# A statement's status in the table's Status column.
-STATUS_NAMES = {
-    "unmoderated": lazy_gettext("unmoderated"),
-    "accepted": lazy_gettext("accepted"),
-    "rejected": lazy_gettext("rejected"),
-}
 # What the facilitator reads after each action ("3 statements changed: accepted.").
 DONE = {
     "accept": lazy_gettext("accepted"),
@@ -63,7 +57,7 @@ def moderate(conversation_id: str) -> Any:
         pages=page_count(total, PER_PAGE),
         where=where,
         tabs=STATUS_TABS,
-        status_names=STATUS_NAMES,
+        status_names=moderation_queue.STATUS_NAMES,
         moderation=statements.moderation_counts(conversation),
     )
 

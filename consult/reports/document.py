@@ -14,9 +14,10 @@ from flask import Response, current_app, render_template
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
-from consult.models import User, as_utc, utcnow
+from consult.locale_format import LONG_DAY, minute
+from consult.models import User, utcnow
 from consult.reports import charts
-from consult.services import report_sentences
+from consult.services import moderation_queue, report_sentences
 from consult.services.consultations import can_manage
 from consult.services.errors import NotFound
 from consult.services.report import (
@@ -27,8 +28,19 @@ from consult.services.report import (
     replay_commands,
     statement_filter,
 )
+from consult.translation import gettext as _
+from consult.translation import lazy_gettext
 
 STYLESHEETS = ("css/consult.css", "css/report.css", "css/outcome.css")
+# The words for the stored codes the report shows: an analysis's kind, the division's
+# strength (a statement's moderation status: moderation_queue.STATUS_NAMES).
+KINDS = {"cold": lazy_gettext("cold"), "warm": lazy_gettext("warm")}
+STRENGTHS = {
+    "none": lazy_gettext("none"),
+    "weak": lazy_gettext("weak"),
+    "clear": lazy_gettext("clear"),
+    "spectrum": lazy_gettext("spectrum"),
+}
 
 
 def requested_report(
@@ -50,7 +62,7 @@ def render_report(report: Report, *, manages: bool, for_print: bool = False) -> 
 def pdf_response(report: Report) -> Response:
     """The report as a PDF download; NotFound while there is no analysis to cite."""
     if not report.ready:
-        raise NotFound("The report is not ready yet: this consultation has not been analysed.")
+        raise NotFound(_("The report is not ready yet: this consultation has not been analysed."))
     html = render_report(report, manages=False, for_print=True)
     static = Path(current_app.static_folder or "")
     pdf = HTML(string=html, url_fetcher=_NOTHING_FETCHED).write_pdf(
@@ -87,6 +99,9 @@ def _context(report: Report, *, manages: bool, for_print: bool) -> dict[str, Any
         "for_print": for_print,
         "charts": charts,
         "say": report_sentences,
+        "kinds": KINDS,
+        "strengths": STRENGTHS,
+        "status_names": moderation_queue.STATUS_NAMES,
         "when": when,
         "generated_at": utcnow(),
         "votes_sha256": analysed_votes_sha256(analysis) if analysis else "",
@@ -95,7 +110,7 @@ def _context(report: Report, *, manages: bool, for_print: bool) -> dict[str, Any
 
 
 def when(moment: datetime | None) -> str:
-    """A time as people read it, in UTC."""
+    """A time as people read it in the request's language, in UTC: "2 December 2026, 09:05 UTC"."""
     if moment is None:
-        return "unknown"
-    return as_utc(moment).strftime("%d %B %Y, %H:%M UTC").lstrip("0")
+        return _("unknown")
+    return minute(moment, LONG_DAY) + " UTC"

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from consult import locale_format
 from consult.api.inputs import facilitator_or_none
 from consult.models import User
 from consult.reports.document import pdf_response, render_report, requested_report
 from consult.security import current_user
 
 bp = Blueprint("reports", __name__)
+# The report's dates and numbers in the request's locale (also when no facilitator page is).
+bp.record_once(lambda state: locale_format.register(state.app))
 
 
 @bp.get("/c/<conversation_id>/report")

@@ -19,6 +19,7 @@ from consult.extensions import db
 from consult.models import Conversation, Participant, Vote, as_utc, utcnow
 from consult.services.changes import content_changed
 from consult.services.errors import InvalidInput
+from consult.translation import gettext as _
 
 # Joined within this long of the previous one from the same network: the same burst.
 BURST_GAP = timedelta(minutes=10)
@@ -75,7 +76,7 @@ def find_bursts(conversation: Conversation) -> list[Burst]:
 def set_excluded(conversation: Conversation, participant_ids: list[int], excluded: bool) -> int:
     """Leave these participants out of the analysis, or bring them back; how many changed."""
     if not participant_ids or not all(isinstance(i, int) for i in participant_ids):
-        raise InvalidInput("Choose the participants to leave out or bring back.")
+        raise InvalidInput(_("Choose the participants to leave out or bring back."))
     changed = db.session.execute(
         update(Participant)
         .where(Participant.conversation_id == conversation.id, Participant.id.in_(participant_ids))
