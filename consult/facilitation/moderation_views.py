@@ -7,7 +7,7 @@ the query string, so after an action the facilitator is back where they were.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -30,13 +30,30 @@ STATUS_TABS = [
     ("rejected", lazy_gettext("Rejected")),
     ("all", lazy_gettext("All")),
 ]
-# What the facilitator reads after each action ("3 statements changed: accepted.").
-DONE = {
-    "accept": lazy_gettext("accepted"),
-    "reject": lazy_gettext("rejected"),
-    "unmoderate": lazy_gettext("back to waiting"),
-    "meta": lazy_gettext("marked as meta"),
-    "not_meta": lazy_gettext("no longer meta"),
+# What the facilitator reads after each action, for how many statements changed ("3
+# statements changed: accepted."): whole sentences, so each language can make them agree.
+DONE: dict[str, Callable[[int], str]] = {
+    "accept": lambda n: ngettext(
+        "%(num)s statement changed: accepted.", "%(num)s statements changed: accepted.", n
+    ),
+    "reject": lambda n: ngettext(
+        "%(num)s statement changed: rejected.", "%(num)s statements changed: rejected.", n
+    ),
+    "unmoderate": lambda n: ngettext(
+        "%(num)s statement changed: back to waiting.",
+        "%(num)s statements changed: back to waiting.",
+        n,
+    ),
+    "meta": lambda n: ngettext(
+        "%(num)s statement changed: marked as meta.",
+        "%(num)s statements changed: marked as meta.",
+        n,
+    ),
+    "not_meta": lambda n: ngettext(
+        "%(num)s statement changed: no longer meta.",
+        "%(num)s statements changed: no longer meta.",
+        n,
+    ),
 }
 
 
@@ -75,16 +92,7 @@ def change_moderation(conversation_id: str) -> Any:
     except ServiceError as error:
         flash(error.message, "error")
     else:
-        done = str(DONE[action])
-        flash(
-            ngettext(
-                "%(num)s statement changed: %(done)s.",
-                "%(num)s statements changed: %(done)s.",
-                changed,
-                done=done,
-            ),
-            "success",
-        )
+        flash(DONE[action](changed), "success")
     return _back(conversation, where)
 
 

@@ -66,7 +66,7 @@ def pdf_response(report: Report) -> Response:
     html = render_report(report, manages=False, for_print=True)
     static = Path(current_app.static_folder or "")
     pdf = HTML(string=html, url_fetcher=_NOTHING_FETCHED).write_pdf(
-        stylesheets=[CSS(filename=str(static / name)) for name in STYLESHEETS]
+        stylesheets=[CSS(filename=str(static / name)) for name in STYLESHEETS] + [_footer()]
     )
     return Response(
         pdf,
@@ -77,6 +77,29 @@ def pdf_response(report: Report) -> Response:
             )
         },
     )
+
+
+def _footer() -> CSS:
+    """The PDF's running footer in the request's language (report.css holds the English)."""
+    marker = "\x00"  # around the counters' names, to find them in the translation
+    counters = {name: marker + name + marker for name in ("page", "pages")}
+    page = _("Page %(page)s of %(pages)s", **counters)
+    # Text and counters alternate: "Page " counter(page) " of " counter(pages).
+    parts = page.split(marker)
+    numbering = " ".join(
+        f"counter({part})" if i % 2 else _css_string(part) for i, part in enumerate(parts)
+    )
+    title = _css_string(_("Consult report"))
+    return CSS(
+        string=f"@page {{ @bottom-center {{ content: {numbering}; }}"
+        f" @bottom-left {{ content: {title}; }} }}"
+    )
+
+
+def _css_string(text: str) -> str:
+    """`text` as a CSS string literal (a translation may hold quotes or backslashes)."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    return f'"{escaped}"'
 
 
 class _RefuseEverything(URLFetcher):
