@@ -52,6 +52,16 @@ def test_a_french_facilitator_gets_the_dashboard_and_the_consultation_in_french(
     assert "Transport" in manage
 
 
+def test_the_switcher_is_on_the_facilitators_pages_and_they_follow_it(client, facilitator):
+    log_in(client, facilitator)
+    page = client.get("/facilitate/", headers=FRENCH).get_data(as_text=True)
+    assert 'href="/language/es?next=/facilitate/' in page
+    client.get("/language/es?next=/facilitate/", headers=FRENCH)
+    page = client.get("/facilitate/", headers=FRENCH).get_data(as_text=True)
+    assert '<html lang="es" dir="ltr">' in page
+    assert "Sus consultas" in page
+
+
 def test_the_copy_buttons_words_reach_the_script_translated(client, facilitator, conversation):
     log_in(client, facilitator)
     page = client.get(f"/facilitate/c/{conversation['id']}", headers=SPANISH).get_data(as_text=True)
