@@ -8,10 +8,11 @@ Outside a request (CLI, worker) the English forms are used, as in `consult.trans
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import flask_babel
-from babel import dates, numbers
+from babel import dates, lists, numbers
 from flask import Flask, has_request_context
 
 from consult.models import as_utc
@@ -44,6 +45,15 @@ def number(value: float, pattern: str | None = None) -> str:
     return flask_babel.format_decimal(value, pattern)
 
 
+def listing(items: Iterable[str]) -> str:
+    """Items as a sentence lists them: "Group A and Group B", "Groupe A et Groupe B"."""
+    if not has_request_context():
+        return lists.format_list(list(items), locale="en")
+    return lists.format_list(list(items), locale=flask_babel.get_locale())
+
+
 def register(app: Flask) -> None:
     """The formats as the templates' filters (the facilitator's pages and the report)."""
-    app.jinja_env.filters.update(day=day, minute=minute, clock=clock, number=number)
+    app.jinja_env.filters.update(
+        day=day, minute=minute, clock=clock, number=number, listing=listing
+    )

@@ -28,7 +28,7 @@ from consult.models import (
     utcnow,
 )
 from consult.services.analyses import latest_analysis
-from consult.services.analysis_view import group_label
+from consult.services.analysis_view import group_label, group_name
 from consult.services.errors import Conflict, InvalidInput, NotFound
 from consult.services.numbers import json_id, json_integer
 from consult.services.statements import is_visible, visible_statement
@@ -210,7 +210,8 @@ def groups_to_answer(conversation: Conversation) -> dict[int, str]:
             )
         )
     )
-    return {i: label for i, label in current_groups(conversation).items() if i not in answered}
+    # Named in the facilitator's language; the stored label stays the English one.
+    return {i: group_name(i) for i in current_groups(conversation) if i not in answered}
 
 
 def get_response(conversation: Conversation, response_id: object) -> OutcomeResponse:
