@@ -146,10 +146,16 @@ def test_the_pdf_is_in_the_language_of_the_request(client, analysed, tmp_path):
         assert english not in text
 
 
-def test_the_report_page_in_arabic_is_right_to_left(client, analysed):
+def test_the_report_in_arabic_is_right_to_left_on_the_page_and_in_the_pdf(
+    client, analysed, tmp_path
+):
     page = client.get(f"/c/{analysed}/report", headers=ARABIC).get_data(as_text=True)
     assert '<html lang="ar" dir="rtl">' in page
     assert "تقرير الاستشارة" in page
+    # The PDF's font draws Arabic (pdftotext gives back the words, ligatures aside).
+    text = pdf_text(client.get(f"/c/{analysed}/report.pdf", headers=ARABIC).data, tmp_path)
+    assert "تقرير" in text
+    assert "المنهجية" in text
 
 
 @pytest.mark.parametrize(
