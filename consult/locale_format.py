@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import flask_babel
 from babel import dates, lists, numbers
 from flask import Flask, has_request_context
+from jinja2 import Undefined
 
 from consult.models import as_utc
 from consult.translation import gettext as _
@@ -55,5 +57,12 @@ def listing(items: Iterable[str]) -> str:
 def register(app: Flask) -> None:
     """The formats as the templates' filters (the facilitator's pages and the report)."""
     app.jinja_env.filters.update(
-        day=day, minute=minute, clock=clock, number=number, listing=listing
+        day=day, minute=minute, clock=clock, number=_number_or_nothing, listing=listing
     )
+
+
+def _number_or_nothing(value: Any, pattern: str | None = None) -> str:
+    # A count missing from an old stored analysis printed as nothing before: not a 500 now.
+    if value is None or isinstance(value, Undefined):
+        return ""
+    return number(value, pattern)
