@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import request
+from flask_babel import gettext as _
 
 from consult.services.errors import InvalidInput
 
@@ -17,7 +18,15 @@ def whole_number(raw: str, name: str, *, low: int = 1, high: int = MAX_ID) -> in
     """Parse a decimal whole number in [low, high], or raise InvalidInput naming `name`."""
     raw = raw.strip()
     if not raw.isascii() or not raw.isdigit() or len(raw) > 16 or not low <= int(raw) <= high:
-        raise InvalidInput(f"{name} must be a whole number from {low} to {high}.", field=name)
+        raise InvalidInput(
+            _(
+                "%(name)s must be a whole number from %(low)s to %(high)s.",
+                name=name,
+                low=low,
+                high=high,
+            ),
+            field=name,
+        )
     return int(raw)
 
 
@@ -25,7 +34,7 @@ def form_vote(form: Mapping[str, str]) -> int:
     try:
         return _VOTES[form.get("vote", "")]
     except KeyError:
-        raise InvalidInput("Choose agree, disagree or pass.", field="vote") from None
+        raise InvalidInput(_("Choose agree, disagree or pass."), field="vote") from None
 
 
 def form_checkbox(form: Mapping[str, str], name: str) -> bool:
@@ -55,4 +64,4 @@ def refuse_nul_characters() -> None:
     if request.mimetype in _FORM_TYPES:  # never parse a JSON body here: views set its limit
         values += [value for _, values in request.form.lists() for value in values]
     if any(isinstance(value, str) and "\x00" in value for value in values):
-        raise InvalidInput("The request contains a character that is not allowed (NUL).")
+        raise InvalidInput(_("The request contains a character that is not allowed (NUL)."))

@@ -8,14 +8,13 @@ Anything unknown falls back to English, never to an error.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_date
-from babel.numbers import format_decimal
 from flask import Flask, Response, has_request_context, redirect, request, url_for
 from flask_babel import Babel, get_locale
+
+from consult import locale_format
 
 LOCALES = {"en": "English", "fr": "Français", "es": "Español", "ar": "العربية"}
 DEFAULT_LOCALE = "en"
@@ -23,8 +22,6 @@ RIGHT_TO_LEFT = {"ar"}
 COOKIE = "consult_lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 TRANSLATIONS = Path(__file__).parent / "translations"
-# The site's English is British ("organisers"), and so are its dates: 2 December 2026.
-FORMATTING_LOCALES = {"en": "en_GB"}
 # Numbers tried for a sample of each plural category (CLDR): French and Spanish say "many"
 # only of whole millions.
 _PLURAL_SAMPLES = (*range(200), 1_000_000)
@@ -46,7 +43,7 @@ def init_app(app: Flask) -> None:
         text_direction=text_direction,
         plural_variants=plural_variants,
     )
-    app.jinja_env.filters.update(long_date=long_date, number=number)
+    locale_format.register(app)
 
 
 def select_locale() -> str:
@@ -78,22 +75,6 @@ def plural_variants(render: Callable[[int], str]) -> dict[str, str]:
     for n in _PLURAL_SAMPLES:
         samples.setdefault(locale.plural_form(n), n)
     return {category: str(render(n)) for category, n in samples.items()}
-
-
-def number(value: float) -> str:
-    """A number as the request's language writes it: 1,234 or 1 234 (Western digits, as
-    static/js/text.js writes them too)."""
-    return format_decimal(value, locale=_formatting_locale())
-
-
-def long_date(moment: date) -> str:
-    """A day as people write it in the request's language: "2 December 2026", "2 décembre 2026"."""
-    return format_date(moment, "long", locale=_formatting_locale())
-
-
-def _formatting_locale() -> str:
-    code = str(get_locale())
-    return FORMATTING_LOCALES.get(code, code)
 
 
 def set_language(code: str) -> Response:

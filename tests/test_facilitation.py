@@ -402,7 +402,7 @@ def test_search_filters_the_queue_on_the_server_and_keeps_the_tab(client, facili
     page = client.get(f"/facilitate/c/{cid}/moderate?q=TRAMS%20should").get_data(as_text=True)
     assert "Trams should run all night." in page
     assert "Ferries need a second pier." not in page
-    assert "1 statements containing “TRAMS should”" in page
+    assert "1 statement containing “TRAMS should”" in page
     assert 'value="TRAMS should"' in page
     # After an action the facilitator is back on the same search.
     response = client.post(

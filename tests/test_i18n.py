@@ -18,7 +18,8 @@ from babel.messages.pofile import read_po
 from conftest import SEEDS, create_conversation
 
 from consult.errors import too_many_requests
-from consult.i18n import COOKIE, LOCALES, TRANSLATIONS, long_date, number
+from consult.i18n import COOKIE, LOCALES, TRANSLATIONS
+from consult.locale_format import long_date, number
 from consult.services.errors import InvalidInput
 from consult.services.text import clean_text
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from consult.facilitation.views import bp
 from consult.security import current_login_key, current_user, login_required
@@ -46,7 +48,7 @@ def revoke_token(token_id: int) -> Any:
     except ServiceError as error:
         flash(error.message, "error")
     else:
-        flash("The token is revoked: it no longer opens the API.", "success")
+        flash(_("The token is revoked: it no longer opens the API."), "success")
     return redirect(url_for(".account") + "#tokens")
 
 
@@ -55,9 +57,11 @@ def revoke_token(token_id: int) -> Any:
 def end_other_logins() -> Any:
     ended = login_sessions.end_others(current_user(), current_login_key() or "")
     flash(
-        f"Logged out of {ended} other browser{'s' if ended != 1 else ''}."
+        ngettext(
+            "Logged out of %(num)s other browser.", "Logged out of %(num)s other browsers.", ended
+        )
         if ended
-        else "You were not logged in anywhere else.",
+        else _("You were not logged in anywhere else."),
         "success",
     )
     return redirect(url_for(".account") + "#logins")
@@ -80,5 +84,5 @@ def _page(*, new_token: str | None = None, status: int = 200) -> Any:
 
 def _token_days(raw: str) -> int:
     if raw.strip() not in {str(days) for days in TOKEN_DAYS}:
-        raise InvalidInput("Choose how long the token lasts.", field="days")
+        raise InvalidInput(_("Choose how long the token lasts."), field="days")
     return int(raw)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import ngettext
 
 from consult.facilitation.views import bp
 from consult.forms import whole_number
@@ -35,10 +36,19 @@ def change_bursts(conversation_id: str) -> Any:
     leave_out = request.form.get("action") == "exclude"
     changed = brigading.set_excluded(conversation, ids, leave_out)
     flash(
-        f"{changed} participants are left out of the analysis; they are kept and can be "
-        "brought back."
+        ngettext(
+            "%(num)s participant is left out of the analysis; they are kept and can be "
+            "brought back.",
+            "%(num)s participants are left out of the analysis; they are kept and can be "
+            "brought back.",
+            changed,
+        )
         if leave_out
-        else f"{changed} participants are counted in the analysis again.",
+        else ngettext(
+            "%(num)s participant is counted in the analysis again.",
+            "%(num)s participants are counted in the analysis again.",
+            changed,
+        ),
         "success",
     )
     return redirect(url_for(".bursts", conversation_id=conversation.id))

@@ -7,10 +7,12 @@ the query string, so after an action the facilitator is back where they were.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext, ngettext
 from werkzeug.datastructures import MultiDict
 
 from consult.facilitation.views import bp
@@ -23,20 +25,36 @@ from consult.services.errors import InvalidInput, ServiceError
 PAGE = "/c/<conversation_id>/moderate"
 PER_PAGE = 25
 STATUS_TABS = [
-    ("unmoderated", "Waiting"),
-    ("accepted", "Accepted"),
-    ("rejected", "Rejected"),
-    ("all", "All"),
+    ("unmoderated", lazy_gettext("Waiting")),
+    ("accepted", lazy_gettext("Accepted")),
+    ("rejected", lazy_gettext("Rejected")),
+    ("all", lazy_gettext("All")),
 ]
-# What the facilitator reads after each action ("3 statements changed: accepted.").
-DONE = {
-    "accept": "accepted",
-    "reject": "rejected",
-    "unmoderate": "back to waiting",
-    "meta": "marked as meta",
-    "not_meta": "no longer meta",
+# What the facilitator reads after each action, for how many statements changed ("3
+# statements changed: accepted."): whole sentences, so each language can make them agree.
+DONE: dict[str, Callable[[int], str]] = {
+    "accept": lambda n: ngettext(
+        "%(num)s statement changed: accepted.", "%(num)s statements changed: accepted.", n
+    ),
+    "reject": lambda n: ngettext(
+        "%(num)s statement changed: rejected.", "%(num)s statements changed: rejected.", n
+    ),
+    "unmoderate": lambda n: ngettext(
+        "%(num)s statement changed: back to waiting.",
+        "%(num)s statements changed: back to waiting.",
+        n,
+    ),
+    "meta": lambda n: ngettext(
+        "%(num)s statement changed: marked as meta.",
+        "%(num)s statements changed: marked as meta.",
+        n,
+    ),
+    "not_meta": lambda n: ngettext(
+        "%(num)s statement changed: no longer meta.",
+        "%(num)s statements changed: no longer meta.",
+        n,
+    ),
 }
-NOTHING_SELECTED = "Select at least one statement first."
 
 
 @bp.get(PAGE)
@@ -56,6 +74,7 @@ def moderate(conversation_id: str) -> Any:
         pages=page_count(total, PER_PAGE),
         where=where,
         tabs=STATUS_TABS,
+        status_names=moderation_queue.STATUS_NAMES,
         moderation=statements.moderation_counts(conversation),
     )
 
@@ -68,13 +87,12 @@ def change_moderation(conversation_id: str) -> Any:
     try:
         action, ids = _chosen(request.form)
         if not ids:
-            raise InvalidInput(NOTHING_SELECTED)
+            raise InvalidInput(_("Select at least one statement first."))
         changed = statements.moderate(conversation, ids, action)
     except ServiceError as error:
         flash(error.message, "error")
     else:
-        noun = "statement" if changed == 1 else "statements"
-        flash(f"{changed} {noun} changed: {DONE[action]}.", "success")
+        flash(DONE[action](changed), "success")
     return _back(conversation, where)
 
 
@@ -82,7 +100,7 @@ def _where(args: Mapping[str, str]) -> dict[str, Any]:
     """Which tab, search and page the facilitator is on (checked: a bad value is a 400)."""
     status = args.get("status", "unmoderated")
     if status not in {name for name, _label in STATUS_TABS}:
-        raise InvalidInput("Unknown moderation status.")
+        raise InvalidInput(_("Unknown moderation status."))
     return {"status": status, "q": args.get("q", "").strip(), "page": page_argument(args)}
 
 
@@ -95,7 +113,7 @@ def _chosen(form: MultiDict[str, str]) -> tuple[str, list[int]]:
     """
     row = form.get("row")
     if row:
-        action, _, raw_id = row.partition("-")
+        action, _dash, raw_id = row.partition("-")
         return _action(action), [_statement_id(raw_id)]
     raw_ids = form.getlist("statement_ids")
     if form.get("select_all"):
@@ -106,7 +124,7 @@ def _chosen(form: MultiDict[str, str]) -> tuple[str, list[int]]:
 
 def _action(name: str) -> str:
     if name not in DONE:
-        raise InvalidInput("Choose what to do with the statements: accept or reject.")
+        raise InvalidInput(_("Choose what to do with the statements: accept or reject."))
     return name
 
 
@@ -115,7 +133,7 @@ def _statement_id(raw: str) -> int:
         return whole_number(raw, "statement")
     except InvalidInput:
         raise InvalidInput(
-            "Some of the selected statements were not recognised: reload the page and try again."
+            _("Some of the selected statements were not recognised: reload the page and try again.")
         ) from None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import lazy_gettext
 
 from consult.facilitation.views import bp
 from consult.models import Conversation
@@ -19,8 +20,14 @@ from consult.services import consultations
 PAGE = "/c/<conversation_id>/<any(close, reopen):change>"
 # change -> (is_open afterwards, what the facilitator reads once it is done)
 CHANGES = {
-    "close": (False, "The consultation is closed: nobody can vote or add statements now."),
-    "reopen": (True, "The consultation is open again: participants can vote and add statements."),
+    "close": (
+        False,
+        lazy_gettext("The consultation is closed: nobody can vote or add statements now."),
+    ),
+    "reopen": (
+        True,
+        lazy_gettext("The consultation is open again: participants can vote and add statements."),
+    ),
 }
 
 
@@ -40,7 +47,7 @@ def change_opening(conversation_id: str, change: str) -> Any:
     if not _already(conversation, change):  # sent twice: the first one did it
         is_open, done = CHANGES[change]
         consultations.update_conversation(conversation, settings={"is_open": is_open})
-        flash(done, "success")
+        flash(str(done), "success")
     return _back(conversation)
 
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from consult.facilitation.views import bp
 from consult.forms import form_checkbox, whole_number
@@ -37,7 +38,7 @@ def save_outcome(conversation_id: str) -> Any:
         outcomes.save_outcome(conversation, text=request.form.get("text", ""), published=published)
     except ServiceError as error:
         return _page(conversation, refused=("outcome", error), typed=request.form)
-    flash("The outcome is published." if published else "The draft is saved.", "success")
+    flash(_("The outcome is published.") if published else _("The draft is saved."), "success")
     return _back(conversation)
 
 
@@ -56,7 +57,7 @@ def add_outcome_response(conversation_id: str) -> Any:
         )
     except ServiceError as error:
         return _page(conversation, refused=("add", error), typed=request.form)
-    flash("The response is added.", "success")
+    flash(_("The response is added."), "success")
     return _back(conversation, "responses")
 
 
@@ -70,7 +71,7 @@ def update_outcome_response(conversation_id: str, response_id: int) -> Any:
         outcomes.update_response(response, changes)
     except ServiceError as error:
         return _page(conversation, refused=(f"response-{response.id}", error), typed=request.form)
-    flash("The response is changed.", "success")
+    flash(_("The response is changed."), "success")
     return _back(conversation, f"response-{response.id}")
 
 
@@ -79,7 +80,7 @@ def update_outcome_response(conversation_id: str, response_id: int) -> Any:
 def delete_outcome_response(conversation_id: str, response_id: int) -> Any:
     conversation = consultations.get_managed_conversation(current_user(), conversation_id)
     outcomes.delete_response(outcomes.get_response(conversation, response_id))
-    flash("The response is deleted.", "success")
+    flash(_("The response is deleted."), "success")
     return _back(conversation, "responses")
 
 
@@ -97,7 +98,7 @@ def _page(
         outcome=outcomes.facilitator_view(conversation),
         statements=outcomes.statements_to_answer(conversation),
         groups=outcomes.groups_to_answer(conversation),
-        statuses=[(status.value, outcomes.STATUS_LABELS[status]) for status in ResponseStatus],
+        statuses=[(status.value, str(outcomes.STATUS_LABELS[status])) for status in ResponseStatus],
         refused_form=form,
         error=error.message if error else "",
         typed=typed or {},
@@ -112,9 +113,9 @@ def _back(conversation: Conversation, anchor: str = "") -> Any:
 
 def _target(raw: str) -> tuple[int | None, int | None]:
     """The form's choice, "statement-12" or "group-1", as (statement_id, group_id)."""
-    kind, _, number = raw.partition("-")
+    kind, _dash, number = raw.partition("-")
     if kind == "statement":
         return whole_number(number, "target"), None
     if kind == "group":
         return None, whole_number(number, "target", low=0)
-    raise InvalidInput("Choose a statement or a group.", field="target")
+    raise InvalidInput(_("Choose a statement or a group."), field="target")

@@ -8,6 +8,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from consult.api.serializers import personal_link
 from consult.forms import form_checkbox, whole_number
@@ -17,6 +19,7 @@ from consult.services import consultations, live_view, participants, statements,
 from consult.services.errors import InvalidInput, ServiceError
 
 bp = Blueprint("facilitation", __name__, url_prefix="/facilitate")
+# The dates and numbers of these pages and the report, in the request's locale.
 
 # The settings form's boxes. Not is_open: closing is its own confirmed action
 # (opening_views), and a new consultation asks for it apart from the settings.
@@ -47,7 +50,7 @@ def login_page() -> Any:
 @bp.post("/logout")
 def logout_page() -> Any:
     logout()
-    flash("You are logged out.", "success")
+    flash(_("You are logged out."), "success")
     return redirect(url_for(".login_page"))
 
 
@@ -78,7 +81,7 @@ def new_conversation() -> Any:
         except ServiceError as error:
             flash(error.message, "error")
             return render_template("facilitation/new.html", form=request.form), error.status
-        flash("The consultation is created. Share its link with participants.", "success")
+        flash(_("The consultation is created. Share its link with participants."), "success")
         return redirect(url_for(".manage", conversation_id=conversation.id))
     return render_template("facilitation/new.html", form={"allow_statements": "on"})
 
@@ -97,7 +100,7 @@ def manage(conversation_id: str) -> Any:
         except ServiceError as error:
             flash(error.message, "error")
             return redirect(url_for(".manage", conversation_id=conversation.id))
-        flash("Settings saved.", "success")
+        flash(_("Settings saved."), "success")
         return redirect(url_for(".manage", conversation_id=conversation.id))
     return render_template(
         "facilitation/manage.html",
@@ -140,7 +143,7 @@ def share(conversation_id: str) -> Any:
     except ServiceError as error:
         flash(error.message, "error")
     else:
-        flash(f"{other.email} can now run this consultation with you.", "success")
+        flash(_("%(email)s can now run this consultation with you.", email=other.email), "success")
     return redirect(url_for(".manage", conversation_id=conversation.id))
 
 
@@ -178,7 +181,7 @@ def add_seeds(conversation_id: str) -> Any:
     except ServiceError as error:
         flash(error.message, "error")
     else:
-        flash(f"{added} {'statement' if added == 1 else 'statements'} added.", "success")
+        flash(ngettext("%(num)s statement added.", "%(num)s statements added.", added), "success")
     return redirect(url_for(".moderate", conversation_id=conversation.id))
 
 
@@ -205,7 +208,7 @@ def _uploaded_text(field: str) -> str:
     try:
         return upload.read().decode("utf-8-sig")  # spreadsheets often save UTF-8 with a BOM
     except UnicodeDecodeError:
-        raise InvalidInput("The file must be plain text in UTF-8, one id per line.") from None
+        raise InvalidInput(_("The file must be plain text in UTF-8, one id per line.")) from None
 
 
 def _safe_next(target: str | None) -> str:

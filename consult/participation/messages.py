@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from consult.i18n import number
+from consult.locale_format import number
 from consult.services.errors import InvalidInput, ServiceError
 
 

@@ -11,12 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from flask import Response, current_app, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
-from consult.models import User, as_utc, utcnow
+from consult.locale_format import LONG_DAY, minute
+from consult.models import User, utcnow
 from consult.reports import charts
-from consult.services import report_sentences
+from consult.services import moderation_queue, report_sentences
 from consult.services.consultations import can_manage
 from consult.services.errors import NotFound
 from consult.services.report import (
@@ -29,6 +32,15 @@ from consult.services.report import (
 )
 
 STYLESHEETS = ("css/consult.css", "css/report.css", "css/outcome.css")
+# The words for the stored codes the report shows: an analysis's kind, the division's
+# strength (a statement's moderation status: moderation_queue.STATUS_NAMES).
+KINDS = {"cold": lazy_gettext("cold"), "warm": lazy_gettext("warm")}
+STRENGTHS = {
+    "none": lazy_gettext("none"),
+    "weak": lazy_gettext("weak"),
+    "clear": lazy_gettext("clear"),
+    "spectrum": lazy_gettext("spectrum"),
+}
 
 
 def requested_report(
@@ -50,11 +62,11 @@ def render_report(report: Report, *, manages: bool, for_print: bool = False) -> 
 def pdf_response(report: Report) -> Response:
     """The report as a PDF download; NotFound while there is no analysis to cite."""
     if not report.ready:
-        raise NotFound("The report is not ready yet: this consultation has not been analysed.")
+        raise NotFound(_("The report is not ready yet: this consultation has not been analysed."))
     html = render_report(report, manages=False, for_print=True)
     static = Path(current_app.static_folder or "")
     pdf = HTML(string=html, url_fetcher=_NOTHING_FETCHED).write_pdf(
-        stylesheets=[CSS(filename=str(static / name)) for name in STYLESHEETS]
+        stylesheets=[CSS(filename=str(static / name)) for name in STYLESHEETS] + [_footer()]
     )
     return Response(
         pdf,
@@ -65,6 +77,29 @@ def pdf_response(report: Report) -> Response:
             )
         },
     )
+
+
+def _footer() -> CSS:
+    """The PDF's running footer in the request's language (report.css holds the English)."""
+    marker = "\x00"  # around the counters' names, to find them in the translation
+    counters = {name: marker + name + marker for name in ("page", "pages")}
+    page = _("Page %(page)s of %(pages)s", **counters)
+    # Text and counters alternate: "Page " counter(page) " of " counter(pages).
+    parts = page.split(marker)
+    numbering = " ".join(
+        f"counter({part})" if i % 2 else _css_string(part) for i, part in enumerate(parts)
+    )
+    title = _css_string(_("Consult report"))
+    return CSS(
+        string=f"@page {{ @bottom-center {{ content: {numbering}; }}"
+        f" @bottom-left {{ content: {title}; }} }}"
+    )
+
+
+def _css_string(text: str) -> str:
+    """`text` as a CSS string literal (a translation may hold quotes or backslashes)."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    return f'"{escaped}"'
 
 
 class _RefuseEverything(URLFetcher):
@@ -87,6 +122,9 @@ def _context(report: Report, *, manages: bool, for_print: bool) -> dict[str, Any
         "for_print": for_print,
         "charts": charts,
         "say": report_sentences,
+        "kinds": KINDS,
+        "strengths": STRENGTHS,
+        "status_names": moderation_queue.STATUS_NAMES,
         "when": when,
         "generated_at": utcnow(),
         "votes_sha256": analysed_votes_sha256(analysis) if analysis else "",
@@ -95,7 +133,7 @@ def _context(report: Report, *, manages: bool, for_print: bool) -> dict[str, Any
 
 
 def when(moment: datetime | None) -> str:
-    """A time as people read it, in UTC."""
+    """A time as people read it in the request's language, in UTC: "2 December 2026, 09:05 UTC"."""
     if moment is None:
-        return "unknown"
-    return as_utc(moment).strftime("%d %B %Y, %H:%M UTC").lstrip("0")
+        return _("unknown")
+    return minute(moment, LONG_DAY) + " UTC"

@@ -10,6 +10,7 @@ from consult.reports.document import pdf_response, render_report, requested_repo
 from consult.security import current_user
 
 bp = Blueprint("reports", __name__)
+# The report's dates and numbers in the request's locale (also when no facilitator page is).
 
 
 @bp.get("/c/<conversation_id>/report")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import gettext as _
+
 # Groups are shown once this many people have voted on this many statements (fewer than
 # Polis's 15 in-conversation participants and 7 votes give groups that mean nothing).
 GROUPS_NEED_PARTICIPANTS = 15
@@ -21,7 +23,17 @@ GROUP_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def group_label(group_id: int) -> str:
-    return "Group " + GROUP_LETTERS[group_id % len(GROUP_LETTERS)]
+    """ "Group B": the stable English label stored with views, responses and exports."""
+    return "Group " + _letter(group_id)
+
+
+def group_name(group_id: int) -> str:
+    """ "Group B" in the request's language, for pages; the letter stays last (charts draw it)."""
+    return _("Group %(letter)s", letter=_letter(group_id))
+
+
+def _letter(group_id: int) -> str:
+    return GROUP_LETTERS[group_id % len(GROUP_LETTERS)]
 
 
 def build_view(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select
 
 from consult.extensions import db
@@ -25,9 +26,11 @@ def issue(user: User, *, name: str = "", days: int | None = DEFAULT_DAYS) -> str
     """
     name = name.strip()
     if len(name) > MAX_NAME_LENGTH:
-        raise InvalidInput(f"A token's name has at most {MAX_NAME_LENGTH} characters.")
+        raise InvalidInput(
+            _("A token's name has at most %(limit)s characters.", limit=MAX_NAME_LENGTH)
+        )
     if days is not None and not 1 <= days <= MAX_DAYS:
-        raise InvalidInput(f"A token lasts from 1 to {MAX_DAYS} days.")
+        raise InvalidInput(_("A token lasts from 1 to %(limit)s days.", limit=MAX_DAYS))
     token = new_token()
     now = utcnow()
     db.session.add(
@@ -76,4 +79,4 @@ def revoke(user: User, token_id: int) -> None:
     )
     db.session.commit()
     if result.rowcount == 0:
-        raise NotFound(f"You have no API token {token_id}.")
+        raise NotFound(_("You have no API token %(id)s.", id=token_id))

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from itertools import groupby
 
 import numpy as np
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from consult.extensions import db
@@ -75,7 +76,7 @@ def find_bursts(conversation: Conversation) -> list[Burst]:
 def set_excluded(conversation: Conversation, participant_ids: list[int], excluded: bool) -> int:
     """Leave these participants out of the analysis, or bring them back; how many changed."""
     if not participant_ids or not all(isinstance(i, int) for i in participant_ids):
-        raise InvalidInput("Choose the participants to leave out or bring back.")
+        raise InvalidInput(_("Choose the participants to leave out or bring back."))
     changed = db.session.execute(
         update(Participant)
         .where(Participant.conversation_id == conversation.id, Participant.id.in_(participant_ids))

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -59,7 +60,9 @@ def create_conversation(
     )
     seeds = list(seed_statements)
     if len(seeds) > MAX_SEED_STATEMENTS:
-        raise InvalidInput(f"At most {MAX_SEED_STATEMENTS} seed statements at once.")
+        raise InvalidInput(
+            _("At most %(limit)s seed statements at once.", limit=MAX_SEED_STATEMENTS)
+        )
     db.session.add(conversation)
     add_seed_statements(conversation, seeds)
     db.session.commit()
@@ -69,10 +72,10 @@ def create_conversation(
 def get_conversation(conversation_id: object) -> Conversation:
     # Checked before the query: PostgreSQL refuses some strings (NUL) with an error, not a miss.
     if not isinstance(conversation_id, str) or not _CONVERSATION_ID.fullmatch(conversation_id):
-        raise NotFound("There is no such consultation.")
+        raise NotFound(_("There is no such consultation."))
     conversation = db.session.get(Conversation, conversation_id)
     if conversation is None:
-        raise NotFound("There is no such consultation.")
+        raise NotFound(_("There is no such consultation."))
     return conversation
 
 
@@ -96,7 +99,7 @@ def get_managed_conversation(user: User | None, conversation_id: object) -> Conv
     conversation = get_conversation(conversation_id)
     if not can_manage(user, conversation):
         # Not 403: a facilitator learns nothing about consultations that are not theirs.
-        raise NotFound("There is no such consultation.")
+        raise NotFound(_("There is no such consultation."))
     return conversation
 
 
@@ -128,7 +131,7 @@ def update_conversation(
 
 def share_conversation(conversation: Conversation, owner: User, other: User) -> None:
     if conversation.owner_id != owner.id:
-        raise Forbidden("Only the owner of a consultation can share it.")
+        raise Forbidden(_("Only the owner of a consultation can share it."))
     if other.id == owner.id or can_manage(other, conversation):
         return
     db.session.add(ConversationShare(conversation_id=conversation.id, user_id=other.id))
@@ -204,26 +207,32 @@ def _checked_texts(texts: Mapping[str, object]) -> dict[str, str]:
 def _checked_settings(settings: Mapping[str, object]) -> dict[str, Any]:
     unknown = set(settings) - set(SETTINGS)
     if unknown:
-        raise InvalidInput(f"Unknown settings: {', '.join(sorted(unknown))}.")
+        raise InvalidInput(_("Unknown settings: %(names)s.", names=", ".join(sorted(unknown))))
     checked = dict(settings)
     for name, value in settings.items():
         if name == "statement_max_length":
             checked[name] = json_integer(value)
             if checked[name] is None or not 1 <= checked[name] <= MAX_STATEMENT_LENGTH_SETTING:
                 raise InvalidInput(
-                    f"statement_max_length must be a whole number from 1 to "
-                    f"{MAX_STATEMENT_LENGTH_SETTING}.",
+                    _(
+                        "statement_max_length must be a whole number from 1 to %(high)s.",
+                        high=MAX_STATEMENT_LENGTH_SETTING,
+                    ),
                     field=name,
                 )
         elif name == "analysis_profile":
             if value not in ANALYSIS_PROFILES:
                 raise InvalidInput(
-                    f"analysis_profile must be one of {', '.join(ANALYSIS_PROFILES)}.", field=name
+                    _(
+                        "analysis_profile must be one of %(choices)s.",
+                        choices=", ".join(ANALYSIS_PROFILES),
+                    ),
+                    field=name,
                 )
         elif name == "embed_origins":
             checked[name] = _checked_origins(value)
         elif not isinstance(value, bool):
-            raise InvalidInput(f"{name} must be true or false.", field=name)
+            raise InvalidInput(_("%(name)s must be true or false.", name=name), field=name)
     return checked
 
 
@@ -231,19 +240,22 @@ def _checked_origins(value: object) -> list[str]:
     """Distinct origins, in lower case and in the order given; InvalidInput otherwise."""
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise InvalidInput(
-            "embed_origins must be a list of origins such as https://city.example.",
+            _("embed_origins must be a list of origins such as https://city.example."),
             field="embed_origins",
         )
     if len(value) > MAX_EMBED_ORIGINS:
         raise InvalidInput(
-            f"At most {MAX_EMBED_ORIGINS} origins may embed a consultation.",
+            _("At most %(limit)s origins may embed a consultation.", limit=MAX_EMBED_ORIGINS),
             field="embed_origins",
         )
     for origin in value:
         if not _ORIGIN.fullmatch(origin):
             raise InvalidInput(
-                f"{origin[:100]!r} is not an origin: write the scheme (http or https), the "
-                "host and an optional port, with no path, e.g. https://city.example:8443.",
+                _(
+                    "“%(origin)s” is not an origin: write the scheme (http or https), the "
+                    "host and an optional port, with no path, e.g. https://city.example:8443.",
+                    origin=origin[:100],
+                ),
                 field="embed_origins",
             )
     return list(dict.fromkeys(origin.lower() for origin in value))

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
@@ -20,6 +22,12 @@ from consult.services.statements import statements_for_moderation
 from consult.services.tallies import Tally, statement_tallies
 
 MAX_SEARCH_LENGTH = 200
+# A statement's status as the facilitator's pages and the report name it.
+STATUS_NAMES = {
+    ModerationStatus.UNMODERATED.value: lazy_gettext("unmoderated"),
+    ModerationStatus.ACCEPTED.value: lazy_gettext("accepted"),
+    ModerationStatus.REJECTED.value: lazy_gettext("rejected"),
+}
 
 
 @dataclass(frozen=True)
@@ -39,7 +47,9 @@ def queue_page(
 ) -> tuple[list[QueueRow], int]:
     """One page of the queue (newest first) and how many statements match in all."""
     if len(search) > MAX_SEARCH_LENGTH:
-        raise InvalidInput(f"Search for at most {MAX_SEARCH_LENGTH} characters.", field="q")
+        raise InvalidInput(
+            _("Search for at most %(limit)s characters.", limit=MAX_SEARCH_LENGTH), field="q"
+        )
     found, total = statements_for_moderation(conversation, status, page, per_page, search=search)
     numbers = participant_numbers(
         conversation, {s.author_participant_id for s in found if s.author_participant_id}
@@ -80,7 +90,7 @@ def participant_numbers(conversation: Conversation, ids: Collection[int]) -> dic
 
 def _author(statement: Statement, numbers: dict[int, int]) -> str:
     if statement.author_participant_id in numbers:
-        return f"Participant {numbers[statement.author_participant_id]}"
+        return _("Participant %(number)s", number=numbers[statement.author_participant_id])
     if statement.is_seed:
-        return "Facilitator"
-    return "A participant who erased their data"  # their statement was kept, detached
+        return _("Facilitator")
+    return _("A participant who erased their data")  # their statement was kept, detached

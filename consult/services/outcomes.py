@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -28,7 +30,7 @@ from consult.models import (
     utcnow,
 )
 from consult.services.analyses import latest_analysis
-from consult.services.analysis_view import group_label
+from consult.services.analysis_view import group_label, group_name
 from consult.services.errors import Conflict, InvalidInput, NotFound
 from consult.services.numbers import json_id, json_integer
 from consult.services.statements import is_visible, visible_statement
@@ -37,10 +39,10 @@ from consult.services.text import clean_text
 MAX_OUTCOME_TEXT = 10_000
 MAX_RESPONSE_TEXT = 2_000
 STATUS_LABELS = {
-    ResponseStatus.ADOPTED: "Adopted",
-    ResponseStatus.PARTLY_ADOPTED: "Partly adopted",
-    ResponseStatus.UNDER_CONSIDERATION: "Under consideration",
-    ResponseStatus.NOT_TAKEN_UP: "Not taken up",
+    ResponseStatus.ADOPTED: lazy_gettext("Adopted"),
+    ResponseStatus.PARTLY_ADOPTED: lazy_gettext("Partly adopted"),
+    ResponseStatus.UNDER_CONSIDERATION: lazy_gettext("Under consideration"),
+    ResponseStatus.NOT_TAKEN_UP: lazy_gettext("Not taken up"),
 }
 
 
@@ -61,7 +63,7 @@ class ResponseView:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return str(STATUS_LABELS[self.status])
 
     @property
     def edited(self) -> bool:
@@ -208,14 +210,15 @@ def groups_to_answer(conversation: Conversation) -> dict[int, str]:
             )
         )
     )
-    return {i: label for i, label in current_groups(conversation).items() if i not in answered}
+    # Named in the facilitator's language; the stored label stays the English one.
+    return {i: group_name(i) for i in current_groups(conversation) if i not in answered}
 
 
 def get_response(conversation: Conversation, response_id: object) -> OutcomeResponse:
     row_id = json_id(response_id)
     response = db.session.get(OutcomeResponse, row_id) if row_id is not None else None
     if response is None or response.conversation_id != conversation.id:
-        raise NotFound("There is no such response in this consultation's outcome.")
+        raise NotFound(_("There is no such response in this consultation's outcome."))
     return response
 
 
@@ -226,9 +229,9 @@ def save_outcome(conversation: Conversation, *, text: object, published: object)
     """Write the overall statement, and publish or withdraw the outcome."""
     cleaned = clean_text(text, "text", max_length=MAX_OUTCOME_TEXT, min_length=0)
     if not isinstance(published, bool):
-        raise InvalidInput("published must be true or false.", field="published")
+        raise InvalidInput(_("published must be true or false."), field="published")
     if published and not cleaned:
-        raise InvalidInput("Write the overall statement before publishing.", field="text")
+        raise InvalidInput(_("Write the overall statement before publishing."), field="text")
     outcome = db.session.get(Outcome, conversation.id)
     if outcome is None:
         outcome = Outcome(conversation_id=conversation.id)
@@ -242,7 +245,7 @@ def save_outcome(conversation: Conversation, *, text: object, published: object)
         outcome.published_at = now
     outcome.updated_at = now
     # Two first saves at once both insert the row: the second is told, not a 500.
-    _commit_or_conflict("The outcome was saved by someone else just now: reload and try again.")
+    _commit_or_conflict(_("The outcome was saved by someone else just now: reload and try again."))
     return outcome
 
 
@@ -258,7 +261,7 @@ def add_response(
     checked_status = _status(status)
     checked_text = _response_text(text)
     if (statement_id is None) == (group_id is None):
-        raise InvalidInput("A response answers either a statement or a group (one of the two).")
+        raise InvalidInput(_("A response answers either a statement or a group (one of the two)."))
     response = OutcomeResponse(
         conversation_id=conversation.id, status=checked_status, text=checked_text
     )
@@ -269,7 +272,9 @@ def add_response(
     now = utcnow()
     response.created_at = response.updated_at = now
     db.session.add(response)
-    _commit_or_conflict("This statement or group already has a response: change that one instead.")
+    _commit_or_conflict(
+        _("This statement or group already has a response: change that one instead.")
+    )
     return response
 
 
@@ -277,7 +282,9 @@ def update_response(response: OutcomeResponse, changes: Mapping[str, object]) ->
     """Change a response's status and/or text (its statement or group stays)."""
     unknown = set(changes) - {"status", "text"}
     if unknown:
-        raise InvalidInput(f"Only status and text can change, not {', '.join(sorted(unknown))}.")
+        raise InvalidInput(
+            _("Only status and text can change, not %(names)s.", names=", ".join(sorted(unknown)))
+        )
     status = _status(changes["status"]) if "status" in changes else response.status
     text = _response_text(changes["text"]) if "text" in changes else response.text
     if (status, text) != (response.status, response.text):
@@ -315,11 +322,15 @@ def _answerable_statement(conversation: Conversation, statement_id: object) -> S
     row_id = json_id(statement_id)
     statement = db.session.get(Statement, row_id) if row_id is not None else None
     if statement is None or statement.conversation_id != conversation.id:
-        raise InvalidInput("There is no such statement in this consultation.", field="statement_id")
+        raise InvalidInput(
+            _("There is no such statement in this consultation."), field="statement_id"
+        )
     if not is_visible(conversation, statement):
         raise InvalidInput(
-            "Participants do not see this statement (rejected, or waiting for moderation), "
-            "so it cannot have a public response.",
+            _(
+                "Participants do not see this statement (rejected, or waiting for moderation), "
+                "so it cannot have a public response."
+            ),
             field="statement_id",
         )
     return statement
@@ -330,7 +341,7 @@ def _answerable_group(conversation: Conversation, group_id: object) -> tuple[int
     number = json_integer(group_id)
     if number not in groups:
         raise InvalidInput(
-            "There is no such group in the latest analysis of this consultation.",
+            _("There is no such group in the latest analysis of this consultation."),
             field="group_id",
         )
     return number, groups[number]
@@ -341,7 +352,9 @@ def _status(raw: object) -> ResponseStatus:
         return ResponseStatus(raw)
     except ValueError:
         choices = ", ".join(status.value for status in ResponseStatus)
-        raise InvalidInput(f"status must be one of {choices}.", field="status") from None
+        raise InvalidInput(
+            _("status must be one of %(choices)s.", choices=choices), field="status"
+        ) from None
 
 
 def _response_text(raw: object) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from consult.extensions import db
@@ -25,7 +26,7 @@ from consult.models import (
 )
 from consult.services import report_sentences as say
 from consult.services.analyses import analysis_history
-from consult.services.analysis_view import GROUPS_NEED_VOTES_EACH, build_view, group_label
+from consult.services.analysis_view import GROUPS_NEED_VOTES_EACH, build_view, group_name
 from consult.services.consultations import can_manage, get_conversation
 from consult.services.errors import Forbidden, InvalidInput, NotFound
 from consult.services.exports import votes_csv_sha256
@@ -82,7 +83,7 @@ def readable_conversation(conversation_id: object, user: User | None) -> Convers
     """The consultation if its results are public or `user` runs it; NotFound otherwise."""
     conversation = get_conversation(conversation_id)
     if not conversation.results_public and not can_manage(user, conversation):
-        raise NotFound("There is no such consultation, or its results are not public.")
+        raise NotFound(_("There is no such consultation, or its results are not public."))
     return conversation
 
 
@@ -92,10 +93,11 @@ def statement_filter(raw: object, *, may_see_rejected: bool) -> str:
         return "visible"
     if raw not in STATEMENT_FILTERS:
         raise InvalidInput(
-            f"statements must be one of {', '.join(STATEMENT_FILTERS)}.", field="statements"
+            _("statements must be one of %(choices)s.", choices=", ".join(STATEMENT_FILTERS)),
+            field="statements",
         )
     if raw == "all" and not may_see_rejected:
-        raise Forbidden("Only the consultation's facilitators can see rejected statements.")
+        raise Forbidden(_("Only the consultation's facilitators can see rejected statements."))
     return str(raw)
 
 
@@ -168,7 +170,7 @@ def build_report(conversation: Conversation, chosen: str) -> Report:
         qualified=int((analysis.summary or {}).get("qualified", 0)),
         votes_each=min(GROUPS_NEED_VOTES_EACH, max(len(statements), 1)),
     )
-    report.labels = {g["id"]: group_label(g["id"]) for g in data.get("groups", [])}
+    report.labels = {g["id"]: group_name(g["id"]) for g in data.get("groups", [])}
     report.rows = [r for r in data.get("statements", []) if r.get("id") in report.texts]
     claims = say.claims_of(data)
     report.notes = {r["id"]: say.statement_sentences(r, claims, report.labels) for r in report.rows}
@@ -221,7 +223,7 @@ def _milestone(analysis: Analysis, view: dict[str, Any] | None) -> Milestone:
         votes=int(counts.get("votes", 0)),
         strength=(summary.get("division") or {}).get("strength"),
         groups=[
-            {"id": g["id"], "label": group_label(g["id"]), "members": int(g.get("members", 0))}
+            {"id": g["id"], "label": group_name(g["id"]), "members": int(g.get("members", 0))}
             for g in summary.get("groups", [])
         ],
         view=view if view and view.get("ready") else None,

@@ -22,7 +22,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from clustering.stats import wilson_interval
+from consult.locale_format import number
 
 MANY_PASSES = 0.25  # the live pages' "people are unsure" threshold (analysis_view)
 
@@ -52,19 +56,19 @@ NBSP = "\u00a0"
 
 
 def percent(share: float) -> str:
-    return f"{round(100 * share)}{NBSP}%"
+    return f"{number(round(100 * share))}{NBSP}%"
 
 
 def percent_range(interval: Sequence[float] | None) -> str:
     """A 95 % interval of a share as "78–85 %"."""
     if not interval:
-        return "interval unknown"
+        return _("interval unknown")
     low, high = interval
-    return f"{round(100 * low)}–{round(100 * high)}{NBSP}%"
+    return f"{number(round(100 * low))}–{number(round(100 * high))}{NBSP}%"
 
 
 def people(n: int) -> str:
-    return f"{n} participant" if n == 1 else f"{n} participants"
+    return ngettext("%(num)s participant", "%(num)s participants", n)
 
 
 # -- the division ----------------------------------------------------------------------
@@ -77,26 +81,40 @@ def division_sentences(division: Mapping[str, Any], counts: Mapping[str, int]) -
     participants = int(counts.get("participants", 0))
     grouped = int(counts.get("grouped", 0))
     if strength == "none" and n_groups == 0:
-        return ["There were too few votes to look for opinion groups."]
+        return [_("There were too few votes to look for opinion groups.")]
     if strength == "none":
-        said = "The analysis found no real division: the votes are best explained by one group."
+        said = _("The analysis found no real division: the votes are best explained by one group.")
     elif strength == "spectrum":
-        said = (
+        said = _(
             "Opinions spread along one axis rather than forming separate groups: "
             "a spectrum of opinion, not camps."
         )
     elif strength == "weak":
-        said = (
-            f"{n_groups} opinion groups were found, but the division between them is weak: "
-            "the groups may not hold as more people vote."
+        said = ngettext(
+            "%(num)s opinion group was found, but the division is weak: "
+            "the groups may not hold as more people vote.",
+            "%(num)s opinion groups were found, but the division between them is weak: "
+            "the groups may not hold as more people vote.",
+            n_groups,
         )
     else:
-        said = f"{n_groups} opinion groups were found; the division between them is clear."
+        said = ngettext(
+            "%(num)s opinion group was found; the division is clear.",
+            "%(num)s opinion groups were found; the division between them is clear.",
+            n_groups,
+        )
     sentences = [said]
     if participants and strength in ("weak", "clear"):
         sentences.append(
-            f"{grouped} of {participants} participants ({percent(grouped / participants)}) "
-            "were placed in a group; the others voted too little or fit no group well."
+            ngettext(
+                "%(grouped)s of %(num)s participant (%(share)s) was placed in a group; "
+                "the others voted too little or fit no group well.",
+                "%(grouped)s of %(num)s participants (%(share)s) were placed in a group; "
+                "the others voted too little or fit no group well.",
+                participants,
+                grouped=number(grouped),
+                share=percent(grouped / participants),
+            )
         )
     return sentences
 
@@ -106,13 +124,23 @@ def division_sentences(division: Mapping[str, Any], counts: Mapping[str, int]) -
 
 def group_sentence(group: Mapping[str, Any], label: str) -> str:
     """A group's size, with its 95 % range when membership is uncertain."""
-    sentence = f"{label}: {people(int(group.get('members', 0)))}"
+    sentence = ngettext(
+        "%(group)s: %(num)s participant",
+        "%(group)s: %(num)s participants",
+        int(group.get("members", 0)),
+        group=label,
+    )
     interval = group.get("members_interval")
     if interval:
-        sentence += f" (95{NBSP}% range {round(interval[0])}–{round(interval[1])})"
+        sentence += _(
+            " (95%(nbsp)s%% range %(low)s–%(high)s)",
+            nbsp=NBSP,
+            low=number(round(interval[0])),
+            high=number(round(interval[1])),
+        )
     pass_rate = group.get("pass_rate")
     if pass_rate is not None:
-        sentence += f"; they passed on {percent(pass_rate)} of their votes"
+        sentence += _("; they passed on %(share)s of their votes", share=percent(pass_rate))
     return sentence + "."
 
 
@@ -121,14 +149,32 @@ def representative_sentence(representative: Mapping[str, Any], label: str) -> st
     direction = representative.get("direction")
     seen = int(representative.get("n_seen", 0))
     count = int(representative.get("n_agree" if direction == "agree" else "n_disagree", 0))
-    verb = "agreed" if direction == "agree" else "disagreed"
-    base = (
-        f"{percent(count / seen) if seen else '0 %'} of {label} {verb} "
-        f"({percent_range(representative.get('interval'))})"
-    )
+    numbers = {
+        "share": percent(count / seen if seen else 0.0),
+        "group": label,
+        "range": percent_range(representative.get("interval")),
+    }
     if representative.get("significant"):
-        return f"{base}, more than the other participants."
-    return f"{base}; not a clear difference from the other participants."
+        if direction == "agree":
+            return _(
+                "%(share)s of %(group)s agreed (%(range)s), more than the other participants.",
+                **numbers,
+            )
+        return _(
+            "%(share)s of %(group)s disagreed (%(range)s), more than the other participants.",
+            **numbers,
+        )
+    if direction == "agree":
+        return _(
+            "%(share)s of %(group)s agreed (%(range)s); "
+            "not a clear difference from the other participants.",
+            **numbers,
+        )
+    return _(
+        "%(share)s of %(group)s disagreed (%(range)s); "
+        "not a clear difference from the other participants.",
+        **numbers,
+    )
 
 
 # -- statements ------------------------------------------------------------------------
@@ -140,12 +186,16 @@ def statement_sentences(
     """Everything the report says about one statement, from its row in the analysis."""
     seen = int(row.get("n_seen", 0))
     if seen == 0:
-        return ["Nobody has voted on it yet."]
+        return [_("Nobody has voted on it yet.")]
     sentences = [_overall(row, claims)]
     if seen < claims.min_statement_votes:
         sentences.append(
-            f"With {seen} votes, too few for any claim (at least "
-            f"{claims.min_statement_votes} are needed)."
+            ngettext(
+                "With %(num)s vote, too few for any claim (at least %(needed)s are needed).",
+                "With %(num)s votes, too few for any claim (at least %(needed)s are needed).",
+                seen,
+                needed=claims.min_statement_votes,
+            )
         )
         return sentences
     sentences.extend(_group_differences(row, labels))
@@ -162,19 +212,30 @@ def _overall(row: Mapping[str, Any], claims: Claims) -> str:
         if side == "agree"
         else (disagree, row.get("disagree_interval"))
     )
-    verb = "agreed" if side == "agree" else "disagreed"
-    sentence = (
-        f"{percent(share)} of the {people(seen)} who voted on it {verb} ({percent_range(interval)})"
-    )
+    numbers = {"share": percent(share), "range": percent_range(interval)}
+    if side == "agree":
+        sentence = ngettext(
+            "%(share)s of the %(num)s participant who voted on it agreed (%(range)s)",
+            "%(share)s of the %(num)s participants who voted on it agreed (%(range)s)",
+            seen,
+            **numbers,
+        )
+    else:
+        sentence = ngettext(
+            "%(share)s of the %(num)s participant who voted on it disagreed (%(range)s)",
+            "%(share)s of the %(num)s participants who voted on it disagreed (%(range)s)",
+            seen,
+            **numbers,
+        )
     enough = seen >= claims.min_statement_votes
     consensus = claims.consensus_agree if side == "agree" else claims.consensus_disagree
     if enough and row.get("id") in consensus:
-        sentence += ": a clear majority"
+        sentence += _(": a clear majority")
     elif enough and share > 0.5:
-        sentence += ": not a clear majority once chance is allowed for"
+        sentence += _(": not a clear majority once chance is allowed for")
     groups = row.get("groups", [])
     if enough and len(groups) >= 2 and _every_group_majority(groups, side):
-        sentence += ", including a majority of every group"
+        sentence += _(", including a majority of every group")
     return sentence + "."
 
 
@@ -190,9 +251,9 @@ def _group_differences(row: Mapping[str, Any], labels: Mapping[int, str]) -> lis
         return []
     sentences = []
     if row.get("groups_differ"):
-        sentences.append("The groups voted differently on it.")
+        sentences.append(_("The groups voted differently on it."))
     else:
-        sentences.append("Any difference between the groups on it could be chance.")
+        sentences.append(_("Any difference between the groups on it could be chance."))
     decided_agree = sum(int(g.get("n_agree", 0)) for g in groups)
     decided = sum(int(g.get("n_agree", 0)) + int(g.get("n_disagree", 0)) for g in groups)
     for g in groups:
@@ -202,12 +263,23 @@ def _group_differences(row: Mapping[str, Any], labels: Mapping[int, str]) -> lis
         rest_agree, rest = decided_agree - own_agree, decided - own
         # The test compares agree among agree + disagree with the rest's (claims module).
         more = own and rest and own_agree / own > rest_agree / rest
-        label = labels.get(g.get("group"), f"Group {g.get('group')}")
-        sentences.append(
-            f"{label} agreed {'more' if more else 'less'} often than the others "
-            f"({percent(g.get('agree_share', 0.0))} agreed, "
-            f"{percent_range(g.get('agree_interval'))})."
-        )
+        label = labels.get(g.get("group"), _("Group %(id)s", id=g.get("group")))
+        numbers = {
+            "group": label,
+            "share": percent(g.get("agree_share", 0.0)),
+            "range": percent_range(g.get("agree_interval")),
+        }
+        if more:
+            said = _(
+                "%(group)s agreed more often than the others (%(share)s agreed, %(range)s).",
+                **numbers,
+            )
+        else:
+            said = _(
+                "%(group)s agreed less often than the others (%(share)s agreed, %(range)s).",
+                **numbers,
+            )
+        sentences.append(said)
     return sentences
 
 
@@ -216,7 +288,11 @@ def _passes(row: Mapping[str, Any]) -> list[str]:
     if not seen or passes / seen < MANY_PASSES:
         return []
     return [
-        f"Many were unsure: {percent(passes / seen)} passed ({percent_range(pass_interval(row))})."
+        _(
+            "Many were unsure: %(share)s passed (%(range)s).",
+            share=percent(passes / seen),
+            range=percent_range(pass_interval(row)),
+        )
     ]
 
 
@@ -229,13 +305,31 @@ def pass_interval(row: Mapping[str, Any]) -> list[float]:
 def bridging_sentence(row: Mapping[str, Any]) -> str:
     """Whether agreement on a statement reaches across the opinion axis (bridging score)."""
     if not row.get("bridging_scored") or not row.get("bridging_interval"):
-        return "Too few votes to tell whether agreement reaches across the opinion axis."
-    score = float(row.get("bridging", 0.0))
+        return _("Too few votes to tell whether agreement reaches across the opinion axis.")
     low, high = row["bridging_interval"]
-    numbers = f"bridging score {score:.2f}, 95{NBSP}% interval {low:.2f} to {high:.2f}"
+    numbers = _(
+        "bridging score %(score)s, 95%(nbsp)s%% interval %(low)s to %(high)s",
+        score=two_decimals(float(row.get("bridging", 0.0))),
+        nbsp=NBSP,
+        low=two_decimals(low),
+        high=two_decimals(high),
+    )
     # The score is the statement's intercept: agreement the opinion axis does not explain.
     if low > 0:
-        return f"More agreement than where people stand on the opinion axis explains ({numbers})."
+        return _(
+            "More agreement than where people stand on the opinion axis explains (%(numbers)s).",
+            numbers=numbers,
+        )
     if high < 0:
-        return f"Less agreement than where people stand on the opinion axis explains ({numbers})."
-    return f"No clear agreement beyond what the opinion axis explains ({numbers})."
+        return _(
+            "Less agreement than where people stand on the opinion axis explains (%(numbers)s).",
+            numbers=numbers,
+        )
+    return _(
+        "No clear agreement beyond what the opinion axis explains (%(numbers)s).", numbers=numbers
+    )
+
+
+def two_decimals(value: float) -> str:
+    """A score as "0.42" (or "0,42": the locale's decimal sign)."""
+    return number(value, "0.00")

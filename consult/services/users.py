@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -20,8 +21,10 @@ MIN_PASSWORD_LENGTH = 10
 def create_user(email: str, password: str) -> User:
     email = _clean_email(email)
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
-    conflict = Conflict(f"A facilitator with the email {email} exists already.")
+        raise InvalidInput(
+            _("A password needs at least %(limit)s characters.", limit=MIN_PASSWORD_LENGTH)
+        )
+    conflict = Conflict(_("A facilitator with the email %(email)s exists already.", email=email))
     if db.session.scalar(select(User).filter_by(email=email)):
         raise conflict
     user = User(email=email, password_hash=hash_password(password))
@@ -39,14 +42,14 @@ def authenticate(email: str, password: str) -> User:
     user = _user_or_none(email)
     # An unknown email is verified too (against a dummy hash): both answers take as long.
     if not verify_password(user.password_hash if user else None, password) or user is None:
-        raise Unauthenticated("Wrong email or password.")
+        raise Unauthenticated(_("Wrong email or password."))
     return user
 
 
 def get_user_by_email(email: str) -> User:
     user = _user_or_none(email)
     if user is None:
-        raise NotFound(f"No facilitator has the email {email}.")
+        raise NotFound(_("No facilitator has the email %(email)s.", email=email))
     return user
 
 
@@ -59,7 +62,7 @@ def _user_or_none(email: str) -> User | None:
 def _clean_email(email: str) -> str:
     email = email.strip().lower()
     if not _is_email(email):
-        raise InvalidInput(f"{email!r} is not an email address.")
+        raise InvalidInput(_("“%(email)s” is not an email address.", email=email))
     return email
 
 

@@ -3,6 +3,24 @@
 (function () {
   "use strict";
 
+  // The page's words (templates/facilitation/_strings.html), English if it has none.
+  const strings = Object.assign(
+    {
+      copied: "Copied",
+      copyByHand: "The text is selected: copy it with Ctrl+C (⌘C on a Mac).",
+    },
+    readStrings(),
+  );
+
+  function readStrings() {
+    const holder = document.getElementById("facilitate-strings");
+    try {
+      return holder ? JSON.parse(holder.dataset.strings) : {};
+    } catch (error) {
+      return {};
+    }
+  }
+
   // Moderation: "Select all" ticks every row, and follows the rows when they change.
   function selectAll() {
     const all = document.getElementById("select-all");
@@ -35,10 +53,10 @@
         status.textContent = "";
         try {
           await navigator.clipboard.writeText(field.value);
-          status.textContent = "Copied";
+          status.textContent = strings.copied;
         } catch (error) {
           field.focus();
-          status.textContent = "The text is selected: copy it with Ctrl+C (⌘C on a Mac).";
+          status.textContent = strings.copyByHand;
         }
       });
     }

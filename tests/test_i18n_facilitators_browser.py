@@ -1,0 +1,122 @@
+"""The facilitator's side in a real Chromium set to French or Arabic: a whole session in
+French, and an Arabic page written right to left that fits a phone.
+
+Reuses test_browser's fixtures (one Chromium for the module, a fresh context per test,
+against `live_server` with CSRF on; every page's last state passes axe-core).
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import create_conversation, join
+from playwright.sync_api import Page, expect
+from test_browser import PHONE, browser, new_page, vote_in_camps  # noqa: F401 -- fixtures
+from test_facilitators_browser import WIDE, submit
+
+pytestmark = pytest.mark.browser
+
+FRENCH = {"locale": "fr-FR"}
+ARABIC = {"locale": "ar"}
+# Words of the facilitator's pages in English that a French page must not show.
+ENGLISH = (
+    "Your consultations",
+    "New consultation",
+    "Log out",
+    "Moderate statements",
+    "Invitation links",
+    "Where people agree",
+    "Opinion groups",
+    "Methodology",
+)
+
+
+def log_in_in_french(page: Page, email: str, password: str) -> None:
+    page.goto("/facilitate/login")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Connexion des animateurs")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Vos consultations")
+
+
+def assert_no_english(page: Page) -> None:
+    text = page.locator("body").inner_text()
+    found = [words for words in ENGLISH if words in text]
+    assert not found, f"{page.url} shows English: {found}"
+
+
+def test_a_french_facilitator_runs_a_consultation_in_french(
+    new_page,  # noqa: F811 -- the fixture
+    facilitator,
+    client,
+    live_server,
+):
+    desk = new_page(**FRENCH)
+    log_in_in_french(desk, facilitator.email, facilitator.password)
+    expect(desk.locator("html")).to_have_attribute("lang", "fr")
+    assert_no_english(desk)
+
+    desk.get_by_role("link", name="Nouvelle consultation").click()
+    desk.get_by_label("Titre", exact=True).fill("Vélos en ville")
+    desk.get_by_label("Propositions de départ, une par ligne").fill(
+        "Des arceaux à chaque gare.\nLe casque obligatoire.\nDes pistes séparées des voitures."
+    )
+    desk.get_by_label("Modération stricte").check()
+    desk.get_by_role("button", name="Créer la consultation").click()
+    expect(desk.locator(".message-success")).to_have_text(
+        "La consultation est créée. Partagez son lien avec les participants."
+    )
+    expect(desk.get_by_role("heading", level=1)).to_have_text("Vélos en ville")
+    assert_no_english(desk)
+    link = desk.get_by_text("Lien des participants").get_by_role("link").get_attribute("href")
+    cid = link.rstrip("/").rsplit("/", 1)[-1]
+
+    mine = "Des parkings à vélos couverts."
+    submit(client, cid, join(client, cid), mine)
+    desk.get_by_role("link", name="Modérer les propositions").click()
+    tabs = desk.get_by_role("navigation", name="Statut de modération")
+    expect(tabs.get_by_role("link", name="En attente (1)")).to_have_attribute(
+        "aria-current", "page"
+    )
+    row = desk.get_by_role("row").filter(has_text=mine)
+    expect(row).to_contain_text("Participant n° 1")
+    expect(row).to_contain_text("en attente")
+    row.get_by_role("checkbox").check()
+    desk.get_by_role("button", name="Accepter", exact=True).click()
+    expect(desk.locator(".message-success")).to_have_text("1 proposition modifiée : acceptée.")
+    assert_no_english(desk)
+
+    vote_in_camps(live_server, cid, voters=20)
+    desk.goto(f"/facilitate/c/{cid}/live")
+    expect(desk.get_by_role("heading", name="Là où les gens sont d’accord")).to_be_visible()
+    expect(desk.locator("#opinion-map circle.dot")).to_have_count(
+        21, timeout=20_000
+    )  # and the author
+    expect(desk.get_by_role("link", name="Vue de présentation")).to_be_visible()
+    assert_no_english(desk)
+
+    desk.get_by_role("link", name="Rapport", exact=True).click()
+    expect(desk.locator(".report-kicker")).to_have_text("Rapport de consultation", timeout=20_000)
+    expect(desk.get_by_role("heading", name="Méthodologie")).to_be_visible()
+    expect(desk.get_by_role("link", name="Télécharger le rapport en PDF")).to_be_visible()
+    assert_no_english(desk)
+
+
+def test_an_arabic_facilitator_page_is_right_to_left_and_fits_a_phone(
+    new_page,  # noqa: F811 -- the fixture
+    facilitator,
+    client,
+):
+    cid = create_conversation(client, facilitator, strict_moderation=True)["id"]
+    submit(client, cid, join(client, cid), "See https://example.org/" + "a-long-path-" * 6)
+    desk = new_page(**ARABIC, **PHONE)
+    desk.goto("/facilitate/login")
+    desk.get_by_label("البريد الإلكتروني").fill(facilitator.email)
+    desk.get_by_label("كلمة المرور").fill(facilitator.password)
+    desk.get_by_role("button", name="تسجيل الدخول").click()
+    expect(desk.get_by_role("heading", level=1)).to_have_text("استشاراتك")
+    for path in ("/facilitate/", f"/facilitate/c/{cid}", f"/facilitate/c/{cid}/moderate"):
+        desk.goto(path)
+        expect(desk.locator("html")).to_have_attribute("dir", "rtl")
+        width = desk.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width} px wide on a 390 px phone: {desk.evaluate(WIDE)}"
