@@ -13,7 +13,7 @@ def test_a_synthetic_conversation_is_the_same_for_the_same_number():
 
 
 def test_each_run_reports_the_rules_margins_on_both_sides_of_one():
-    found = runs(synthetic_conversation(5), seeds=2, subsample=True)
+    found = runs(synthetic_conversation(5), seeds=2, subsample=True, margins=True)
     assert len(found) == 2
     for _, _, _, k, _, (fewer, same) in found:
         assert same <= 1.0  # nothing beats the chosen k by more than one SE

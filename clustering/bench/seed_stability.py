@@ -36,11 +36,7 @@ from clustering.parameters import DEFAULT, Parameters
 from clustering.polis_export import read_export
 from clustering.synthetic import generate
 
-DEFAULT_FOLDERS = sorted(
-    p
-    for p in (Path(__file__).resolve().parents[2] / "tests" / "data" / "polis").iterdir()
-    if p.is_dir()
-)
+POLIS_DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "polis"
 SUBSAMPLE = 0.9
 
 
@@ -78,10 +74,14 @@ def synthetic_conversation(number: int) -> Conversation:
 
 
 def runs(
-    conversation: Conversation, seeds: int, subsample: bool, parameters: Parameters = DEFAULT
+    conversation: Conversation,
+    seeds: int,
+    subsample: bool,
+    parameters: Parameters = DEFAULT,
+    margins: bool = False,
 ) -> list[tuple]:
     """(group of each participant id, strength, n_groups, k by the one-SE rule, z of the
-    groups against the one-axis model, the one-SE rule's margins) for each seed."""
+    groups against the one-axis model, the one-SE rule's margins or None) for each seed."""
     full = conversation.matrix
     out = []
     for seed in range(seeds):
@@ -106,7 +106,7 @@ def runs(
                 division["n_groups"],
                 division.get("chosen_n_groups"),
                 division.get("z_groups_versus_spectrum"),
-                one_se_margins(choices[-1]) if choices else None,
+                one_se_margins(choices[-1]) if margins and choices else None,
             )
         )
     return out
@@ -152,7 +152,7 @@ def mean_pairwise_ari(groupings: list[dict]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("folders", nargs="*", type=Path, default=DEFAULT_FOLDERS)
+    parser.add_argument("folders", nargs="*", type=Path)
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--cv-repeats", type=int, default=Parameters().cv_repeats)
     parser.add_argument("--margins", action="store_true")
@@ -160,11 +160,11 @@ def main() -> None:
         "--synthetic", type=int, default=0, metavar="N", help="N generated conversations instead"
     )
     args = parser.parse_args()
-    conversations = (
-        map(synthetic_conversation, range(args.synthetic))
-        if args.synthetic
-        else map(polis_conversation, args.folders)
-    )
+    if args.synthetic:
+        conversations = map(synthetic_conversation, range(args.synthetic))
+    else:
+        folders = args.folders or sorted(p for p in POLIS_DATA.iterdir() if p.is_dir())
+        conversations = map(polis_conversation, folders)
     parameters = Parameters(cv_repeats=args.cv_repeats)
     print(
         "| conversation | runs | groups found (strength) | mean pairwise ARI "
@@ -174,7 +174,7 @@ def main() -> None:
     for conversation in conversations:
         for subsample in (False, True):
             started = time.perf_counter()
-            found = runs(conversation, args.seeds, subsample, parameters)
+            found = runs(conversation, args.seeds, subsample, parameters, args.margins)
             ks = Counter(f"{f[2]} ({f[1]})" for f in found)
             rule = Counter(str(f[3]) for f in found)
             z = [f[4] for f in found if f[4] is not None]
