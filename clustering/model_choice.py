@@ -199,12 +199,12 @@ def one_se_rule(scores: NDArray[np.float64]) -> int:
     model. With a standard error per pair (the paired difference over participants)
     that no longer holds, and a rule that looks only at the argmax depends on which of
     two near-tied models happens to be best: the more complex one's difference is
-    noisier, so a smaller k passes against it while the other beats that k clearly
-    (football-concussions, one 90 % subsample: 4 groups beat 3 by z = 1.36, 5 tied
-    with 4 by 0.003 per participant, beat 3 by only 0.99, and the rule took 3). Asking
-    that no model beat k by more than one paired SE is the textbook rule again in the
-    paired case, and it does not change with the argmax among ties. The best model
-    always passes (nothing beats it on average), so k is at most the best.
+    noisier, so a smaller k passes against it while the other beats that k by more
+    than one SE (football-concussions, one 90 % subsample: 4 groups beat 3 by z = 1.36,
+    5 tied with 4 by 0.003 per participant, beat 3 by only 0.99, and the rule took 3).
+    Asking that no model beat k by more than one paired SE keeps the textbook rule's
+    meaning with paired SEs, and does not change with the argmax among ties. The best
+    model always passes (nothing beats it on average), so k is at most the best.
     """
     if scores.ndim == 2:
         scores = scores[None]
