@@ -126,7 +126,7 @@ def find_groups(
         division=division,
         parameters={
             "starts": model_choice.N_STARTS,
-            "rule": "one standard error (paired over participants)",
+            "rule": "one standard error (paired over participants, against every k)",
             "prior": mixture.PRIOR,
         },
         state=state_out,

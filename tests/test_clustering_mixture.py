@@ -67,6 +67,25 @@ def test_one_se_rule_takes_the_smallest_k_within_one_standard_error():
     assert model_choice.one_se_rule(scores) == 3
 
 
+def exact_gain(rng: np.random.Generator, mean: float, sd: float, n: int = 400) -> np.ndarray:
+    """Per-participant differences with exactly this mean and standard deviation."""
+    noise = rng.standard_normal(n)
+    return mean + sd * (noise - noise.mean()) / noise.std(ddof=1)
+
+
+def test_one_se_rule_does_not_take_a_k_that_another_model_beats_clearly():
+    # 4 groups beat 3 by z = 1.4; 5 ties with 4 (mean best by a hair) but its gain over 3
+    # is noisier (z = 0.7). Against the argmax alone, 3 would pass; 4 beats it clearly.
+    rng = np.random.default_rng(0)
+    three = rng.standard_normal(400)
+    four = three + exact_gain(rng, 0.035, 0.5)
+    five = four + exact_gain(rng, 0.003, 1.0)
+    scores = np.stack([three - 1.0, three - 0.5, three, four, five])
+    assert scores.mean(axis=1).argmax() == 4
+    assert model_choice.largest_z_over(scores[None], 3) > 1
+    assert model_choice.one_se_rule(scores) == 4
+
+
 def test_trait_model_recovers_the_axis():
     conversation = planted("spectrum", 400, 40, random_state=1)
     fitted = fit_trait(mixture.Opinions.from_votes(conversation.matrix.votes))

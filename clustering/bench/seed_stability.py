@@ -1,15 +1,18 @@
 """Does the consult profile give the same groups whatever the seed, and on 90 % subsamples?
 
 Run by hand: `python -m clustering.bench.seed_stability [FOLDER ...] [--seeds 10]
-[--cv-repeats R] [--margins]` (default: every conversation in tests/data/polis). For each
-conversation, a cold analysis with seeds 0..N−1 of all participants, then of N subsamples
-of 90 % of the participants (subsample s drawn with seed s, analysed with random_state
-s). Prints the numbers of groups found (and strengths) and the mean adjusted Rand index
-over all pairs of runs, over the participants grouped in both runs of a pair.
+[--cv-repeats R] [--margins] [--synthetic N]` (default: every conversation in
+tests/data/polis). For each conversation, a cold analysis with seeds 0..N−1 of all
+participants, then of N subsamples of 90 % of the participants (subsample s drawn with
+seed s, analysed with random_state s). Prints the numbers of groups found (and
+strengths) and the mean adjusted Rand index over all pairs of runs, over the
+participants grouped in both runs of a pair.
 `--cv-repeats` analyses with that many splits into folds instead of the default's.
-`--margins` also prints, per run, how near the one-SE rule was to another k: the paired
-z's of the best k against the chosen k − 1 and against the chosen k (the rule takes the
-smallest k whose z is at most 1).
+`--synthetic N` runs N conversations of `clustering.synthetic.generate` (planted groups,
+weak to strong; `synthetic_conversation`) instead of the Polis folders. `--margins` also
+prints, per run, how near the one-SE rule was to another k: the largest paired z by
+which any number of groups beats the chosen k − 1, and the chosen k (the rule takes the
+smallest k that nothing beats by more than 1).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,24 +34,55 @@ from clustering.analysis import analyze
 from clustering.matrix import VoteMatrix, from_records
 from clustering.parameters import DEFAULT, Parameters
 from clustering.polis_export import read_export
+from clustering.synthetic import generate
 
-DEFAULT_FOLDERS = sorted(
-    p
-    for p in (Path(__file__).resolve().parents[2] / "tests" / "data" / "polis").iterdir()
-    if p.is_dir()
-)
+POLIS_DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "polis"
 SUBSAMPLE = 0.9
 
 
-def runs(
-    folder: Path, seeds: int, subsample: bool, parameters: Parameters = DEFAULT
-) -> list[tuple]:
-    """(group of each participant id, strength, n_groups, k by the one-SE rule, z of the
-    groups against the one-axis model, the one-SE rule's margins) for each seed."""
+@dataclass(frozen=True)
+class Conversation:
+    name: str
+    matrix: VoteMatrix
+    moderated_out: tuple = ()
+    meta: tuple = ()
+
+
+def polis_conversation(folder: Path) -> Conversation:
+    """A Polis export folder's votes, with its moderated-out and meta statements."""
     export = read_export(folder)
     statements = export.statements()
     records = export.records()
     full = from_records(*zip(*records, strict=True), statement_ids=statements["statement_ids"])
+    return Conversation(
+        folder.name, full, tuple(statements["moderated_out"]), tuple(statements["meta"])
+    )
+
+
+def synthetic_conversation(number: int) -> Conversation:
+    """A `synthetic.generate` conversation drawn before looking at any result: 600
+    participants × 60 statements, about 20 votes each, 2–5 planted groups of unequal
+    sizes, separation uniform in 0.4..1 (weak to strong), all from seed 1000 + number."""
+    rng = np.random.default_rng(1000 + number)
+    n_groups, separation = int(rng.integers(2, 6)), float(rng.uniform(0.4, 1.0))
+    drawn = generate(
+        600, 60, n_groups, mean_votes=20, separation=separation, random_state=1000 + number
+    )
+    return Conversation(
+        f"generate {number} ({n_groups} planted, separation {separation:.2f})", drawn.matrix
+    )
+
+
+def runs(
+    conversation: Conversation,
+    seeds: int,
+    subsample: bool,
+    parameters: Parameters = DEFAULT,
+    margins: bool = False,
+) -> list[tuple]:
+    """(group of each participant id, strength, n_groups, k by the one-SE rule, z of the
+    groups against the one-axis model, the one-SE rule's margins or None) for each seed."""
+    full = conversation.matrix
     out = []
     for seed in range(seeds):
         matrix = full
@@ -58,8 +93,8 @@ def runs(
         with _choices_kept() as choices:
             analysis = analyze(
                 matrix,
-                moderated_out=statements["moderated_out"],
-                meta=statements["meta"],
+                moderated_out=conversation.moderated_out,
+                meta=conversation.meta,
                 random_state=seed,
                 parameters=parameters,
             )
@@ -71,21 +106,20 @@ def runs(
                 division["n_groups"],
                 division.get("chosen_n_groups"),
                 division.get("z_groups_versus_spectrum"),
-                one_se_margins(choices[-1]) if choices else None,
+                one_se_margins(choices[-1]) if margins and choices else None,
             )
         )
     return out
 
 
 def one_se_margins(choice: model_choice.Choice) -> tuple[float | None, float]:
-    """Paired z's of the best number of groups against the chosen k − 1 (None for one
-    group) and against the chosen k: the one-SE rule took k because the first is above
-    1 and the second is not."""
+    """The largest paired z by which any model beats the chosen k − 1 (None for one
+    group), and the same for the chosen k: the one-SE rule took k because the first is
+    above 1 and the second is not."""
     scores = choice.repeat_scores[:, :-1]
-    best = int(np.argmax(scores.mean(axis=(0, 2))))
     k = choice.n_groups
-    fewer = model_choice._z(scores[:, best] - scores[:, k - 2]) if k >= 2 else None
-    return fewer, model_choice._z(scores[:, best] - scores[:, k - 1])
+    fewer = model_choice.largest_z_over(scores, k - 1) if k >= 2 else None
+    return fewer, model_choice.largest_z_over(scores, k)
 
 
 @contextmanager
@@ -118,26 +152,34 @@ def mean_pairwise_ari(groupings: list[dict]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("folders", nargs="*", type=Path, default=DEFAULT_FOLDERS)
+    parser.add_argument("folders", nargs="*", type=Path)
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--cv-repeats", type=int, default=Parameters().cv_repeats)
     parser.add_argument("--margins", action="store_true")
+    parser.add_argument(
+        "--synthetic", type=int, default=0, metavar="N", help="N generated conversations instead"
+    )
     args = parser.parse_args()
+    if args.synthetic:
+        conversations = map(synthetic_conversation, range(args.synthetic))
+    else:
+        folders = args.folders or sorted(p for p in POLIS_DATA.iterdir() if p.is_dir())
+        conversations = map(polis_conversation, folders)
     parameters = Parameters(cv_repeats=args.cv_repeats)
     print(
         "| conversation | runs | groups found (strength) | mean pairwise ARI "
         "| k by one-SE rule | z groups vs axis | seconds |"
     )
     print("|---|---|---|---|---|---|---|")
-    for folder in args.folders:
+    for conversation in conversations:
         for subsample in (False, True):
             started = time.perf_counter()
-            found = runs(folder, args.seeds, subsample, parameters)
+            found = runs(conversation, args.seeds, subsample, parameters, args.margins)
             ks = Counter(f"{f[2]} ({f[1]})" for f in found)
             rule = Counter(str(f[3]) for f in found)
             z = [f[4] for f in found if f[4] is not None]
             print(
-                f"| {folder.name} | {'90 % subsamples' if subsample else 'seeds'} "
+                f"| {conversation.name} | {'90 % subsamples' if subsample else 'seeds'} "
                 f"| {', '.join(f'{k} ×{n}' for k, n in sorted(ks.items()))} "
                 f"| {mean_pairwise_ari([f[0] for f in found]):.3f} "
                 f"| {', '.join(f'{k} ×{n}' for k, n in sorted(rule.items()))} "
@@ -150,7 +192,7 @@ def main() -> None:
                     f"{'-' if fewer is None else f'{fewer:.2f}'} / {same:.2f}"
                     for fewer, same in (f[5] for f in found if f[5] is not None)
                 )
-                print(f"|  | z of best k vs k − 1 / vs k, run by run: {margins} |", flush=True)
+                print(f"|  | largest z over k − 1 / over k, run by run: {margins} |", flush=True)
 
 
 if __name__ == "__main__":
