@@ -8,6 +8,7 @@ from flask import Flask, current_app, jsonify, make_response, render_template, r
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext, ngettext
 from flask_limiter import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -47,6 +48,7 @@ HTTP_MESSAGES = {
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(CSRFError, _form_expired)
     app.register_error_handler(RateLimitExceeded, _rate_limited)
     app.register_error_handler(VoteLimitReached, _votes_limited)
     app.register_error_handler(OperationalError, _database_unavailable)
@@ -73,6 +75,18 @@ def _http_error(error: HTTPException) -> Any:
             response.headers["Allow"] = ", ".join(allowed)
         return response, status
     return _error_page(status, message)
+
+
+def _form_expired(_error: CSRFError) -> Any:
+    # Flask-WTF's description ("The CSRF session token is missing.") is for developers.
+    # The citizens' pages have their own handler, which keeps what was typed.
+    message = _(
+        "This form has expired: the session it belonged to ended. "
+        "Reload the page, then send it again."
+    )
+    if wants_json():
+        return json_error(400, "csrf_failed", message)
+    return _error_page(400, message)
 
 
 def _http_message(error: HTTPException) -> str:

@@ -461,7 +461,17 @@ def test_moderation_forms_need_the_csrf_token(app, database_url, facilitator, co
     some = next(iter(statuses(guarded, facilitator, cid)))
     response = guarded.post(f"/facilitate/c/{cid}/moderate", data={"row": f"reject-{some}"})
     assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "This form has expired" in page
+    assert "Reload the page" in page
+    assert "CSRF" not in page  # Flask-WTF's words are for developers
     assert statuses(guarded, facilitator, cid)[some] == "accepted"
+    french = guarded.post(
+        f"/facilitate/c/{cid}/moderate",
+        data={"row": f"reject-{some}"},
+        headers={"Accept-Language": "fr"},
+    )
+    assert "Ce formulaire a expiré" in french.get_data(as_text=True)
 
 
 def test_the_manage_page_explains_invitation_links(client, facilitator):
