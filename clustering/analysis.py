@@ -30,7 +30,7 @@ from clustering.consensus import (
 from clustering.grouping import Found
 from clustering.matrix import (
     VoteMatrix,
-    cell_rows,
+    columns_kept,
     from_records,
     plain_list,
     rows_taken,
@@ -40,6 +40,7 @@ from clustering.parameters import DEFAULT, Parameters
 from clustering.repness import representative_statements
 from clustering.report_numbers import statement_numbers
 from clustering.routing import routing_priority
+from clustering.tallies import Tallies
 
 PROFILES = ("consult", "polis")
 VERSION = "0.1.0"
@@ -205,8 +206,7 @@ def _analyze(
 
     tic = time.perf_counter()
     eligible = ~moderated & ~is_meta
-    # The votes on eligible statements, taken once for bridging and the pass rates.
-    eligible_votes = matrix.votes if eligible.all() else matrix.votes[:, eligible]
+    eligible_votes = matrix.votes if eligible.all() else columns_kept(matrix.votes, eligible)
     numbers = statement_numbers(
         matrix.votes,
         index,
@@ -280,7 +280,7 @@ def _analyze(
             strict=True,
         )
     ]
-    pass_rates = _pass_rates(eligible_votes, index, n_groups)
+    pass_rates = _pass_rates(numbers.tallies, eligible)
     group_list = [
         {
             "id": int(ids[g]),
@@ -373,13 +373,11 @@ def find_groups(
     return consult_profile.find_groups(matrix, left_out, state, random_state, timings, parameters)
 
 
-def _pass_rates(votes, index: NDArray, n_groups: int) -> list[float]:
-    """Passes / votes of each group's members: passing is reported apart from opinions."""
-    n_votes = np.diff(votes.indptr)
-    passes = np.bincount(cell_rows(votes), votes.data == 0, votes.shape[0])
-    grouped = index >= 0
-    cast = np.bincount(index[grouped], n_votes[grouped], n_groups)
-    passed = np.bincount(index[grouped], passes[grouped], n_groups)
+def _pass_rates(tallies: Tallies, eligible: NDArray[np.bool_]) -> list[float]:
+    """Passes / votes of each group's members on eligible statements: passing is reported
+    apart from opinions. From the tallies the report numbers counted already."""
+    cast = tallies.seen[:, eligible].sum(axis=1).astype(float)
+    passed = tallies.passes[:, eligible].sum(axis=1).astype(float)
     return [round(float(p / c), 4) if c else 0.0 for p, c in zip(passed, cast, strict=True)]
 
 
@@ -451,12 +449,17 @@ def input_hash(matrix: VoteMatrix) -> str:
     Rows are put in participant-id order; the hash covers the ids and the CSR arrays.
     """
     order = np.argsort(sortable(matrix.participant_ids), kind="stable")
-    indptr, indices, data = rows_taken(matrix.votes, order)
+    if (order == np.arange(len(order))).all():  # rows in id order already: nothing to move
+        votes = matrix.votes
+        indptr, indices, data = votes.indptr, votes.indices, votes.data
+    else:
+        indptr, indices, data = rows_taken(matrix.votes, order)
     digest = hashlib.sha256()
     digest.update(json.dumps(plain_list(matrix.participant_ids[order]), default=str).encode())
     digest.update(json.dumps(plain_list(matrix.statement_ids), default=str).encode())
-    for array in (indptr.astype(np.int64), indices.astype(np.int64), data.astype(np.int8)):
-        digest.update(array.tobytes())
+    for array, dtype in ((indptr, np.int64), (indices, np.int64), (data, np.int8)):
+        # The array's buffer as it is (no copy to bytes, no cast when already that type).
+        digest.update(np.ascontiguousarray(array, dtype=dtype))
     return digest.hexdigest()
 
 
