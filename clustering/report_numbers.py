@@ -254,9 +254,13 @@ def _group_versus_rest(
     tested = (decided >= min_group_votes) & (rest_decided >= min_group_votes) & eligible[None, :]
     if t.agree.shape[0] < 2:
         tested[:] = False
-    # Both directions in one call (scipy.stats' per-call overhead outweighs the sums here).
+    # Both directions in one call (scipy.stats' per-call overhead outweighs the sums here),
+    # on the tested pairs only: the others get q = 1 whatever their p.
     sides, rest_sides = np.stack([t.agree, t.disagree]), np.stack([rest_agree, rest_disagree])
-    one_sided = fisher_one_sided_p(sides, decided, rest_sides, rest_decided)
+    one_sided = np.ones(sides.shape)
+    one_sided[:, tested] = fisher_one_sided_p(
+        sides[:, tested], decided[tested], rest_sides[:, tested], rest_decided[tested]
+    )
     # Disagree is agree's complement among decided votes: its one-sided p is agree's "less".
     agree_q = _adjusted(two_sided_from_one_sided(one_sided[0], one_sided[1]), tested)
     direction_q = _adjusted(one_sided, np.broadcast_to(tested, one_sided.shape))
