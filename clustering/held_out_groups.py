@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 from clustering.group_ids import relabelled
 from clustering.kmeans import assign
 from clustering.matrix import cell_rows
-from clustering.pca import centred, project
+from clustering.pca import centred, centred_dense, project
 
 HALVES = 2
 K_MEANS_STARTS = 2  # k-means restarts per half; the best (lowest inertia) is kept
@@ -141,12 +141,12 @@ def _map(votes: sp.csr_matrix, rng: np.random.Generator) -> NDArray[np.float64]:
     """
     if votes.shape[1] > DENSE_AXES_UP_TO:
         return project(votes, random_state=int(rng.integers(2**31))).participants
-    matrix, _ = centred(votes)
     n_columns = votes.shape[1]
     if votes.nnz >= DENSE_GRAM_FROM * votes.shape[0] * n_columns:
-        matrix = matrix.toarray()
+        matrix = centred_dense(votes)
         gram = matrix.T @ matrix
     else:
+        matrix, _ = centred(votes)
         gram = (matrix.T @ matrix).toarray()
     # Only the two largest eigenpairs (ascending); LAPACK's evr finds them in half the time
     # eigh takes for all of them on a hundred columns.
