@@ -149,9 +149,14 @@ def _map(votes: sp.csr_matrix, rng: np.random.Generator) -> NDArray[np.float64]:
         matrix, _ = centred(votes)
         gram = (matrix.T @ matrix).toarray()
     # Only the two largest eigenpairs (ascending); LAPACK's evr finds them in half the time
-    # eigh takes for all of them on a hundred columns.
+    # eigh takes for all of them on a hundred columns. The Gram matrix is finite (built
+    # from votes) and not used again: no scan, no copy.
     _, vectors = scipy.linalg.eigh(
-        gram, subset_by_index=[n_columns - 2, n_columns - 1], driver="evr"
+        gram,
+        subset_by_index=[n_columns - 2, n_columns - 1],
+        driver="evr",
+        overwrite_a=True,
+        check_finite=False,
     )
     axes = vectors[:, ::-1]  # the largest first
     scale = np.sqrt(n_columns / np.maximum(np.diff(votes.indptr), 1))
