@@ -30,7 +30,6 @@ from clustering.consensus import (
 from clustering.grouping import Found
 from clustering.matrix import (
     VoteMatrix,
-    columns_kept,
     from_records,
     plain_list,
     rows_taken,
@@ -206,7 +205,8 @@ def _analyze(
 
     tic = time.perf_counter()
     eligible = ~moderated & ~is_meta
-    eligible_votes = matrix.votes if eligible.all() else columns_kept(matrix.votes, eligible)
+    # The votes on eligible statements, taken once for bridging.
+    eligible_votes = matrix.votes if eligible.all() else matrix.votes[:, eligible]
     numbers = statement_numbers(
         matrix.votes,
         index,

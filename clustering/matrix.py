@@ -91,27 +91,6 @@ def rows_taken(
     return indptr, matrix.indices[cells], matrix.data[cells]
 
 
-def columns_kept(matrix: sp.csr_matrix, keep: NDArray[np.bool_]) -> sp.csr_matrix:
-    """`matrix[:, keep]` for a mask over columns, cells in the same order, from the CSR arrays.
-
-    scipy's column indexing goes through a general fancy-indexing path that cost ten times
-    this on the shared conversations.
-    """
-    kept = keep[matrix.indices]
-    new_column = np.cumsum(keep) - 1
-    # Kept cells before each stored cell; read at the row starts, the new row starts.
-    kept_before = np.zeros(kept.size + 1, dtype=matrix.indptr.dtype)
-    np.cumsum(kept, out=kept_before[1:])
-    return sp.csr_matrix(
-        (
-            matrix.data[kept],
-            new_column[matrix.indices[kept]].astype(matrix.indices.dtype),
-            kept_before[matrix.indptr],
-        ),
-        shape=(matrix.shape[0], int(keep.sum())),
-    )
-
-
 def indicator(votes: sp.csr_matrix, keep: NDArray[np.bool_]) -> sp.csr_matrix:
     """1.0 on the stored cells where `keep` (a mask over `votes.data`) holds.
 

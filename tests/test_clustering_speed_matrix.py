@@ -6,10 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 
 from clustering import matrix as matrix_module
-from clustering.matrix import columns_kept, from_records
+from clustering.matrix import from_records
 from clustering.polis_export import read_export
 
 DATA = Path(__file__).parent / "data" / "polis"
@@ -115,19 +114,3 @@ def test_export_matrix_is_the_matrix_of_its_records():
     assert matrix.participant_ids.tolist() == rows
     assert matrix.statement_ids.tolist() == columns
     np.testing.assert_array_equal(_as_dense(matrix), dense)
-
-
-def test_columns_kept_is_scipy_column_indexing_with_passes_kept():
-    rng = np.random.default_rng(0)
-    for _ in range(100):
-        n, m = rng.integers(0, 9, 2)
-        votes = (rng.random((n, m)) < 0.5) * rng.integers(-1, 2, (n, m))
-        voted = rng.random((n, m)) < 0.6
-        rows, columns = np.nonzero(voted)
-        matrix = sp.csr_matrix((votes[voted].astype(np.int8), (rows, columns)), shape=(n, m))
-        keep = rng.random(m) < 0.5
-        expected, taken = matrix[:, keep], columns_kept(matrix, keep)
-        assert taken.shape == expected.shape
-        assert taken.data.dtype == expected.data.dtype
-        for name in ("indptr", "indices", "data"):
-            np.testing.assert_array_equal(getattr(taken, name), getattr(expected, name))
