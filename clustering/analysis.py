@@ -30,7 +30,6 @@ from clustering.consensus import (
 from clustering.grouping import Found
 from clustering.matrix import (
     VoteMatrix,
-    cell_rows,
     from_records,
     plain_list,
     rows_taken,
@@ -40,6 +39,7 @@ from clustering.parameters import DEFAULT, Parameters
 from clustering.repness import representative_statements
 from clustering.report_numbers import statement_numbers
 from clustering.routing import routing_priority
+from clustering.tallies import Tallies
 
 PROFILES = ("consult", "polis")
 VERSION = "0.1.0"
@@ -205,7 +205,7 @@ def _analyze(
 
     tic = time.perf_counter()
     eligible = ~moderated & ~is_meta
-    # The votes on eligible statements, taken once for bridging and the pass rates.
+    # The votes on eligible statements, taken once for bridging.
     eligible_votes = matrix.votes if eligible.all() else matrix.votes[:, eligible]
     numbers = statement_numbers(
         matrix.votes,
@@ -236,7 +236,7 @@ def _analyze(
     )
     bridging_full = np.zeros(matrix.shape[1])
     bridging_full[eligible] = bridging.statement_intercepts
-    bridging_rows = _bridging_rows(bridging, eligible)
+    bridging_votes, bridging_scored, bridging_intervals = _bridging_columns(bridging, eligible)
     timings["reports"] = time.perf_counter() - tic
 
     projection = found.projection
@@ -251,36 +251,58 @@ def _analyze(
     sid = matrix.statement_ids.tolist()
     pid = matrix.participant_ids.tolist()
     moderated_list, meta_list = moderated.tolist(), is_meta.tolist()
-    extra = dict(
-        zip(
-            ("group_informed_consensus", "bridging", "priority", "extremity", "x", "y"),
-            _finite_lists(
-                np.vstack([gac, bridging_full, priority, extremity, projection.statements.T])
-            ),
-            strict=True,
-        )
+    gac_list, bridging_list, priority_list, extremity_list, x_list, y_list = _finite_lists(
+        np.vstack([gac, bridging_full, priority, extremity, projection.statements.T])
     )
-    extra_names = tuple(extra)
+    # A dict display per statement: several times faster than merging dicts built apart.
     statements = [
         {
             "id": s,
             "moderated_out": out,
             "is_meta": is_meta_j,
             **row,
-            **dict(zip(extra_names, values, strict=True)),
-            **bridging_row,
+            "group_informed_consensus": gac_j,
+            "bridging": bridging_j,
+            "priority": priority_j,
+            "extremity": extremity_j,
+            "x": x,
+            "y": y,
+            "bridging_votes": votes_j,
+            "bridging_scored": scored_j,
+            "bridging_interval": interval_j if scored_j else None,
         }
-        for s, out, is_meta_j, row, bridging_row, *values in zip(
+        for (
+            s,
+            out,
+            is_meta_j,
+            row,
+            gac_j,
+            bridging_j,
+            priority_j,
+            extremity_j,
+            x,
+            y,
+            votes_j,
+            scored_j,
+            interval_j,
+        ) in zip(
             sid,
             moderated_list,
             meta_list,
             numbers.rows(ids),
-            bridging_rows,
-            *extra.values(),
+            gac_list,
+            bridging_list,
+            priority_list,
+            extremity_list,
+            x_list,
+            y_list,
+            bridging_votes,
+            bridging_scored,
+            bridging_intervals,
             strict=True,
         )
     ]
-    pass_rates = _pass_rates(eligible_votes, index, n_groups)
+    pass_rates = _pass_rates(numbers.tallies, eligible)
     group_list = [
         {
             "id": int(ids[g]),
@@ -322,10 +344,10 @@ def _analyze(
         divisive=[sid[j] for j in numbers.divisive(eligible)],
         routing_priority={
             str(s): p
-            for s, p, out in zip(sid, extra["priority"], moderated_list, strict=True)
+            for s, p, out in zip(sid, priority_list, moderated_list, strict=True)
             if not out
         },
-        statement_extremity={str(s): e for s, e in zip(sid, extra["extremity"], strict=True)},
+        statement_extremity={str(s): e for s, e in zip(sid, extremity_list, strict=True)},
         counts={
             "participants": int(matrix.shape[0]),
             "grouped": int((labels >= 0).sum()),
@@ -373,13 +395,11 @@ def find_groups(
     return consult_profile.find_groups(matrix, left_out, state, random_state, timings, parameters)
 
 
-def _pass_rates(votes, index: NDArray, n_groups: int) -> list[float]:
-    """Passes / votes of each group's members: passing is reported apart from opinions."""
-    n_votes = np.diff(votes.indptr)
-    passes = np.bincount(cell_rows(votes), votes.data == 0, votes.shape[0])
-    grouped = index >= 0
-    cast = np.bincount(index[grouped], n_votes[grouped], n_groups)
-    passed = np.bincount(index[grouped], passes[grouped], n_groups)
+def _pass_rates(tallies: Tallies, eligible: NDArray[np.bool_]) -> list[float]:
+    """Passes / votes of each group's members on eligible statements: passing is reported
+    apart from opinions. From the tallies the report numbers counted already."""
+    cast = tallies.seen[:, eligible].sum(axis=1).astype(float)
+    passed = tallies.passes[:, eligible].sum(axis=1).astype(float)
     return [round(float(p / c), 4) if c else 0.0 for p, c in zip(passed, cast, strict=True)]
 
 
@@ -421,28 +441,21 @@ def _claim_labels(
     return leave_one_statement_out(matrix.votes, labels, n_groups)
 
 
-def _bridging_rows(bridging: Bridging, eligible: NDArray[np.bool_]) -> list[dict[str, Any]]:
+def _bridging_columns(
+    bridging: Bridging, eligible: NDArray[np.bool_]
+) -> tuple[list[int], list[bool], list[list[float]]]:
     """Per statement: votes behind the bridging score, whether it is scored, its interval.
 
     `bridging` stays a float (0.0 when not scored) for the pages that rank by it;
     `bridging_scored` says whether it means anything (at least `min_statement_votes` votes),
-    `bridging_interval` is its 95 % interval, None when not scored.
+    `bridging_interval` is its 95 % interval, None when not scored (set by the caller).
     """
     votes = np.zeros(eligible.size, dtype=np.int64)
     scored = np.zeros(eligible.size, dtype=bool)
     intervals = np.zeros((eligible.size, 2))
     votes[eligible], scored[eligible] = bridging.votes, bridging.scored
     intervals[eligible] = bridging.intervals
-    return [
-        {
-            "bridging_votes": n,
-            "bridging_scored": ok,
-            "bridging_interval": interval if ok else None,
-        }
-        for n, ok, interval in zip(
-            votes.tolist(), scored.tolist(), _finite_lists(intervals), strict=True
-        )
-    ]
+    return votes.tolist(), scored.tolist(), _finite_lists(intervals)
 
 
 def input_hash(matrix: VoteMatrix) -> str:
@@ -451,12 +464,17 @@ def input_hash(matrix: VoteMatrix) -> str:
     Rows are put in participant-id order; the hash covers the ids and the CSR arrays.
     """
     order = np.argsort(sortable(matrix.participant_ids), kind="stable")
-    indptr, indices, data = rows_taken(matrix.votes, order)
+    if (order == np.arange(len(order))).all():  # rows in id order already: nothing to move
+        votes = matrix.votes
+        indptr, indices, data = votes.indptr, votes.indices, votes.data
+    else:
+        indptr, indices, data = rows_taken(matrix.votes, order)
     digest = hashlib.sha256()
     digest.update(json.dumps(plain_list(matrix.participant_ids[order]), default=str).encode())
     digest.update(json.dumps(plain_list(matrix.statement_ids), default=str).encode())
-    for array in (indptr.astype(np.int64), indices.astype(np.int64), data.astype(np.int8)):
-        digest.update(array.tobytes())
+    for array, dtype in ((indptr, np.int64), (indices, np.int64), (data, np.int8)):
+        # The array's buffer as it is (no copy to bytes, no cast when already that type).
+        digest.update(np.ascontiguousarray(array, dtype=dtype))
     return digest.hexdigest()
 
 

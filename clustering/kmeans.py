@@ -99,6 +99,9 @@ def _lloyd(
     few hundred points are mostly per-call overhead.
     """
     weighted = [weights * points[:, dim] for dim in range(points.shape[1])]
+    # With every weight positive, a cluster has points exactly when it has weight: one
+    # count fewer per iteration.
+    weights_positive = bool((weights > 0).all())
     sorted_before = _sorted_centres(centres)
     for remaining in range(max_iter, -1, -1):
         labels = assign(points, centres)
@@ -109,9 +112,8 @@ def _lloyd(
         for dim, values in enumerate(weighted):
             sums = np.bincount(labels, weights=values, minlength=n)
             np.divide(sums, totals, out=means[:, dim], where=occupied)
-        counts = np.bincount(labels, minlength=n)
-        if not counts.all():  # clusters left without points are dropped
-            kept = counts > 0
+        kept = occupied if weights_positive else np.bincount(labels, minlength=n) > 0
+        if not kept.all():  # clusters left without points are dropped
             ids, means, labels = ids[kept], means[kept], (np.cumsum(kept) - 1)[labels]
         sorted_after = _sorted_centres(means)
         if remaining == 0 or _close(sorted_before, sorted_after):
@@ -160,8 +162,7 @@ def _sorted_centres(centres: NDArray) -> NDArray:
 
 def _close(a: NDArray, b: NDArray) -> bool:
     """Every pair of sorted centres, up to the shorter list, within `TOLERANCE`."""
-    n = min(len(a), len(b))
-    difference = a[:n] - b[:n]
+    difference = a - b if len(a) == len(b) else a[: len(b)] - b[: len(a)]
     # The Euclidean norm as np.linalg.norm computes it, without its checks.
     return bool((np.sqrt(np.add.reduce(difference * difference, axis=1)) < TOLERANCE).all())
 

@@ -9,7 +9,7 @@ modules: they change how exactly an answer is found, not what is claimed or who 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 
@@ -92,7 +92,9 @@ class Parameters:
                 raise ValueError(f"{name} must not be negative, not {getattr(self, name)!r}")
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields in order, as `dataclasses.asdict` gives them, without its deep copies
+        (every field is a plain scalar)."""
+        return dict(vars(self))
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Parameters:

@@ -13,6 +13,8 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from clustering.matrix import cell_rows
+
 
 @dataclass(frozen=True)
 class Projection:
@@ -42,14 +44,27 @@ class Projection:
 
 def centred(votes: sp.csr_matrix) -> tuple[sp.csr_matrix, NDArray[np.float64]]:
     """(vote − statement mean) on the voted cells, and the means."""
+    data, means = _centred_cells(votes)
+    return sp.csr_matrix((data, votes.indices, votes.indptr), shape=votes.shape), means
+
+
+def centred_dense(votes: sp.csr_matrix) -> NDArray[np.float64]:
+    """`centred(votes)[0].toarray()`, written straight into the dense array."""
+    data, _ = _centred_cells(votes)
+    dense = np.zeros(votes.shape)
+    dense[cell_rows(votes), votes.indices] = data
+    return dense
+
+
+def _centred_cells(votes: sp.csr_matrix) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(vote − statement mean) of each stored cell in storage order, and the means."""
     votes = votes.astype(np.float64, copy=False)  # read only: no copy needed
     counts = np.bincount(votes.indices, minlength=votes.shape[1]).astype(np.float64)
     sums = np.bincount(votes.indices, weights=votes.data, minlength=votes.shape[1]).astype(
         np.float64
     )
     means = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
-    data = votes.data - means[votes.indices]
-    return sp.csr_matrix((data, votes.indices, votes.indptr), shape=votes.shape), means
+    return votes.data - means[votes.indices], means
 
 
 def project(

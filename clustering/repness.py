@@ -114,14 +114,14 @@ def representative_statements(
                 q_value=float(direction_q[k, g, j]),
             )
 
-        candidates = []
-        for j in np.flatnonzero(eligible & (ns[g] > 0)):
-            if agree_ok[g, j] and (agree_direction[g, j] or not disagree_ok[g, j]):
-                candidates.append((metric_agree[g, j], j, True))
-            elif disagree_ok[g, j]:
-                candidates.append((metric_disagree[g, j], j, False))
+        candidates = _ranked_candidates(
+            eligible & (ns[g] > 0),
+            agree_ok[g] & (agree_direction[g] | ~disagree_ok[g]),
+            disagree_ok[g],
+            metric_agree[g],
+            metric_disagree[g],
+        )
         if candidates:
-            candidates.sort(key=lambda c: (-c[0], c[1]))
             chosen = candidates[:MAX_REPRESENTATIVE]
             best_agree = next((c for c in candidates if c[2]), None)
             if best_agree is not None and best_agree not in chosen:
@@ -132,6 +132,34 @@ def representative_statements(
             continue
         result.append(_fallback(eligible & (ns[g] > 0), pa[g], pd[g], rat[g], rdt[g], pick))
     return result
+
+
+def _ranked_candidates(
+    usable: NDArray[np.bool_],
+    agree_pick: NDArray[np.bool_],
+    disagree_ok: NDArray[np.bool_],
+    metric_agree: NDArray,
+    metric_disagree: NDArray,
+) -> list[tuple[float, int, bool]]:
+    """(metric, statement, agree) of each usable statement that qualifies, strongest first.
+
+    A statement counts as an agree when `agree_pick` holds, else as a disagree when
+    `disagree_ok` does; ties in the metric go to the lower column. Masks and one lexsort
+    over the statements, where a loop looked at each in turn.
+    """
+    agree = usable & agree_pick
+    statements = np.flatnonzero(agree | (usable & disagree_ok))
+    is_agree = agree[statements]
+    metric = np.where(is_agree, metric_agree[statements], metric_disagree[statements])
+    order = np.lexsort((statements, -metric))
+    return list(
+        zip(
+            metric[order].tolist(),
+            statements[order].tolist(),
+            is_agree[order].tolist(),
+            strict=True,
+        )
+    )
 
 
 def _fallback(

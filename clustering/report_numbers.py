@@ -90,30 +90,62 @@ class StatementNumbers:
         n_groups = t.agree.shape[0]
         names = range(n_groups) if group_ids is None else [int(i) for i in group_ids]
         by_group = [self._group_rows(g, names[g]) for g in range(n_groups)]
-        columns = {
-            "n_agree": t.total_agree.tolist(),
-            "n_disagree": t.total_disagree.tolist(),
-            "n_pass": t.total_passes.tolist(),
-            "n_seen": t.total_seen.tolist(),
-            "agree_share": _shares(t.total_agree, t.total_seen),
-            "agree_interval": self.agree_ci.tolist(),
-            "disagree_share": _shares(t.total_disagree, t.total_seen),
-            "disagree_interval": self.disagree_ci.tolist(),
-            "divisiveness": self.spread.tolist(),
-            "groups_differ": (self.division_q < self.false_discovery_rate).tolist(),
-            "division_q_value": self.division_q.tolist(),
-            "consensus_agree_q_value": self.consensus_q[0].tolist(),
-            "consensus_disagree_q_value": self.consensus_q[1].tolist(),
-        }
         if n_groups:
             groups = [list(g) for g in zip(*by_group, strict=True)]
         else:
             groups = [[] for _ in range(t.total_seen.shape[0])]
-        keys = (*columns, "groups", "selection")
-        # dict(zip(...)) per statement: a dict comprehension per statement cost twice as much.
+        selection = self.selection
+        # A dict display per statement: three times faster than dict(zip(keys, values)).
         return [
-            dict(zip(keys, (*values, g, self.selection), strict=True))
-            for *values, g in zip(*columns.values(), groups, strict=True)
+            {
+                "n_agree": n_agree,
+                "n_disagree": n_disagree,
+                "n_pass": n_pass,
+                "n_seen": n_seen,
+                "agree_share": agree_share,
+                "agree_interval": agree_interval,
+                "disagree_share": disagree_share,
+                "disagree_interval": disagree_interval,
+                "divisiveness": divisiveness,
+                "groups_differ": groups_differ,
+                "division_q_value": division_q_value,
+                "consensus_agree_q_value": consensus_agree_q_value,
+                "consensus_disagree_q_value": consensus_disagree_q_value,
+                "groups": group_rows,
+                "selection": selection,
+            }
+            for (
+                n_agree,
+                n_disagree,
+                n_pass,
+                n_seen,
+                agree_share,
+                agree_interval,
+                disagree_share,
+                disagree_interval,
+                divisiveness,
+                groups_differ,
+                division_q_value,
+                consensus_agree_q_value,
+                consensus_disagree_q_value,
+                group_rows,
+            ) in zip(
+                t.total_agree.tolist(),
+                t.total_disagree.tolist(),
+                t.total_passes.tolist(),
+                t.total_seen.tolist(),
+                _shares(t.total_agree, t.total_seen),
+                self.agree_ci.tolist(),
+                _shares(t.total_disagree, t.total_seen),
+                self.disagree_ci.tolist(),
+                self.spread.tolist(),
+                (self.division_q < self.false_discovery_rate).tolist(),
+                self.division_q.tolist(),
+                self.consensus_q[0].tolist(),
+                self.consensus_q[1].tolist(),
+                groups,
+                strict=True,
+            )
         ]
 
     def group_interval(self, g: int, j: int, direction: str) -> list[float]:
@@ -129,21 +161,41 @@ class StatementNumbers:
     def _group_rows(self, g: int, name: int) -> list[dict[str, Any]]:
         """Group g's numbers on every statement, the group named `name`."""
         t = self.tallies
-        columns = {
-            "n_seen": t.seen[g].tolist(),
-            "n_agree": t.agree[g].tolist(),
-            "n_disagree": t.disagree[g].tolist(),
-            "agree_share": _shares(t.agree[g], t.seen[g]),
-            "agree_interval": self.group_agree_ci[g].tolist(),
-            "disagree_share": _shares(t.disagree[g], t.seen[g]),
-            "disagree_interval": self.group_disagree_ci[g].tolist(),
-            "differs_from_rest": (self.agree_q[g] < self.false_discovery_rate).tolist(),
-            "q_value": self.agree_q[g].tolist(),
-        }
-        keys = ("group", *columns)
         return [
-            dict(zip(keys, (name, *values), strict=True))
-            for values in zip(*columns.values(), strict=True)
+            {
+                "group": name,
+                "n_seen": n_seen,
+                "n_agree": n_agree,
+                "n_disagree": n_disagree,
+                "agree_share": agree_share,
+                "agree_interval": agree_interval,
+                "disagree_share": disagree_share,
+                "disagree_interval": disagree_interval,
+                "differs_from_rest": differs_from_rest,
+                "q_value": q_value,
+            }
+            for (
+                n_seen,
+                n_agree,
+                n_disagree,
+                agree_share,
+                agree_interval,
+                disagree_share,
+                disagree_interval,
+                differs_from_rest,
+                q_value,
+            ) in zip(
+                t.seen[g].tolist(),
+                t.agree[g].tolist(),
+                t.disagree[g].tolist(),
+                _shares(t.agree[g], t.seen[g]),
+                self.group_agree_ci[g].tolist(),
+                _shares(t.disagree[g], t.seen[g]),
+                self.group_disagree_ci[g].tolist(),
+                (self.agree_q[g] < self.false_discovery_rate).tolist(),
+                self.agree_q[g].tolist(),
+                strict=True,
+            )
         ]
 
 
@@ -254,9 +306,13 @@ def _group_versus_rest(
     tested = (decided >= min_group_votes) & (rest_decided >= min_group_votes) & eligible[None, :]
     if t.agree.shape[0] < 2:
         tested[:] = False
-    # Both directions in one call (scipy.stats' per-call overhead outweighs the sums here).
+    # Both directions in one call (scipy.stats' per-call overhead outweighs the sums here),
+    # on the tested pairs only: the others get q = 1 whatever their p.
     sides, rest_sides = np.stack([t.agree, t.disagree]), np.stack([rest_agree, rest_disagree])
-    one_sided = fisher_one_sided_p(sides, decided, rest_sides, rest_decided)
+    one_sided = np.ones(sides.shape)
+    one_sided[:, tested] = fisher_one_sided_p(
+        sides[:, tested], decided[tested], rest_sides[:, tested], rest_decided[tested]
+    )
     # Disagree is agree's complement among decided votes: its one-sided p is agree's "less".
     agree_q = _adjusted(two_sided_from_one_sided(one_sided[0], one_sided[1]), tested)
     direction_q = _adjusted(one_sided, np.broadcast_to(tested, one_sided.shape))

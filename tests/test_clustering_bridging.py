@@ -6,9 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy.sparse.linalg import LinearOperator, cg
 
 from clustering.analysis import Analysis, analyze
-from clustering.bridging import bridging_scores, penalties
+from clustering.bridging import _conjugate_gradients, bridging_scores, penalties
 from clustering.matrix import from_dense
 from clustering.parameters import DEFAULT
 from clustering.polis_export import read_export
@@ -102,3 +103,21 @@ def test_default_tolerance_shows_the_same_scores_as_a_tight_solve(name):
     ranked = np.argsort(-shown.statement_intercepts[shown.scored], kind="stable")
     tight_ranked = np.argsort(-tight.statement_intercepts[tight.scored], kind="stable")
     np.testing.assert_array_equal(ranked, tight_ranked)
+
+
+def test_conjugate_gradients_take_scipys_steps():
+    """The plain loop gives scipy's cg result to the bit (same operations, same order)."""
+    rng = np.random.default_rng(0)
+    factor = rng.normal(size=(60, 40))
+    system = factor.T @ factor + np.eye(40)
+    right_side = rng.normal(size=40)
+    diagonal = np.diag(system)
+    expected, _ = cg(
+        LinearOperator((40, 40), matvec=lambda x: system @ x, dtype=float),
+        right_side,
+        rtol=1e-6,
+        maxiter=1000,
+        M=LinearOperator((40, 40), matvec=lambda r: r / diagonal, dtype=float),
+    )
+    ours = _conjugate_gradients(lambda x: system @ x, right_side, lambda r: r / diagonal, 1e-6)
+    np.testing.assert_array_equal(ours, expected)

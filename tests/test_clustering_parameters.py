@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -91,3 +93,8 @@ def test_who_is_grouped_follows_min_votes_and_min_in_conv(profile):
 def test_out_of_range_parameters_are_refused(bad):
     with pytest.raises(ValueError, match=next(iter(bad))):
         Parameters(**bad)
+
+
+def test_to_dict_is_asdict_in_field_order():
+    chosen = Parameters(min_votes=3, false_discovery_rate=0.1)
+    assert list(chosen.to_dict().items()) == list(dataclasses.asdict(chosen).items())

@@ -7,7 +7,7 @@ import pytest
 
 from clustering.consensus import group_informed_consensus, majority_consensus
 from clustering.matrix import from_dense, from_records
-from clustering.pca import centred, orthonormal_columns, project
+from clustering.pca import centred, centred_dense, orthonormal_columns, project
 from clustering.polis import in_conv
 from clustering.repness import representative_statements
 from clustering.report_numbers import statement_numbers
@@ -173,3 +173,24 @@ def test_bridging_is_the_exact_ridge_solution():
     np.testing.assert_allclose(fitted.statement_intercepts[scored], exact[41:47][scored], atol=1e-6)
     np.testing.assert_allclose(fitted.statement_factors, exact[47:], atol=1e-6)
     assert fitted.mean == pytest.approx(exact[0], abs=1e-6)
+
+
+def test_dense_centred_matrix_is_the_sparse_one_expanded():
+    votes = from_dense(np.array([[1, np.nan, -1], [0, 1, np.nan], [1, 1, 1]])).votes
+    np.testing.assert_array_equal(centred_dense(votes), centred(votes)[0].toarray())
+
+
+def test_tallies_count_every_vote_by_hand():
+    rng = np.random.default_rng(0)
+    dense = rng.choice([-1.0, 0.0, 1.0, np.nan], size=(40, 7))
+    labels = rng.integers(-1, 3, 40)
+    t = tally(from_dense(dense).votes, labels, 3)
+    for kind, total, per_group in (
+        (1.0, t.total_agree, t.agree),
+        (-1.0, t.total_disagree, t.disagree),
+        (0.0, t.total_passes, t.passes),
+    ):
+        np.testing.assert_array_equal(total, (dense == kind).sum(axis=0))
+        for g in range(3):
+            np.testing.assert_array_equal(per_group[g], (dense[labels == g] == kind).sum(axis=0))
+    np.testing.assert_array_equal(t.total_seen, (~np.isnan(dense)).sum(axis=0))
