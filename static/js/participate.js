@@ -159,6 +159,16 @@
     watching = null;
   }
 
+  // After the Nth vote the answer brings the questions about who took part, as HTML the
+  // server rendered (and escaped); the form then posts and comes back like any other form.
+  function showQuestions(html) {
+    const slot = document.getElementById("questions-slot");
+    if (!slot || slot.firstElementChild) return;
+    slot.innerHTML = html;
+    const heading = document.getElementById("questions-heading");
+    if (heading) heading.focus();
+  }
+
   if (voteForm) {
     document.getElementById("all-done").setAttribute("tabindex", "-1");
     if (voteForm.hidden) watchForNewStatements();
@@ -181,7 +191,8 @@
         }
         say(voteStatus, Text.format(T.voteRecorded, { choice: VOTE_LABELS[extra.vote] }), "success");
         showVoted(votedCount + 1);
-        showNext(data.next, data.remaining);
+        showNext(data.next, data.remaining, !data.questions);
+        if (data.questions) showQuestions(data.questions);
       } catch (error) {
         say(voteStatus, error.lost ? LOST_VOTE : error.message, "error");
       } finally {
