@@ -8,6 +8,7 @@ from typing import Any
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 
+from consult.forms import whole_number
 from consult.participation.views import bp, note, participant_of_this_browser
 from consult.services import consultations, questions
 from consult.services.errors import InvalidInput
@@ -45,10 +46,11 @@ def erase_my_answers(conversation_id: str) -> Any:
     return redirect(url_for(".my_data", conversation_id=conversation.id) + "#answers")
 
 
-def _form_answers() -> dict[str, str]:
+def _form_answers() -> dict[str, int]:
     """question id -> choice index, as sent; "No answer" (an empty value) is left out."""
+    highest = questions.MAX_CHOICES - 1
     return {
-        name.removeprefix(ANSWER_FIELD): value
+        name.removeprefix(ANSWER_FIELD): whole_number(value, "answer", low=0, high=highest)
         for name, value in request.form.items()
         if name.startswith(ANSWER_FIELD) and value != ""
     }

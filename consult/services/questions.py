@@ -128,18 +128,41 @@ def update_question(question: Question, *, text: object = None, choices: object 
     return question
 
 
-def move_question(question: Question, offset: int) -> None:
-    """Move a question up (-1) or down (+1) in its consultation's order."""
+def check_position(conversation: Conversation, position: object) -> int:
+    """`position` as a place among the consultation's questions (1 = first), or InvalidInput."""
+    count = len(questions_of(conversation))
+    place = json_integer(position)
+    if place is None or not 1 <= place <= count:
+        raise InvalidInput(
+            _("position must be a whole number from 1 to %(high)s.", high=count),
+            field="position",
+        )
+    return place
+
+
+def place_question(question: Question, position: object) -> None:
+    """Put a question at `position` (1 = first) in its consultation's order."""
     conversation = db.session.get(Conversation, question.conversation_id)
-    ordered = questions_of(conversation)
-    index = ordered.index(question)
-    target = index + offset
-    if offset not in (-1, 1) or not 0 <= target < len(ordered):
-        return  # already first or last: nothing to move
-    ordered[index], ordered[target] = ordered[target], ordered[index]
-    for position, each in enumerate(ordered, start=1):
-        each.position = position
+    place = check_position(conversation, position)
+    ordered = [each for each in questions_of(conversation) if each.id != question.id]
+    ordered.insert(place - 1, question)
+    for number, each in enumerate(ordered, start=1):
+        each.position = number
     db.session.commit()
+
+
+def move_question(question: Question, offset: int) -> None:
+    """Move a question up (-1) or down (+1); the first stays first, the last stays last."""
+    conversation = db.session.get(Conversation, question.conversation_id)
+    count = len(questions_of(conversation))
+    target = min(max(position_of(question) + offset, 1), count)
+    place_question(question, target)
+
+
+def position_of(question: Question) -> int:
+    """Where the question comes, 1 = first (positions may have gaps after a removal)."""
+    conversation = db.session.get(Conversation, question.conversation_id)
+    return [each.id for each in questions_of(conversation)].index(question.id) + 1
 
 
 def remove_question(question: Question) -> None:
@@ -208,7 +231,7 @@ def save_answers(
         question_id = _whole(raw_id)
         if question_id is None or question_id not in by_id:
             raise InvalidInput(_("This consultation has no such question."), field="answers")
-        choice = _whole(raw_choice)
+        choice = json_integer(raw_choice)  # a form's text is made a number by its view
         question = by_id[question_id]
         if choice is None or not 0 <= choice < len(question.choices):
             message = _("That is not one of the choices of “%(question)s”.", question=question.text)
@@ -276,7 +299,7 @@ def _vote_count(participant: Participant) -> int:
 
 
 def _whole(value: object) -> int | None:
-    """A form's "3" or JSON's 3 (or an object key "3") as an int; None for anything else."""
+    """An id as a JSON object's key ("3") or a number (3); None for anything else."""
     if isinstance(value, str):
         value = value.strip()
         return int(value) if value.isascii() and value.isdigit() and len(value) <= 15 else None
