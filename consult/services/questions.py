@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from consult.extensions import db
 from consult.models import Answer, Conversation, Participant, Question, Vote, utcnow
@@ -225,43 +226,14 @@ def save_answers(
     before anything changes. Refused before the Nth vote unless they were asked already.
     """
     _may_answer(conversation, participant)
-    by_id = {question.id: question for question in questions_of(conversation)}
-    checked: dict[int, int] = {}
-    for raw_id, raw_choice in answers.items():
-        question_id = _whole(raw_id)
-        if question_id is None or question_id not in by_id:
-            raise InvalidInput(_("This consultation has no such question."), field="answers")
-        choice = json_integer(raw_choice)  # a form's text is made a number by its view
-        question = by_id[question_id]
-        if choice is None or not 0 <= choice < len(question.choices):
-            message = _("That is not one of the choices of “%(question)s”.", question=question.text)
-            raise InvalidInput(message, field="answers")
-        checked[question_id] = choice
-    current = {
-        answer.question_id: answer
-        for answer in db.session.scalars(
-            select(Answer).where(Answer.participant_id == participant.id)
-        )
-    }
-    now = utcnow()
-    for question_id, answer in current.items():
-        if question_id not in checked:
-            db.session.delete(answer)
-    for question_id, choice in checked.items():
-        answer = current.get(question_id)
-        if answer is None:
-            db.session.add(
-                Answer(
-                    participant_id=participant.id,
-                    question_id=question_id,
-                    choice=choice,
-                    answered_at=now,
-                )
-            )
-        elif answer.choice != choice:
-            answer.choice, answer.answered_at = choice, now
-    participant.questions_done_at = participant.questions_done_at or now
-    db.session.commit()
+    checked = _checked_answers(conversation, answers)
+    try:
+        _store_answers(participant, checked)
+    except IntegrityError:
+        # The same answers sent twice at once (a double tap): the other request stored its
+        # rows first; once more, this one finds and updates them.
+        db.session.rollback()
+        _store_answers(participant, checked)
 
 
 def skip(conversation: Conversation, participant: Participant | None) -> None:
@@ -291,6 +263,52 @@ def _may_answer(conversation: Conversation, participant: Participant | None) -> 
         raise Conflict(
             _("The questions about you come after a few votes: vote first."), field="answers"
         )
+
+
+def _checked_answers(
+    conversation: Conversation, answers: Mapping[object, object]
+) -> dict[int, int]:
+    by_id = {question.id: question for question in questions_of(conversation)}
+    checked: dict[int, int] = {}
+    for raw_id, raw_choice in answers.items():
+        question_id = _whole(raw_id)
+        if question_id is None or question_id not in by_id:
+            raise InvalidInput(_("This consultation has no such question."), field="answers")
+        choice = json_integer(raw_choice)  # a form's text is made a number by its view
+        question = by_id[question_id]
+        if choice is None or not 0 <= choice < len(question.choices):
+            message = _("That is not one of the choices of “%(question)s”.", question=question.text)
+            raise InvalidInput(message, field="answers")
+        checked[question_id] = choice
+    return checked
+
+
+def _store_answers(participant: Participant, checked: dict[int, int]) -> None:
+    current = {
+        answer.question_id: answer
+        for answer in db.session.scalars(
+            select(Answer).where(Answer.participant_id == participant.id)
+        )
+    }
+    now = utcnow()
+    for question_id, answer in current.items():
+        if question_id not in checked:
+            db.session.delete(answer)
+    for question_id, choice in checked.items():
+        answer = current.get(question_id)
+        if answer is None:
+            db.session.add(
+                Answer(
+                    participant_id=participant.id,
+                    question_id=question_id,
+                    choice=choice,
+                    answered_at=now,
+                )
+            )
+        elif answer.choice != choice:
+            answer.choice, answer.answered_at = choice, now
+    participant.questions_done_at = participant.questions_done_at or now
+    db.session.commit()
 
 
 def _vote_count(participant: Participant) -> int:
