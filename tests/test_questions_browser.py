@@ -11,7 +11,7 @@ from accessibility import assert_accessible
 from conftest import create_conversation
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
-from test_browser import PHONE
+from test_browser import PHONE, log_in
 from test_questions import SEEDS
 
 from consult.extensions import db
@@ -94,3 +94,26 @@ def test_on_a_phone_without_javascript_another_skips_in_one_step(new_page, cid, 
     with app.app_context():
         assert db.session.scalars(select(Answer)).all() == []
         assert db.session.scalar(select(Participant.questions_done_at)) is not None
+
+
+def test_on_a_phone_a_facilitator_adds_a_preset_and_edits_its_choices(
+    new_page, facilitator, client
+):
+    cid = create_conversation(client, facilitator, seed_statements=SEEDS)["id"]
+    desk = new_page(**PHONE)
+    log_in(desk, facilitator.email, facilitator.password)
+    desk.goto(f"/facilitate/c/{cid}")
+    desk.get_by_role("link", name="Questions about who took part").click()
+    expect(desk.get_by_text("No questions yet")).to_be_visible()
+    assert_accessible(desk, "no questions yet")
+    desk.get_by_role("button", name="Where do you live?").click()
+    expect(desk.locator(".message-success")).to_have_text("The question is added.")
+    choices = desk.get_by_label("Choices, one per line", exact=True)
+    choices.fill("Old town\nRiverside\nPrefer not to say")
+    desk.get_by_role("button", name="Save question").click()
+    expect(desk.locator(".message-success")).to_have_text("The question is saved.")
+    expect(desk.get_by_label("Choices, one per line", exact=True)).to_have_value(
+        "Old town\nRiverside\nPrefer not to say"
+    )
+    fits_the_phone(desk)
+    assert_accessible(desk, "a question added and edited")
