@@ -268,3 +268,18 @@ def test_removing_a_question_removes_its_answers(app, client, facilitator):
         conversation = consultations.get_conversation(cid)
         questions.remove_question(questions.get_question(conversation, age))
     assert stored_answers(app) == [(area, 0)]
+
+
+def test_a_statement_that_makes_the_third_vote_brings_the_form_for_the_script(
+    app, client, facilitator
+):
+    cid = make_consultation(app, client, facilitator)
+    for _ in range(2):
+        vote_by_form(client, cid)
+    written = client.post(
+        f"/c/{cid}/statements",
+        data={"text": "Trams should run through the night."},
+        headers={"Accept": "application/json"},
+    )
+    assert written.status_code == 201
+    assert 'id="questions-form"' in written.json["questions"]  # writing it counts as agreeing

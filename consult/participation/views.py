@@ -205,6 +205,7 @@ def add_statement(conversation_id: str) -> Any:
             next=_statement_json(following),
             remaining=remaining,
             voted=vote_history.vote_count(conversation, participant),  # with the author's own
+            questions=questions_form(conversation, participant),  # that vote may be the Nth
         ), 201
     note("statement", "success", message)
     return redirect(url_for(".conversation", conversation_id=conversation.id) + STATEMENT_FORM)

@@ -161,12 +161,13 @@
 
   // After the Nth vote the answer brings the questions about who took part, as HTML the
   // server rendered (and escaped); the form then posts and comes back like any other form.
-  function showQuestions(html) {
+  // focus: false when the person is busy elsewhere on the page (writing a statement).
+  function showQuestions(html, focus = true) {
     const slot = document.getElementById("questions-slot");
-    if (!slot || slot.firstElementChild) return;
+    if (!html || !slot || slot.firstElementChild) return;
     slot.innerHTML = html;
     const heading = document.getElementById("questions-heading");
-    if (heading) heading.focus();
+    if (heading && focus) heading.focus();
   }
 
   if (voteForm) {
@@ -192,7 +193,7 @@
         say(voteStatus, Text.format(T.voteRecorded, { choice: VOTE_LABELS[extra.vote] }), "success");
         showVoted(votedCount + 1);
         showNext(data.next, data.remaining, !data.questions);
-        if (data.questions) showQuestions(data.questions);
+        showQuestions(data.questions);
       } catch (error) {
         say(voteStatus, error.lost ? LOST_VOTE : error.message, "error");
       } finally {
@@ -276,6 +277,7 @@
         if (voteForm && shown && shown.value === String(data.voted)) {
           showNext(data.next, data.remaining); // the card showed the statement just voted on
         }
+        showQuestions(data.questions, false);
       } catch (error) {
         say(statementStatus, error.lost ? LOST_VOTE : error.message, "error");
       }
@@ -336,6 +338,7 @@
         say(statementStatus, data.message, "success");
         showVoted(data.voted);
         offerNew(data.next, data.remaining);
+        showQuestions(data.questions, false); // writing one counts as a vote too
       } catch (error) {
         if (error.detail && error.detail.code === "similar_statement") {
           statementStatus.replaceChildren();
