@@ -193,9 +193,13 @@ def questions_due(conversation: Conversation, participant: Participant | None) -
     """The questions to ask `participant` now: none before their Nth vote, none once done."""
     if participant is None or participant.questions_done_at is not None:
         return []
-    if not conversation.is_open or _vote_count(participant) < conversation.questions_after_votes:
+    if not conversation.is_open:
         return []
-    return questions_of(conversation)
+    # Every vote asks: the questions first (most consultations have none), then the count.
+    asked = questions_of(conversation)
+    if not asked or _vote_count(participant) < conversation.questions_after_votes:
+        return []
+    return asked
 
 
 def answers_of(participant: Participant) -> dict[int, int]:
