@@ -6,6 +6,7 @@ No page here lists anyone's answers: they are the participants' own (services/qu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -43,18 +44,7 @@ def questions_page(conversation_id: str) -> str:
 def add_question(conversation_id: str) -> Any:
     """A preset in one click (its choices editable afterwards), or a question of their own."""
     conversation = consultations.get_managed_conversation(current_user(), conversation_id)
-    preset = request.form.get("preset")
-    return _done(
-        conversation,
-        lambda: (
-            questions.add_preset(conversation, preset)
-            if preset is not None
-            else questions.add_question(
-                conversation, request.form.get("text", ""), lines(request.form.get("choices", ""))
-            )
-        ),
-        _("The question is added."),
-    )
+    return _done(conversation, lambda: _add_from_form(conversation), _("The question is added."))
 
 
 @bp.post(f"{PAGE}/<int:question_id>")
@@ -122,7 +112,16 @@ def question_timing(conversation_id: str) -> Any:
     )
 
 
-def _done(conversation: Conversation, change: Any, success: str) -> Any:
+def _add_from_form(conversation: Conversation) -> None:
+    preset = request.form.get("preset")
+    if preset is not None:
+        questions.add_preset(conversation, preset)
+    else:
+        text, choices = request.form.get("text", ""), lines(request.form.get("choices", ""))
+        questions.add_question(conversation, text, choices)
+
+
+def _done(conversation: Conversation, change: Callable[[], object], success: str) -> Any:
     """Make the change; either way, back to the questions page with what happened beside it."""
     try:
         change()
