@@ -116,6 +116,9 @@ class Conversation(db.Model):
     # Origins (https://city.example) whose pages may show the consultation in a frame
     # (consult.embedding); none by default.
     embed_origins: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # The optional questions about who took part (consult.services.questions) come after
+    # this many votes: never before voting.
+    questions_after_votes: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     # When statements, moderation or settings last changed: votes alone are seen in the vote
     # log, and writing here on every vote would serialise all votes on this one row.
     content_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -141,6 +144,7 @@ SETTINGS = (
     "keep_statements_on_erasure",
     "analysis_profile",
     "embed_origins",
+    "questions_after_votes",
 )
 ANALYSIS_PROFILES = ("consult", "polis")
 
@@ -180,6 +184,42 @@ class Participant(db.Model):
     address_hash: Mapped[str | None] = mapped_column(String(64))
     # Set by a facilitator who judged them part of a brigade: kept, left out of the analysis.
     excluded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When they answered or skipped the optional questions about who took part: asked once.
+    questions_done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Question(db.Model):
+    """An optional question about who took part (age band, area, ...), with fixed choices."""
+
+    __tablename__ = "questions"
+    # A consultation's questions, in order.
+    __table_args__ = (
+        Index("ix_questions_conversation_id_position", "conversation_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(String(200))
+    # The answer choices as the facilitator wrote them; an answer is an index into this list.
+    choices: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Answer(db.Model):
+    """A participant's answer to one question: kept apart from votes, never exported per person."""
+
+    __tablename__ = "answers"
+    # Also the index for a participant's answers, by its leading column.
+    __table_args__ = (UniqueConstraint("participant_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
+    choice: Mapped[int] = mapped_column(SmallInteger)
+    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class ModerationStatus(enum.StrEnum):

@@ -6,6 +6,7 @@ from consult.facilitation import (  # noqa: F401 -- their routes join the bluepr
     moderation_views,
     opening_views,
     outcome_views,
+    question_views,
 )
 from consult.facilitation.views import bp
 

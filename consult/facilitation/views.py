@@ -26,7 +26,14 @@ bp = Blueprint("facilitation", __name__, url_prefix="/facilitate")
 _BOOLEAN_SETTINGS = [
     name
     for name in SETTINGS
-    if name not in {"statement_max_length", "analysis_profile", "embed_origins", "is_open"}
+    if name
+    not in {
+        "statement_max_length",
+        "analysis_profile",
+        "embed_origins",
+        "is_open",
+        "questions_after_votes",  # on the questions page (question_views)
+    }
 ]
 
 
@@ -75,7 +82,7 @@ def new_conversation() -> Any:
                 request.form.get("topic", ""),
                 question=request.form.get("question", ""),
                 description=request.form.get("description", ""),
-                seed_statements=_lines(request.form.get("seed_statements", "")),
+                seed_statements=lines(request.form.get("seed_statements", "")),
                 settings={**_form_settings(), "is_open": form_checkbox(request.form, "is_open")},
             )
         except ServiceError as error:
@@ -153,7 +160,7 @@ def personal_links(conversation_id: str) -> Any:
     """A CSV `xid,url` of personal links for the ids typed or uploaded; nothing is stored."""
     conversation = consultations.get_managed_conversation(current_user(), conversation_id)
     try:
-        xids = _lines(request.form.get("xids", "")) + _lines(_uploaded_text("xids_file"))
+        xids = lines(request.form.get("xids", "")) + lines(_uploaded_text("xids_file"))
         signed = participants.invitations(conversation, xids, app_secret())
     except ServiceError as error:
         flash(error.message, "error")
@@ -177,7 +184,7 @@ def personal_links(conversation_id: str) -> Any:
 def add_seeds(conversation_id: str) -> Any:
     conversation = consultations.get_managed_conversation(current_user(), conversation_id)
     try:
-        added = statements.seed(conversation, _lines(request.form.get("seed_statements", "")))
+        added = statements.seed(conversation, lines(request.form.get("seed_statements", "")))
     except ServiceError as error:
         flash(error.message, "error")
     else:
@@ -193,11 +200,11 @@ def _form_settings() -> dict[str, object]:
         request.form.get("statement_max_length", "280"), "statement_max_length"
     )
     settings["analysis_profile"] = request.form.get("analysis_profile", "consult")
-    settings["embed_origins"] = _lines(request.form.get("embed_origins", ""))
+    settings["embed_origins"] = lines(request.form.get("embed_origins", ""))
     return settings
 
 
-def _lines(text: str) -> list[str]:
+def lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 

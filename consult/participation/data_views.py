@@ -9,7 +9,7 @@ from flask import Response, flash, redirect, render_template, request, session, 
 from flask_babel import gettext as _
 
 from consult.participation.views import bp, participant_of_this_browser
-from consult.services import consultations, participant_data
+from consult.services import consultations, participant_data, questions
 from consult.services.errors import InvalidInput
 
 
@@ -18,7 +18,18 @@ def my_data(conversation_id: str) -> str:
     conversation = consultations.get_conversation(conversation_id)
     participant = participant_of_this_browser(conversation)
     data = participant_data.download(conversation, participant) if participant else None
-    return render_template("participation/my_data.html", conversation=conversation, data=data)
+    # Their answers may be changed once they were asked (answered or skipped), not before.
+    asked = questions.questions_of(conversation) if participant else []
+    return render_template(
+        "participation/my_data.html",
+        conversation=conversation,
+        data=data,
+        asked=asked,
+        chosen=questions.answers_of(participant) if participant else {},
+        may_change_answers=bool(asked)
+        and participant.questions_done_at is not None
+        and conversation.is_open,
+    )
 
 
 @bp.get("/c/<conversation_id>/my-data.json")

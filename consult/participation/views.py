@@ -20,6 +20,7 @@ from consult.services import (
     live_view,
     outcomes,
     participants,
+    questions,
     routing,
     statements,
     vote_history,
@@ -70,6 +71,7 @@ def conversation_page(
         statement=statement,
         remaining=remaining,
         voted=vote_history.vote_count(conversation, participant) if participant else 0,
+        questions_form=questions_form(conversation, participant),
         may_take_part=_may_take_part(conversation),
         link_refused=link_refused,
         draft=draft,
@@ -96,19 +98,25 @@ def vote(conversation_id: str) -> Any:
         votes.cast_vote(conversation, participant, statement_id, value)
     if wants_json():
         statement, remaining = routing.next_statement(conversation, participant)
-        return jsonify(next=_statement_json(statement), remaining=remaining, voted=statement_id)
+        return jsonify(
+            next=_statement_json(statement),
+            remaining=remaining,
+            voted=statement_id,
+            # After the Nth vote, the page shows this form (already escaped HTML) once.
+            questions=questions_form(conversation, participant),
+        )
     if back_to_votes:
         # Back to the same statement on the same page of the list, with the message beside it.
-        _note("votes", "success", _("Your vote is changed."), statement_id=statement_id)
+        note("votes", "success", _("Your vote is changed."), statement_id=statement_id)
         listed = url_for(
             ".my_votes", conversation_id=conversation.id, page=list_page if list_page > 1 else None
         )
         return redirect(f"{listed}#vote-{statement_id}")
     page = url_for(".conversation", conversation_id=conversation.id)
     if request.form.get("return_to") == "similar":
-        _note("statement", "success", _("Your vote is counted."))
+        note("statement", "success", _("Your vote is counted."))
         return redirect(page + STATEMENT_FORM)
-    _note("vote", "success", _("Vote recorded: %(choice)s", choice=VOTE_LABELS[value]))
+    note("vote", "success", _("Vote recorded: %(choice)s", choice=VOTE_LABELS[value]))
     return redirect(page)
 
 
@@ -183,7 +191,7 @@ def add_statement(conversation_id: str) -> Any:
             # Shown beside the form with "Add mine anyway" and votes on the similar ones.
             session["similar"] = error.details["similar"]
         else:
-            _note("statement", "error", message)
+            note("statement", "error", message)
         return redirect(url_for(".conversation", conversation_id=conversation.id) + STATEMENT_FORM)
     message = _("Added. Writing it counts as agreeing with it.")
     if not statements.is_visible(conversation, statement):
@@ -197,16 +205,31 @@ def add_statement(conversation_id: str) -> Any:
             next=_statement_json(following),
             remaining=remaining,
             voted=vote_history.vote_count(conversation, participant),  # with the author's own
+            questions=questions_form(conversation, participant),  # that vote may be the Nth
         ), 201
-    _note("statement", "success", message)
+    note("statement", "success", message)
     return redirect(url_for(".conversation", conversation_id=conversation.id) + STATEMENT_FORM)
 
 
-def _note(place: str, kind: str, text: str, **where: Any) -> None:
+def note(place: str, kind: str, text: str, **where: Any) -> None:
     """A message for the next page, shown beside what it answers ("vote", "statement", or
     "votes" with the statement_id): a message at the top of the page is out of view on a phone."""
-    note = {"kind": kind, "text": text, **where}
-    session["notes"] = {**session.get("notes", {}), place: note}
+    message = {"kind": kind, "text": text, **where}
+    session["notes"] = {**session.get("notes", {}), place: message}
+
+
+def questions_form(conversation: Conversation, participant: Participant | None) -> str | None:
+    """The questions' form if they are due now (after the Nth vote, once), else None."""
+    asked = questions.questions_due(conversation, participant)
+    if not asked:
+        return None
+    return render_template(
+        "participation/_questions.html",
+        conversation=conversation,
+        asked=asked,
+        chosen={},
+        changing=False,
+    )
 
 
 def participant_of_this_browser(

@@ -29,6 +29,7 @@ from consult.services.text import clean_text
 from consult.tokens import new_public_id
 
 MAX_STATEMENT_LENGTH_SETTING = 2000
+MAX_QUESTIONS_AFTER_VOTES = 100  # later than this and few people would ever be asked
 _CONVERSATION_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 MAX_SEED_STATEMENTS = 500
 MAX_EMBED_ORIGINS = 20
@@ -189,6 +190,7 @@ _DEFAULT_SETTINGS: dict[str, Any] = {
     "results_public": True,
     "keep_statements_on_erasure": False,
     "analysis_profile": "consult",
+    "questions_after_votes": 3,
 }
 
 # name -> (max length, min length)
@@ -217,6 +219,16 @@ def _checked_settings(settings: Mapping[str, object]) -> dict[str, Any]:
                     _(
                         "statement_max_length must be a whole number from 1 to %(high)s.",
                         high=MAX_STATEMENT_LENGTH_SETTING,
+                    ),
+                    field=name,
+                )
+        elif name == "questions_after_votes":
+            checked[name] = json_integer(value)
+            if checked[name] is None or not 1 <= checked[name] <= MAX_QUESTIONS_AFTER_VOTES:
+                raise InvalidInput(
+                    _(
+                        "questions_after_votes must be a whole number from 1 to %(high)s.",
+                        high=MAX_QUESTIONS_AFTER_VOTES,
                     ),
                     field=name,
                 )

@@ -1,9 +1,10 @@
 """A participant's own data: what they can download, and erasing it at their request.
 
-Erasing deletes the participant, their current votes and every entry of theirs in the vote
-log; their statements go too, unless the facilitator chose to keep them, detached from
-anyone. An `Erasure` row records when and how much, never who, so that reports and
-exports made before can say how many votes were erased since.
+Erasing deletes the participant, their current votes, every entry of theirs in the vote
+log and their answers to the questions about who took part; their statements go too,
+unless the facilitator chose to keep them, detached from anyone. An `Erasure` row records
+when and how much, never who, so that reports and exports made before can say how many
+votes were erased since.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import delete, func, select, update
 
 from consult.extensions import db
 from consult.models import (
+    Answer,
     Conversation,
     Erasure,
     Participant,
@@ -23,6 +25,7 @@ from consult.models import (
     VoteEvent,
     as_utc,
 )
+from consult.services import questions
 from consult.services.changes import content_changed
 
 VOTE_WORDS = {1: "agree", -1: "disagree", 0: "pass"}
@@ -65,6 +68,16 @@ def download(conversation: Conversation, participant: Participant) -> dict[str, 
             {"id": sid, "text": text, "status": str(status), "at": _iso(at)}
             for sid, text, status, at in written
         ],
+        "answers": [
+            {
+                "question_id": question.id,
+                "question": question.text,
+                "choice": answer.choice,
+                "answer": question.choices[answer.choice],
+                "at": _iso(answer.answered_at),
+            }
+            for question, answer in questions.my_answers(participant)
+        ],
     }
 
 
@@ -85,6 +98,9 @@ def erase(conversation: Conversation, participant: Participant) -> Erasure:
         removed = db.session.execute(delete(Statement).where(authored)).rowcount
     db.session.execute(delete(VoteEvent).where(VoteEvent.participant_id == participant.id))
     db.session.execute(delete(Vote).where(Vote.participant_id == participant.id))
+    # The foreign key cascades too; said here so the erasure does not lean on the database's
+    # cascade alone (SQLite enforces it only with its pragma on).
+    db.session.execute(delete(Answer).where(Answer.participant_id == participant.id))
     db.session.execute(delete(Participant).where(Participant.id == participant.id))
     erasure = Erasure(
         conversation_id=conversation.id,

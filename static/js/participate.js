@@ -159,6 +159,17 @@
     watching = null;
   }
 
+  // After the Nth vote the answer brings the questions about who took part, as HTML the
+  // server rendered (and escaped); the form then posts and comes back like any other form.
+  // focus: false when the person is busy elsewhere on the page (writing a statement).
+  function showQuestions(html, focus = true) {
+    const slot = document.getElementById("questions-slot");
+    if (!html || !slot || slot.firstElementChild) return;
+    slot.innerHTML = html;
+    const heading = document.getElementById("questions-heading");
+    if (heading && focus) heading.focus();
+  }
+
   if (voteForm) {
     document.getElementById("all-done").setAttribute("tabindex", "-1");
     if (voteForm.hidden) watchForNewStatements();
@@ -181,7 +192,8 @@
         }
         say(voteStatus, Text.format(T.voteRecorded, { choice: VOTE_LABELS[extra.vote] }), "success");
         showVoted(votedCount + 1);
-        showNext(data.next, data.remaining);
+        showNext(data.next, data.remaining, !data.questions);
+        showQuestions(data.questions);
       } catch (error) {
         say(voteStatus, error.lost ? LOST_VOTE : error.message, "error");
       } finally {
@@ -265,6 +277,7 @@
         if (voteForm && shown && shown.value === String(data.voted)) {
           showNext(data.next, data.remaining); // the card showed the statement just voted on
         }
+        showQuestions(data.questions, false);
       } catch (error) {
         say(statementStatus, error.lost ? LOST_VOTE : error.message, "error");
       }
@@ -325,6 +338,7 @@
         say(statementStatus, data.message, "success");
         showVoted(data.voted);
         offerNew(data.next, data.remaining);
+        showQuestions(data.questions, false); // writing one counts as a vote too
       } catch (error) {
         if (error.detail && error.detail.code === "similar_statement") {
           statementStatus.replaceChildren();

@@ -1,0 +1,119 @@
+"""On a phone: a participant votes three times and answers the questions about who took
+part; another skips them (without JavaScript). axe-core checks every state."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import test_browser
+from accessibility import assert_accessible
+from conftest import create_conversation
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+from test_browser import PHONE, log_in
+from test_questions import SEEDS
+
+from consult.extensions import db
+from consult.models import Answer, Participant
+
+pytestmark = pytest.mark.browser
+browser = test_browser.browser  # its fixtures: one Chromium, a fresh context per page
+new_page = test_browser.new_page
+
+API = "/api/v1/conversations"
+
+
+@pytest.fixture
+def cid(client, facilitator) -> str:
+    cid = create_conversation(client, facilitator, seed_statements=SEEDS)["id"]
+    for preset in ("age", "area"):
+        response = client.post(
+            f"{API}/{cid}/questions", json={"preset": preset}, headers=facilitator.headers
+        )
+        assert response.status_code == 201
+    return cid
+
+
+def vote_three_times(page: Page) -> None:
+    for _ in range(3):
+        expect(page.locator("#questions-form")).to_have_count(0)  # never before the third
+        left = page.locator("#progress").inner_text()
+        page.get_by_role("button", name="Agree", exact=True).click()
+        expect(page.locator("#progress")).not_to_have_text(left)
+
+
+def fits_the_phone(page: Page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]
+
+
+def test_on_a_phone_a_participant_answers_after_the_third_vote(new_page, cid, app):
+    page = new_page(**PHONE)
+    page.goto(f"/c/{cid}")
+    vote_three_times(page)
+    form = page.locator("#questions-form")
+    expect(form).to_be_visible()
+    expect(page.locator("#questions-heading")).to_be_focused()
+    expect(page.get_by_role("group", name="How old are you?")).to_be_visible()
+    fits_the_phone(page)
+    assert_accessible(page, "the questions, after the third vote")
+    page.get_by_label("25–34").check()
+    page.get_by_label("In a city").check()
+    page.get_by_role("button", name="Save answers").click()
+    expect(page.locator("#vote-status")).to_have_text("Thank you: your answers are saved.")
+    expect(page.locator("#questions-form")).to_have_count(0)
+    assert_accessible(page, "answers saved")
+    with app.app_context():
+        assert sorted(db.session.scalars(select(Answer.choice))) == [0, 2]
+
+    # Voting goes on, and they are not asked again.
+    left = page.locator("#progress").inner_text()
+    page.get_by_role("button", name="Agree", exact=True).click()
+    expect(page.locator("#progress")).not_to_have_text(left)
+    expect(page.locator("#questions-form")).to_have_count(0)
+
+    page.get_by_role("link", name="Your data").click()
+    expect(page.locator(".my-answers")).to_contain_text("25–34")
+    assert_accessible(page, "your data, with the answers")
+    page.get_by_role("button", name="Erase my answers").click()
+    expect(page.get_by_text("Your answers to the questions about you are erased.")).to_be_visible()
+    fits_the_phone(page)
+
+
+def test_on_a_phone_without_javascript_another_skips_in_one_step(new_page, cid, app):
+    page = new_page(**PHONE)
+    page.route(re.compile(r"\.js(\?.*)?$"), lambda route: route.abort())
+    page.goto(f"/c/{cid}")
+    vote_three_times(page)
+    expect(page.locator("#questions-form")).to_be_visible()
+    assert_accessible(page, "the questions, no script")
+    page.get_by_role("button", name="Skip").click()
+    expect(page).to_have_url(re.compile(rf"/c/{cid}$"))
+    expect(page.locator("#vote-status")).to_have_text("No questions, then. Thank you for voting.")
+    expect(page.locator("#questions-form")).to_have_count(0)
+    with app.app_context():
+        assert db.session.scalars(select(Answer)).all() == []
+        assert db.session.scalar(select(Participant.questions_done_at)) is not None
+
+
+def test_on_a_phone_a_facilitator_adds_a_preset_and_edits_its_choices(
+    new_page, facilitator, client
+):
+    cid = create_conversation(client, facilitator, seed_statements=SEEDS)["id"]
+    desk = new_page(**PHONE)
+    log_in(desk, facilitator.email, facilitator.password)
+    desk.goto(f"/facilitate/c/{cid}")
+    desk.get_by_role("link", name="Questions about who took part").click()
+    expect(desk.get_by_text("No questions yet")).to_be_visible()
+    assert_accessible(desk, "no questions yet")
+    desk.get_by_role("button", name="Where do you live?").click()
+    expect(desk.locator(".message-success")).to_have_text("The question is added.")
+    choices = desk.get_by_label("Choices, one per line", exact=True)
+    choices.fill("Old town\nRiverside\nPrefer not to say")
+    desk.get_by_role("button", name="Save question").click()
+    expect(desk.locator(".message-success")).to_have_text("The question is saved.")
+    expect(desk.get_by_label("Choices, one per line", exact=True)).to_have_value(
+        "Old town\nRiverside\nPrefer not to say"
+    )
+    fits_the_phone(desk)
+    assert_accessible(desk, "a question added and edited")
