@@ -2,8 +2,9 @@
 
 The rule (issue 13, "Privacy"):
 
-1. **Primary suppression.** Every count under `min_cell` (default 10) is hidden, zero
-   included: "nobody aged under 18 took part" says as much about a small population as "3 did".
+1. **Primary suppression.** Every count from 1 to `min_cell − 1` (default 10) is hidden.
+   Zeros are shown: they point at nobody, and hiding them would hide a second cell beside
+   every empty "no answer" (when everyone answered, the smallest category would go).
 2. **Complementary suppression.** A table is published with its margins (row and column
    totals, the grand total), and some margins are published elsewhere anyway (a group's size
    in the report, a statement's vote totals). A hidden cell must not be recoverable from
@@ -130,7 +131,7 @@ def suppress(
         hidden={
             key
             for key, value in counts.items()
-            if key not in published and (value < min_cell or key in set(already_hidden))
+            if key not in published and (0 < value < min_cell or key in set(already_hidden))
         },
     )
     while recovered := recoverable_cells(table):
