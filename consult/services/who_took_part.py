@@ -1,0 +1,340 @@
+"""Statistics about who took part: groups and statements across answers or segments,
+representativeness against target shares, and post-stratified headline shares (issue 13).
+
+Pure: plain Python and numpy in, dataclasses out; no database, no Flask, no words (the
+templates translate the codes). A *category* is an answer to one question or a segment;
+participants with no answer carry `None` and form the `NO_ANSWER` category. Every count
+shown goes through `services.suppression` (see its docstring for the rule), and a share is
+shown only when both its count and its base are: a share and its base give the count back.
+
+Missing answers: they are a category of their own in the cross tables (so the tables add up
+to the published totals), but are left out of representativeness and of post-stratification,
+which need a category to compare with a target; the results say how many were left out.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from clustering.stats import Z_95, benjamini_hochberg, homogeneity_p, wilson_interval
+from consult.services.suppression import (
+    MIN_CELL,
+    TOTAL,
+    SuppressedTable,
+    one_way_equations,
+    suppress,
+    two_way_counts,
+    two_way_equations,
+)
+
+NO_ANSWER = "no_answer"
+NO_GROUP = "no_group"  # participants the analysis put in no opinion group
+TARGET_TOLERANCE = 0.01  # targets must sum to 1 within this (rounded census shares)
+MIN_EXPECTED = 5.0  # Cochran's rule for the chi-square test, as in clustering.parameters
+AGREE, DISAGREE, PASS = 1, -1, 0  # DESIGN.md §4: the vote values
+VOTE_KINDS = ("agree", "disagree", "pass")
+
+
+class TargetsInvalid(ValueError):
+    """Target shares that cannot be used; `code` says why (the service answers 400)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Share:
+    """`count` of `base`, with its Wilson 95 % interval (Wilson 1927, as clustering.stats)."""
+
+    count: int
+    base: int
+    value: float
+    low: float
+    high: float
+
+
+def share(count: int, base: int) -> Share | None:
+    """The share `count / base` with its interval; None when there is no base."""
+    if base <= 0:
+        return None
+    low, high = wilson_interval(count, base)
+    return Share(count, base, count / base, float(low), float(high))
+
+
+def shown_share(table: SuppressedTable, count_key: Hashable, base_key: Hashable) -> Share | None:
+    """The share of two cells of a suppressed table, None unless both are shown."""
+    count, base = table.shown(count_key), table.shown(base_key)
+    return None if count is None or base is None else share(count, base)
+
+
+def with_no_answer(categories: Sequence[Hashable | None]) -> list[Hashable]:
+    """Each participant's category, `NO_ANSWER` where they gave none."""
+    return [NO_ANSWER if c is None else c for c in categories]
+
+
+def participation_table(
+    categories: Sequence[Hashable | None], choices: Sequence[Hashable], min_cell: int = MIN_CELL
+) -> SuppressedTable:
+    """How many took part in each category (choices, then `NO_ANSWER`) and in all.
+
+    The total number of participants is published elsewhere, so it is never hidden.
+    """
+    keys = [*choices, NO_ANSWER]
+    counted = Counter(with_no_answer(categories))
+    counts = {key: counted[key] for key in keys} | {TOTAL: len(categories)}
+    return suppress(counts, one_way_equations(keys), min_cell, published=[TOTAL])
+
+
+@dataclass
+class CrossTable:
+    """Rows (groups, or vote kinds) by categories: counts and shares both ways."""
+
+    rows: list[Hashable]
+    columns: list[Hashable]
+    table: SuppressedTable
+    share_of_row: dict[tuple[Hashable, Hashable], Share | None] = field(default_factory=dict)
+    share_of_column: dict[tuple[Hashable, Hashable], Share | None] = field(default_factory=dict)
+
+
+def cross_table(
+    pairs: Sequence[tuple[Hashable, Hashable]],
+    rows: Sequence[Hashable],
+    columns: Sequence[Hashable],
+    min_cell: int,
+    published: Sequence[Hashable],
+    already_hidden: Sequence[Hashable] = (),
+) -> CrossTable:
+    """Count (row, column) pairs, suppress, and give each cell's share of its row and column."""
+    counts = two_way_counts(Counter(pairs), rows, columns)
+    table = suppress(counts, two_way_equations(rows, columns), min_cell, published, already_hidden)
+    result = CrossTable(list(rows), list(columns), table)
+    for r in rows:
+        for c in columns:
+            result.share_of_row[r, c] = shown_share(table, (r, c), ("row", r))
+            result.share_of_column[r, c] = shown_share(table, (r, c), ("column", c))
+    return result
+
+
+def groups_across(
+    groups: Sequence[int | None],
+    categories: Sequence[Hashable | None],
+    choices: Sequence[Hashable],
+    min_cell: int = MIN_CELL,
+) -> CrossTable:
+    """Each opinion group's make-up by category (`share_of_row`), each category's by group.
+
+    `groups[i]`, `categories[i]`: participant i's group (None: none) and category. Group
+    sizes and the number of participants are published in the report, so they stay shown;
+    a category hidden in `participation_table` stays hidden here.
+    """
+    _same_length(groups, categories)
+    rows = [*sorted({g for g in groups if g is not None}), NO_GROUP]
+    columns = [*choices, NO_ANSWER]
+    pairs = [
+        (NO_GROUP if g is None else g, c)
+        for g, c in zip(groups, with_no_answer(categories), strict=True)
+    ]
+    hidden_categories = participation_table(categories, choices, min_cell).hidden
+    return cross_table(
+        pairs,
+        rows,
+        columns,
+        min_cell,
+        published=[*(("row", g) for g in rows if g != NO_GROUP), TOTAL],
+        already_hidden=[("column", c) for c in hidden_categories],
+    )
+
+
+@dataclass
+class StatementAcross:
+    """One statement's votes by category: the agree share per category and the test."""
+
+    votes: CrossTable  # rows: VOTE_KINDS; share_of_column[("agree", c)] is c's agree share
+    testable: bool  # the chi-square test's conditions hold (Cochran's rule, ≥ 2 categories)
+    p_value: float  # 1 where not testable
+    q_value: float = 1.0  # after Benjamini–Hochberg over the statements compared together
+
+    def agree_share(self, category: Hashable) -> Share | None:
+        return self.votes.share_of_column["agree", category]
+
+
+def statement_across(
+    votes: Sequence[int],
+    categories: Sequence[Hashable | None],
+    choices: Sequence[Hashable],
+    min_cell: int = MIN_CELL,
+) -> StatementAcross:
+    """Agree share per category (among agree, disagree and pass votes) and whether they differ.
+
+    `votes[i]`, `categories[i]`: one voter's vote (1, −1, 0) on the statement and category.
+    The statement's vote totals are published in the report, so the vote kinds' margins stay
+    shown. The test compares agree against the other votes across the categories whose agree
+    share is shown (a p-value over a hidden count would hint at it), by Pearson's chi-square
+    only where Cochran's rule holds (`clustering.stats.homogeneity_p`), else not testable.
+    """
+    _same_length(votes, categories)
+    columns = [*choices, NO_ANSWER]
+    pairs = [
+        (VOTE_KINDS[(AGREE, DISAGREE, PASS).index(v)], c)
+        for v, c in zip(votes, with_no_answer(categories), strict=True)
+    ]
+    table = cross_table(
+        pairs,
+        VOTE_KINDS,
+        columns,
+        min_cell,
+        published=[*(("row", kind) for kind in VOTE_KINDS), TOTAL],
+    )
+    shown = [c for c in columns if c != NO_ANSWER and table.share_of_column["agree", c]]
+    agreed = np.array([[table.table.counts["agree", c]] for c in shown], dtype=float)
+    voted = np.array([[table.table.counts["column", c]] for c in shown], dtype=float)
+    testable = len(shown) >= 2 and _smallest_expected(agreed, voted) >= MIN_EXPECTED
+    p = float(homogeneity_p(agreed, voted, MIN_EXPECTED)[0]) if testable else 1.0
+    return StatementAcross(table, testable, p)
+
+
+def _smallest_expected(agreed: np.ndarray, voted: np.ndarray) -> float:
+    """The smallest expected count of the categories × (agree, other) table (Cochran 1954)."""
+    rate = agreed.sum() / max(voted.sum(), 1.0)
+    return float(np.minimum(voted * rate, voted * (1 - rate)).min(initial=np.inf))
+
+
+def compare_statements(statements: Sequence[StatementAcross]) -> None:
+    """Set each q-value by Benjamini–Hochberg over the testable statements claimed together."""
+    tested = [s for s in statements if s.testable]
+    for statement, q in zip(tested, benjamini_hochberg([s.p_value for s in tested]), strict=True):
+        statement.q_value = float(q)
+
+
+def _same_length(first: Sequence[object], second: Sequence[object]) -> None:
+    if len(first) != len(second):
+        raise ValueError("one entry per participant in each sequence")
+
+
+@dataclass
+class Representation:
+    """One category's participation share beside its target."""
+
+    category: Hashable
+    target: float
+    participation: Share | None  # None where its count is suppressed
+    status: str  # "under", "over", "in_line", or "suppressed"
+    difference: float | None = None  # participation − target
+    ratio: float | None = None  # participation / target; None where the target is 0
+
+
+@dataclass
+class Representativeness:
+    categories: list[Representation]
+    answered: int  # the base of the shares: participants who answered
+    left_out: int  # participants with no answer, not compared with any target
+
+
+def check_targets(targets: Mapping[Hashable, float], choices: Sequence[Hashable]) -> None:
+    """Raise TargetsInvalid unless there is one target in [0, 1] per choice, summing to 1."""
+    if set(targets) != set(choices):
+        raise TargetsInvalid("targets_must_name_each_choice")
+    values = [targets[c] for c in choices]
+    if any(
+        isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 1 for v in values
+    ):
+        raise TargetsInvalid("targets_must_be_shares")
+    if abs(sum(values) - 1) > TARGET_TOLERANCE:
+        raise TargetsInvalid("targets_must_sum_to_one")
+
+
+def representativeness(
+    categories: Sequence[Hashable | None],
+    choices: Sequence[Hashable],
+    targets: Mapping[Hashable, float],
+    min_cell: int = MIN_CELL,
+) -> Representativeness:
+    """Each category's share of those who answered, its interval, and its target.
+
+    A category is "under" represented when its target lies above the interval, "over" when
+    below. The shares are of those who answered (the targets describe a population where
+    everyone has a category); a category whose count is suppressed gets no share and no flag.
+    """
+    check_targets(targets, choices)
+    table = participation_table(categories, choices, min_cell)
+    answered = sum(c is not None for c in categories)
+    rows = []
+    for category in choices:
+        count = table.shown(category)
+        observed = None if count is None else share(count, answered)
+        rows.append(_representation(category, float(targets[category]), observed))
+    return Representativeness(rows, answered, len(categories) - answered)
+
+
+def _representation(category: Hashable, target: float, observed: Share | None) -> Representation:
+    if observed is None:
+        return Representation(category, target, None, "suppressed")
+    status = "under" if target > observed.high else "over" if target < observed.low else "in_line"
+    ratio = observed.value / target if target > 0 else None
+    return Representation(category, target, observed, status, observed.value - target, ratio)
+
+
+@dataclass
+class Reweighted:
+    """A headline share, unweighted and post-stratified to the targets."""
+
+    label: str  # "post_stratified": the templates say "reweighted to the targets"
+    unweighted: Share | None  # everyone, those with no answer included
+    possible: bool  # False where a category with a target has nobody to stand for it
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    weights: dict[Hashable, float] = field(default_factory=dict)  # per participant of c
+    empty_categories: list[Hashable] = field(default_factory=list)
+    left_out: int = 0  # participants with no answer, outside the reweighting
+
+
+def post_stratify(
+    successes: Mapping[Hashable, int],
+    trials: Mapping[Hashable, int],
+    targets: Mapping[Hashable, float],
+    z: float = Z_95,
+) -> Reweighted:
+    """Reweight a share to the targets: Σ_c target_c × (successes_c / trials_c).
+
+    `successes`, `trials`: per category, `NO_ANSWER` included (say, those agreeing with a
+    statement among those who voted on it). The weight of someone in category c is
+    target_c / sample_share_c, with sample shares among those who answered; those with no
+    answer are left out of the reweighting and counted in `left_out`. Interval: the
+    stratified variance Σ_c target_c² p_c (1 − p_c) / n_c (Cochran 1977, §5.3) with the
+    normal approximation, clipped to [0, 1]; it is 0 where every p_c is 0 or 1.
+    """
+    choices = list(targets)
+    check_targets(targets, choices)
+    if set(trials) - {*choices, NO_ANSWER}:
+        raise TargetsInvalid("targets_must_name_each_choice")
+    unweighted = share(sum(successes.values()), sum(trials.values()))
+    left_out = int(trials.get(NO_ANSWER, 0))
+    empty = [c for c in choices if targets[c] > 0 and trials.get(c, 0) == 0]
+    if empty:
+        return Reweighted(
+            "post_stratified", unweighted, False, empty_categories=empty, left_out=left_out
+        )
+    answered = sum(trials.get(c, 0) for c in choices)
+    strata = [c for c in choices if targets[c] > 0]
+    p = {c: successes.get(c, 0) / trials[c] for c in strata}
+    value = sum(targets[c] * p[c] for c in strata)
+    variance = sum(targets[c] ** 2 * p[c] * (1 - p[c]) / trials[c] for c in strata)
+    half = z * variance**0.5
+    weights = {c: targets[c] / (trials[c] / answered) for c in strata}
+    return Reweighted(
+        "post_stratified",
+        unweighted,
+        True,
+        value,
+        max(0.0, value - half),
+        min(1.0, value + half),
+        weights,
+        [],
+        left_out,
+    )
