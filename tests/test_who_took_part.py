@@ -229,21 +229,31 @@ def test_votes_and_categories_of_different_lengths_are_refused():
 # --- representativeness ----------------------------------------------------------------
 
 
-def test_representativeness_flags_who_is_missing_and_protects_a_small_category():
-    categories = ["x"] * 60 + ["y"] * 30 + ["z"] * 10 + [None] * 5
+def test_representativeness_flags_who_is_missing():
+    categories = ["x"] * 60 + ["y"] * 30 + ["z"] * 10 + [None] * 10
     result = representativeness(categories, ["x", "y", "z"], {"x": 0.4, "y": 0.4, "z": 0.2})
     by = {r.category: r for r in result.categories}
-    assert (result.answered, result.left_out) == (100, 5)
+    assert (result.base, result.answered, result.left_out) == ("answered", 100, 10)
     # x: 60/100, Wilson (0.502, 0.691): the target 0.4 lies below it.
     assert by["x"].status == "over"
     assert by["x"].difference == pytest.approx(0.2)
     assert by["x"].ratio == pytest.approx(1.5)
-    # y: 30/100, Wilson (0.219, 0.396): the target 0.4 lies above it.
-    assert by["y"].status == "under"
-    # "no answer" (5) is hidden, so z (10, the smallest shown) is hidden with it: the
-    # published total minus x and y would otherwise give 5 back.
+    # y: 30/100, Wilson (0.219, 0.396), and z: 10/100, Wilson (0.055, 0.174): targets above.
+    assert (by["y"].status, by["z"].status) == ("under", "under")
+
+
+def test_a_few_without_an_answer_hide_a_category_and_the_number_who_answered():
+    categories = ["x"] * 60 + ["y"] * 30 + ["z"] * 10 + [None] * 5
+    result = representativeness(categories, ["x", "y", "z"], {"x": 0.4, "y": 0.4, "z": 0.2})
+    by = {r.category: r for r in result.categories}
+    # "No answer" (5) is hidden; the published total minus those who answered would give it
+    # back, so "answered" is hidden, and then z (10, the smallest) lest x + y + z give
+    # "answered" back. The shares are then of everyone: x 60/105.
+    assert (result.base, result.answered, result.left_out) == ("everyone", None, None)
     assert by["z"].status == "suppressed"
     assert by["z"].participation is None
+    assert by["x"].participation.value == pytest.approx(60 / 105)
+    assert by["x"].status == "over"
 
 
 @pytest.mark.parametrize(
@@ -282,7 +292,7 @@ def test_a_single_category_with_everyone_in_it_is_shown():
 def test_no_answers_at_all_leave_everyone_out():
     result = representativeness([None] * 30, ["x", "y"], {"x": 0.5, "y": 0.5})
     assert (result.answered, result.left_out) == (0, 30)
-    assert all(r.participation is None for r in result.categories)
+    assert [r.status for r in result.categories] == ["no_answers", "no_answers"]
 
 
 # --- post-stratification ---------------------------------------------------------------
@@ -355,3 +365,24 @@ def test_nobody_yet_gives_empty_tables_not_errors():
     statement = statement_across([], [], ["x", "y"])
     assert statement.agree_share("x") is None
     assert not statement.testable
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([0, 1, None]), st.sampled_from(["x", "y", "z", None])),
+        max_size=120,
+    )
+)
+def test_the_groups_table_and_the_participation_table_together_give_nothing_back(people):
+    groups = [g for g, _ in people]
+    categories = [c for _, c in people]
+    participation = participation_table(categories, ["x", "y", "z"])
+    result = groups_across(groups, categories, ["x", "y", "z"])
+    if result.table.withheld:
+        return
+    assert recoverable_cells(result.table) == set()
+    for category in ["x", "y", "z", NO_ANSWER]:
+        # What one table shows of a category's count, the other shows too.
+        assert result.table.shown(("column", category)) == participation.shown(category)
+    assert recoverable_cells(participation) == set()

@@ -24,14 +24,15 @@ from clustering.stats import Z_95, benjamini_hochberg, homogeneity_p, wilson_int
 from consult.services.suppression import (
     MIN_CELL,
     TOTAL,
+    Equation,
     SuppressedTable,
-    one_way_equations,
     suppress,
     two_way_counts,
     two_way_equations,
 )
 
 NO_ANSWER = "no_answer"
+ANSWERED = "answered"  # the participation table's margin: everyone but NO_ANSWER
 NO_GROUP = "no_group"  # participants the analysis put in no opinion group
 TARGET_TOLERANCE = 0.01  # targets must sum to 1 within this (rounded census shares)
 MIN_EXPECTED = 5.0  # Cochran's rule for the chi-square test, as in clustering.parameters
@@ -80,14 +81,17 @@ def with_no_answer(categories: Sequence[Hashable | None]) -> list[Hashable]:
 def participation_table(
     categories: Sequence[Hashable | None], choices: Sequence[Hashable], min_cell: int = MIN_CELL
 ) -> SuppressedTable:
-    """How many took part in each category (choices, then `NO_ANSWER`) and in all.
+    """How many took part in each category (choices, then `NO_ANSWER`), answered, and in all.
 
     The total number of participants is published elsewhere, so it is never hidden.
+    `ANSWERED` is a margin of its own: it is the base of the representativeness shares, so
+    published with them, and with the total it would give a hidden "no answer" back.
     """
-    keys = [*choices, NO_ANSWER]
     counted = Counter(with_no_answer(categories))
-    counts = {key: counted[key] for key in keys} | {TOTAL: len(categories)}
-    return suppress(counts, one_way_equations(keys), min_cell, published=[TOTAL])
+    counts = {key: counted[key] for key in (*choices, NO_ANSWER)}
+    counts |= {ANSWERED: len(categories) - counted[NO_ANSWER], TOTAL: len(categories)}
+    equations = [Equation(ANSWERED, tuple(choices)), Equation(TOTAL, (ANSWERED, NO_ANSWER))]
+    return suppress(counts, equations, min_cell, published=[TOTAL])
 
 
 @dataclass
@@ -130,7 +134,8 @@ def groups_across(
 
     `groups[i]`, `categories[i]`: participant i's group (None: none) and category. Group
     sizes and the number of participants are published in the report, so they stay shown;
-    a category hidden in `participation_table` stays hidden here.
+    so do the categories' counts that `participation_table` shows (published beside this
+    table), and those it hides stay hidden here.
     """
     _same_length(groups, categories)
     rows = [*sorted({g for g in groups if g is not None}), NO_GROUP]
@@ -139,14 +144,19 @@ def groups_across(
         (NO_GROUP if g is None else g, c)
         for g, c in zip(groups, with_no_answer(categories), strict=True)
     ]
-    hidden_categories = participation_table(categories, choices, min_cell).hidden
+    participation = participation_table(categories, choices, min_cell)
+    shown = [c for c in columns if participation.shown(c) is not None]
     return cross_table(
         pairs,
         rows,
         columns,
         min_cell,
-        published=[*(("row", g) for g in rows if g != NO_GROUP), TOTAL],
-        already_hidden=[("column", c) for c in hidden_categories],
+        published=[
+            *(("row", g) for g in rows if g != NO_GROUP),
+            *(("column", c) for c in shown),
+            TOTAL,
+        ],
+        already_hidden=[("column", c) for c in columns if c not in shown],
     )
 
 
@@ -223,7 +233,7 @@ class Representation:
     category: Hashable
     target: float
     participation: Share | None  # None where its count is suppressed
-    status: str  # "under", "over", "in_line", or "suppressed"
+    status: str  # "under", "over", "in_line", "suppressed", or "no_answers" (nobody answered)
     difference: float | None = None  # participation − target
     ratio: float | None = None  # participation / target; None where the target is 0
 
@@ -231,8 +241,9 @@ class Representation:
 @dataclass
 class Representativeness:
     categories: list[Representation]
-    answered: int  # the base of the shares: participants who answered
-    left_out: int  # participants with no answer, not compared with any target
+    base: str  # "answered": shares of those who answered; "everyone" when that is hidden
+    answered: int | None  # None where suppressed (a few gave no answer)
+    left_out: int | None  # participants with no answer, not compared; None where suppressed
 
 
 def check_targets(targets: Mapping[Hashable, float], choices: Sequence[Hashable]) -> None:
@@ -258,22 +269,28 @@ def representativeness(
 
     A category is "under" represented when its target lies above the interval, "over" when
     below. The shares are of those who answered (the targets describe a population where
-    everyone has a category); a category whose count is suppressed gets no share and no flag.
+    everyone has a category), or of everyone where the number who answered is suppressed
+    (1 to `min_cell` − 1 gave no answer: the shares would give it back); a category whose
+    count is suppressed gets no share and no flag.
     """
     check_targets(targets, choices)
     table = participation_table(categories, choices, min_cell)
-    answered = sum(c is not None for c in categories)
+    answered = table.shown(ANSWERED)
+    base = len(categories) if answered is None else answered
     rows = []
     for category in choices:
         count = table.shown(category)
-        observed = None if count is None else share(count, answered)
-        rows.append(_representation(category, float(targets[category]), observed))
-    return Representativeness(rows, answered, len(categories) - answered)
+        observed = None if count is None else share(count, base)
+        rows.append(_representation(category, float(targets[category]), observed, base))
+    base_code = "everyone" if answered is None else "answered"
+    return Representativeness(rows, base_code, answered, table.shown(NO_ANSWER))
 
 
-def _representation(category: Hashable, target: float, observed: Share | None) -> Representation:
+def _representation(
+    category: Hashable, target: float, observed: Share | None, base: int
+) -> Representation:
     if observed is None:
-        return Representation(category, target, None, "suppressed")
+        return Representation(category, target, None, "suppressed" if base else "no_answers")
     status = "under" if target > observed.high else "over" if target < observed.low else "in_line"
     ratio = observed.value / target if target > 0 else None
     return Representation(category, target, observed, status, observed.value - target, ratio)
@@ -289,9 +306,11 @@ class Reweighted:
     value: float | None = None
     low: float | None = None
     high: float | None = None
+    # The weights and `left_out` give counts back (n_c = target_c × answered / weight_c):
+    # publish them only beside a participation table that shows those counts.
     weights: dict[Hashable, float] = field(default_factory=dict)  # per participant of c
     empty_categories: list[Hashable] = field(default_factory=list)
-    left_out: int = 0  # participants with no answer, outside the reweighting
+    left_out: int = 0  # with no answer, outside the reweighting
 
 
 def post_stratify(
