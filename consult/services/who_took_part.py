@@ -9,7 +9,8 @@ shown only when both its count and its base are: a share and its base give the c
 
 Missing answers: they are a category of their own in the cross tables (so the tables add up
 to the published totals), but are left out of representativeness and of post-stratification,
-which need a category to compare with a target; the results say how many were left out.
+which need a category to compare with a target; the results say how many were left out
+(where that number is not itself suppressed).
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ ANSWERED = "answered"  # the participation table's margin: everyone but NO_ANSWE
 NO_GROUP = "no_group"  # participants the analysis put in no opinion group
 TARGET_TOLERANCE = 0.01  # targets must sum to 1 within this (rounded census shares)
 MIN_EXPECTED = 5.0  # Cochran's rule for the chi-square test, as in clustering.parameters
-AGREE, DISAGREE, PASS = 1, -1, 0  # DESIGN.md §4: the vote values
-VOTE_KINDS = ("agree", "disagree", "pass")
+KIND_OF_VOTE = {1: "agree", -1: "disagree", 0: "pass"}  # DESIGN.md §4: the vote values
+VOTE_KINDS = tuple(KIND_OF_VOTE.values())
 
 
 class TargetsInvalid(ValueError):
@@ -170,6 +171,7 @@ class StatementAcross:
     q_value: float = 1.0  # after Benjamini–Hochberg over the statements compared together
 
     def agree_share(self, category: Hashable) -> Share | None:
+        """The category's agree share among its votes; None where suppressed."""
         return self.votes.share_of_column["agree", category]
 
 
@@ -189,10 +191,7 @@ def statement_across(
     """
     _same_length(votes, categories)
     columns = [*choices, NO_ANSWER]
-    pairs = [
-        (VOTE_KINDS[(AGREE, DISAGREE, PASS).index(v)], c)
-        for v, c in zip(votes, with_no_answer(categories), strict=True)
-    ]
+    pairs = [(KIND_OF_VOTE[v], c) for v, c in zip(votes, with_no_answer(categories), strict=True)]
     table = cross_table(
         pairs,
         VOTE_KINDS,
@@ -200,7 +199,7 @@ def statement_across(
         min_cell,
         published=[*(("row", kind) for kind in VOTE_KINDS), TOTAL],
     )
-    shown = [c for c in columns if c != NO_ANSWER and table.share_of_column["agree", c]]
+    shown = [c for c in choices if table.share_of_column["agree", c] is not None]
     agreed = np.array([[table.table.counts["agree", c]] for c in shown], dtype=float)
     voted = np.array([[table.table.counts["column", c]] for c in shown], dtype=float)
     testable = len(shown) >= 2 and _smallest_expected(agreed, voted) >= MIN_EXPECTED
@@ -232,7 +231,7 @@ class Representation:
 
     category: Hashable
     target: float
-    participation: Share | None  # None where its count is suppressed
+    participation: Share | None  # None where its count is suppressed or nobody answered
     status: str  # "under", "over", "in_line", "suppressed", or "no_answers" (nobody answered)
     difference: float | None = None  # participation − target
     ratio: float | None = None  # participation / target; None where the target is 0
@@ -240,6 +239,8 @@ class Representation:
 
 @dataclass
 class Representativeness:
+    """Participation against the targets, one row per choice."""
+
     categories: list[Representation]
     base: str  # "answered": shares of those who answered; "everyone" when that is hidden
     answered: int | None  # None where suppressed (a few gave no answer)
@@ -349,11 +350,10 @@ def post_stratify(
     return Reweighted(
         "post_stratified",
         unweighted,
-        True,
-        value,
-        max(0.0, value - half),
-        min(1.0, value + half),
-        weights,
-        [],
-        left_out,
+        possible=True,
+        value=value,
+        low=max(0.0, value - half),
+        high=min(1.0, value + half),
+        weights=weights,
+        left_out=left_out,
     )
