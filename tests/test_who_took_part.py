@@ -58,6 +58,8 @@ def test_a_hidden_cell_joining_two_blocks_is_recoverable_though_each_line_hides_
     block = {(r, c) for r in (1, 2) for c in (1, 2)} | {(r, c) for r in (3, 4) for c in (3, 4)}
     table = SuppressedTable(counts, two_way_equations(rows, columns), block | {(1, 3)})
     assert recoverable_cells(table) == {(1, 3)}
+    assert not _fits_with_another_value(table, (1, 3))
+    assert _fits_with_another_value(table, (1, 1))
 
 
 def test_a_two_way_table_protects_its_small_cell_in_its_row_and_its_column():
@@ -102,19 +104,47 @@ def two_way_tables(draw):
     counts = two_way_counts(cells, rows, columns)
     margins = [("row", r) for r in rows] + [("column", c) for c in columns] + [TOTAL]
     published = draw(st.lists(st.sampled_from(margins), unique=True))
-    return counts, two_way_equations(rows, columns), published
+    others = [key for key in counts if key not in published]
+    already = draw(st.lists(st.sampled_from(others), unique=True, max_size=3)) if others else []
+    return counts, two_way_equations(rows, columns), published, already
+
+
+def _fits_with_another_value(table, key):
+    """Whether the shown cells and every margin also fit a table where `key` is one more.
+
+    Independent of `recoverable_cells` (least squares rather than a null space): a hidden
+    cell is safe when some other value of it agrees with everything published.
+    """
+    hidden = sorted(table.hidden, key=repr)
+    column = {k: i for i, k in enumerate(hidden)}
+    rows, rhs = [], []
+    for equation in table.equations:
+        row, known = np.zeros(len(hidden)), 0.0
+        for k, sign in [(equation.total, -1.0), *((part, 1.0) for part in equation.parts)]:
+            if k in column:
+                row[column[k]] += sign
+            else:
+                known -= sign * table.counts[k]
+        rows.append(row)
+        rhs.append(known)
+    pinned = np.zeros(len(hidden))
+    pinned[column[key]] = 1.0
+    system, target = np.vstack([*rows, pinned]), np.array([*rhs, table.counts[key] + 1])
+    solution = np.linalg.lstsq(system, target, rcond=None)[0]
+    return np.allclose(system @ solution, target, atol=1e-6)
 
 
 @settings(max_examples=300, deadline=None)
 @given(two_way_tables(), st.integers(1, 15))
 def test_no_suppressed_cell_is_recoverable_by_difference_from_what_is_published(drawn, min_cell):
-    counts, equations, published = drawn
-    table = suppress(counts, equations, min_cell, published=published)
+    counts, equations, published, already = drawn
+    table = suppress(counts, equations, min_cell, published=published, already_hidden=already)
     if table.withheld:
         return
     assert recoverable_cells(table) == set()
+    assert all(_fits_with_another_value(table, key) for key in table.hidden)
     small = {k for k, v in counts.items() if 0 < v < min_cell and k not in published}
-    assert small <= table.hidden
+    assert small | set(already) <= table.hidden
     assert not table.hidden & set(published)
 
 

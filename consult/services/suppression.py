@@ -124,14 +124,14 @@ def suppress(
     """
     if min_cell < 1:
         raise ValueError("min_cell must be at least 1")
-    published = set(published)
+    published, already_hidden = set(published), set(already_hidden)
     table = SuppressedTable(
         counts={key: int(value) for key, value in counts.items()},
         equations=equations,
         hidden={
             key
             for key, value in counts.items()
-            if key not in published and (0 < value < min_cell or key in set(already_hidden))
+            if key not in published and (0 < value < min_cell or key in already_hidden)
         },
     )
     while recovered := recoverable_cells(table):
