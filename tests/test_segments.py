@@ -212,6 +212,7 @@ def test_facilitator_page_creates_renames_and_deletes(app, client, facilitator):
     for bad in ("", "x" * 81, "Assembly"):
         refused = client.post(page, data={"name": bad})
         assert refused.status_code in (400, 409), bad
+    assert "already has a segment named “Assembly”" in refused.get_data(as_text=True)
     assert client.post(f"{page}/{segment_id}", data={"name": ""}).status_code == 400
     assert client.post(f"{page}/99999", data={"name": "y"}).status_code == 404
     assert stored_segments(app, cid) == ["Assembly"]
