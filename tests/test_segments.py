@@ -12,7 +12,7 @@ from typing import Any
 from conftest import create_conversation, join, make_app, make_facilitator
 from flask import Flask
 from flask.testing import FlaskClient
-from helpers import personal_link
+from helpers import personal_link, xid_signature
 from sqlalchemy import select
 from test_openapi import Api, Spec
 from test_questions import vote_by_form
@@ -302,3 +302,13 @@ def test_every_segment_answer_is_one_the_spec_describes(app, client, facilitator
         api.call("patch", one, cid, body=body, headers=headers, path_ids=missing).status_code == 404
     )
     assert api.call("delete", one, cid, headers=headers, path_ids=ids).status_code == 204
+
+
+def test_a_known_xid_keeps_its_first_segment_through_the_api(app, client, conversation):
+    cid = conversation["id"]
+    first, first_code = add_segment(app, cid)
+    _other, other_code = add_segment(app, cid, "Partners")
+    signed = {"xid": "member-1", "xid_signature": xid_signature(app, cid, "member-1")}
+    join(client, cid, **signed, segment=first_code)
+    join(client, cid, **signed, segment=other_code)
+    assert segment_ids(app, cid) == [first]
