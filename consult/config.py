@@ -47,6 +47,8 @@ DEFAULTS: dict[str, Any] = {
     "CONSULT_BASE_URL": None,  # the public address links are written with (consult.links)
     "CONSULT_TRUSTED_PROXIES": 0,  # reverse proxies whose X-Forwarded-* we believe
     "CONSULT_ADDRESS_HASH_DAYS": 30,  # days a participant's hashed network is kept (bursts)
+    # Counts of fewer people than this are not shown (segments): a handful could be told apart.
+    "CONSULT_MIN_CELL": 10,
     "CONSULT_PASSWORD_HASHING": "strong",  # "cheapest" only for test suites
     "CONSULT_RATELIMIT_ENABLED": True,  # 0 for load tests and benchmarks
     **RATE_LIMITS,
@@ -80,6 +82,7 @@ _ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "CONSULT_BASE_URL": ("CONSULT_BASE_URL", lambda v: v.strip().rstrip("/") or None),
     "CONSULT_TRUSTED_PROXIES": ("CONSULT_TRUSTED_PROXIES", int),
     "CONSULT_ADDRESS_HASH_DAYS": ("CONSULT_ADDRESS_HASH_DAYS", int),
+    "CONSULT_MIN_CELL": ("CONSULT_MIN_CELL", int),
     "CONSULT_PASSWORD_HASHING": ("CONSULT_PASSWORD_HASHING", str),
     "CONSULT_RATELIMIT_ENABLED": ("CONSULT_RATELIMIT_ENABLED", lambda v: v.lower() in _TRUE),
     **{key: (key, str) for key in RATE_LIMITS},

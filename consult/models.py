@@ -186,6 +186,25 @@ class Participant(db.Model):
     excluded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # When they answered or skipped the optional questions about who took part: asked once.
     questions_done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The segment of the link they first came by (services/segments); never exported per person.
+    segment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("segments.id", ondelete="SET NULL"), index=True
+    )
+
+
+class Segment(db.Model):
+    """A named part of the public (the assembly, a partner organisation) with its own link."""
+
+    __tablename__ = "segments"
+    __table_args__ = (UniqueConstraint("conversation_id", "name"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    # Random and unguessable, kept as it is (not hashed): the facilitator must be able to see
+    # and copy the link again, and the code vouches for no one, it only labels newcomers.
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Question(db.Model):

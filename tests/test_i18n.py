@@ -33,6 +33,7 @@ SAME_AS_ENGLISH = {
     "Page %(page)s of %(pages)s",
     "Error %(status)s",  # Spanish
     "Position (x, y)",  # French
+    "Segments",  # French
 }
 PLACEHOLDER = re.compile(r"%\(\w+\)s")
 

@@ -54,3 +54,8 @@ def facilitator() -> User:
     if user is None:
         raise Unauthenticated("A facilitator API token is needed (Authorization: Bearer …).")
     return user
+
+
+def path_id(raw: str) -> int | None:
+    """A path segment as an id; anything else finds nothing (a 404, like an unknown id)."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 16 else None

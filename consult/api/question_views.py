@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from consult.api.inputs import bearer_token, facilitator, json_object, only_fields
+from consult.api.inputs import bearer_token, facilitator, json_object, only_fields, path_id
 from consult.api.views import bp
 from consult.models import Conversation, Participant, Question
 from consult.services import consultations, participants, questions
@@ -52,7 +52,7 @@ def update_question(conversation_id: str, question_id: str) -> Any:
     conversation = consultations.get_managed_conversation(facilitator(), conversation_id)
     body = json_object()
     only_fields(body, {"text", "choices", "position"})
-    question = questions.get_question(conversation, _id(question_id))
+    question = questions.get_question(conversation, path_id(question_id))
     if "position" in body:  # checked before anything changes
         questions.check_position(conversation, body["position"])
     questions.update_question(question, text=body.get("text"), choices=body.get("choices"))
@@ -66,7 +66,7 @@ def update_question(conversation_id: str, question_id: str) -> Any:
 @bp.delete(f"{QUESTIONS}/<question_id>")
 def delete_question(conversation_id: str, question_id: str) -> Any:
     conversation = consultations.get_managed_conversation(facilitator(), conversation_id)
-    questions.remove_question(questions.get_question(conversation, _id(question_id)))
+    questions.remove_question(questions.get_question(conversation, path_id(question_id)))
     return "", 204
 
 
@@ -128,8 +128,3 @@ def _answers_json(conversation: Conversation, participant: Participant) -> dict[
         ],
         "answers": {str(qid): choice for qid, choice in questions.answers_of(participant).items()},
     }
-
-
-def _id(raw: str) -> int | None:
-    """A path segment as an id; anything else finds nothing (a 404, like an unknown id)."""
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 16 else None

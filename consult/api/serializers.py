@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from consult.links import external_url
-from consult.models import Analysis, Conversation, Statement, as_utc
+from consult.models import Analysis, Conversation, Segment, Statement, as_utc
 from consult.services.consultations import counts
 
 
@@ -30,9 +30,24 @@ def invitation_json(conversation: Conversation, xid: str, signature: str) -> dic
     return {"xid": xid, "url": personal_link(conversation, xid, signature)}
 
 
-def personal_link(conversation: Conversation, xid: str, signature: str) -> str:
+def personal_link(
+    conversation: Conversation, xid: str, signature: str, segment: Segment | None = None
+) -> str:
+    """A person's signed link; with `segment`, its code as `s` (a label, outside the signature)."""
+    extra = {"s": segment.code} if segment is not None else {}
     return external_url(
-        "participation.conversation", conversation_id=conversation.id, xid=xid, sig=signature
+        "participation.conversation",
+        conversation_id=conversation.id,
+        xid=xid,
+        sig=signature,
+        **extra,
+    )
+
+
+def segment_url(segment: Segment) -> str:
+    """A segment's shared link."""
+    return external_url(
+        "participation.segment_link", conversation_id=segment.conversation_id, code=segment.code
     )
 
 

@@ -25,7 +25,7 @@ from consult.links import external_url
 from consult.models import SETTINGS, ModerationStatus
 from consult.reports.document import pdf_response, requested_report
 from consult.security import app_secret, current_user, request_address_hash
-from consult.services import consultations, participants, routing, statements, votes
+from consult.services import consultations, participants, routing, segments, statements, votes
 from consult.services.analyses import require_latest_analysis
 from consult.services.errors import ConsultationClosed, InvalidInput
 from consult.services.exports import ZIP_FILE, ConversationExport
@@ -95,7 +95,13 @@ def update_conversation(conversation_id: str) -> Any:
 def join(conversation_id: str) -> Any:
     conversation = consultations.get_conversation(conversation_id)
     body = json_object(required=False)
-    only_fields(body, {"xid", "xid_signature"})
+    only_fields(body, {"xid", "xid_signature", "segment"})
+    segment = None
+    if body.get("segment") is not None:
+        # A program sends what it was given: an unknown code is refused, not silently dropped.
+        segment = segments.segment_by_code(conversation, body["segment"])
+        if segment is None:
+            raise InvalidInput("This consultation has no segment with this code.", field="segment")
     xid_hash = None
     if body.get("xid") is not None:
         xid_hash = participants.verified_xid_hash(
@@ -104,7 +110,10 @@ def join(conversation_id: str) -> Any:
     elif body.get("xid_signature") is not None:
         raise InvalidInput("xid_signature goes with an xid.", field="xid_signature")
     participant, token, created = participants.join(
-        conversation, xid_hash, address_hash=request_address_hash(conversation.id)
+        conversation,
+        xid_hash,
+        address_hash=request_address_hash(conversation.id),
+        segment=segment,
     )
     return {"participant_id": participant.id, "token": token}, 201 if created else 200
 

@@ -7,6 +7,7 @@ from consult.facilitation import (  # noqa: F401 -- their routes join the bluepr
     opening_views,
     outcome_views,
     question_views,
+    segment_views,
 )
 from consult.facilitation.views import bp
 

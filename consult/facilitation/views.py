@@ -13,9 +13,16 @@ from flask_babel import ngettext
 
 from consult.api.serializers import personal_link
 from consult.forms import form_checkbox, whole_number
-from consult.models import SETTINGS
+from consult.models import SETTINGS, Conversation, Segment
 from consult.security import app_secret, current_user, login, login_required, logout
-from consult.services import consultations, live_view, participants, statements, users
+from consult.services import (
+    consultations,
+    live_view,
+    participants,
+    segments,
+    statements,
+    users,
+)
 from consult.services.errors import InvalidInput, ServiceError
 
 bp = Blueprint("facilitation", __name__, url_prefix="/facilitate")
@@ -114,6 +121,7 @@ def manage(conversation_id: str) -> Any:
         conversation=conversation,
         counts=consultations.counts(conversation),
         moderation=statements.moderation_counts(conversation),
+        segments=segments.segments_of(conversation),
     )
 
 
@@ -162,13 +170,14 @@ def personal_links(conversation_id: str) -> Any:
     try:
         xids = lines(request.form.get("xids", "")) + lines(_uploaded_text("xids_file"))
         signed = participants.invitations(conversation, xids, app_secret())
+        segment = _chosen_segment(conversation)
     except ServiceError as error:
         flash(error.message, "error")
         return redirect(url_for(".manage", conversation_id=conversation.id) + "#links")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["xid", "url"])
-    writer.writerows([xid, personal_link(conversation, xid, sig)] for xid, sig in signed)
+    writer.writerows([xid, personal_link(conversation, xid, sig, segment)] for xid, sig in signed)
     return Response(
         out.getvalue(),
         mimetype="text/csv",
@@ -190,6 +199,16 @@ def add_seeds(conversation_id: str) -> Any:
     else:
         flash(ngettext("%(num)s statement added.", "%(num)s statements added.", added), "success")
     return redirect(url_for(".moderate", conversation_id=conversation.id))
+
+
+def _chosen_segment(conversation: Conversation) -> Segment | None:
+    """The segment the personal-links form names, if any ("" is none)."""
+    chosen = request.form.get("segment", "")
+    if not chosen:
+        return None
+    if not chosen.isascii() or not chosen.isdigit() or len(chosen) > 16:
+        raise InvalidInput(_("Choose one of the segments in the list."), field="segment")
+    return segments.get_segment(conversation, int(chosen))
 
 
 def _form_settings() -> dict[str, object]:

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext
 
 from consult.errors import json_error, wants_json
 from consult.forms import form_vote, page_argument, page_count, whole_number
-from consult.models import Conversation, Participant, Statement
+from consult.models import Conversation, Participant, Segment, Statement
 from consult.participation.messages import statement_refusal
 from consult.security import app_secret, request_address_hash
 from consult.services import (
@@ -22,6 +22,7 @@ from consult.services import (
     participants,
     questions,
     routing,
+    segments,
     statements,
     vote_history,
     votes,
@@ -46,12 +47,31 @@ def index() -> str:
 def conversation(conversation_id: str) -> str:
     conversation = consultations.get_conversation(conversation_id)
     link_refused = not _remember_xid(conversation)
+    # A personal link may name a segment (`s`); an unknown code is ignored, since the
+    # personal link itself is valid and the segment is only a label (see README, Segments).
+    segment = segments.segment_by_code(conversation, request.args.get("s"))
+    if segment is not None:
+        _remember_segment(conversation, segment)
     return conversation_page(
         conversation,
         draft=session.pop("draft", ""),
         notes=session.pop("notes", {}),
         link_refused=link_refused,
     )
+
+
+@bp.get("/c/<conversation_id>/s/<code>")
+def segment_link(conversation_id: str, code: str) -> Any:
+    """A segment's shared link: remember the segment, then the voting page.
+
+    It opens nothing by itself: an invitation-only consultation still needs a personal link.
+    """
+    conversation = consultations.get_conversation(conversation_id)
+    segment = segments.segment_by_code(conversation, code)
+    if segment is None:
+        raise NotFound(_("This link is not (or no longer) one of this consultation's links."))
+    _remember_segment(conversation, segment)
+    return redirect(url_for(".conversation", conversation_id=conversation.id))
 
 
 def conversation_page(
@@ -245,7 +265,10 @@ def participant_of_this_browser(
     participant = participants.participant_by_xid_hash(conversation, xid_hash) if xid_hash else None
     if participant is None and create:
         participant, _token, created = participants.join(
-            conversation, xid_hash, address_hash=request_address_hash(conversation.id)
+            conversation,
+            xid_hash,
+            address_hash=request_address_hash(conversation.id),
+            segment=_remembered_segment(conversation),
         )
         g.participant_created = created  # counted by the per-address limit on new participants
     if participant is not None:
@@ -278,6 +301,20 @@ def _remember_xid(conversation: Conversation) -> bool:
         if conversation.id in remembered:
             session["participants"] = {k: v for k, v in remembered.items() if k != conversation.id}
     return True
+
+
+def _remember_segment(conversation: Conversation, segment: Segment) -> None:
+    """Keep the segment's id for this consultation until this browser's participant is made."""
+    session["segments"] = {**session.get("segments", {}), conversation.id: segment.id}
+
+
+def _remembered_segment(conversation: Conversation) -> Segment | None:
+    """The segment of the last segment link opened here, if it still exists."""
+    segment_id = session.get("segments", {}).get(conversation.id)
+    try:
+        return segments.get_segment(conversation, segment_id)
+    except NotFound:
+        return None  # deleted since, or never: the participant has no segment
 
 
 def _may_take_part(conversation: Conversation) -> bool:

@@ -20,6 +20,7 @@ from consult.models import (
     Conversation,
     Erasure,
     Participant,
+    Segment,
     Statement,
     Vote,
     VoteEvent,
@@ -55,6 +56,8 @@ def download(conversation: Conversation, participant: Participant) -> dict[str, 
             "id": participant.id,
             "joined_at": _iso(participant.created_at),
             "personal_link": participant.xid_hash is not None,
+            # Their own segment is theirs to see; it is never in an export (services/segments).
+            "segment": _segment_name(participant),
         },
         "votes": [
             {"statement_id": sid, "statement": text, "vote": VOTE_WORDS[value], "at": _iso(at)}
@@ -128,6 +131,12 @@ def last_erasure_at(conversation_id: str) -> datetime | None:
     return db.session.scalar(
         select(func.max(Erasure.erased_at)).where(Erasure.conversation_id == conversation_id)
     )
+
+
+def _segment_name(participant: Participant) -> str | None:
+    if participant.segment_id is None:
+        return None
+    return db.session.scalar(select(Segment.name).where(Segment.id == participant.segment_id))
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from consult.extensions import db
-from consult.models import Conversation, Participant
+from consult.models import Conversation, Participant, Segment
 from consult.security import hash_xid, sign_xid, xid_signature_is_valid
 from consult.services.errors import Forbidden, InvalidInput, InvalidXid, Unauthenticated
 from consult.services.text import clean_text
@@ -36,13 +36,19 @@ def verified_xid_hash(
 
 
 def join(
-    conversation: Conversation, xid_hash: str | None = None, *, address_hash: str | None = None
+    conversation: Conversation,
+    xid_hash: str | None = None,
+    *,
+    address_hash: str | None = None,
+    segment: Segment | None = None,
 ) -> tuple[Participant, str, bool]:
     """Return (participant, new token, created) for someone joining `conversation`.
 
     `xid_hash` comes from `verified_xid_hash`: the same person always gets the same
     participant back, with a fresh token that ends the earlier one. `address_hash` (from
     `consult.security.hash_address`) is kept with a new participant, for brigading checks.
+    `segment` (from the link they came by) is given to a new participant only: someone who
+    already takes part keeps the segment they first came with, so a second link changes nothing.
     """
     if xid_hash is None and conversation.require_xid:
         raise Forbidden(_("This consultation is open only through a link from its organisers."))
@@ -57,6 +63,7 @@ def join(
         xid_hash=xid_hash,
         token_hash=token_digest(token),
         address_hash=address_hash,
+        segment_id=segment.id if segment is not None else None,
     )
     db.session.add(participant)
     try:
