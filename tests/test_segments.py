@@ -152,7 +152,7 @@ def test_facilitator_api_creates_lists_renames_and_deletes(app, client, facilita
     body = created.json
     assert body["name"] == "The assembly"
     assert body["url"].endswith(f"/c/{cid}/s/{body['code']}")
-    assert body["participants"] is None  # fewer than CONSULT_MIN_CELL
+    assert body["participants"] == 0  # nobody yet: a zero points at no one, so it is shown
     assert client.get(url, headers=headers).json["segments"] == [body]
     renamed = client.patch(f"{url}/{body['id']}", json={"name": "Assembly"}, headers=headers)
     assert renamed.status_code == 200
@@ -206,7 +206,7 @@ def test_facilitator_page_creates_renames_and_deletes(app, client, facilitator):
     shown = client.get(page).data.decode()
     assert NAME in shown
     assert f"/c/{cid}/s/" in shown
-    assert "fewer than 10" in shown
+    assert "Participants: 0" in shown  # nobody yet; a zero points at no one
     assert client.post(f"{page}/{segment_id}", data={"name": "Assembly"}).status_code == 302
     assert stored_segments(app, cid) == ["Assembly"]
     for bad in ("", "x" * 81, "Assembly"):
@@ -249,11 +249,35 @@ def test_counts_are_shown_only_from_the_small_cell_minimum(database_url):
     facilitator = make_facilitator(app)
     cid = create_conversation(client, facilitator)["id"]
     _segment_id, code = add_segment(app, cid)
-    for expected in (None, None, 3, 4):
+    for expected in (None, None, 3, 4):  # 1 and 2 hidden (0 came by no link: shown as known)
         join(client, cid, segment=code)
         assert counted(app, client, facilitator.headers, cid) == expected
     log_in(client, facilitator)
     assert "Participants: 4" in client.get(PAGE.format(cid=cid)).get_data(as_text=True)
+    with app.app_context():
+        db.drop_all()
+
+
+def test_a_hidden_count_cannot_be_worked_out_from_the_total(database_url):
+    # Everyone came by a segment's link: total 12 - 10 shown would give the hidden 2 back.
+    app = make_app(database_url, csrf=False, CONSULT_MIN_CELL=10)
+    with app.app_context():
+        db.create_all()
+    client = app.test_client()
+    facilitator = make_facilitator(app)
+    cid = create_conversation(client, facilitator)["id"]
+    _first, small = add_segment(app, cid, "Assembly")
+    _second, large = add_segment(app, cid, "Public")
+    for code in [small] * 2 + [large] * 10:
+        join(client, cid, segment=code)
+    shown = client.get(API.format(cid=cid), headers=facilitator.headers).json["segments"]
+    assert [segment["participants"] for segment in shown] == [None, None]
+    join(client, cid, segment=large)  # a second small segment beside it: 2 and 11 of 13
+    _third, other = add_segment(app, cid, "Partners")
+    for _ in range(3):
+        join(client, cid, segment=other)
+    shown = client.get(API.format(cid=cid), headers=facilitator.headers).json["segments"]
+    assert [segment["participants"] for segment in shown] == [None, 11, None]
     with app.app_context():
         db.drop_all()
 

@@ -10,7 +10,7 @@ from flask import current_app
 from consult.api.inputs import facilitator, json_object, only_fields, path_id
 from consult.api.serializers import segment_url
 from consult.api.views import bp
-from consult.models import Segment
+from consult.models import Conversation, Segment
 from consult.services import consultations, segments
 
 SEGMENTS = "/conversations/<conversation_id>/segments"
@@ -19,11 +19,11 @@ SEGMENTS = "/conversations/<conversation_id>/segments"
 @bp.get(SEGMENTS)
 def list_segments(conversation_id: str) -> Any:
     conversation = consultations.get_managed_conversation(facilitator(), conversation_id)
-    counts = segments.participant_counts(conversation)
+    counts = _shown_counts(conversation)
     return {
         "min_cell": current_app.config["CONSULT_MIN_CELL"],
         "segments": [
-            segment_json(segment, counts.get(segment.id, 0))
+            segment_json(segment, counts[segment.id])
             for segment in segments.segments_of(conversation)
         ],
     }
@@ -44,7 +44,7 @@ def rename_segment(conversation_id: str, segment_id: str) -> Any:
     only_fields(body, {"name"})
     segment = segments.get_segment(conversation, path_id(segment_id))
     segments.rename_segment(segment, body.get("name"))
-    return segment_json(segment, segments.participant_counts(conversation).get(segment.id, 0))
+    return segment_json(segment, _shown_counts(conversation)[segment.id])
 
 
 @bp.delete(f"{SEGMENTS}/<segment_id>")
@@ -54,12 +54,16 @@ def delete_segment(conversation_id: str, segment_id: str) -> Any:
     return "", 204
 
 
-def segment_json(segment: Segment, count: int) -> dict[str, Any]:
+def _shown_counts(conversation: Conversation) -> dict[int, int | None]:
+    return segments.shown_participant_counts(conversation, current_app.config["CONSULT_MIN_CELL"])
+
+
+def segment_json(segment: Segment, participants: int | None) -> dict[str, Any]:
     return {
         "id": segment.id,
         "name": segment.name,
         "code": segment.code,
         "url": segment_url(segment),
-        # null under the small-cell minimum: a handful could be told apart.
-        "participants": segments.shown_count(count, current_app.config["CONSULT_MIN_CELL"]),
+        # null where suppressed: a handful could be told apart (segments.shown_participant_counts).
+        "participants": participants,
     }

@@ -63,13 +63,9 @@ def delete_segment(conversation_id: str, segment_id: int) -> Any:
 
 def _page(conversation: Conversation, *, form_name: str = "") -> str:
     min_cell = current_app.config["CONSULT_MIN_CELL"]
-    counts = segments.participant_counts(conversation)
+    counts = segments.shown_participant_counts(conversation, min_cell)
     rows = [
-        {
-            "segment": segment,
-            "url": segment_url(segment),
-            "count": segments.shown_count(counts.get(segment.id, 0), min_cell),
-        }
+        {"segment": segment, "url": segment_url(segment), "count": counts[segment.id]}
         for segment in segments.segments_of(conversation)
     ]
     return render_template(

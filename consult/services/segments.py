@@ -4,6 +4,8 @@ created; it is counted per segment, never exported per person."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -11,10 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from consult.extensions import db
 from consult.models import Conversation, Participant, Segment
 from consult.services.errors import Conflict, InvalidInput, NotFound
+from consult.services.suppression import TOTAL, one_way_equations, suppress
 from consult.services.text import clean_text
 from consult.tokens import new_request_key
 
 MAX_NAME_LENGTH = 80
+NO_SEGMENT = "no segment"  # the participants who came by no segment's link
 MAX_SEGMENTS = 50  # a handful is the use; a cap keeps the page and the counts small
 
 
@@ -77,9 +81,30 @@ def participant_counts(conversation: Conversation) -> dict[int, int]:
     return {segment_id: count for segment_id, count in rows}
 
 
-def shown_count(count: int, min_cell: int) -> int | None:
-    """`count`, or None when it is under the small-cell minimum and must not be shown."""
-    return count if count >= min_cell else None
+def shown_participant_counts(conversation: Conversation, min_cell: int) -> dict[int, int | None]:
+    """Each segment's participants as they may be shown: None where suppressed.
+
+    A count under `min_cell` is hidden, and so is a second one where a published total minus
+    the shown counts would give it back (consult.services.suppression). The consultation's
+    participant total is published on the facilitator's pages. How many came without a
+    segment is not shown, but is treated as known (it may be: "everyone came by a segment's
+    link"), so it never stands in for a second hidden segment.
+    """
+    ids = [segment.id for segment in segments_of(conversation)]
+    by_segment = participant_counts(conversation)
+    total = db.session.scalar(
+        select(func.count()).where(Participant.conversation_id == conversation.id)
+    )
+    counts: dict[Hashable, int] = {sid: by_segment.get(sid, 0) for sid in ids}
+    counts[NO_SEGMENT] = total - sum(counts.values())
+    counts[TOTAL] = total
+    table = suppress(
+        counts,
+        one_way_equations([*ids, NO_SEGMENT]),
+        min_cell,
+        published={TOTAL, NO_SEGMENT},
+    )
+    return {sid: table.shown(sid) for sid in ids}
 
 
 def _commit_unique_name(name: str) -> None:
