@@ -201,6 +201,19 @@ def test_a_small_cell_hides_its_share_and_a_category_hidden_in_participation_sta
     assert recoverable_cells(result.table) == set()
 
 
+def test_a_few_ungrouped_withhold_the_table_unless_their_number_is_published():
+    groups, categories = _people({
+        (0, "x"): 15, (0, "y"): 12, (1, "x"): 14, (1, "y"): 11, (None, "x"): 1,
+    })  # fmt: skip
+    assert groups_across(groups, categories, ["x", "y"]).table.withheld
+    result = groups_across(groups, categories, ["x", "y"], ungrouped_published=True)
+    assert not result.table.withheld
+    assert result.table.shown(("row", NO_GROUP)) == 1
+    assert result.table.shown((0, "x")) == 15
+    assert result.table.shown((NO_GROUP, "x")) is None
+    assert recoverable_cells(result.table) == set()
+
+
 def _votes(spec):
     """Votes from {(category, vote): how many}."""
     votes, categories = [], []

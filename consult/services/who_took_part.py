@@ -130,13 +130,16 @@ def groups_across(
     categories: Sequence[Hashable | None],
     choices: Sequence[Hashable],
     min_cell: int = MIN_CELL,
+    ungrouped_published: bool = False,
 ) -> CrossTable:
     """Each opinion group's make-up by category (`share_of_row`), each category's by group.
 
     `groups[i]`, `categories[i]`: participant i's group (None: none) and category. Group
     sizes and the number of participants are published in the report, so they stay shown;
     so do the categories' counts that `participation_table` shows (published beside this
-    table), and those it hides stay hidden here.
+    table), and those it hides stay hidden here. `ungrouped_published`: the number in no
+    group is published too (the report shows the participants and how many are grouped),
+    so its row stays shown; else a few ungrouped people would withhold the whole table.
     """
     _same_length(groups, categories)
     rows = [*sorted({g for g in groups if g is not None}), NO_GROUP]
@@ -153,7 +156,7 @@ def groups_across(
         columns,
         min_cell,
         published=[
-            *(("row", g) for g in rows if g != NO_GROUP),
+            *(("row", g) for g in rows if g != NO_GROUP or ungrouped_published),
             *(("column", c) for c in shown),
             TOTAL,
         ],
