@@ -33,6 +33,7 @@ from consult.services.exports import votes_csv_sha256
 from consult.services.outcomes import OutcomeView, published_view
 from consult.services.participant_data import last_erasure_at, votes_erased_since
 from consult.services.statements import is_visible
+from consult.services.who_took_part_report import WhoTookPart, who_took_part
 
 # ?statements=...: what participants could vote on (default), accepted ones only, or every
 # statement, rejected ones included (the consultation's facilitators only).
@@ -70,6 +71,7 @@ class Report:
     outcome: OutcomeView | None = None  # how the input was used, once published
     # Votes that participants erased after the cited analysis: a replay today lacks them.
     erased_since: int = 0
+    who_took_part: WhoTookPart | None = None  # answers and segments, suppressed counts
 
     @property
     def ready(self) -> bool:
@@ -176,6 +178,7 @@ def build_report(conversation: Conversation, chosen: str) -> Report:
     report.notes = {r["id"]: say.statement_sentences(r, claims, report.labels) for r in report.rows}
     report.history = group_history(conversation, analysis)
     report.erased_since = votes_erased_since(conversation.id, cutoff(analysis))
+    report.who_took_part = who_took_part(conversation, data)
     return report
 
 
