@@ -52,8 +52,8 @@ def test_the_report_shows_large_counts_and_hides_small_ones_and_their_complement
     text = who_section(page_text(client.get(f"/c/{answered}/report")))
     assert QUESTION in text
     assert re.search(r"City 27 68 % \(\d+–\d+ %\)", text)
-    assert "Village fewer than 10" in text
-    assert "Town fewer than 10" in text  # the complement: 40 − 27 would give 3 + 10 only
+    assert "Village not shown" in text
+    assert "Town not shown" in text  # the complement: 40 − 27 would give 3 + 10 only
     assert "No answer 0" in text
     assert "Opinion group" in text
     assert "Group A" in text
@@ -93,16 +93,16 @@ def test_the_pdf_has_the_section(client, answered, tmp_path):
     text = pdf_text(pdf.data, tmp_path)
     assert "Who took part" in text
     assert QUESTION in text
-    assert "fewer than 10" in text
+    assert "not shown" in text
 
 
 def test_the_french_report_has_the_section_in_french(client, answered):
     response = client.get(f"/c/{answered}/report", headers={"Accept-Language": "fr"})
     text = page_text(response)
     assert "Qui a participé" in text
-    assert "moins de 10" in text
+    assert "non affiché" in text
     assert "Who took part" not in text
-    assert "fewer than" not in text
+    assert "not shown" not in text
 
 
 def test_segments_have_a_section_with_no_segment_as_the_missing_category(app, client, facilitator):
@@ -124,8 +124,8 @@ def test_segments_have_a_section_with_no_segment_as_the_missing_category(app, cl
     assert "Segments" in text
     assert "Assembly 12" in text
     # 8 came by no segment's link: hidden, and so are the public's 10, else 30 − 12 − 10.
-    assert "No segment fewer than 10" in text
-    assert "Public fewer than 10" in text
+    assert "No segment not shown" in text
+    assert "Public not shown" in text
 
 
 def test_without_questions_or_segments_the_section_says_so(client, facilitator, app):
