@@ -60,12 +60,19 @@ def on_join(data: Any = None) -> dict[str, Any]:
     user_id = session.get("live_user_id")
     user = db.session.get(User, user_id) if isinstance(user_id, int) else None
     if can_manage(user, conversation):
-        join_room(room(conversation.id, "facilitator"))
-        return {"ok": True, "room": "facilitator"}
+        return _enter(conversation, "facilitator")
     if conversation.results_public:
-        join_room(room(conversation.id, "public"))
-        return {"ok": True, "room": "public"}
+        return _enter(conversation, "public")
     return {"ok": False, "error": "The results of this consultation are not public."}
+
+
+def _enter(conversation: Conversation, audience: str) -> dict[str, Any]:
+    try:
+        join_room(room(conversation.id, audience))
+    except ValueError:
+        # The client left while its join was handled (a page closed at once): nobody to answer.
+        return {"ok": False, "error": "Disconnected."}
+    return {"ok": True, "room": audience}
 
 
 def publish_analysis(conversation: Conversation, analysis: Analysis) -> None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 from conftest import create_conversation, join
+from flask import request
 from test_analysis_runner import SEEDS, vote_all
 
+from consult import live
 from consult.extensions import socketio
 from consult.math_runner import run_once
+from consult.services import consultations
 from consult.services.vote_memory import VoteMemory
 
 
@@ -169,3 +172,13 @@ def test_stats_carry_the_moderation_queue(app, client, facilitator, public):
     stats = client.get(f"/facilitate/c/{public}/live.json").json["stats"]
     assert stats["waiting_for_moderation"] == 1
     assert stats["statements"] == len(SEEDS) + 1
+
+
+def test_a_join_from_a_client_already_gone_is_refused_not_raised(app, public):
+    # A page closed right after connecting: its "join" is handled once the server has
+    # forgotten the connection. Seen as an unhandled error in a thread of the browser tests.
+    with app.test_request_context("/socket.io/"):
+        request.sid = "gone"  # what Flask-SocketIO sets on a socket's request
+        request.namespace = "/"
+        conversation = consultations.get_conversation(public)
+        assert live._enter(conversation, "public") == {"ok": False, "error": "Disconnected."}
