@@ -84,14 +84,15 @@ def test_their_own_question_is_added_with_checked_choices(app, client, facilitat
         {"preset": "shoe size"},
     ):
         response = client.post(page, data=bad)
-        assert response.status_code == 302, bad
+        assert response.status_code == 400, bad  # the page again, with why
     assert len(listed(app, cid)) == 1
 
 
 def test_refusals_are_shown_beside_the_form(app, client, facilitator):
     cid, page = setup(client, facilitator)
-    client.post(page, data={"text": "One choice only", "choices": "Yes"})
-    assert b"A question needs from 2 to 12 choices." in client.get(page).data
+    refused = client.post(page, data={"text": "One choice only", "choices": "Yes"})
+    assert refused.status_code == 400
+    assert b"A question needs from 2 to 12 choices." in refused.data
 
 
 def test_questions_move_up_and_down_and_are_removed(app, client, facilitator):
@@ -125,9 +126,10 @@ def test_the_choices_of_an_answered_question_cannot_change_but_its_text_can(
     assert f'id="choices-{age}"' not in form  # no box to change them
     assert "people have answered, so they cannot change" in form
     reordered = "\n".join(reversed(before))
-    client.post(f"{page}/{age}", data={"text": "Your age?", "choices": reordered})
+    refused = client.post(f"{page}/{age}", data={"text": "Your age?", "choices": reordered})
+    assert refused.status_code == 409
     assert listed(app, cid)[0] == ("How old are you?", before)  # nothing changed
-    assert b"its choices cannot change" in client.get(page).data
+    assert b"its choices cannot change" in refused.data
     client.post(f"{page}/{age}", data={"text": "Your age?"})
     assert listed(app, cid)[0] == ("Your age?", before)
 
@@ -136,7 +138,8 @@ def test_the_timing_setting_is_checked(app, client, facilitator):
     cid, page = setup(client, facilitator)
     assert client.post(f"{page}/timing", data={"questions_after_votes": "5"}).status_code == 302
     for bad in ("0", "-1", "x", "101", ""):
-        client.post(f"{page}/timing", data={"questions_after_votes": bad})
+        refused = client.post(f"{page}/timing", data={"questions_after_votes": bad})
+        assert refused.status_code == 400, bad
     with app.app_context():
         assert consultations.get_conversation(cid).questions_after_votes == 5
     assert b'value="5"' in client.get(page).data

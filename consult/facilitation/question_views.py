@@ -9,16 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 
+from consult.facilitation.page_changes import change_and_answer
 from consult.facilitation.views import bp, lines
 from consult.forms import whole_number
 from consult.models import Conversation
 from consult.security import current_user, login_required
 from consult.services import consultations, questions
 from consult.services.consultations import MAX_QUESTIONS_AFTER_VOTES
-from consult.services.errors import InvalidInput, ServiceError
+from consult.services.errors import InvalidInput
 
 PAGE = "/c/<conversation_id>/questions"
 MOVES = {"up": -1, "down": 1}
@@ -28,6 +29,10 @@ MOVES = {"up": -1, "down": 1}
 @login_required
 def questions_page(conversation_id: str) -> str:
     conversation = consultations.get_managed_conversation(current_user(), conversation_id)
+    return _page(conversation)
+
+
+def _page(conversation: Conversation) -> str:
     return render_template(
         "facilitation/questions.html",
         conversation=conversation,
@@ -122,13 +127,9 @@ def _add_from_form(conversation: Conversation) -> None:
 
 
 def _done(conversation: Conversation, change: Callable[[], object], success: str) -> Any:
-    """Make the change; either way, back to the questions page with what happened beside it."""
-    try:
-        change()
-    except ServiceError as error:
-        if error.status == 404:
-            raise
-        flash(error.message, "error")
-    else:
-        flash(success, "success")
-    return redirect(url_for(".questions_page", conversation_id=conversation.id))
+    return change_and_answer(
+        change,
+        success,
+        url_for(".questions_page", conversation_id=conversation.id),
+        lambda: _page(conversation),
+    )

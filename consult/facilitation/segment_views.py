@@ -6,15 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
 from consult.api.serializers import segment_url
+from consult.facilitation.page_changes import change_and_answer
 from consult.facilitation.views import bp
 from consult.models import Conversation
 from consult.security import current_user, login_required
 from consult.services import consultations, segments
-from consult.services.errors import ServiceError
 
 PAGE = "/c/<conversation_id>/segments"
 
@@ -79,13 +79,9 @@ def _page(conversation: Conversation, *, form_name: str = "") -> str:
 
 
 def _done(conversation: Conversation, change: Callable[[], object], success: str) -> Any:
-    """Make the change and go back to the page; refused, the page again with why (a 4xx)."""
-    try:
-        change()
-    except ServiceError as error:
-        if error.status == 404:
-            raise
-        flash(error.message, "error")
-        return _page(conversation, form_name=request.form.get("name", "")), error.status
-    flash(success, "success")
-    return redirect(url_for(".segments_page", conversation_id=conversation.id))
+    return change_and_answer(
+        change,
+        success,
+        url_for(".segments_page", conversation_id=conversation.id),
+        lambda: _page(conversation, form_name=request.form.get("name", "")),
+    )
