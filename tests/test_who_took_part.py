@@ -209,7 +209,7 @@ def test_a_few_ungrouped_withhold_the_table_unless_their_number_is_published():
     result = groups_across(groups, categories, ["x", "y"], ungrouped_published=True)
     assert not result.table.withheld
     assert result.table.shown(("row", NO_GROUP)) == 1
-    assert result.table.shown((0, "x")) == 15
+    assert result.table.shown((1, "x")) == 14  # a group's cells can stay shown
     assert result.table.shown((NO_GROUP, "x")) is None
     assert recoverable_cells(result.table) == set()
 
@@ -303,7 +303,8 @@ def test_a_few_without_an_answer_hide_a_category_and_the_number_who_answered():
     ("targets", "code"),
     [
         ({"x": 0.5, "y": 0.4}, "targets_must_sum_to_one"),
-        ({"x": 1.0}, "targets_must_name_each_choice"),
+        ({"z": 1.0}, "targets_must_name_choices"),
+        ({}, "targets_must_name_choices"),
         ({"x": 1.2, "y": -0.2}, "targets_must_be_shares"),
         ({"x": math.nan, "y": 0.5}, "targets_must_be_shares"),
         ({"x": True, "y": 0.0}, "targets_must_be_shares"),
@@ -314,6 +315,30 @@ def test_targets_that_cannot_be_used_are_refused_with_a_code(targets, code):
         representativeness(["x"] * 20 + ["y"] * 20, ["x", "y"], targets)
     assert refused.value.code == code
     assert isinstance(refused.value, ValueError)
+
+
+def test_a_choice_without_a_target_is_left_out_like_no_answer():
+    # "p" (Prefer not to say) has no census share: shares are of the 80 with x or y.
+    categories = ["x"] * 60 + ["y"] * 20 + ["p"] * 15 + [None] * 12
+    result = representativeness(categories, ["x", "y", "p"], {"x": 0.5, "y": 0.5})
+    by = {r.category: r for r in result.categories}
+    assert set(by) == {"x", "y"}
+    assert (result.base, result.answered, result.left_out) == ("answered", 80, 27)
+    assert by["x"].participation.value == pytest.approx(0.75)
+    assert (by["x"].status, by["y"].status) == ("over", "under")
+
+
+def test_a_few_left_out_by_having_no_target_are_protected_too():
+    # 4 chose "p": hidden; those compared (x + y = 90) plus "answered" would give it back.
+    categories = ["x"] * 50 + ["y"] * 40 + ["p"] * 4 + [None] * 12
+    result = representativeness(categories, ["x", "y", "p"], {"x": 0.5, "y": 0.5})
+    table = participation_table(categories, ["x", "y", "p"], compared=["x", "y"])
+    # Hiding "answered" and "no answer" protects p (p + no answer = 16 is all one learns),
+    # and keeps the categories compared and their base.
+    assert table.hidden == {"p", "answered", "no_answer"}
+    assert recoverable_cells(table) == set()
+    assert (result.base, result.answered, result.left_out) == ("answered", 90, 16)
+    assert [r.status for r in result.categories] == ["in_line", "in_line"]
 
 
 def test_targets_within_a_hundredth_of_one_are_accepted():
@@ -387,9 +412,15 @@ def test_reweighting_with_no_answers_at_all_is_impossible():
     assert result.left_out == 30
 
 
-def test_a_category_without_a_target_is_refused():
-    with pytest.raises(TargetsInvalid, match="targets_must_name_each_choice"):
-        post_stratify({"A": 1, "Z": 1}, {"A": 10, "Z": 10}, {"A": 1.0})
+def test_a_category_without_a_target_is_left_out_of_the_reweighting():
+    # Z ("Prefer not to say") has no target: like no answer, it is left out and counted.
+    result = post_stratify(
+        {"A": 2, "B": 9, "Z": 10}, {"A": 10, "B": 10, "Z": 10}, {"A": 0.5, "B": 0.5}
+    )
+    assert result.value == pytest.approx(0.5 * 0.2 + 0.5 * 0.9)
+    assert result.unweighted.value == pytest.approx(21 / 30)
+    assert result.left_out == 10
+    assert set(result.weights) == {"A", "B"}
 
 
 def test_reweighting_to_the_sample_shares_gives_the_unweighted_share():

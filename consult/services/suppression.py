@@ -28,7 +28,7 @@ shares and intervals are computed from exact counts.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.linalg import null_space
@@ -54,6 +54,7 @@ class SuppressedTable:
     equations: list[Equation]
     hidden: set[Hashable]
     withheld: bool = False  # nothing of the table may be shown
+    hide_first: set[Hashable] = field(default_factory=set)  # see `suppress`
 
     def shown(self, key: Hashable) -> int | None:
         """The count of `key`, or None where it is hidden."""
@@ -116,11 +117,14 @@ def suppress(
     min_cell: int = MIN_CELL,
     published: Iterable[Hashable] = (),
     already_hidden: Iterable[Hashable] = (),
+    hide_first: Iterable[Hashable] = (),
 ) -> SuppressedTable:
     """Hide small counts, then protect them against recovery by difference (module docstring).
 
     `published`: cells shown elsewhere, never hidden. `already_hidden`: cells hidden by
     another table (a category hidden in the participation table stays hidden here).
+    `hide_first`: margins worth less than any inner cell (a base no one reads on its own),
+    hidden before them where either would do.
     """
     if min_cell < 1:
         raise ValueError("min_cell must be at least 1")
@@ -128,6 +132,7 @@ def suppress(
     table = SuppressedTable(
         counts={key: int(value) for key, value in counts.items()},
         equations=equations,
+        hide_first=set(hide_first),
         hidden={
             key
             for key, value in counts.items()
@@ -146,7 +151,12 @@ def suppress(
 def _complement(
     table: SuppressedTable, recovered: set[Hashable], published: set[Hashable]
 ) -> Hashable | None:
-    """The cell to hide next: the smallest shown one beside a recoverable cell, else anywhere."""
+    """The cell to hide next: the least informative shown one beside a recoverable cell
+    (else anywhere) whose hiding protects something; the least informative where none does.
+
+    The look ahead keeps a cheap margin from being hidden where it protects nothing (a base
+    that the total minus "no answer" gives back anyway) at the cost of a second hiding.
+    """
     hideable = [k for k in table.counts if k not in table.hidden and k not in published]
     beside = {
         key
@@ -157,11 +167,20 @@ def _complement(
     candidates = [k for k in hideable if k in beside] or hideable
     if not candidates:
         return None
-    return min(candidates, key=lambda k: (_rank(table, k), table.counts[k], repr(k)))
+    ordered = sorted(candidates, key=lambda k: (_rank(table, k), table.counts[k], repr(k)))
+    for candidate in ordered:
+        table.hidden.add(candidate)
+        protects = len(recoverable_cells(table)) < len(recovered)
+        table.hidden.discard(candidate)
+        if protects:
+            return candidate
+    return ordered[0]
 
 
 def _rank(table: SuppressedTable, key: Hashable) -> int:
     """Inner cells before margins, the grand total last: hide the least informative first."""
+    if key in table.hide_first:
+        return -1
     if key == TOTAL:
         return 2
     return 1 if any(equation.total == key for equation in table.equations) else 0

@@ -9,8 +9,9 @@ shown only when both its count and its base are: a share and its base give the c
 
 Missing answers: they are a category of their own in the cross tables (so the tables add up
 to the published totals), but are left out of representativeness and of post-stratification,
-which need a category to compare with a target; the results say how many were left out
-(where that number is not itself suppressed).
+which need a category to compare with a target. So are the choices the facilitator gave no
+target ("Prefer not to say": a census has no share for it). The results say how many were
+left out (where that number is not itself suppressed).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from consult.services.suppression import (
 
 NO_ANSWER = "no_answer"
 ANSWERED = "answered"  # the participation table's margin: everyone but NO_ANSWER
+COMPARED = "compared"  # its margin of the choices with a target, where not all have one
 NO_GROUP = "no_group"  # participants the analysis put in no opinion group
 TARGET_TOLERANCE = 0.01  # targets must sum to 1 within this (rounded census shares)
 MIN_EXPECTED = 5.0  # Cochran's rule for the chi-square test, as in clustering.parameters
@@ -80,19 +82,28 @@ def with_no_answer(categories: Sequence[Hashable | None]) -> list[Hashable]:
 
 
 def participation_table(
-    categories: Sequence[Hashable | None], choices: Sequence[Hashable], min_cell: int = MIN_CELL
+    categories: Sequence[Hashable | None],
+    choices: Sequence[Hashable],
+    min_cell: int = MIN_CELL,
+    compared: Sequence[Hashable] | None = None,
 ) -> SuppressedTable:
     """How many took part in each category (choices, then `NO_ANSWER`), answered, and in all.
 
     The total number of participants is published elsewhere, so it is never hidden.
     `ANSWERED` is a margin of its own: it is the base of the representativeness shares, so
     published with them, and with the total it would give a hidden "no answer" back.
+    `compared`: the choices with a target, where not all have one; their sum (`COMPARED`)
+    is then the base instead, and a margin too.
     """
     counted = Counter(with_no_answer(categories))
     counts = {key: counted[key] for key in (*choices, NO_ANSWER)}
     counts |= {ANSWERED: len(categories) - counted[NO_ANSWER], TOTAL: len(categories)}
     equations = [Equation(ANSWERED, tuple(choices)), Equation(TOTAL, (ANSWERED, NO_ANSWER))]
-    return suppress(counts, equations, min_cell, published=[TOTAL])
+    if compared is not None and set(compared) != set(choices):
+        counts[COMPARED] = sum(counted[c] for c in compared)
+        equations.append(Equation(COMPARED, tuple(compared)))
+    # The bases are worth less than the categories they are the base of.
+    return suppress(counts, equations, min_cell, [TOTAL], hide_first=[COMPARED, ANSWERED])
 
 
 @dataclass
@@ -244,17 +255,18 @@ class Representation:
 class Representativeness:
     """Participation against the targets, one row per choice."""
 
-    categories: list[Representation]
-    base: str  # "answered": shares of those who answered; "everyone" when that is hidden
-    answered: int | None  # None where suppressed (a few gave no answer)
-    left_out: int | None  # participants with no answer, not compared; None where suppressed
+    categories: list[Representation]  # the choices with a target, in order
+    base: str  # "answered": shares of those compared; "everyone" when that count is hidden
+    answered: int | None  # those whose answer has a target; None where suppressed
+    left_out: int | None  # the others (no answer, or no target); None where suppressed
 
 
 def check_targets(targets: Mapping[Hashable, float], choices: Sequence[Hashable]) -> None:
-    """Raise TargetsInvalid unless there is one target in [0, 1] per choice, summing to 1."""
-    if set(targets) != set(choices):
-        raise TargetsInvalid("targets_must_name_each_choice")
-    values = [targets[c] for c in choices]
+    """Raise TargetsInvalid unless the targets name some of the choices, each a share in
+    [0, 1], summing to 1. A choice without a target ("Prefer not to say") is not compared."""
+    if not targets or not set(targets) <= set(choices):
+        raise TargetsInvalid("targets_must_name_choices")
+    values = list(targets.values())
     if any(
         isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 1 for v in values
     ):
@@ -269,25 +281,27 @@ def representativeness(
     targets: Mapping[Hashable, float],
     min_cell: int = MIN_CELL,
 ) -> Representativeness:
-    """Each category's share of those who answered, its interval, and its target.
+    """Each category's share of those compared, its interval, and its target.
 
     A category is "under" represented when its target lies above the interval, "over" when
-    below. The shares are of those who answered (the targets describe a population where
-    everyone has a category), or of everyone where the number who answered is suppressed
-    (1 to `min_cell` − 1 gave no answer: the shares would give it back); a category whose
-    count is suppressed gets no share and no flag.
+    below. The shares are of those whose answer has a target (the targets describe a
+    population where everyone has such a category), or of everyone where that number is
+    suppressed (1 to `min_cell` − 1 were left out: the shares would give it back); a
+    category whose count is suppressed gets no share and no flag.
     """
     check_targets(targets, choices)
-    table = participation_table(categories, choices, min_cell)
-    answered = table.shown(ANSWERED)
+    compared = [c for c in choices if c in targets]
+    table = participation_table(categories, choices, min_cell, compared)
+    answered = table.shown(COMPARED if COMPARED in table.counts else ANSWERED)
     base = len(categories) if answered is None else answered
     rows = []
-    for category in choices:
+    for category in compared:
         count = table.shown(category)
         observed = None if count is None else share(count, base)
         rows.append(_representation(category, float(targets[category]), observed, base))
     base_code = "everyone" if answered is None else "answered"
-    return Representativeness(rows, base_code, answered, table.shown(NO_ANSWER))
+    left_out = None if answered is None else len(categories) - answered
+    return Representativeness(rows, base_code, answered, left_out)
 
 
 def _representation(
@@ -327,17 +341,15 @@ def post_stratify(
 
     `successes`, `trials`: per category, `NO_ANSWER` included (say, those agreeing with a
     statement among those who voted on it). The weight of someone in category c is
-    target_c / sample_share_c, with sample shares among those who answered; those with no
-    answer are left out of the reweighting and counted in `left_out`. Interval: the
+    target_c / sample_share_c, with sample shares among those compared; those with no
+    answer or an answer without a target are left out and counted in `left_out`. Interval: the
     stratified variance Σ_c target_c² p_c (1 − p_c) / n_c (Cochran 1977, §5.3) with the
     normal approximation, clipped to [0, 1]; it is 0 where every p_c is 0 or 1.
     """
     choices = list(targets)
     check_targets(targets, choices)
-    if set(trials) - {*choices, NO_ANSWER}:
-        raise TargetsInvalid("targets_must_name_each_choice")
     unweighted = share(sum(successes.values()), sum(trials.values()))
-    left_out = int(trials.get(NO_ANSWER, 0))
+    left_out = int(sum(n for c, n in trials.items() if c not in targets))
     empty = [c for c in choices if targets[c] > 0 and trials.get(c, 0) == 0]
     if empty:
         return Reweighted(
