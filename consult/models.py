@@ -222,6 +222,9 @@ class Question(db.Model):
     text: Mapped[str] = mapped_column(String(200))
     # The answer choices as the facilitator wrote them; an answer is an index into this list.
     choices: Mapped[list[str]] = mapped_column(JSON)
+    # Each choice's share of the population (census shares), in the choices' order; None for
+    # a choice with no target ("Prefer not to say"). None: no targets (services/targets).
+    targets: Mapped[list[float | None] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

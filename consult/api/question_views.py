@@ -12,7 +12,7 @@ from typing import Any
 from consult.api.inputs import bearer_token, facilitator, json_object, only_fields, path_id
 from consult.api.views import bp
 from consult.models import Conversation, Participant, Question
-from consult.services import consultations, participants, questions
+from consult.services import consultations, participants, questions, targets
 from consult.services.errors import InvalidInput
 
 QUESTIONS = "/conversations/<conversation_id>/questions"
@@ -51,11 +51,17 @@ def create_question(conversation_id: str) -> Any:
 def update_question(conversation_id: str, question_id: str) -> Any:
     conversation = consultations.get_managed_conversation(facilitator(), conversation_id)
     body = json_object()
-    only_fields(body, {"text", "choices", "position"})
+    only_fields(body, {"text", "choices", "position", "targets"})
     question = questions.get_question(conversation, path_id(question_id))
     if "position" in body:  # checked before anything changes
         questions.check_position(conversation, body["position"])
+    if "targets" in body:  # of the new choices where they change too
+        choices = body.get("choices")
+        count = len(choices) if isinstance(choices, list) else len(question.choices)
+        shares = targets.checked_targets(count, body["targets"])
     questions.update_question(question, text=body.get("text"), choices=body.get("choices"))
+    if "targets" in body:
+        targets.save_targets(question, shares)
     if "position" in body:
         questions.place_question(question, body["position"])
     return _question_json(
@@ -112,6 +118,8 @@ def _question_json(question: Question, position: int, *, answered: bool) -> dict
         "position": position,
         "text": question.text,
         "choices": question.choices,
+        # Each choice's share of the population, null where it has none; null: no targets.
+        "targets": question.targets,
         # Whether anyone answered (its choices are then fixed), never who nor how many.
         "answered": answered,
     }

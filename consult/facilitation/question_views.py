@@ -17,7 +17,7 @@ from consult.facilitation.views import bp, lines
 from consult.forms import whole_number
 from consult.models import Conversation
 from consult.security import current_user, login_required
-from consult.services import consultations, questions
+from consult.services import consultations, questions, targets
 from consult.services.consultations import MAX_QUESTIONS_AFTER_VOTES
 from consult.services.errors import InvalidInput
 
@@ -33,10 +33,12 @@ def questions_page(conversation_id: str) -> str:
 
 
 def _page(conversation: Conversation) -> str:
+    listed = questions.questions_of(conversation)
     return render_template(
         "facilitation/questions.html",
         conversation=conversation,
-        questions=questions.questions_of(conversation),
+        questions=listed,
+        target_texts={question.id: targets.percent_texts(question) for question in listed},
         answered=questions.answered_question_ids(conversation),
         presets=questions.presets(),
         max_after_votes=MAX_QUESTIONS_AFTER_VOTES,
@@ -67,6 +69,22 @@ def edit_question(conversation_id: str, question_id: int) -> Any:
             choices=lines(choices) if choices is not None else None,
         ),
         _("The question is saved."),
+    )
+
+
+@bp.post(f"{PAGE}/<int:question_id>/targets")
+@login_required
+def question_targets(conversation_id: str, question_id: int) -> Any:
+    """Each choice's share of the population, in percent; blank: no target for that choice."""
+    conversation = consultations.get_managed_conversation(current_user(), conversation_id)
+    question = questions.get_question(conversation, question_id)
+    return _done(
+        conversation,
+        lambda: targets.save_targets(
+            question,
+            targets.percent_targets(len(question.choices), request.form.getlist("target")),
+        ),
+        _("The targets are saved: the report compares participation with them."),
     )
 
 

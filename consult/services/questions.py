@@ -123,8 +123,9 @@ def update_question(question: Question, *, text: object = None, choices: object 
         )
     if clean is not None:
         question.text = clean
-    if checked is not None:
+    if checked is not None and checked != question.choices:
         question.choices = checked
+        question.targets = None  # they were shares of the old choices
     db.session.commit()
     return question
 
