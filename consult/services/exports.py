@@ -31,7 +31,6 @@ from consult.models import (
     ModerationStatus,
     Participant,
     Statement,
-    Vote,
     VoteEvent,
     as_utc,
 )
@@ -40,6 +39,7 @@ from consult.services.errors import NotFound
 from consult.services.export_numbers import renumbered_analysis
 from consult.services.outcomes import outcome_for_export
 from consult.services.polis_csv import epoch_seconds, line, polis_datetime, quoted
+from consult.services.vote_history import votes_as_of
 
 CSV_FILES = (
     "summary.csv",
@@ -374,27 +374,8 @@ class ConversationExport:
 
     @cached_property
     def _current_votes(self) -> Any:
-        """(participant_id, statement_id, value) of the current votes, as of the cut-off:
-        the votes table, or the last event of each pair up to the cut-off."""
-        if self.until is None:
-            query: Select = select(Vote.participant_id, Vote.statement_id, Vote.value).where(
-                Vote.conversation_id == self.conversation.id
-            )
-            return query.subquery()
-        last = (
-            select(func.max(VoteEvent.id).label("id"))
-            .where(
-                VoteEvent.conversation_id == self.conversation.id,
-                VoteEvent.created_at <= self.until,
-            )
-            .group_by(VoteEvent.participant_id, VoteEvent.statement_id)
-            .subquery()
-        )
-        return (
-            select(VoteEvent.participant_id, VoteEvent.statement_id, VoteEvent.value)
-            .join(last, last.c.id == VoteEvent.id)
-            .subquery()
-        )
+        """(participant_id, statement_id, value) of the current votes, as of the cut-off."""
+        return votes_as_of(self.conversation.id, self.until)
 
     @cached_property
     def _participant_numbers(self) -> dict[int, int]:

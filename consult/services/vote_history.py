@@ -1,13 +1,15 @@
-"""A participant's current votes, a page at a time, for them to review and change."""
+"""A participant's current votes, a page at a time, for them to review and change; and the
+votes as they stood at a moment (an export's or a report's cut-off)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Subquery, func, select
 
 from consult.extensions import db
-from consult.models import Conversation, Participant, Statement, Vote
+from consult.models import Conversation, Participant, Statement, Vote, VoteEvent
 from consult.services.statements import visible_statement
 
 
@@ -37,3 +39,25 @@ def vote_count(conversation: Conversation, participant: Participant) -> int:
 
 def _listed(conversation: Conversation, participant: Participant) -> tuple[Any, ...]:
     return (Vote.participant_id == participant.id, visible_statement(conversation))
+
+
+def votes_as_of(conversation_id: str, until: datetime | None) -> Subquery:
+    """(participant_id, statement_id, value) of each current vote as of `until`: the votes
+    table when None, else the last logged vote of each pair up to then."""
+    if until is None:
+        return (
+            select(Vote.participant_id, Vote.statement_id, Vote.value)
+            .where(Vote.conversation_id == conversation_id)
+            .subquery()
+        )
+    last = (
+        select(func.max(VoteEvent.id).label("id"))
+        .where(VoteEvent.conversation_id == conversation_id, VoteEvent.created_at <= until)
+        .group_by(VoteEvent.participant_id, VoteEvent.statement_id)
+        .subquery()
+    )
+    return (
+        select(VoteEvent.participant_id, VoteEvent.statement_id, VoteEvent.value)
+        .join(last, last.c.id == VoteEvent.id)
+        .subquery()
+    )
