@@ -9,6 +9,7 @@ import pytest
 import test_browser
 from accessibility import assert_accessible
 from conftest import create_conversation
+from helpers import DISTINCT_STATEMENTS, analyse, plant_votes
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from test_browser import PHONE, log_in
@@ -16,6 +17,8 @@ from test_questions import SEEDS
 
 from consult.extensions import db
 from consult.models import Answer, Participant
+from consult.services import questions
+from consult.services.consultations import get_conversation
 
 pytestmark = pytest.mark.browser
 browser = test_browser.browser  # its fixtures: one Chromium, a fresh context per page
@@ -117,3 +120,42 @@ def test_on_a_phone_a_facilitator_adds_a_preset_and_edits_its_choices(
     )
     fits_the_phone(desk)
     assert_accessible(desk, "a question added and edited")
+
+
+def test_on_a_phone_a_facilitator_enters_targets_and_sees_who_is_missing(
+    new_page, facilitator, client, app
+):
+    cid = create_conversation(client, facilitator, seed_statements=DISTINCT_STATEMENTS)["id"]
+    client.post(f"{API}/{cid}/questions", json={"preset": "area"}, headers=facilitator.headers)
+    desk = new_page(**PHONE)
+    log_in(desk, facilitator.email, facilitator.password)
+    desk.goto(f"/facilitate/c/{cid}/questions")
+    for choice, percent in [("In a city", "40"), ("In a town or suburb", "30")]:
+        desk.get_by_label(choice, exact=True).fill(percent)
+    desk.get_by_label("In a village or the countryside", exact=True).fill("30")
+    desk.get_by_role("button", name="Save targets").click()
+    expect(desk.locator(".message-success")).to_contain_text("The targets are saved")
+    fits_the_phone(desk)
+    assert_accessible(desk, "targets entered")
+
+    # 60 people vote and answer: 40 in a city, 10 in a town, 10 in a village.
+    plant_votes(app, cid, voters=60)
+    with app.app_context():
+        conversation = get_conversation(cid)
+        question = questions.questions_of(conversation)[0]
+        people = db.session.scalars(select(Participant).filter_by(conversation_id=cid)).all()
+        for participant, choice in zip(people, [0] * 40 + [1] * 10 + [2] * 10, strict=True):
+            questions.save_answers(conversation, participant, {question.id: choice})
+    analyse(app, cid)
+
+    desk.goto(f"/facilitate/c/{cid}/live")
+    chart = desk.locator("svg.representativeness")
+    expect(chart).to_be_visible()
+    expect(desk.locator(".representativeness-figure figcaption")).to_contain_text(
+        "Fewer than the target: In a town or suburb and In a village or the countryside."
+    )
+    table = desk.locator(".representativeness-table")
+    expect(table).to_contain_text("More than the target")
+    chart.scroll_into_view_if_needed()
+    fits_the_phone(desk)
+    assert_accessible(desk, "the live page with who took part")

@@ -5,6 +5,7 @@ from consult.api import (  # noqa: F401 -- their routes join the blueprint
     participant_views,
     question_views,
     segment_views,
+    who_took_part_views,
 )
 from consult.api.query_parameters import refuse_unknown_query_parameters
 from consult.api.views import bp

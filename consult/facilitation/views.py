@@ -14,6 +14,7 @@ from flask_babel import ngettext
 from consult.api.serializers import personal_link
 from consult.forms import form_checkbox, whole_number
 from consult.models import SETTINGS, Conversation, Segment
+from consult.reports.document import render_who_took_part
 from consult.security import app_secret, current_user, login, login_required, logout
 from consult.services import (
     consultations,
@@ -24,6 +25,7 @@ from consult.services import (
     users,
 )
 from consult.services.errors import InvalidInput, ServiceError
+from consult.services.report import build_report
 
 bp = Blueprint("facilitation", __name__, url_prefix="/facilitate")
 # The dates and numbers of these pages and the report, in the request's locale.
@@ -130,7 +132,15 @@ def manage(conversation_id: str) -> Any:
 def live(conversation_id: str) -> str:
     """The facilitator's live page: the opinion map and groups, updating as votes arrive."""
     conversation = consultations.get_managed_conversation(current_user(), conversation_id)
-    return render_template("facilitation/live.html", conversation=conversation)
+    # Who took part comes from the report's analysis (cold, with its suppression), drawn
+    # once per page load: answers and targets change slowly, and the counts need care.
+    report = build_report(conversation, "visible")
+    return render_template(
+        "facilitation/live.html",
+        conversation=conversation,
+        report=report,
+        who_took_part=render_who_took_part(report) if report.ready else None,
+    )
 
 
 @bp.get("/c/<conversation_id>/present")

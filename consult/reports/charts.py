@@ -277,3 +277,72 @@ def group_sizes(groups: Sequence[Mapping[str, Any]], *, title: str, desc: str) -
             )
         left += width
     return _svg(w, h, body, title=title, desc=desc, class_="group-sizes")
+
+
+# -- representativeness ------------------------------------------------------------------
+
+REPRESENTATION_WIDTH = 320
+ROW_HEIGHT = 34
+SHARE_FILL = "#1b6ca8"
+
+
+def representativeness(
+    rows: Sequence[Mapping[str, Any]], *, title: str, desc: str, width: int = REPRESENTATION_WIDTH
+) -> Markup:
+    """Each answer's share of participants as a bar with its 95 % interval, and its target as
+    a tall mark: a bar that stops short of its mark is a part of the public that is missing.
+
+    `rows`: {"label", "share" (None where not shown), "interval" (low, high) or None,
+    "target"}. The scale runs to the largest share, interval or target, so small groups
+    stay visible; the table beside the chart gives every number.
+    """
+    top = max([0.05, *(_row_top(row) for row in rows)])
+    scale = (width - 2) / (min(1.0, top * 1.1))
+    body = []
+    for n, row in enumerate(rows):
+        y = n * ROW_HEIGHT
+        body.append(
+            _tag(
+                "text",
+                {"x": 0, "y": y + 11, "font-size": "11", "fill": INK},
+                str(escape(row["label"])),
+            )
+        )
+        bar_y = y + 15
+        body.append(
+            _tag("rect", {"x": 0, "y": bar_y, "width": width, "height": 12, "fill": "#f1f1f1"})
+        )
+        if row["share"] is not None:
+            body.append(
+                _tag(
+                    "rect",
+                    {
+                        "x": 0,
+                        "y": bar_y,
+                        "width": f"{row['share'] * scale:.1f}",
+                        "height": 12,
+                        "fill": SHARE_FILL,
+                    },
+                )
+            )
+        if row["interval"] is not None:
+            low, high = row["interval"]
+            body.append(_whisker(low * scale, high * scale, bar_y + 6))
+        x = f"{row['target'] * scale:.1f}"
+        mark = {
+            "x1": x,
+            "x2": x,
+            "y1": bar_y - 3,
+            "y2": bar_y + 15,
+            "stroke": INK,
+            "stroke-width": "2.5",
+        }
+        body.append(_tag("line", mark))
+    return _svg(
+        width, len(rows) * ROW_HEIGHT, body, title=title, desc=desc, class_="representativeness"
+    )
+
+
+def _row_top(row: Mapping[str, Any]) -> float:
+    interval = row["interval"] or (0.0, 0.0)
+    return max(row["target"], row["share"] or 0.0, interval[1])

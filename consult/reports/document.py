@@ -59,6 +59,15 @@ def render_report(report: Report, *, manages: bool, for_print: bool = False) -> 
     return render_template(template, **_context(report, manages=manages, for_print=for_print))
 
 
+def render_who_took_part(report: Report) -> str:
+    """The report's "Who took part" section alone, for the facilitator's live page."""
+    return render_template(
+        "reports/_who_took_part_alone.html",
+        **_context(report, manages=True, for_print=False),
+        labels=report.labels,
+    )
+
+
 def pdf_response(report: Report) -> Response:
     """The report as a PDF download; NotFound while there is no analysis to cite."""
     if not report.ready:

@@ -178,7 +178,13 @@ def build_report(conversation: Conversation, chosen: str) -> Report:
     report.notes = {r["id"]: say.statement_sentences(r, claims, report.labels) for r in report.rows}
     report.history = group_history(conversation, analysis)
     report.erased_since = votes_erased_since(conversation.id, cutoff(analysis))
-    report.who_took_part = who_took_part(conversation, data)
+    consensus = report.view.get("consensus", {})
+    report.who_took_part = who_took_part(
+        conversation,
+        data,
+        statement_ids=[*consensus.get("agree", []), *consensus.get("disagree", [])],
+        until=cutoff(analysis),
+    )
     return report
 
 

@@ -142,6 +142,7 @@ def groups_across(
     choices: Sequence[Hashable],
     min_cell: int = MIN_CELL,
     ungrouped_published: bool = False,
+    compared: Sequence[Hashable] | None = None,
 ) -> CrossTable:
     """Each opinion group's make-up by category (`share_of_row`), each category's by group.
 
@@ -151,6 +152,7 @@ def groups_across(
     table), and those it hides stay hidden here. `ungrouped_published`: the number in no
     group is published too (the report shows the participants and how many are grouped),
     so its row stays shown; else a few ungrouped people would withhold the whole table.
+    `compared`: as for `participation_table`, whose counts this table must agree with.
     """
     _same_length(groups, categories)
     rows = [*sorted({g for g in groups if g is not None}), NO_GROUP]
@@ -159,7 +161,7 @@ def groups_across(
         (NO_GROUP if g is None else g, c)
         for g, c in zip(groups, with_no_answer(categories), strict=True)
     ]
-    participation = participation_table(categories, choices, min_cell)
+    participation = participation_table(categories, choices, min_cell, compared)
     shown = [c for c in columns if participation.shown(c) is not None]
     return cross_table(
         pairs,
@@ -194,12 +196,15 @@ def statement_across(
     categories: Sequence[Hashable | None],
     choices: Sequence[Hashable],
     min_cell: int = MIN_CELL,
+    hidden_categories: Sequence[Hashable] = (),
 ) -> StatementAcross:
     """Agree share per category (among agree, disagree and pass votes) and whether they differ.
 
     `votes[i]`, `categories[i]`: one voter's vote (1, −1, 0) on the statement and category.
     The statement's vote totals are published in the report, so the vote kinds' margins stay
-    shown. The test compares agree against the other votes across the categories whose agree
+    shown. `hidden_categories`: those the participation table hides; their number of votes
+    stays hidden here (where everyone voted, it is their number of participants).
+    The test compares agree against the other votes across the categories whose agree
     share is shown (a p-value over a hidden count would hint at it), by Pearson's chi-square
     only where Cochran's rule holds (`clustering.stats.homogeneity_p`), else not testable.
     """
@@ -212,6 +217,7 @@ def statement_across(
         columns,
         min_cell,
         published=[*(("row", kind) for kind in VOTE_KINDS), TOTAL],
+        already_hidden=[("column", c) for c in hidden_categories],
     )
     shown = [c for c in choices if table.share_of_column["agree", c] is not None]
     agreed = np.array([[table.table.counts["agree", c]] for c in shown], dtype=float)
