@@ -221,3 +221,14 @@ def join(client: FlaskClient, conversation_id: str, **body: Any) -> dict[str, st
 @pytest.fixture
 def conversation(client: FlaskClient, facilitator: Facilitator) -> dict[str, Any]:
     return create_conversation(client, facilitator)
+
+
+@pytest.fixture
+def analysed(app: Flask, client: FlaskClient, facilitator: Facilitator) -> str:
+    """A consultation with two camps of 40 voters (tests/helpers.py), analysed once."""
+    from helpers import DISTINCT_STATEMENTS, analyse, plant_votes
+
+    cid = create_conversation(client, facilitator, seed_statements=DISTINCT_STATEMENTS)["id"]
+    plant_votes(app, cid, voters=40)
+    analyse(app, cid)
+    return cid

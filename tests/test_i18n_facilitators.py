@@ -7,8 +7,7 @@ import re
 
 import pytest
 from conftest import create_conversation, join
-from helpers import DISTINCT_STATEMENTS, plant_votes
-from test_report import analyse, page_text, pdf_text
+from test_report import page_text, pdf_text
 
 from consult.services import users
 from consult.services.errors import InvalidInput
@@ -23,14 +22,6 @@ API = "/api/v1/conversations"
 def log_in(client, who, headers=FRENCH):
     data = {"email": who.email, "password": who.password}
     assert client.post("/facilitate/login", data=data, headers=headers).status_code == 302
-
-
-@pytest.fixture
-def analysed(app, client, facilitator) -> str:
-    cid = create_conversation(client, facilitator, seed_statements=DISTINCT_STATEMENTS)["id"]
-    plant_votes(app, cid, voters=40)
-    analyse(app, cid)
-    return cid
 
 
 def test_a_french_facilitator_gets_the_dashboard_and_the_consultation_in_french(

@@ -24,14 +24,6 @@ from consult.services.vote_memory import VoteMemory
 API = "/api/v1/conversations"
 
 
-@pytest.fixture
-def analysed(app, client, facilitator) -> str:
-    cid = create_conversation(client, facilitator, seed_statements=DISTINCT_STATEMENTS)["id"]
-    plant_votes(app, cid, voters=40)
-    analyse(app, cid)
-    return cid
-
-
 def page_text(response) -> str:
     """The page's text with tags dropped and spaces folded (no-break spaces included)."""
     text = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))

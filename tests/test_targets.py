@@ -111,6 +111,8 @@ def test_the_facilitator_enters_percentages_on_the_questions_page(app, client, a
         (["fifty", "50", "", ""], "percentage from 0 to 100"),
         (["150", "-50", "", ""], "percentage from 0 to 100"),
         (["nan", "100", "", ""], "percentage from 0 to 100"),
+        (["1_0", "90", "", ""], "percentage from 0 to 100"),
+        (["1e1", "90", "", ""], "percentage from 0 to 100"),
         (["50", "50"], "one target per choice"),
     ],
 )
@@ -125,6 +127,23 @@ def test_the_page_refuses_unusable_percentages_with_a_400_and_keeps_the_old_ones
     assert response.status_code == 400
     assert says in response.get_data(as_text=True)
     assert stored(app, cid) == pytest.approx([0.6, 0.4, None, None])
+
+
+@pytest.mark.parametrize(
+    ("percents", "shares"),
+    [
+        (["٥٠", "٢٥٫٥", "٢٤٫٥٪", ""], [0.5, 0.255, 0.245, None]),  # typed on an Arabic keyboard
+        (["33", "33", "33", ""], [0.33, 0.33, 0.33, None]),  # 99: within one point of 100
+    ],
+)
+def test_the_page_reads_what_people_type(app, client, asked, facilitator, percents, shares):
+    cid, qid = asked
+    log_in(client, facilitator)
+    response = client.post(
+        f"/facilitate/c/{cid}/questions/{qid}/targets", data={"target": percents}
+    )
+    assert response.status_code == 302
+    assert stored(app, cid) == pytest.approx(shares)
 
 
 def test_all_blank_clears_the_targets(app, client, asked, facilitator):

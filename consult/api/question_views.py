@@ -12,7 +12,7 @@ from typing import Any
 from consult.api.inputs import bearer_token, facilitator, json_object, only_fields, path_id
 from consult.api.views import bp
 from consult.models import Conversation, Participant, Question
-from consult.services import consultations, participants, questions, targets
+from consult.services import consultations, participants, questions
 from consult.services.errors import InvalidInput
 
 QUESTIONS = "/conversations/<conversation_id>/questions"
@@ -55,13 +55,12 @@ def update_question(conversation_id: str, question_id: str) -> Any:
     question = questions.get_question(conversation, path_id(question_id))
     if "position" in body:  # checked before anything changes
         questions.check_position(conversation, body["position"])
-    if "targets" in body:  # of the new choices where they change too
-        choices = body.get("choices")
-        count = len(choices) if isinstance(choices, list) else len(question.choices)
-        shares = targets.checked_targets(count, body["targets"])
-    questions.update_question(question, text=body.get("text"), choices=body.get("choices"))
-    if "targets" in body:
-        targets.save_targets(question, shares)
+    questions.update_question(
+        question,
+        text=body.get("text"),
+        choices=body.get("choices"),
+        targets=body.get("targets", questions.KEEP),
+    )
     if "position" in body:
         questions.place_question(question, body["position"])
     return _question_json(

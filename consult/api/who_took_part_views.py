@@ -9,7 +9,7 @@ would give back, is null. Nothing here is per participant.
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, cast
 
 from consult.api.inputs import facilitator_or_none
 from consult.api.views import bp
@@ -118,4 +118,4 @@ def _share(share: Share | None) -> dict[str, Any] | None:
 
 def _key(category: Hashable) -> int | str:
     """A choice's index (or a segment's position), or "no_answer"."""
-    return NO_ANSWER if category == NO_ANSWER else int(category)  # type: ignore[arg-type]
+    return NO_ANSWER if category == NO_ANSWER else cast(int, category)

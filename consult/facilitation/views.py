@@ -134,7 +134,7 @@ def live(conversation_id: str) -> str:
     conversation = consultations.get_managed_conversation(current_user(), conversation_id)
     # Who took part comes from the report's analysis (cold, with its suppression), drawn
     # once per page load: answers and targets change slowly, and the counts need care.
-    report = build_report(conversation, "visible")
+    report = build_report(conversation, "visible", with_history=False)
     return render_template(
         "facilitation/live.html",
         conversation=conversation,

@@ -18,8 +18,10 @@ from consult.extensions import db
 from consult.models import Answer, Conversation, Participant, Question, Vote, utcnow
 from consult.services.errors import Conflict, ConsultationClosed, InvalidInput, NotFound
 from consult.services.numbers import json_id, json_integer
+from consult.services.targets import checked_targets
 from consult.services.text import clean_text
 
+KEEP = object()  # update_question: leave the targets as they are
 MAX_QUESTIONS = 10  # a few questions: more and people stop answering, or stop voting
 MAX_QUESTION_LENGTH = 200
 MIN_CHOICES, MAX_CHOICES = 2, 12
@@ -105,8 +107,11 @@ def add_preset(conversation: Conversation, name: object) -> Question:
     return add_question(conversation, text, choices)
 
 
-def update_question(question: Question, *, text: object = None, choices: object = None) -> Question:
-    """Change the text and/or the choices; both checked before either changes.
+def update_question(
+    question: Question, *, text: object = None, choices: object = None, targets: object = KEEP
+) -> Question:
+    """Change the text, the choices and/or the target shares (`services.targets`, of the new
+    choices where they change too); all checked before any changes, in one commit.
 
     Choices of a question someone has answered are refused (Conflict): answers are indices
     into them, so a new list would silently give people answers they never gave.
@@ -121,11 +126,15 @@ def update_question(question: Question, *, text: object = None, choices: object 
             ),
             field="choices",
         )
+    if targets is not KEEP:
+        shares = checked_targets(len(checked or question.choices), targets)
     if clean is not None:
         question.text = clean
     if checked is not None and checked != question.choices:
         question.choices = checked
         question.targets = None  # they were shares of the old choices
+    if targets is not KEEP:
+        question.targets = shares
     db.session.commit()
     return question
 

@@ -152,8 +152,9 @@ def replay_commands(conversation: Conversation, analysis: Analysis) -> list[str]
     ]
 
 
-def build_report(conversation: Conversation, chosen: str) -> Report:
-    """Everything the report page and its PDF show, from the cited analysis."""
+def build_report(conversation: Conversation, chosen: str, *, with_history: bool = True) -> Report:
+    """Everything the report page and its PDF show, from the cited analysis; without the
+    groups' history (a read of every stored version) where only a section is shown."""
     report = Report(conversation, chosen, outcome=published_view(conversation))
     analysis = cited_analysis(conversation)
     if analysis is None:
@@ -176,7 +177,7 @@ def build_report(conversation: Conversation, chosen: str) -> Report:
     report.rows = [r for r in data.get("statements", []) if r.get("id") in report.texts]
     claims = say.claims_of(data)
     report.notes = {r["id"]: say.statement_sentences(r, claims, report.labels) for r in report.rows}
-    report.history = group_history(conversation, analysis)
+    report.history = group_history(conversation, analysis) if with_history else []
     report.erased_since = votes_erased_since(conversation.id, cutoff(analysis))
     consensus = report.view.get("consensus", {})
     report.who_took_part = who_took_part(

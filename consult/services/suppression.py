@@ -27,6 +27,7 @@ shares and intervals are computed from exact counts.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -36,6 +37,7 @@ from scipy.linalg import null_space
 MIN_CELL = 10  # issue 13: default minimum cell size, a setting
 TOTAL = "total"  # the key of a table's grand total
 TOLERANCE = 1e-9  # null-space components below this are zero
+PAIR_SEARCH = 8  # the cheapest cells tried two at a time where none protects alone
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,8 @@ def _complement(
     (else anywhere) whose hiding protects something; the least informative where none does.
 
     The look ahead keeps a cheap margin from being hidden where it protects nothing (a base
-    that the total minus "no answer" gives back anyway) at the cost of a second hiding.
+    that the total minus "no answer" gives back anyway) at the cost of a second hiding;
+    where no one cell protects, it looks two cells ahead.
     """
     hideable = [k for k in table.counts if k not in table.hidden and k not in published]
     beside = {
@@ -169,12 +172,29 @@ def _complement(
         return None
     ordered = sorted(candidates, key=lambda k: (_rank(table, k), table.counts[k], repr(k)))
     for candidate in ordered:
-        table.hidden.add(candidate)
-        protects = len(recoverable_cells(table)) < len(recovered)
-        table.hidden.discard(candidate)
-        if protects:
+        if _protects(table, recovered, candidate):
             return candidate
+    # No one cell protects alone (a base that two lines give back): the cheapest pair that
+    # does, among the first few, rather than the first cell whatever it protects.
+    pairs = itertools.combinations(ordered[:PAIR_SEARCH], 2)
+    for first, second in sorted(pairs, key=lambda pair: _pair_cost(table, pair)):
+        if _protects(table, recovered, first, second):
+            return first
     return ordered[0]
+
+
+def _protects(table: SuppressedTable, recovered: set[Hashable], *cells: Hashable) -> bool:
+    """Whether hiding `cells` as well leaves fewer cells recoverable."""
+    table.hidden.update(cells)
+    fewer = len(recoverable_cells(table)) < len(recovered)
+    table.hidden.difference_update(cells)
+    return fewer
+
+
+def _pair_cost(table: SuppressedTable, pair: tuple[Hashable, Hashable]) -> tuple[int, int, str]:
+    first, second = pair
+    rank = _rank(table, first) + _rank(table, second)
+    return rank, table.counts[first] + table.counts[second], repr(pair)
 
 
 def _rank(table: SuppressedTable, key: Hashable) -> int:

@@ -8,8 +8,9 @@ choice with no target ("Prefer not to say": a census has no share for it). The c
 
 from __future__ import annotations
 
-import math
+import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from flask_babel import gettext as _
 
@@ -18,7 +19,10 @@ from consult.models import Question
 from consult.services.errors import InvalidInput
 from consult.services.who_took_part import TARGET_TOLERANCE, TargetsInvalid, check_targets
 
-MAX_PERCENT_LENGTH = 12  # "33.333333" and a little more: longer is not a share
+# "52", "12.5", "33.333333": up to 100, a few decimals; no signs, exponents or underscores.
+PERCENT = re.compile(r"[0-9]{1,3}(\.[0-9]{1,6})?")
+# The digits an Arabic keyboard types (Arabic-Indic and Persian), its decimal and % signs.
+EASTERN_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٪", "01234567890123456789.%")
 
 
 def targets_of(question: Question) -> dict[int, float]:
@@ -50,7 +54,7 @@ def checked_targets(choice_count: int, targets: object) -> list[float | None] | 
             ),
             field="targets",
         )
-    return _checked([_share(value) for value in targets])
+    return _checked(list(targets))
 
 
 def percent_targets(choice_count: int, percents: Sequence[str]) -> list[float | None] | None:
@@ -67,36 +71,24 @@ def save_targets(question: Question, shares: list[float | None] | None) -> None:
     db.session.commit()
 
 
-def _checked(shares: list[float | None]) -> list[float | None] | None:
-    given = {n: s for n, s in enumerate(shares) if s is not None}
+def _checked(shares: Sequence[Any]) -> list[float | None] | None:
+    given = {n: share for n, share in enumerate(shares) if share is not None}
     if not given:
         return None
     try:
         check_targets(given, range(len(shares)))
     except TargetsInvalid as refused:
         raise InvalidInput(_refusal(refused.code), field="targets") from None
-    return shares
-
-
-def _share(value: object) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-        raise InvalidInput(_refusal("targets_must_be_shares"), field="targets")
-    return float(value)
+    return [None if share is None else float(share) for share in shares]
 
 
 def _percent(raw: str) -> float | None:
-    text = raw.strip().replace(",", ".").removesuffix("%").strip()
+    text = raw.translate(EASTERN_DIGITS).strip().replace(",", ".").removesuffix("%").strip()
     if not text:
         return None
-    try:
-        value = float(text) if len(text) <= MAX_PERCENT_LENGTH and text.isascii() else math.nan
-    except ValueError:
-        value = math.nan
-    if not 0 <= value <= 100:  # NaN fails this too
+    if not PERCENT.fullmatch(text) or float(text) > 100:
         raise InvalidInput(_("A target is a percentage from 0 to 100."), field="targets")
-    return value / 100
+    return float(text) / 100
 
 
 def _refusal(code: str) -> str:

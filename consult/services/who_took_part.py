@@ -36,6 +36,7 @@ from consult.services.suppression import (
 NO_ANSWER = "no_answer"
 ANSWERED = "answered"  # the participation table's margin: everyone but NO_ANSWER
 COMPARED = "compared"  # its margin of the choices with a target, where not all have one
+LEFT_OUT = "left_out"  # and of the others (no target, or no answer): TOTAL − COMPARED
 NO_GROUP = "no_group"  # participants the analysis put in no opinion group
 TARGET_TOLERANCE = 0.01  # targets must sum to 1 within this (rounded census shares)
 MIN_EXPECTED = 5.0  # Cochran's rule for the chi-square test, as in clustering.parameters
@@ -96,14 +97,27 @@ def participation_table(
     is then the base instead, and a margin too.
     """
     counted = Counter(with_no_answer(categories))
-    counts = {key: counted[key] for key in (*choices, NO_ANSWER)}
-    counts |= {ANSWERED: len(categories) - counted[NO_ANSWER], TOTAL: len(categories)}
-    equations = [Equation(ANSWERED, tuple(choices)), Equation(TOTAL, (ANSWERED, NO_ANSWER))]
-    if compared is not None and set(compared) != set(choices):
-        counts[COMPARED] = sum(counted[c] for c in compared)
-        equations.append(Equation(COMPARED, tuple(compared)))
+    counts: dict[Hashable, int] = {key: counted[key] for key in (*choices, NO_ANSWER)}
+    counts[TOTAL] = len(categories)
+    equations = [Equation(TOTAL, (ANSWERED, NO_ANSWER))]
+    for margin, parts in category_margins(choices, compared).items():
+        counts[margin] = sum(counted[c] for c in parts)
+        equations.append(Equation(margin, parts))
     # The bases are worth less than the categories they are the base of.
-    return suppress(counts, equations, min_cell, [TOTAL], hide_first=[COMPARED, ANSWERED])
+    return suppress(counts, equations, min_cell, [TOTAL], hide_first=[COMPARED, ANSWERED, LEFT_OUT])
+
+
+def category_margins(
+    choices: Sequence[Hashable], compared: Sequence[Hashable] | None = None
+) -> dict[Hashable, tuple[Hashable, ...]]:
+    """The sums of categories that the participation table publishes beside them: those who
+    answered; and where only some choices have a target, those compared and those left out
+    (every table that splits the same people by category must carry them too)."""
+    margins: dict[Hashable, tuple[Hashable, ...]] = {ANSWERED: tuple(choices)}
+    if compared is not None and set(compared) != set(choices):
+        margins[COMPARED] = tuple(compared)
+        margins[LEFT_OUT] = (*(c for c in choices if c not in compared), NO_ANSWER)
+    return margins
 
 
 @dataclass
@@ -124,10 +138,19 @@ def cross_table(
     min_cell: int,
     published: Sequence[Hashable],
     already_hidden: Sequence[Hashable] = (),
+    column_sums: Mapping[Hashable, Sequence[Hashable]] | None = None,
 ) -> CrossTable:
-    """Count (row, column) pairs, suppress, and give each cell's share of its row and column."""
+    """Count (row, column) pairs, suppress, and give each cell's share of its row and column.
+
+    `column_sums`: margins published elsewhere as sums of columns (`category_margins`),
+    tied to this table's column totals so that they count in its suppression.
+    """
     counts = two_way_counts(Counter(pairs), rows, columns)
-    table = suppress(counts, two_way_equations(rows, columns), min_cell, published, already_hidden)
+    equations = two_way_equations(rows, columns)
+    for margin, parts in (column_sums or {}).items():
+        counts[margin] = sum(counts["column", c] for c in parts)
+        equations.append(Equation(margin, tuple(("column", c) for c in parts)))
+    table = suppress(counts, equations, min_cell, published, already_hidden)
     result = CrossTable(list(rows), list(columns), table)
     for r in rows:
         for c in columns:
@@ -162,7 +185,8 @@ def groups_across(
         for g, c in zip(groups, with_no_answer(categories), strict=True)
     ]
     participation = participation_table(categories, choices, min_cell, compared)
-    shown = [c for c in columns if participation.shown(c) is not None]
+    margins = category_margins(choices, compared)
+    shown = [c for c in [*columns, *margins] if participation.shown(c) is not None]
     return cross_table(
         pairs,
         rows,
@@ -170,10 +194,15 @@ def groups_across(
         min_cell,
         published=[
             *(("row", g) for g in rows if g != NO_GROUP or ungrouped_published),
-            *(("column", c) for c in shown),
+            *(("column", c) for c in shown if c in columns),
+            *(m for m in margins if m in shown),
             TOTAL,
         ],
-        already_hidden=[("column", c) for c in columns if c not in shown],
+        already_hidden=[
+            *(("column", c) for c in columns if c not in shown),
+            *(m for m in margins if m not in shown),
+        ],
+        column_sums=margins,
     )
 
 
@@ -252,7 +281,9 @@ class Representation:
     category: Hashable
     target: float
     participation: Share | None  # None where its count is suppressed or nobody answered
-    status: str  # "under", "over", "in_line", "suppressed", or "no_answers" (nobody answered)
+    # "under", "over", "in_line"; "no_base" (shares of everyone: the base is hidden),
+    # "suppressed", or "no_answers" (nobody answered)
+    status: str
     difference: float | None = None  # participation − target
     ratio: float | None = None  # participation / target; None where the target is 0
 
@@ -277,7 +308,7 @@ def check_targets(targets: Mapping[Hashable, float], choices: Sequence[Hashable]
         isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 1 for v in values
     ):
         raise TargetsInvalid("targets_must_be_shares")
-    if abs(sum(values) - 1) > TARGET_TOLERANCE:
+    if abs(sum(values) - 1) > TARGET_TOLERANCE + 1e-9:  # 0.99 is within a hundredth
         raise TargetsInvalid("targets_must_sum_to_one")
 
 
@@ -291,22 +322,27 @@ def representativeness(
 
     A category is "under" represented when its target lies above the interval, "over" when
     below. The shares are of those whose answer has a target (the targets describe a
-    population where everyone has such a category), or of everyone where that number is
-    suppressed (1 to `min_cell` − 1 were left out: the shares would give it back); a
-    category whose count is suppressed gets no share and no flag.
+    population where everyone has such a category). Where that number is suppressed (1 to
+    `min_cell` − 1 were left out, and the total would give them back), the shares are of
+    everyone and carry no flag ("no_base"): they add up to less than the targets, so every
+    category would lean "under". A category whose count is suppressed gets no share.
     """
     check_targets(targets, choices)
     compared = [c for c in choices if c in targets]
     table = participation_table(categories, choices, min_cell, compared)
-    answered = table.shown(COMPARED if COMPARED in table.counts else ANSWERED)
+    partial = COMPARED in table.counts
+    answered = table.shown(COMPARED if partial else ANSWERED)
     base = len(categories) if answered is None else answered
     rows = []
     for category in compared:
         count = table.shown(category)
         observed = None if count is None else share(count, base)
-        rows.append(_representation(category, float(targets[category]), observed, base))
+        representation = _representation(category, float(targets[category]), observed, base)
+        if answered is None and observed is not None:
+            representation.status = "no_base"
+        rows.append(representation)
     base_code = "everyone" if answered is None else "answered"
-    left_out = None if answered is None else len(categories) - answered
+    left_out = table.shown(LEFT_OUT if partial else NO_ANSWER)
     return Representativeness(rows, base_code, answered, left_out)
 
 
@@ -343,14 +379,19 @@ def post_stratify(
     targets: Mapping[Hashable, float],
     z: float = Z_95,
 ) -> Reweighted:
-    """Reweight a share to the targets: Σ_c target_c × (successes_c / trials_c).
+    """Reweight a share to the targets: Σ_c w_c × (successes_c / trials_c), w_c = target_c / T.
 
     `successes`, `trials`: per category, `NO_ANSWER` included (say, those agreeing with a
-    statement among those who voted on it). The weight of someone in category c is
-    target_c / sample_share_c, with sample shares among those compared; those with no
-    answer or an answer without a target are left out and counted in `left_out`. Interval: the
-    stratified variance Σ_c target_c² p_c (1 − p_c) / n_c (Cochran 1977, §5.3) with the
-    normal approximation, clipped to [0, 1]; it is 0 where every p_c is 0 or 1.
+    statement among those who voted on it). T is the sum of the targets (1 within the
+    tolerance; dividing by it keeps the share inside [0, 1]). Someone in category c weighs
+    w_c / sample_share_c, with sample shares among those compared; those with no answer or
+    an answer without a target are left out and counted in `left_out`.
+
+    Interval: Wilson's at the effective sample size n* = p (1 − p) / v (Korn and Graubard
+    1998), where v = Σ_c w_c² p_c (1 − p_c) / n_c is the stratified variance (Cochran 1977,
+    §5.3), n* at most the number compared; where v is 0 (every p_c is 0 or 1) n* is Kish's
+    1 / Σ_c w_c² / n_c. So it stays inside [0, 1] and is never of zero width, as the
+    report's other intervals (Wilson's) are not.
     """
     choices = list(targets)
     check_targets(targets, choices)
@@ -363,18 +404,21 @@ def post_stratify(
         )
     answered = sum(trials.get(c, 0) for c in choices)
     strata = [c for c in choices if targets[c] > 0]
+    total = sum(targets[c] for c in strata)
+    w = {c: targets[c] / total for c in strata}
     p = {c: successes.get(c, 0) / trials[c] for c in strata}
-    value = sum(targets[c] * p[c] for c in strata)
-    variance = sum(targets[c] ** 2 * p[c] * (1 - p[c]) / trials[c] for c in strata)
-    half = z * variance**0.5
-    weights = {c: targets[c] / (trials[c] / answered) for c in strata}
+    value = sum(w[c] * p[c] for c in strata)
+    variance = sum(w[c] ** 2 * p[c] * (1 - p[c]) / trials[c] for c in strata)
+    kish = 1 / sum(w[c] ** 2 / trials[c] for c in strata)
+    effective = min(value * (1 - value) / variance, answered) if variance > 0 else kish
+    low, high = wilson_interval(value * effective, effective, z)
     return Reweighted(
         "post_stratified",
         unweighted,
         possible=True,
         value=value,
-        low=max(0.0, value - half),
-        high=min(1.0, value + half),
-        weights=weights,
+        low=float(low),
+        high=float(high),
+        weights={c: w[c] / (trials[c] / answered) for c in strata},
         left_out=left_out,
     )

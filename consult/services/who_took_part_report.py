@@ -99,13 +99,13 @@ def who_took_part(
     group_of = {int(p["id"]): p["group"] for p in data.get("participants", [])}
     ids = list(group_of)
     people = _People(ids, [group_of[i] for i in ids], _votes_on(conversation, statement_ids, until))
-    sections = [
-        _section(
-            "question", question.text, question.choices, answers, people, min_cell,
-            targets=targets_of(question),
+    sections = []
+    for question, answers in _answers_by_question(conversation).items():
+        targets = targets_of(question)
+        labels = question.choices
+        sections.append(
+            _section("question", question.text, labels, answers, people, min_cell, targets)
         )
-        for question, answers in _answers_by_question(conversation).items()
-    ]  # fmt: skip
     segments = segments_of(conversation)
     if segments:
         segment_of = _segment_by_participant(conversation)
@@ -154,7 +154,7 @@ def _section(
             min_cell,
             ungrouped_published=True,
             compared=compared,
-        ),  # fmt: skip
+        ),
     )
     category_of_voter = dict(zip(people.ids, categories, strict=True))
     for statement_id, votes in people.votes.items():
