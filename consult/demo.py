@@ -8,9 +8,19 @@ import numpy as np
 from sqlalchemy import insert, select
 
 from consult.extensions import db
-from consult.models import Conversation, Participant, Statement, User, Vote, VoteEvent, utcnow
+from consult.models import (
+    Answer,
+    Conversation,
+    Participant,
+    Statement,
+    User,
+    Vote,
+    VoteEvent,
+    utcnow,
+)
 from consult.services.changes import votes_changed
 from consult.services.consultations import create_conversation, find_conversation
+from consult.services.questions import add_preset
 from consult.services.users import create_user
 
 DEMO_ID = "demo"
@@ -29,6 +39,18 @@ _GROUP_AGREEMENT = np.array(
 )
 _GROUP_SHARES = (0.45, 0.35, 0.20)
 _PASS_RATE = 0.1
+# Where the simulated participants live (the "area" question: city, town or suburb, village
+# or countryside, prefer not to say), by group, against census-like targets: the countryside
+# takes part less than its share, as it often does online, so the report shows who is missing.
+_AREA_BY_GROUP = np.array(
+    [
+        [0.75, 0.15, 0.05, 0.05],
+        [0.35, 0.35, 0.25, 0.05],
+        [0.50, 0.30, 0.15, 0.05],
+    ]
+)
+_AREA_TARGETS = [0.50, 0.25, 0.25, None]
+_ANSWER_RATE = 0.85
 
 DEMO_STATEMENTS = [
     "Buses should run every ten minutes on the main routes, all day.",
@@ -93,8 +115,9 @@ def add_simulated_votes(conversation: Conversation, *, seed: int = 7) -> None:
     db.session.flush()
     now = utcnow()
     votes = []
-    for person in people:
-        leaning = _GROUP_AGREEMENT[rng.choice(len(_GROUP_SHARES), p=_GROUP_SHARES)]
+    groups = rng.choice(len(_GROUP_SHARES), size=len(people), p=_GROUP_SHARES)
+    for person, group in zip(people, groups, strict=True):
+        leaning = _GROUP_AGREEMENT[group]
         for j in rng.choice(len(statement_ids), size=rng.integers(8, 13), replace=False):
             value = 0 if rng.random() < _PASS_RATE else (1 if rng.random() < leaning[j] else -1)
             votes.append(
@@ -108,4 +131,27 @@ def add_simulated_votes(conversation: Conversation, *, seed: int = 7) -> None:
     db.session.execute(insert(Vote), [{**v, "updated_at": now} for v in votes])
     db.session.execute(insert(VoteEvent), [{**v, "created_at": now} for v in votes])
     votes_changed(conversation.id)
+    db.session.commit()
+    _add_simulated_answers(conversation, people, groups, rng)
+
+
+def _add_simulated_answers(
+    conversation: Conversation,
+    people: list[Participant],
+    groups: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
+    """The "area" question with census-like targets, answered by most simulated people."""
+    question = add_preset(conversation, "area")
+    question.targets = _AREA_TARGETS
+    answers = [
+        {
+            "participant_id": person.id,
+            "question_id": question.id,
+            "choice": int(rng.choice(len(_AREA_TARGETS), p=_AREA_BY_GROUP[group])),
+        }
+        for person, group in zip(people, groups, strict=True)
+        if rng.random() < _ANSWER_RATE
+    ]
+    db.session.execute(insert(Answer), answers)
     db.session.commit()

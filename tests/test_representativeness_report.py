@@ -166,3 +166,16 @@ def test_the_api_answers_404_to_a_stranger_when_results_are_not_public(client, t
         get_conversation(targeted).results_public = False
         db.session.commit()
     assert client.get(API + f"/{targeted}/who-took-part").status_code == 404
+
+
+def test_the_demo_shows_who_is_missing(app, client):
+    from consult.demo import ensure_demo
+
+    with app.app_context():
+        ensure_demo()
+    analyse(app, "demo")
+    text = who_section(page_text(client.get("/c/demo/report")))
+    assert "Where do you live?" in text
+    assert "Compared with the target shares" in text
+    # The simulated countryside takes part at about 15 %, well under its census share of 25 %.
+    assert re.search(r"In a village or the countryside 25 % 1\d % \(\d+–\d+ %\) Fewer", text)
