@@ -20,25 +20,19 @@ half places elsewhere only costs a little power.
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from clustering.group_ids import relabelled
 from clustering.kmeans import assign
 from clustering.matrix import cell_rows
-from clustering.pca import centred, centred_dense, project
+from clustering.pca import DENSE_GRAM_FROM, centred, centred_dense, project, top_eigenpairs
 
 HALVES = 2
 K_MEANS_STARTS = 2  # k-means restarts per half; the best (lowest inertia) is kept
 K_MEANS_ITERATIONS = 50
 MIN_VOTES_IN_HALF = 2  # a participant with fewer votes in a half is not placed by it
 DENSE_AXES_UP_TO = 400  # statements in a half up to which its map's axes come from eigh
-# Stored share of a half's cells from which its Gram matrix is a dense product: measured on
-# the shared conversations' halves, BLAS on the dense half took a quarter to a half of the
-# sparse product's time at 13-16 % stored (seattle, canadian, vtaiwan), three times as
-# long at 3 % (football).
-DENSE_GRAM_FROM = 0.08
 
 
 def split_half_labels(
@@ -148,17 +142,7 @@ def _map(votes: sp.csr_matrix, rng: np.random.Generator) -> NDArray[np.float64]:
     else:
         matrix, _ = centred(votes)
         gram = (matrix.T @ matrix).toarray()
-    # Only the two largest eigenpairs (ascending); LAPACK's evr finds them in half the time
-    # eigh takes for all of them on a hundred columns. The Gram matrix is finite (built
-    # from votes) and not used again: no scan, no copy.
-    _, vectors = scipy.linalg.eigh(
-        gram,
-        subset_by_index=[n_columns - 2, n_columns - 1],
-        driver="evr",
-        overwrite_a=True,
-        check_finite=False,
-    )
-    axes = vectors[:, ::-1]  # the largest first
+    _, axes = top_eigenpairs(gram, 2)
     scale = np.sqrt(n_columns / np.maximum(np.diff(votes.indptr), 1))
     return scale[:, None] * np.asarray(matrix @ axes)
 
