@@ -66,12 +66,24 @@ def _centred_dense_and_means(
 def _centred_cells(votes: sp.csr_matrix) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """(vote − statement mean) of each stored cell in storage order, and the means."""
     votes = votes.astype(np.float64, copy=False)  # read only: no copy needed
-    counts = np.bincount(votes.indices, minlength=votes.shape[1]).astype(np.float64)
-    sums = np.bincount(votes.indices, weights=votes.data, minlength=votes.shape[1]).astype(
-        np.float64
-    )
+    return centred_values(votes.indices, votes.data, votes.shape[1])
+
+
+def centred_values(
+    columns: NDArray, values: NDArray[np.float64], n_columns: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(value − its column's mean) of each cell, and the column means (0 when empty).
+
+    Parameters
+    ----------
+    columns : ndarray of shape (n_cells,)
+    values : ndarray of shape (n_cells,)
+    n_columns : int
+    """
+    counts = np.bincount(columns, minlength=n_columns).astype(np.float64)
+    sums = np.bincount(columns, weights=values, minlength=n_columns).astype(np.float64)
     means = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
-    return votes.data - means[votes.indices], means
+    return values - means[columns], means
 
 
 def project(
