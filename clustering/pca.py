@@ -224,17 +224,17 @@ ZERO_SINGULAR = 1e-10  # an axis with a smaller singular value is set to zeros
 # A cold start's axes come exactly from the dense statements × statements Gram matrix when
 # that is cheaper than the randomized SVD, whose thirteen orthonormalisations and fourteen
 # sparse products cost about 1-4 ms however small the conversation. Measured on the shared
-# conversations (one thread): the Gram product and LAPACK's evr for the top two eigenpairs
-# took 0.3 ms where the randomized SVD took 2-3 ms at 36-70 statements, 2.1 against 3.7 ms
-# on canadian-electoral-reform (448 × 174); on vtaiwan.uberx (1,921 × 197, 7.5e7 for the
-# product) about the same as it, and on football-concussions (3 % stored) twice as long.
-# The exact axes differ from the randomized SVD's by up to 6e-4 on these conversations.
+# conversations (one thread, load 2-3): the Gram product and LAPACK's evr for the top two
+# eigenpairs took 0.2-0.7 ms where the randomized SVD took 2.2-3.3 ms at 36-70 statements,
+# 1.9 against 4.5 ms on canadian-electoral-reform (448 × 174), 7.5 against 9.8 ms on
+# vtaiwan.uberx (1,921 × 197: 7.5e7 for the product), and twice the SVD's time on
+# football-concussions (3 % stored). The maps move by up to 0.008 (canadian).
 EXACT_AXES_UP_TO = 250  # statements; the eigensolver's m³ grows past the SVD's cost
 # Stored share of cells from which a Gram matrix is a dense product: on the shared
 # conversations' split halves (`held_out_groups`) BLAS on the dense half took a quarter to
 # a half of the sparse product's time at 13-16 % stored, three times as long at 3 %.
 DENSE_GRAM_FROM = 0.08
-DENSE_PRODUCT_UP_TO = 20_000_000  # participants × statements²: the Gram product's work
+DENSE_PRODUCT_UP_TO = 100_000_000  # participants × statements²: the product's work, ~10 ms
 
 
 def _exact_is_cheaper(votes: sp.csr_matrix) -> bool:
