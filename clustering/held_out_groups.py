@@ -20,25 +20,25 @@ half places elsewhere only costs a little power.
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from clustering.group_ids import relabelled
 from clustering.kmeans import assign
 from clustering.matrix import cell_rows
-from clustering.pca import centred, centred_dense, project
+from clustering.pca import (
+    DENSE_GRAM_FROM,
+    centred,
+    centred_values,
+    project,
+    top_eigenpairs,
+)
 
 HALVES = 2
 K_MEANS_STARTS = 2  # k-means restarts per half; the best (lowest inertia) is kept
 K_MEANS_ITERATIONS = 50
 MIN_VOTES_IN_HALF = 2  # a participant with fewer votes in a half is not placed by it
 DENSE_AXES_UP_TO = 400  # statements in a half up to which its map's axes come from eigh
-# Stored share of a half's cells from which its Gram matrix is a dense product: measured on
-# the shared conversations' halves, BLAS on the dense half took a quarter to a half of the
-# sparse product's time at 13-16 % stored (seattle, canadian, vtaiwan), three times as
-# long at 3 % (football).
-DENSE_GRAM_FROM = 0.08
 
 
 def split_half_labels(
@@ -100,9 +100,31 @@ def _group_on(
     n_columns = int(columns.sum())
     if enough.sum() < n_groups or n_columns < 2:
         return labels
-    half = _submatrix(votes, rows, in_half & enough[rows], enough, columns)
-    labels[enough] = _best_of_starts(_map(half, rng), n_groups, rng)
+    kept = in_half & enough[rows]
+    if n_columns <= DENSE_AXES_UP_TO and kept.sum() >= DENSE_GRAM_FROM * enough.sum() * n_columns:
+        points = _dense_map(votes, rows, kept, enough, columns)
+    else:
+        points = _map(_submatrix(votes, rows, kept, enough, columns), rng)
+    labels[enough] = _best_of_starts(points, n_groups, rng)
     return labels
+
+
+def _dense_map(
+    votes: sp.csr_matrix,
+    rows: NDArray[np.int64],
+    kept: NDArray[np.bool_],
+    chosen_rows: NDArray[np.bool_],
+    chosen_columns: NDArray[np.bool_],
+) -> NDArray[np.float64]:
+    """`_map(_submatrix(...))` when the half is dense enough for BLAS, to the bit, with the
+    centred half written straight from the stored votes `kept` (no CSR in between)."""
+    shape = (int(chosen_rows.sum()), int(chosen_columns.sum()))
+    new_row = (np.cumsum(chosen_rows) - 1)[rows[kept]]
+    new_column = (np.cumsum(chosen_columns) - 1)[votes.indices[kept]]
+    values, _ = centred_values(new_column, votes.data[kept].astype(np.float64), shape[1])
+    matrix = np.zeros(shape)
+    matrix[new_row, new_column] = values
+    return _projected(matrix, matrix.T @ matrix, np.bincount(new_row, minlength=shape[0]))
 
 
 def _submatrix(
@@ -133,33 +155,25 @@ def _submatrix(
 
 
 def _map(votes: sp.csr_matrix, rng: np.random.Generator) -> NDArray[np.float64]:
-    """The participants' 2-D map of these votes (the §4.4 projection, as the profile's).
+    """The participants' 2-D map of these sparse votes (the §4.4 projection, as the
+    profile's); `_dense_map` when the half is dense enough for BLAS.
 
-    With few statements the top axes come from the dense statements × statements Gram
-    matrix (exact, and a tenth of the randomized SVD's time on a few hundred columns);
-    otherwise from `pca.project`.
+    With few statements the top axes come from the statements × statements Gram matrix
+    (exact, and a tenth of the randomized SVD's time on a few hundred columns); otherwise
+    from `pca.project`.
     """
     if votes.shape[1] > DENSE_AXES_UP_TO:
         return project(votes, random_state=int(rng.integers(2**31))).participants
-    n_columns = votes.shape[1]
-    if votes.nnz >= DENSE_GRAM_FROM * votes.shape[0] * n_columns:
-        matrix = centred_dense(votes)
-        gram = matrix.T @ matrix
-    else:
-        matrix, _ = centred(votes)
-        gram = (matrix.T @ matrix).toarray()
-    # Only the two largest eigenpairs (ascending); LAPACK's evr finds them in half the time
-    # eigh takes for all of them on a hundred columns. The Gram matrix is finite (built
-    # from votes) and not used again: no scan, no copy.
-    _, vectors = scipy.linalg.eigh(
-        gram,
-        subset_by_index=[n_columns - 2, n_columns - 1],
-        driver="evr",
-        overwrite_a=True,
-        check_finite=False,
-    )
-    axes = vectors[:, ::-1]  # the largest first
-    scale = np.sqrt(n_columns / np.maximum(np.diff(votes.indptr), 1))
+    matrix, _ = centred(votes)
+    return _projected(matrix, (matrix.T @ matrix).toarray(), np.diff(votes.indptr))
+
+
+def _projected(
+    matrix: NDArray | sp.csr_matrix, gram: NDArray[np.float64], per_row: NDArray
+) -> NDArray[np.float64]:
+    """The §4.4 projection of a centred matrix on its Gram matrix's top two axes."""
+    _, axes = top_eigenpairs(gram, 2)
+    scale = np.sqrt(matrix.shape[1] / np.maximum(per_row, 1))
     return scale[:, None] * np.asarray(matrix @ axes)
 
 

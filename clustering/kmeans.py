@@ -137,6 +137,8 @@ def assign(points: NDArray, centres: NDArray) -> NDArray[np.int64]:
     if len(points) <= rows:  # one block: no copy into a labels array
         distances = points @ offsets
         distances += squares
+        if len(centres) == 2:  # the same labels by one comparison: half argmin's time
+            return (distances[:, 1] < distances[:, 0]).astype(np.int64)
         return distances.argmin(axis=1)
     labels = np.empty(len(points), dtype=np.int64)
     for start in range(0, len(points), rows):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
@@ -50,21 +51,39 @@ def centred(votes: sp.csr_matrix) -> tuple[sp.csr_matrix, NDArray[np.float64]]:
 
 def centred_dense(votes: sp.csr_matrix) -> NDArray[np.float64]:
     """`centred(votes)[0].toarray()`, written straight into the dense array."""
-    data, _ = _centred_cells(votes)
+    return _centred_dense_and_means(votes)[0]
+
+
+def _centred_dense_and_means(
+    votes: sp.csr_matrix,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    data, means = _centred_cells(votes)
     dense = np.zeros(votes.shape)
     dense[cell_rows(votes), votes.indices] = data
-    return dense
+    return dense, means
 
 
 def _centred_cells(votes: sp.csr_matrix) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """(vote − statement mean) of each stored cell in storage order, and the means."""
     votes = votes.astype(np.float64, copy=False)  # read only: no copy needed
-    counts = np.bincount(votes.indices, minlength=votes.shape[1]).astype(np.float64)
-    sums = np.bincount(votes.indices, weights=votes.data, minlength=votes.shape[1]).astype(
-        np.float64
-    )
+    return centred_values(votes.indices, votes.data, votes.shape[1])
+
+
+def centred_values(
+    columns: NDArray, values: NDArray[np.float64], n_columns: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(value − its column's mean) of each cell, and the column means (0 when empty).
+
+    Parameters
+    ----------
+    columns : ndarray of shape (n_cells,)
+    values : ndarray of shape (n_cells,)
+    n_columns : int
+    """
+    counts = np.bincount(columns, minlength=n_columns).astype(np.float64)
+    sums = np.bincount(columns, weights=values, minlength=n_columns).astype(np.float64)
     means = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
-    return votes.data - means[votes.indices], means
+    return values - means[columns], means
 
 
 def project(
@@ -93,15 +112,20 @@ def project(
         axes stop moving. Polis runs up to 100 per update.
     """
     n_participants, n_statements = votes.shape
-    matrix, means = centred(votes)
-    if (
+    warm = (
         warm_components is not None
         and warm_components.shape == (2, n_statements)
         and np.any(warm_components)
-    ):
-        components = _refine(matrix, warm_components, warm_iterations, random_state)
+    )
+    if not warm and _exact_is_cheaper(votes):
+        matrix, means = _centred_dense_and_means(votes)
+        components = _exact_components(matrix)
     else:
-        components = _top_components(matrix, random_state)
+        matrix, means = centred(votes)
+        if warm:
+            components = _refine(matrix, warm_components, warm_iterations, random_state)
+        else:
+            components = _top_components(matrix, random_state)
     if n_votes is None:
         n_votes = np.diff(votes.indptr)
     scale = np.sqrt(n_statements / np.maximum(n_votes, 1))
@@ -195,16 +219,83 @@ def orthonormal_columns(tall: NDArray) -> NDArray[np.float64]:
     return basis
 
 
+N_COMPONENTS = 2
+ZERO_SINGULAR = 1e-10  # an axis with a smaller singular value is set to zeros
+# A cold start's axes come exactly from the dense statements × statements Gram matrix when
+# that is cheaper than the randomized SVD, whose thirteen orthonormalisations and fourteen
+# sparse products cost about 1-4 ms however small the conversation. Measured on the shared
+# conversations (one thread, load 2-3): the Gram product and LAPACK's evr for the top two
+# eigenpairs took 0.2-0.7 ms where the randomized SVD took 2.2-3.3 ms at 36-70 statements,
+# 1.9 against 4.5 ms on canadian-electoral-reform (448 × 174), 7.5 against 9.8 ms on
+# vtaiwan.uberx (1,921 × 197: 7.5e7 for the product), and twice the SVD's time on
+# football-concussions (3 % stored). The maps move by up to 0.008 (canadian).
+EXACT_AXES_UP_TO = 250  # statements; the eigensolver's m³ grows past the SVD's cost
+# Stored share of cells from which a Gram matrix is a dense product: on the shared
+# conversations' split halves (`held_out_groups`) BLAS on the dense half took a quarter to
+# a half of the sparse product's time at 13-16 % stored, three times as long at 3 %.
+DENSE_GRAM_FROM = 0.08
+DENSE_PRODUCT_UP_TO = 100_000_000  # participants × statements²: the product's work, ~10 ms
+
+
+def _exact_is_cheaper(votes: sp.csr_matrix) -> bool:
+    n_participants, n_statements = votes.shape
+    cells = n_participants * n_statements
+    return (
+        2 <= n_statements <= EXACT_AXES_UP_TO
+        and cells * n_statements <= DENSE_PRODUCT_UP_TO
+        and votes.nnz >= DENSE_GRAM_FROM * cells
+    )
+
+
+def _exact_components(matrix: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The two top right singular vectors of a dense centred matrix, signs fixed.
+
+    From the top eigenpairs of its Gram matrix (BLAS's syrk, one triangle, was no faster
+    than the full product here). An eigenvalue at the Gram matrix's rounding level
+    (n_statements · eps · the largest) is a zero singular value here, as one under
+    ZERO_SINGULAR is for the randomized SVD.
+    """
+    n_statements = matrix.shape[1]
+    values, vectors = top_eigenpairs(matrix.T @ matrix, N_COMPONENTS)
+    components = vectors.T.copy()
+    rounding = n_statements * np.finfo(float).eps * max(values[0], 0.0)
+    components[(values <= rounding) | (values < ZERO_SINGULAR**2)] = 0.0
+    return _signs_fixed(components)
+
+
+def top_eigenpairs(
+    gram: NDArray[np.float64], k: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The k largest eigenvalues (largest first) and their eigenvectors (columns).
+
+    Only those k: LAPACK's evr with a subset finds them in half the time eigh takes for
+    all of them on a hundred columns. `gram` is overwritten (no copy) and not checked
+    for NaN (built from votes, it is finite).
+    """
+    n = gram.shape[0]
+    values, vectors = scipy.linalg.eigh(
+        gram,
+        subset_by_index=[n - k, n - 1],
+        driver="evr",
+        overwrite_a=True,
+        check_finite=False,
+    )
+    return values[::-1], vectors[:, ::-1]
+
+
 def _top_components(matrix: sp.csr_matrix, random_state: int) -> NDArray[np.float64]:
-    n_components = 2
     if min(matrix.shape) == 0 or matrix.nnz == 0:
-        return np.zeros((n_components, matrix.shape[1]))
-    k = min(n_components, min(matrix.shape))
+        return np.zeros((N_COMPONENTS, matrix.shape[1]))
+    k = min(N_COMPONENTS, min(matrix.shape))
     singular, vt = top_right_singular(matrix, k, random_state=random_state)
-    vt[singular < 1e-10] = 0.0
-    components = np.zeros((n_components, matrix.shape[1]))
+    vt[singular < ZERO_SINGULAR] = 0.0
+    components = np.zeros((N_COMPONENTS, matrix.shape[1]))
     components[:k] = vt
-    # Deterministic signs (STYLE.md habit 7): the largest loading of each axis is positive.
+    return _signs_fixed(components)
+
+
+def _signs_fixed(components: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Deterministic signs (STYLE.md habit 7): the largest loading of each axis is positive."""
     biggest = np.argmax(np.abs(components), axis=1)
-    signs = np.sign(components[np.arange(n_components), biggest])
+    signs = np.sign(components[np.arange(len(components)), biggest])
     return components * np.where(signs == 0, 1.0, signs)[:, None]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import binom, chi2, hypergeom, norm
+from scipy.special import chdtrc, ndtr
+from scipy.stats import binom, hypergeom
 
 Z_90_ONE_SIDED = 1.2816  # the Polis significance threshold (DESIGN.md §4.7)
 Z_95 = 1.959964
@@ -66,7 +67,21 @@ def benjamini_hochberg(p_values: ArrayLike) -> NDArray:
 
 
 def two_sided_p(z: ArrayLike) -> NDArray:
-    return 2 * norm.sf(np.abs(np.asarray(z, dtype=float)))
+    return 2 * normal_sf(np.abs(np.asarray(z, dtype=float)))
+
+
+# The survival functions below are the ufuncs `scipy.stats.norm.sf` and `chi2.sf` call
+# (scipy 1.17: `norm._sf(x) = ndtr(-x)`, `chi2._sf(x, df) = chdtrc(df, x)`), the same
+# values without the distribution layer's argument checks: 0.1 ms a call, against a few
+# microseconds, with a few calls per analysis.
+def normal_sf(x: ArrayLike) -> NDArray:
+    """P(Z > x) for a standard normal Z."""
+    return ndtr(-np.asarray(x, dtype=float))
+
+
+def chi_square_sf(statistic: ArrayLike, dof: ArrayLike) -> NDArray:
+    """P(X > statistic) for X chi-square with `dof` (> 0) degrees of freedom."""
+    return chdtrc(dof, statistic)
 
 
 def fisher_one_sided_p(
@@ -98,7 +113,7 @@ def fisher_one_sided_p(
         total, successes, draws = n1[large] + n2[large], k1[large] + k2[large], n1[large]
         mean = draws * successes / total
         variance = mean * (total - successes) / total * (total - draws) / np.maximum(total - 1, 1)
-        p[large] = norm.sf((k1[large] - 0.5 - mean) / np.sqrt(variance))
+        p[large] = normal_sf((k1[large] - 0.5 - mean) / np.sqrt(variance))
     return np.clip(p, 0.0, 1.0)
 
 
@@ -175,5 +190,5 @@ def homogeneity_p(
     dof = present.sum(axis=0) - 1
     testable = (dof > 0) & (smallest >= min_expected)
     p = np.ones(k.shape[1:])
-    p[testable] = chi2.sf(statistic[testable], dof[testable])
+    p[testable] = chi_square_sf(statistic[testable], dof[testable])
     return p

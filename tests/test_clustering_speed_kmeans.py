@@ -52,3 +52,11 @@ def test_kmeans_in_blocks_is_kmeans_in_one_table(seed, monkeypatch):
     np.testing.assert_array_equal(
         warm.centres, kmeans(points + 0.1, 100, previous=whole.members()).centres
     )
+
+
+def test_two_centres_give_argmin_labels_ties_to_the_first():
+    points = np.round(_clumps(5, 500), 1)
+    centres = np.array([[0.0, 0.0], [0.0, 0.0]])  # every point a tie: all to centre 0
+    assert assign(points, centres).tolist() == [0] * 500
+    centres = points[[3, 10]]
+    np.testing.assert_array_equal(assign(points, centres), _one_table(points, centres))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.stats import chi2, norm
 
 from clustering.consensus import group_informed_consensus, majority_consensus
 from clustering.matrix import from_dense, from_records
@@ -11,7 +12,7 @@ from clustering.pca import centred, centred_dense, orthonormal_columns, project
 from clustering.polis import in_conv
 from clustering.repness import representative_statements
 from clustering.report_numbers import statement_numbers
-from clustering.stats import benjamini_hochberg, wilson_interval
+from clustering.stats import benjamini_hochberg, chi_square_sf, normal_sf, wilson_interval
 from clustering.tallies import tally
 
 NAN = np.nan
@@ -194,3 +195,13 @@ def test_tallies_count_every_vote_by_hand():
         for g in range(3):
             np.testing.assert_array_equal(per_group[g], (dense[labels == g] == kind).sum(axis=0))
     np.testing.assert_array_equal(t.total_seen, (~np.isnan(dense)).sum(axis=0))
+
+
+def test_survival_functions_are_scipy_stats_to_the_bit():
+    x = np.concatenate([np.linspace(-40, 40, 801), [0.0, -0.0, np.inf, -np.inf, 1e-300]])
+    np.testing.assert_array_equal(normal_sf(x), norm.sf(x))
+    statistic = np.abs(x[np.isfinite(x)])
+    for dof in (1, 2, 3, 4, 7):
+        np.testing.assert_array_equal(chi_square_sf(statistic, dof), chi2.sf(statistic, dof))
+    dofs = np.arange(1, statistic.size + 1) % 5 + 1
+    np.testing.assert_array_equal(chi_square_sf(statistic, dofs), chi2.sf(statistic, dofs))
