@@ -473,7 +473,7 @@ def test_the_groups_table_and_the_participation_table_together_give_nothing_back
     categories = [c for _, c in people]
     participation = participation_table(categories, ["x", "y", "z"])
     result = groups_across(groups, categories, ["x", "y", "z"])
-    if result.table.withheld:
+    if result.table.withheld or participation.withheld:  # nothing of it shown
         return
     assert recoverable_cells(result.table) == set()
     for category in ["x", "y", "z", NO_ANSWER]:

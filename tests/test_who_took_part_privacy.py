@@ -7,13 +7,14 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consult.services.suppression import Equation, SuppressedTable, recoverable_cells
+from consult.services.suppression import TOTAL, Equation, SuppressedTable, recoverable_cells
 from consult.services.who_took_part import (
     NO_ANSWER,
     category_margins,
     groups_across,
     participation_table,
     representativeness,
+    statement_across,
 )
 
 CHOICES = ["a", "b", "c", "p"]  # "p": Prefer not to say, with no target
@@ -37,6 +38,11 @@ def joint(participation: SuppressedTable, groups: SuppressedTable) -> Suppressed
         if ("g", margin) in counts:
             equations.append(Equation(("p", margin), (("g", margin),)))
     hidden = {("p", k) for k in participation.hidden} | {("g", k) for k in groups.hidden}
+    if participation.withheld:  # nothing of it is shown, but the published total
+        hidden |= {("p", k) for k in participation.counts if k != TOTAL}
+    if groups.withheld:  # nor of its cells; its margins are shown elsewhere
+        inner = [k for k in groups.counts if isinstance(k, tuple) and k[0] not in ("row", "column")]
+        hidden |= {("g", k) for k in inner}
     return SuppressedTable(counts, equations, hidden)
 
 
@@ -90,3 +96,17 @@ def test_no_hidden_count_comes_back_from_the_two_tables_together(spec):
     result = representativeness(categories, CHOICES, TARGETS)
     for shown in (result.left_out, result.answered):
         assert shown is None or shown == 0 or shown >= 10 or shown == len(categories)
+
+
+def test_where_everyone_in_a_category_voted_its_vote_count_is_taken_as_published():
+    # 12 in x and 15 in y, all of whom voted: their vote counts are the participant counts
+    # shown beside the table, so hiding them would protect nothing; the 2 disagreeing in x
+    # must then be protected inside the column instead.
+    votes = [1] * 10 + [-1] * 2 + [1] * 15
+    categories = ["x"] * 12 + ["y"] * 15
+    result = statement_across(votes, categories, ["x", "y"], shown_sizes={"x": 12, "y": 15})
+    table = result.votes.table
+    assert table.shown(("column", "x")) == 12
+    assert table.shown(("disagree", "x")) is None
+    assert table.shown(("agree", "x")) is None  # else 12 − 10 gives the 2 back
+    assert recoverable_cells(table) == set()

@@ -4,7 +4,10 @@ The rule (issue 13, "Privacy"):
 
 1. **Primary suppression.** Every count from 1 to `min_cell − 1` (default 10) is hidden.
    Zeros are shown: they point at nobody, and hiding them would hide a second cell beside
-   every empty "no answer" (when everyone answered, the smallest category would go).
+   every empty "no answer" (when everyone answered, the smallest category would go). Nor
+   is a cell of a line whose total is 0 ever a complement: counts are never negative, so
+   each is known to be 0 (the passes on a statement nobody passed on, whose vote totals
+   are published, would otherwise hide a 2 that the column then gives back).
 2. **Complementary suppression.** A table is published with its margins (row and column
    totals, the grand total), and some margins are published elsewhere anyway (a group's size
    in the report, a statement's vote totals). A hidden cell must not be recoverable from
@@ -131,6 +134,7 @@ def suppress(
     if min_cell < 1:
         raise ValueError("min_cell must be at least 1")
     published, already_hidden = set(published), set(already_hidden)
+    published |= _known_zeros(counts, equations, already_hidden)
     table = SuppressedTable(
         counts={key: int(value) for key, value in counts.items()},
         equations=equations,
@@ -148,6 +152,20 @@ def suppress(
             break
         table.hidden.add(complement)
     return table
+
+
+def _known_zeros(
+    counts: Mapping[Hashable, int], equations: Sequence[Equation], already_hidden: set[Hashable]
+) -> set[Hashable]:
+    """The cells of a line whose total is 0 (and not hidden elsewhere): counts are never
+    negative, so each is known to be 0 whether shown or not, and protects nothing."""
+    return {
+        key
+        for equation in equations
+        if counts[equation.total] == 0 and equation.total not in already_hidden
+        for key in (equation.total, *equation.parts)
+        if key not in already_hidden
+    }
 
 
 def _complement(

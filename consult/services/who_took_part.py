@@ -226,6 +226,7 @@ def statement_across(
     choices: Sequence[Hashable],
     min_cell: int = MIN_CELL,
     hidden_categories: Sequence[Hashable] = (),
+    shown_sizes: Mapping[Hashable, int] | None = None,
 ) -> StatementAcross:
     """Agree share per category (among agree, disagree and pass votes) and whether they differ.
 
@@ -233,6 +234,8 @@ def statement_across(
     The statement's vote totals are published in the report, so the vote kinds' margins stay
     shown. `hidden_categories`: those the participation table hides; their number of votes
     stays hidden here (where everyone voted, it is their number of participants).
+    `shown_sizes`: the categories' participant counts shown beside this table; a category
+    whose every member voted has that count as its number of votes, published already.
     The test compares agree against the other votes across the categories whose agree
     share is shown (a p-value over a hidden count would hint at it), by Pearson's chi-square
     only where Cochran's rule holds (`clustering.stats.homogeneity_p`), else not testable.
@@ -240,12 +243,14 @@ def statement_across(
     _same_length(votes, categories)
     columns = [*choices, NO_ANSWER]
     pairs = [(KIND_OF_VOTE[v], c) for v, c in zip(votes, with_no_answer(categories), strict=True)]
+    votes_in = Counter(c for _, c in pairs)
+    everyone_voted = [("column", c) for c, n in (shown_sizes or {}).items() if votes_in[c] == n]
     table = cross_table(
         pairs,
         VOTE_KINDS,
         columns,
         min_cell,
-        published=[*(("row", kind) for kind in VOTE_KINDS), TOTAL],
+        published=[*(("row", kind) for kind in VOTE_KINDS), TOTAL, *everyone_voted],
         already_hidden=[("column", c) for c in hidden_categories],
     )
     shown = [c for c in choices if table.share_of_column["agree", c] is not None]

@@ -157,6 +157,8 @@ def _section(
         ),
     )
     category_of_voter = dict(zip(people.ids, categories, strict=True))
+    shown = {c: section.participation.shown(c) for c in section.categories}
+    sizes = {c: n for c, n in shown.items() if n is not None}
     for statement_id, votes in people.votes.items():
         voters = [pid for pid in votes if pid in category_of_voter]
         across = statement_across(
@@ -164,9 +166,8 @@ def _section(
             [category_of_voter[pid] for pid in voters],
             choices,
             min_cell,
-            hidden_categories=[
-                c for c in section.categories if section.participation.shown(c) is None
-            ],
+            hidden_categories=[c for c in section.categories if c not in sizes],
+            shown_sizes=sizes,
         )
         reweighted = _reweighted(across, targets) if targets else None
         section.statements.append(StatementByCategory(statement_id, across, reweighted))
