@@ -3,6 +3,7 @@ votes as they stood at a moment (an export's or a report's cut-off)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -41,21 +42,25 @@ def _listed(conversation: Conversation, participant: Participant) -> tuple[Any, 
     return (Vote.participant_id == participant.id, visible_statement(conversation))
 
 
-def votes_as_of(conversation_id: str, until: datetime | None) -> Subquery:
+def votes_as_of(
+    conversation_id: str, until: datetime | None, statement_ids: Sequence[int] | None = None
+) -> Subquery:
     """(participant_id, statement_id, value) of each current vote as of `until`: the votes
-    table when None, else the last logged vote of each pair up to then."""
+    table when None, else the last logged vote of each pair up to then. `statement_ids`:
+    only those statements' votes, filtered before the log is grouped, not after."""
     if until is None:
-        return (
-            select(Vote.participant_id, Vote.statement_id, Vote.value)
-            .where(Vote.conversation_id == conversation_id)
-            .subquery()
+        query = select(Vote.participant_id, Vote.statement_id, Vote.value).where(
+            Vote.conversation_id == conversation_id
         )
-    last = (
-        select(func.max(VoteEvent.id).label("id"))
-        .where(VoteEvent.conversation_id == conversation_id, VoteEvent.created_at <= until)
-        .group_by(VoteEvent.participant_id, VoteEvent.statement_id)
-        .subquery()
+        if statement_ids is not None:
+            query = query.where(Vote.statement_id.in_(statement_ids))
+        return query.subquery()
+    last = select(func.max(VoteEvent.id).label("id")).where(
+        VoteEvent.conversation_id == conversation_id, VoteEvent.created_at <= until
     )
+    if statement_ids is not None:
+        last = last.where(VoteEvent.statement_id.in_(statement_ids))
+    last = last.group_by(VoteEvent.participant_id, VoteEvent.statement_id).subquery()
     return (
         select(VoteEvent.participant_id, VoteEvent.statement_id, VoteEvent.value)
         .join(last, last.c.id == VoteEvent.id)

@@ -98,15 +98,18 @@ def who_took_part(
     min_cell = int(current_app.config["CONSULT_MIN_CELL"])
     group_of = {int(p["id"]): p["group"] for p in data.get("participants", [])}
     ids = list(group_of)
-    people = _People(ids, [group_of[i] for i in ids], _votes_on(conversation, statement_ids, until))
+    answers_by_question = _answers_by_question(conversation)
+    segments = segments_of(conversation)
+    # Without questions or segments no section reads the votes: leave them unread.
+    wanted = statement_ids if answers_by_question or segments else ()
+    people = _People(ids, [group_of[i] for i in ids], _votes_on(conversation, wanted, until))
     sections = []
-    for question, answers in _answers_by_question(conversation).items():
+    for question, answers in answers_by_question.items():
         targets = targets_of(question)
         labels = question.choices
         sections.append(
             _section("question", question.text, labels, answers, people, min_cell, targets)
         )
-    segments = segments_of(conversation)
     if segments:
         segment_of = _segment_by_participant(conversation)
         names = [segment.name for segment in segments]
@@ -225,11 +228,9 @@ def _votes_on(
     votes: dict[int, dict[int, int]] = {sid: {} for sid in statement_ids}
     if not votes:
         return votes
-    current = votes_as_of(conversation.id, until)
+    current = votes_as_of(conversation.id, until, statement_ids=list(votes))
     rows = db.session.execute(
-        select(current.c.statement_id, current.c.participant_id, current.c.value).where(
-            current.c.statement_id.in_(list(votes))
-        )
+        select(current.c.statement_id, current.c.participant_id, current.c.value)
     )
     for statement_id, participant_id, value in rows:
         votes[statement_id][participant_id] = value
