@@ -80,12 +80,44 @@ def kmeans(
     weights = np.ones(len(points)) if weights is None else np.asarray(weights, dtype=float)
     if len(points) == 0 or k < 1:
         return Clustering(np.zeros(0, np.int64), np.zeros((0, 2)), np.zeros(len(points), np.int64))
-    if previous is not None and (np.asarray(previous) >= 0).any():
-        ids, centres = _restart(points, np.asarray(previous, dtype=np.int64), k, weights)
-    else:
-        start = first_distinct(points, k)
-        ids, centres = np.arange(len(start), dtype=np.int64), points[start]
+    ids, centres = _start(points, k, previous, weights)
     return _lloyd(points, ids, centres, weights, max_iter)
+
+
+def kmeans_each(
+    points: NDArray,
+    ks: list[int],
+    *,
+    previous: list[NDArray | None] | None = None,
+    weights: NDArray | None = None,
+    max_iter: int = 100,
+) -> list[Clustering]:
+    """`kmeans(points, k, previous=previous[i], ...)` for each k of `ks`, side by side.
+
+    The same clusterings, to the bit, as one call per k; each iteration is one set of array
+    operations for every k, where tens of iterations on a hundred points are mostly per-call
+    overhead. Each k stops where it would alone: its result is kept from that iteration.
+    """
+    points = np.asarray(points, dtype=float)
+    weights = np.ones(len(points)) if weights is None else np.asarray(weights, dtype=float)
+    previous = previous if previous is not None else [None] * len(ks)
+    if len(points) == 0 or min(ks, default=0) < 1:
+        return [
+            kmeans(points, k, previous=before, weights=weights, max_iter=max_iter)
+            for k, before in zip(ks, previous, strict=True)
+        ]
+    starts = [_start(points, k, before, weights) for k, before in zip(ks, previous, strict=True)]
+    return _lloyd_together(points, starts, weights, max_iter)
+
+
+def _start(
+    points: NDArray, k: int, previous: NDArray | None, weights: NDArray
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Cluster ids and starting centres: last update's clusters, or the first k distinct points."""
+    if previous is not None and (np.asarray(previous) >= 0).any():
+        return _restart(points, np.asarray(previous, dtype=np.int64), k, weights)
+    start = first_distinct(points, k)
+    return np.arange(len(start), dtype=np.int64), points[start]
 
 
 def _lloyd(
@@ -122,6 +154,95 @@ def _lloyd(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _lloyd_together(
+    points: NDArray, starts: list[tuple[NDArray, NDArray]], weights: NDArray, max_iter: int
+) -> list[Clustering]:
+    """`_lloyd` from each start at once (`kmeans_each`).
+
+    Set s's cluster c is bin s·size + c of one bincount over the points in order, so each
+    cluster sums its points in the order `_lloyd` does. A dropped cluster stays in the
+    arrays as dead: never nearest (`_assign_alive`), sorted after the living and left out
+    of the comparison, so the living keep `_lloyd`'s order and arithmetic.
+    """
+    n_sets, size, dims = len(starts), max(len(ids) for ids, _ in starts), points.shape[1]
+    cells = n_sets * size
+    centres, alive = np.zeros((n_sets, size, dims)), np.zeros((n_sets, size), dtype=bool)
+    for s, (ids, start) in enumerate(starts):
+        centres[s, : len(ids)], alive[s, : len(ids)] = start, True
+    bin_of = np.arange(n_sets) * size  # added to each set's labels
+    repeated_weights = np.repeat(weights, n_sets)
+    weighted = [np.repeat(weights * points[:, dim], n_sets) for dim in range(dims)]
+    weights_positive = bool((weights > 0).all())
+    positions = np.arange(max(size, n_sets))
+    sorted_before, count_before = _sorted_alive(centres, alive, positions)
+    results: list[Clustering | None] = [None] * n_sets
+    for remaining in range(max_iter, -1, -1):
+        labels = _assign_alive(points, centres, alive)
+        bins = (labels + bin_of).ravel()
+        totals = np.bincount(bins, repeated_weights, cells).reshape(n_sets, size)
+        occupied = totals > 0
+        means = np.zeros((n_sets, size, dims))
+        for dim, values in enumerate(weighted):
+            sums = np.bincount(bins, values, cells).reshape(n_sets, size)
+            np.divide(sums, totals, out=means[:, :, dim], where=occupied)
+        alive = occupied if weights_positive else np.bincount(bins, None, cells) > 0
+        alive = alive.reshape(n_sets, size)
+        sorted_after, count_after = _sorted_alive(means, alive, positions)
+        settled = _close_alive(sorted_before, count_before, sorted_after, count_after, positions)
+        for s in range(n_sets):
+            if results[s] is None and (settled[s] or remaining == 0):
+                ids = starts[s][0]
+                kept = alive[s, : len(ids)]
+                results[s] = Clustering(
+                    ids[kept], means[s, : len(ids)][kept], (np.cumsum(kept) - 1)[labels[:, s]]
+                )
+        if all(result is not None for result in results):
+            return results  # type: ignore[return-value]
+        centres, sorted_before, count_before = means, sorted_after, count_after
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _assign_alive(points: NDArray, centres: NDArray, alive: NDArray) -> NDArray[np.int64]:
+    """`assign` to each set's living centres, as a column per set: (n_points, n_sets).
+
+    A dead centre is infinitely far; the nearest living one keeps its index, and ties go
+    to the lower index, as among the living alone.
+    """
+    n_sets, size, dims = centres.shape
+    flat = np.where(alive.reshape(-1, 1), centres.reshape(-1, dims), 0.0)
+    distances = points @ (-2.0 * flat.T)
+    distances += np.where(alive.ravel(), (flat**2).sum(axis=1), np.inf)
+    distances = distances.reshape(len(points), n_sets, size)
+    return distances.argmin(axis=2)
+
+
+def _sorted_alive(centres: NDArray, alive: NDArray, positions: NDArray) -> tuple[NDArray, NDArray]:
+    """Each set's living centres sorted as `_sorted_centres` sorts, dead ones after as 0,
+    and how many are living. `positions` is 0, 1, 2, … (at least as many as sets and as
+    centres per set), made once by the caller."""
+    n_sets, size, dims = centres.shape
+    order = np.lexsort((centres[:, :, 1], np.where(alive, centres[:, :, 0], np.inf)), axis=-1)
+    # Row s's cell j is flat cell s·size + j: one fancy index where take_along_axis built four.
+    ordered = centres.reshape(n_sets * size, dims)[order + positions[:n_sets, None] * size]
+    count = alive.sum(axis=1)
+    living = positions[:size] < count[:, None]
+    return np.where(living[:, :, None], ordered, 0.0), count
+
+
+def _close_alive(
+    before: NDArray,
+    count_before: NDArray,
+    after: NDArray,
+    count_after: NDArray,
+    positions: NDArray,
+) -> NDArray[np.bool_]:
+    """`_close` for each set: its pairs of sorted centres up to the shorter list."""
+    difference = before - after
+    distances = np.sqrt(np.add.reduce(difference * difference, axis=2))
+    compared = positions[: before.shape[1]] < np.minimum(count_before, count_after)[:, None]
+    return ((distances < TOLERANCE) | ~compared).all(axis=1)
+
+
 def assign(points: NDArray, centres: NDArray) -> NDArray[np.int64]:
     """Index of the nearest centre of each point (ties to the lower index).
 
@@ -146,6 +267,26 @@ def assign(points: NDArray, centres: NDArray) -> NDArray[np.int64]:
         distances += squares
         labels[start : start + rows] = np.argmin(distances, axis=1)
     return labels
+
+
+def assign_each(points: NDArray, centres: NDArray) -> NDArray[np.int64]:
+    """`assign` for several sets of centres at once: shape (n_points, n_sets).
+
+    Parameters
+    ----------
+    points : ndarray of shape (n_points, dims)
+    centres : ndarray of shape (n_sets, k, dims)
+        Each set's column is what `assign(points, centres[s])` gives: one product for every
+        set, as each set's own distances are computed, then the nearest within each set.
+    """
+    n_sets, k, dims = centres.shape
+    flat = centres.reshape(n_sets * k, dims)
+    distances = points @ (-2.0 * flat.T)
+    distances += (flat**2).sum(axis=1)
+    distances = distances.reshape(len(points), n_sets, k)
+    if k == 2:
+        return (distances[:, :, 1] < distances[:, :, 0]).astype(np.int64)
+    return distances.argmin(axis=2)
 
 
 def _step(points: NDArray, ids: NDArray, centres: NDArray, weights: NDArray) -> Clustering:
