@@ -7,10 +7,12 @@ on the cells people voted on. No dense participants × statements array is ever 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
+import scipy.linalg.lapack
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
@@ -269,18 +271,41 @@ def top_eigenpairs(
     """The k largest eigenvalues (largest first) and their eigenvectors (columns).
 
     Only those k: LAPACK's evr with a subset finds them in half the time eigh takes for
-    all of them on a hundred columns. `gram` is overwritten (no copy) and not checked
-    for NaN (built from votes, it is finite).
+    all of them on a hundred columns. Called as `scipy.linalg.eigh(gram, subset_by_index=
+    [n − k, n − 1], driver="evr")` calls it, with the same workspace, without its checks
+    and its workspace query on every call (a tenth of the time on fifty columns). `gram`
+    is overwritten (no copy) and not checked for NaN (built from votes, it is finite).
     """
     n = gram.shape[0]
-    values, vectors = scipy.linalg.eigh(
+    lwork, liwork = _evr_workspace(n)
+    values, vectors, found, _, info = _SYEVR(
         gram,
-        subset_by_index=[n - k, n - 1],
-        driver="evr",
-        overwrite_a=True,
-        check_finite=False,
+        compute_v=1,
+        range="I",
+        lower=1,
+        il=n - k + 1,
+        iu=n,
+        lwork=lwork,
+        liwork=liwork,
+        overwrite_a=1,
     )
-    return values[::-1], vectors[:, ::-1]
+    if info != 0:
+        raise np.linalg.LinAlgError(f"LAPACK dsyevr failed (info {info})")
+    return values[:found][::-1], vectors[:, :found][:, ::-1]
+
+
+_SYEVR, _SYEVR_LWORK = scipy.linalg.lapack.get_lapack_funcs(
+    ("syevr", "syevr_lwork"), dtype=np.float64
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _evr_workspace(n: int) -> tuple[int, int]:
+    """LAPACK's optimal workspace sizes for dsyevr on an n × n matrix, asked once per n."""
+    work, iwork, info = _SYEVR_LWORK(n=n, lower=1)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"LAPACK dsyevr workspace query failed (info {info})")
+    return int(work), int(iwork)
 
 
 def _top_components(matrix: sp.csr_matrix, random_state: int) -> NDArray[np.float64]:

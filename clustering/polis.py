@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from clustering.grouping import Found, in_conv, previous_components, widen
 from clustering.held_out_groups import split_half_labels
-from clustering.kmeans import Clustering, kmeans
+from clustering.kmeans import Clustering, kmeans, kmeans_each
 from clustering.matrix import VoteMatrix, cell_rows, plain_list, rows_taken, sortable
 from clustering.parameters import DEFAULT, Parameters
 from clustering.pca import Projection, project
@@ -217,21 +217,21 @@ def _groupings(
     groups than k.
     """
     candidates = range(2, min(max_groups, 2 + len(base_ids) // 12) + 1)
-    groupings: dict[int, Clustering] = {}
-    silhouettes: dict[int, float] = {}
     distances = np.linalg.norm(centres[:, None, :] - centres[None, :, :], axis=2)
+    previous = []
     for k in candidates:
         before = history.groupings.get(k) if history is not None else None
-        previous = (
+        previous.append(
             np.array([before.get(b, -1) for b in base_ids.tolist()], dtype=np.int64)
             if before
             else None
         )
-        groupings[k] = kmeans(
-            centres, k, previous=previous, weights=sizes, max_iter=GROUP_ITERATIONS
-        )
-        silhouettes[k] = silhouette(distances, groupings[k].labels)
-    return groupings, silhouettes
+    clusterings = kmeans_each(
+        centres, list(candidates), previous=previous, weights=sizes, max_iter=GROUP_ITERATIONS
+    )
+    scores = silhouettes(distances, [clustering.labels for clustering in clusterings])
+    groupings = dict(zip(candidates, clusterings, strict=True))
+    return groupings, dict(zip(candidates, scores, strict=True))
 
 
 def silhouette(distances: NDArray, labels: NDArray) -> float:
@@ -242,26 +242,56 @@ def silhouette(distances: NDArray, labels: NDArray) -> float:
     distances : ndarray of shape (n_points, n_points)
     labels : ndarray of shape (n_points,)
     """
-    counts = np.bincount(labels) if labels.size and labels.min() >= 0 else np.zeros(0)
-    if counts.size and counts.all():  # k-means labels: already 0..k − 1, none empty
-        n_groups = counts.size
-    else:
-        groups, labels = np.unique(labels, return_inverse=True)
-        n_groups = len(groups)
-        counts = np.bincount(labels, minlength=n_groups)
-    if n_groups < 2:
-        return 0.0
-    n = len(labels)
-    sums = distances @ np.eye(n_groups)[labels]  # distance from each point to each group
-    sizes = counts.astype(float)
-    others = sizes[labels] - 1
-    within = np.divide(sums[np.arange(n), labels], others, out=np.zeros(n), where=others > 0)
-    between = sums / sizes
-    between[np.arange(n), labels] = np.inf
-    nearest = between.min(axis=1)
+    return silhouettes(distances, [labels])[0]
+
+
+def silhouettes(distances: NDArray, labelings: list[NDArray]) -> list[float]:
+    """`silhouette` of each labelling of the same points, computed side by side.
+
+    Each labelling's groups are columns of one 0/1 matrix, so one product gives every
+    point's distance to every group of every labelling; a labelling with fewer groups than
+    the most has empty columns, which are never the nearest. Each labelling's mean is taken
+    over a row of its own, in the order one labelling alone would sum it.
+    """
+    n = len(distances)
+    compact = [_numbered(labels) for labels in labelings]
+    size = max((groups for _, groups in compact), default=0)
+    if n == 0 or size < 2:
+        return [0.0] * len(labelings)
+    n_sets = len(compact)
+    labels = np.array([numbered for numbered, _ in compact])  # (n_sets, n)
+    columns = labels + (np.arange(n_sets) * size)[:, None]
+    membership = np.zeros((n, n_sets * size))
+    membership[np.arange(n), columns] = 1.0  # one column per (labelling, group)
+    sums = np.ascontiguousarray(
+        (distances @ membership).reshape(n, n_sets, size).transpose(1, 0, 2)
+    )
+    sizes = np.bincount(columns.ravel(), minlength=n_sets * size).reshape(n_sets, 1, size)
+    own = labels[:, :, None]
+    others = np.take_along_axis(sizes[:, 0, :], labels, axis=1).astype(float) - 1
+    own_sums = np.take_along_axis(sums, own, axis=2)[:, :, 0]
+    within = np.divide(own_sums, others, out=np.zeros_like(others), where=others > 0)
+    between = np.divide(sums, sizes, out=np.full_like(sums, np.inf), where=sizes > 0)
+    np.put_along_axis(between, own, np.inf, axis=2)
+    nearest = between.min(axis=2)
     scale = np.maximum(within, nearest)
-    values = np.divide(nearest - within, scale, out=np.zeros(n), where=(others > 0) & (scale > 0))
-    return float(values.mean())
+    grouped = np.array([groups >= 2 for _, groups in compact])[:, None]  # else no nearest group
+    values = np.divide(
+        nearest - within,
+        scale,
+        out=np.zeros_like(scale),
+        where=(others > 0) & (scale > 0) & grouped,
+    )
+    return [float(v) if g else 0.0 for v, g in zip(values.mean(axis=1), grouped[:, 0], strict=True)]
+
+
+def _numbered(labels: NDArray) -> tuple[NDArray[np.int64], int]:
+    """Labels as 0..g − 1 (k-means labels are already) and the number of groups g."""
+    counts = np.bincount(labels) if labels.size and labels.min() >= 0 else np.zeros(0)
+    if counts.size and counts.all():
+        return labels, counts.size
+    groups, numbered = np.unique(labels, return_inverse=True)
+    return numbered, len(groups)
 
 
 def _k_votes(best_k: int, history: PolisHistory | None) -> list[int]:
@@ -294,6 +324,8 @@ def find_groups(
     random_state: int,
     timings: dict[str, float],
     parameters: Parameters = DEFAULT,
+    *,
+    with_claim_labels: bool = True,
 ) -> Found:
     """The polis profile's grouping; `state` is what the last update of this conversation left.
 
@@ -307,6 +339,9 @@ def find_groups(
     timings : dict
         Filled with seconds per step.
     parameters : Parameters
+    with_claim_labels : bool
+        False where no claim will be tested (a replay's updates before the last): the
+        split-half groupings are then not made, and `Found.claim_labels` is None.
     """
     tic = time.perf_counter()
     history = PolisHistory.from_state(state["polis"]) if state and "polis" in state else None
@@ -343,8 +378,12 @@ def find_groups(
     tic = time.perf_counter()
     # Polis's groups come from an axis fitted to every vote: claims are tested with labels
     # from groupings of the other half of the statements (`held_out_groups`).
-    claim_labels = split_half_labels(
-        votes, labels, int(labels.max(initial=-1) + 1), voted & ~left_out, random_state
+    claim_labels = (
+        split_half_labels(
+            votes, labels, int(labels.max(initial=-1) + 1), voted & ~left_out, random_state
+        )
+        if with_claim_labels
+        else None
     )
     timings["claim_labels"] = time.perf_counter() - tic
     return Found(
