@@ -384,14 +384,25 @@ def find_groups(
     random_state: int,
     timings: dict[str, float],
     parameters: Parameters = DEFAULT,
+    *,
+    with_claims: bool = True,
 ) -> Found:
     """The profile's grouping; `state` is what the last update of this conversation left.
 
     Both profiles leave moderated-out and meta statements out (Polis's mod-out set).
+    `with_claims` False skips what only claims need (a replay's updates before the last).
     """
     left_out = moderated | is_meta
     if profile == "polis":
-        return polis.find_groups(matrix, left_out, state, random_state, timings, parameters)
+        return polis.find_groups(
+            matrix,
+            left_out,
+            state,
+            random_state,
+            timings,
+            parameters,
+            with_claim_labels=with_claims,
+        )
     return consult_profile.find_groups(matrix, left_out, state, random_state, timings, parameters)
 
 

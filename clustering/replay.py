@@ -73,8 +73,11 @@ def batch_ends(timestamps: list[float], every: float) -> list[int]:
 
 
 def _update(matrix: VoteMatrix, moderated, is_meta, profile, state, random_state) -> dict:
-    """One update's grouping alone (no reports): what the next update starts from."""
-    return find_groups(matrix, moderated, is_meta, profile, state, random_state, {}).state
+    """One update's grouping alone (no reports, no claims): what the next update starts from."""
+    found = find_groups(
+        matrix, moderated, is_meta, profile, state, random_state, {}, with_claims=False
+    )
+    return found.state
 
 
 class _History:
