@@ -8,7 +8,6 @@ at once, the last one including the last vote.
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 import socketio
-from conftest import require_service
+from conftest import require_service, test_database
 from helpers import DISTINCT_STATEMENTS
 from redis import Redis
 from redis.exceptions import RedisError
@@ -34,13 +33,18 @@ DEBOUNCE = 1.0
 SEEDS = DISTINCT_STATEMENTS[:6]
 
 
+# A Redis database for each kind of test run: .ci/run runs the SQLite and the PostgreSQL
+# suites side by side, and each flushes its own database around every test here.
+REDIS_DATABASES = {"sqlite": 1, "postgresql": 2}
+
+
 def _redis_url() -> str:
-    """A Redis database of its own for this test (events go over Redis pub/sub)."""
+    """A Redis database of its own for this run's tests (queues and locks live in it)."""
     try:
         Redis.from_url(REDIS_URL).ping()
     except RedisError:
         require_service(False, f"no Redis at {REDIS_URL}")
-    return f"{REDIS_URL}/{random.randint(1, 15)}"
+    return f"{REDIS_URL}/{REDIS_DATABASES[test_database()]}"
 
 
 @pytest.fixture
