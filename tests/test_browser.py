@@ -468,7 +468,7 @@ def test_every_field_of_the_new_consultation_page_has_a_label(new_page, facilita
 # -- phone, desktop and closed consultations ----------------------------------------------
 
 
-def test_on_a_phone_the_page_fits_and_the_buttons_are_big_enough(new_page, conversation):
+def test_on_a_phone_the_page_fits_and_the_buttons_are_big_enough(new_page, conversation, tmp_path):
     page = new_page(**PHONE, device_scale_factor=2)
     page.goto(f"/c/{conversation['id']}")
     expect(agree(page)).to_be_visible()
@@ -480,7 +480,7 @@ def test_on_a_phone_the_page_fits_and_the_buttons_are_big_enough(new_page, conve
         assert box is not None
         assert box["height"] >= 44, (name, box)
         assert box["width"] >= 44, (name, box)
-    page.screenshot(path="/tmp/consult-phone.png", full_page=True)
+    page.screenshot(path=tmp_path / "consult-phone.png", full_page=True)  # to look at
 
 
 def test_on_a_phone_a_statement_with_a_long_link_does_not_scroll_sideways(
@@ -496,14 +496,14 @@ def test_on_a_phone_a_statement_with_a_long_link_does_not_scroll_sideways(
     ), "the page scrolls sideways"
 
 
-def test_on_a_desktop_the_page_fits_without_scrolling_sideways(new_page, conversation):
+def test_on_a_desktop_the_page_fits_without_scrolling_sideways(new_page, conversation, tmp_path):
     page = new_page(viewport={"width": 1280, "height": 900})
     page.goto(f"/c/{conversation['id']}")
     expect(agree(page)).to_be_visible()
     assert page.evaluate(
         "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
     )
-    page.screenshot(path="/tmp/consult-desktop.png", full_page=True)
+    page.screenshot(path=tmp_path / "consult-desktop.png", full_page=True)
 
 
 def test_a_closed_consultation_says_so_and_offers_no_vote_buttons(

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 import requests
 import socketio
-from conftest import require_service, test_database
+from conftest import require_service
+from conftest import test_database as kind_of_database
 from helpers import DISTINCT_STATEMENTS
 from redis import Redis
 from redis.exceptions import RedisError
@@ -44,7 +45,7 @@ def _redis_url() -> str:
         Redis.from_url(REDIS_URL).ping()
     except RedisError:
         require_service(False, f"no Redis at {REDIS_URL}")
-    return f"{REDIS_URL}/{REDIS_DATABASES[test_database()]}"
+    return f"{REDIS_URL}/{REDIS_DATABASES[kind_of_database()]}"
 
 
 @pytest.fixture

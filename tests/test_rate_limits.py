@@ -30,8 +30,19 @@ OTHER_ADDRESS = {"REMOTE_ADDR": "192.0.2.7"}
 
 @pytest.fixture
 def limited_app(app: Flask, database_url: str) -> Callable[..., Flask]:
-    """Apps with these settings on the `app` fixture's database (which cleans up after)."""
+    """Apps with these settings on the `app` fixture's database (which cleans up after).
+
+    The vote limits' windows are aligned to the clock: a test that starts in the last
+    seconds of a minute (or an hour) would see its counts reset half-way, so it waits for
+    the next minute to begin.
+    """
+    left = 60 - time.time() % 60
+    if left < FRESH_WINDOW_SECONDS:
+        time.sleep(left + 0.1)
     return lambda **limits: make_app(database_url, csrf=False, **limits)
+
+
+FRESH_WINDOW_SECONDS = 10  # the longest a test here takes to count its votes
 
 
 def vote(client: FlaskClient, cid: str, headers: dict[str, str], statement_id: int) -> Any:
@@ -288,10 +299,12 @@ def test_two_processes_on_one_redis_count_votes_together(limited_app):
         vote(app.test_client(), cid, voter, first).status_code for app in (one, two, one, two)
     ]
     assert answers == [201, 201, 201, 429]
+    hour_left = 3600 - time.time() % 3600
     refused = vote(two.test_client(), cid, voter, first)
     assert_rate_limited_json(refused)
-    # The minute's window broke first, the hour's now too: wait for the hour.
-    assert 60 < int(refused.headers["Retry-After"]) <= 3600
+    # The minute's window broke first, the hour's now too: wait for the hour, whose window
+    # ends at the top of the hour (at least 50 s away: the fixture started a fresh minute).
+    assert hour_left - 2 <= int(refused.headers["Retry-After"]) <= hour_left + 1
 
 
 def test_votes_go_through_when_redis_is_unreachable(limited_app):
