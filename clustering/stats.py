@@ -152,6 +152,13 @@ def binomial_greater_p(successes: ArrayLike, trials: ArrayLike, share: float = 0
 def homogeneity_p(
     successes: ArrayLike, trials: ArrayLike, min_expected: float
 ) -> NDArray[np.float64]:
+    """`homogeneity_test`'s p-values alone (1 where a column is not testable)."""
+    return homogeneity_test(successes, trials, min_expected)[0]
+
+
+def homogeneity_test(
+    successes: ArrayLike, trials: ArrayLike, min_expected: float
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
     """Pearson's chi-square test that several groups share one rate, one test per column.
 
     Parameters
@@ -167,6 +174,8 @@ def homogeneity_p(
     Returns
     -------
     p : ndarray of shape (n_tests,)
+    testable : ndarray of shape (n_tests,), bool
+        Whether each column could be tested (else its p is 1 and says nothing).
     """
     k = np.asarray(successes, dtype=float)
     n = np.asarray(trials, dtype=float)
@@ -191,4 +200,4 @@ def homogeneity_p(
     testable = (dof > 0) & (smallest >= min_expected)
     p = np.ones(k.shape[1:])
     p[testable] = chi_square_sf(statistic[testable], dof[testable])
-    return p
+    return p, testable

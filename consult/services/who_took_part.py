@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from clustering.stats import Z_95, benjamini_hochberg, homogeneity_p, wilson_interval
+from clustering.stats import Z_95, benjamini_hochberg, homogeneity_test, wilson_interval
 from consult.services.suppression import (
     MIN_CELL,
     TOTAL,
@@ -238,7 +238,7 @@ def statement_across(
     whose every member voted has that count as its number of votes, published already.
     The test compares agree against the other votes across the categories whose agree
     share is shown (a p-value over a hidden count would hint at it), by Pearson's chi-square
-    only where Cochran's rule holds (`clustering.stats.homogeneity_p`), else not testable.
+    only where Cochran's rule holds (`clustering.stats.homogeneity_test`), else not testable.
     """
     _same_length(votes, categories)
     columns = [*choices, NO_ANSWER]
@@ -254,17 +254,11 @@ def statement_across(
         already_hidden=[("column", c) for c in hidden_categories],
     )
     shown = [c for c in choices if table.share_of_column["agree", c] is not None]
-    agreed = np.array([[table.table.counts["agree", c]] for c in shown], dtype=float)
-    voted = np.array([[table.table.counts["column", c]] for c in shown], dtype=float)
-    testable = len(shown) >= 2 and _smallest_expected(agreed, voted) >= MIN_EXPECTED
-    p = float(homogeneity_p(agreed, voted, MIN_EXPECTED)[0]) if testable else 1.0
-    return StatementAcross(table, testable, p)
-
-
-def _smallest_expected(agreed: np.ndarray, voted: np.ndarray) -> float:
-    """The smallest expected count of the categories × (agree, other) table (Cochran 1954)."""
-    rate = agreed.sum() / max(voted.sum(), 1.0)
-    return float(np.minimum(voted * rate, voted * (1 - rate)).min(initial=np.inf))
+    # One test: the shown categories × (agree, other votes), a column of each.
+    agreed = np.array([table.table.counts["agree", c] for c in shown], dtype=float)
+    voted = np.array([table.table.counts["column", c] for c in shown], dtype=float)
+    p, testable = homogeneity_test(agreed[:, None], voted[:, None], MIN_EXPECTED)
+    return StatementAcross(table, bool(testable[0]), float(p[0]))
 
 
 def compare_statements(statements: Sequence[StatementAcross]) -> None:
