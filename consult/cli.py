@@ -71,15 +71,34 @@ def users_group() -> None:
 @needs_schema
 def create_user(email: str) -> None:
     """Create a facilitator; the password is prompted, or read from standard input."""
-    if sys.stdin.isatty():
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
+    password = _read_password()
     try:
         user = users.create_user(email, password)
     except ServiceError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Created facilitator {user.email}.")
+
+
+@users_group.command("set-password")
+@click.argument("email")
+@with_appcontext
+@needs_schema
+def set_password(email: str) -> None:
+    """Set a facilitator's password (prompted, or read from standard input) and end their
+    logins; their API tokens keep working."""
+    password = _read_password()
+    try:
+        user = users.set_password(email, password)
+    except ServiceError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"New password set for {user.email}; their logins have ended.")
+
+
+def _read_password() -> str:
+    """Prompted twice on a terminal; otherwise the first line of standard input."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 @users_group.command("token")
@@ -165,6 +184,12 @@ def serve(host: str, port: int, demo: bool, dev: bool, access_log: bool) -> None
         click.echo(f"Its report (and PDF): {base}/c/{conversation.id}/report")
         if password:
             click.echo(f"Demo facilitator: {conversation.owner.email} / password {password}")
+        else:  # shown once, when the demo was made
+            email = conversation.owner.email
+            click.echo(
+                f"Demo facilitator: {email} (its password was printed when the demo was made; "
+                f"`consult users set-password {email}` sets a new one)"
+            )
     click.echo(f"Facilitators log in at {base}/facilitate/login")
     if "CONSULT_COOKIE_SECURE" not in os.environ:
         # The embedded server speaks plain HTTP; production runs behind TLS (README).

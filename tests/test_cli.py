@@ -55,6 +55,44 @@ def test_users_token_prints_a_working_api_token(app, client):
     assert runner.invoke(args=["users", "token", "nobody@example.org"]).exit_code == 1
 
 
+def test_users_set_password_replaces_it_and_ends_every_login(app, client):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["users", "create", "ana@example.org"], input="the first password\n")
+    token = runner.invoke(args=["users", "token", "ana@example.org"]).output.strip()
+    login = {"email": "ana@example.org", "password": "the first password"}
+    assert client.post("/facilitate/login", data=login).status_code == 302
+    assert client.get("/facilitate/").status_code == 200  # logged in
+
+    result = runner.invoke(
+        args=["users", "set-password", "ana@example.org"], input="a second password\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "their logins have ended" in result.output
+    assert client.get("/facilitate/").status_code == 302  # that login ended
+    other = app.test_client()
+    assert other.post("/facilitate/login", data=login).status_code == 401
+    new_login = {**login, "password": "a second password"}
+    assert other.post("/facilitate/login", data=new_login).status_code == 302
+    # API tokens are not passwords: a script keeps working.
+    answer = other.post(API, json={"topic": "Still"}, headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 201
+
+
+def test_users_set_password_refuses_a_short_one_and_an_unknown_account(app):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["users", "create", "ana@example.org"], input="the first password\n")
+    short = runner.invoke(args=["users", "set-password", "ana@example.org"], input="short\n")
+    assert short.exit_code == 1
+    assert "at least 10 characters" in short.output
+    nobody = runner.invoke(
+        args=["users", "set-password", "nobody@example.org"], input="a second password\n"
+    )
+    assert nobody.exit_code == 1
+    assert "No facilitator" in nobody.output
+    login = {"email": "ana@example.org", "password": "the first password"}
+    assert app.test_client().post("/facilitate/login", data=login).status_code == 302
+
+
 def _wait_for_analysis(base: str) -> dict:
     deadline = time.monotonic() + 60
     while True:
@@ -140,3 +178,18 @@ def test_consult_serve_demo_runs_a_consultation_to_vote_in(empty_database_url, t
             output = server.communicate(timeout=10)[0]
     assert f"Demo consultation: http://127.0.0.1:{port}/c/demo" in output
     assert "Demo facilitator: demo@consult.invalid / password " in output
+    # Served again, the demo is there already: its password is not printed twice, but how
+    # to set a new one is.
+    with subprocess.Popen(
+        command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as again:
+        lines = []
+        for line in again.stdout:
+            lines.append(line)
+            if "Facilitators log in" in line:
+                break
+        again.terminate()
+        again.communicate(timeout=10)
+    said = "".join(lines)
+    assert "/ password " not in said
+    assert "consult users set-password demo@consult.invalid" in said

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from consult.extensions import db
-from consult.models import User
+from consult.models import LoginSession, User
 from consult.security import hash_password, verify_password
 from consult.services.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 
@@ -20,10 +20,7 @@ MIN_PASSWORD_LENGTH = 10
 
 def create_user(email: str, password: str) -> User:
     email = _clean_email(email)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(
-            _("A password needs at least %(limit)s characters.", limit=MIN_PASSWORD_LENGTH)
-        )
+    _check_password(password)
     conflict = Conflict(_("A facilitator with the email %(email)s exists already.", email=email))
     if db.session.scalar(select(User).filter_by(email=email)):
         raise conflict
@@ -35,6 +32,24 @@ def create_user(email: str, password: str) -> User:
         db.session.rollback()
         raise conflict from None
     return user
+
+
+def set_password(email: str, password: str) -> User:
+    """Give a facilitator a new password and end every login they have (an operator's
+    reset: whoever knew the old one is logged out too). API tokens keep working."""
+    _check_password(password)
+    user = get_user_by_email(email)
+    user.password_hash = hash_password(password)
+    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    db.session.commit()
+    return user
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            _("A password needs at least %(limit)s characters.", limit=MIN_PASSWORD_LENGTH)
+        )
 
 
 def authenticate(email: str, password: str) -> User:
