@@ -106,17 +106,26 @@ def kmeans_each(
             kmeans(points, k, previous=before, weights=weights, max_iter=max_iter)
             for k, before in zip(ks, previous, strict=True)
         ]
-    starts = [_start(points, k, before, weights) for k, before in zip(ks, previous, strict=True)]
+    # Cold starts take the first k distinct points: one list, cut for each k.
+    distinct = first_distinct(points, max(ks))
+    starts = [
+        _start(points, k, before, weights, distinct) for k, before in zip(ks, previous, strict=True)
+    ]
     return _lloyd_together(points, starts, weights, max_iter)
 
 
 def _start(
-    points: NDArray, k: int, previous: NDArray | None, weights: NDArray
+    points: NDArray,
+    k: int,
+    previous: NDArray | None,
+    weights: NDArray,
+    distinct: NDArray | None = None,
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    """Cluster ids and starting centres: last update's clusters, or the first k distinct points."""
+    """Cluster ids and starting centres: last update's clusters, or the first k distinct
+    points (`distinct`: `first_distinct` for k or more, when known already)."""
     if previous is not None and (np.asarray(previous) >= 0).any():
         return _restart(points, np.asarray(previous, dtype=np.int64), k, weights)
-    start = first_distinct(points, k)
+    start = (first_distinct(points, k) if distinct is None else distinct)[:k]
     return np.arange(len(start), dtype=np.int64), points[start]
 
 
@@ -161,8 +170,9 @@ def _lloyd_together(
 
     Set s's cluster c is bin s·size + c of one bincount over the points in order, so each
     cluster sums its points in the order `_lloyd` does. A dropped cluster stays in the
-    arrays as dead: never nearest (`_assign_alive`), sorted after the living and left out
-    of the comparison, so the living keep `_lloyd`'s order and arithmetic.
+    arrays as dead, its centre at 0 (an empty cluster's mean is left at 0, as is the
+    padding's): never nearest (`_assign_alive`), sorted after the living and left out of
+    the comparison, so the living keep `_lloyd`'s order and arithmetic.
     """
     n_sets, size, dims = len(starts), max(len(ids) for ids, _ in starts), points.shape[1]
     cells = n_sets * size
@@ -209,7 +219,7 @@ def _assign_alive(points: NDArray, centres: NDArray, alive: NDArray) -> NDArray[
     to the lower index, as among the living alone.
     """
     n_sets, size, dims = centres.shape
-    flat = np.where(alive.reshape(-1, 1), centres.reshape(-1, dims), 0.0)
+    flat = centres.reshape(-1, dims)  # a dead centre is at 0 (`_lloyd_together`)
     distances = points @ (-2.0 * flat.T)
     distances += np.where(alive.ravel(), (flat**2).sum(axis=1), np.inf)
     distances = distances.reshape(len(points), n_sets, size)
@@ -217,16 +227,14 @@ def _assign_alive(points: NDArray, centres: NDArray, alive: NDArray) -> NDArray[
 
 
 def _sorted_alive(centres: NDArray, alive: NDArray, positions: NDArray) -> tuple[NDArray, NDArray]:
-    """Each set's living centres sorted as `_sorted_centres` sorts, dead ones after as 0,
-    and how many are living. `positions` is 0, 1, 2, … (at least as many as sets and as
-    centres per set), made once by the caller."""
+    """Each set's living centres sorted as `_sorted_centres` sorts, the dead (at 0) after
+    them, and how many are living. `positions` is 0, 1, 2, … (at least as many as sets and
+    as centres per set), made once by the caller."""
     n_sets, size, dims = centres.shape
     order = np.lexsort((centres[:, :, 1], np.where(alive, centres[:, :, 0], np.inf)), axis=-1)
     # Row s's cell j is flat cell s·size + j: one fancy index where take_along_axis built four.
     ordered = centres.reshape(n_sets * size, dims)[order + positions[:n_sets, None] * size]
-    count = alive.sum(axis=1)
-    living = positions[:size] < count[:, None]
-    return np.where(living[:, :, None], ordered, 0.0), count
+    return ordered, alive.sum(axis=1)  # the dead, at 0, come last
 
 
 def _close_alive(

@@ -217,7 +217,11 @@ def _groupings(
     groups than k.
     """
     candidates = range(2, min(max_groups, 2 + len(base_ids) // 12) + 1)
-    distances = np.linalg.norm(centres[:, None, :] - centres[None, :, :], axis=2)
+    # |a − b| as np.linalg.norm(a − b) computes it (x² + y², then the root), a coordinate
+    # at a time: the norm over an axis of length 2 took 0.3 ms of seattle's 9.
+    x, y = centres[:, 0], centres[:, 1]
+    across, down = x[:, None] - x[None, :], y[:, None] - y[None, :]
+    distances = np.sqrt(across * across + down * down)
     previous = []
     for k in candidates:
         before = history.groupings.get(k) if history is not None else None
