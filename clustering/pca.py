@@ -65,6 +65,29 @@ def _centred_dense_and_means(
     return dense, means
 
 
+def _centred_dense_of_used_columns(
+    votes: sp.csr_matrix,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
+    """The centred dense matrix without its columns of zeros, the means, the columns kept.
+
+    A column whose centred cells are all 0 (a statement the polis profile zeroes out, as
+    Polis does with moderated ones: 78 of vtaiwan's 197) adds nothing to the Gram matrix
+    or to the map, and the Gram product's cost grows with the square of the columns.
+    With fewer than two columns left, all are kept (the eigensolver needs two).
+    """
+    data, means = _centred_cells(votes)
+    stored = data != 0
+    used = np.flatnonzero(np.bincount(votes.indices[stored], minlength=votes.shape[1]))
+    if len(used) < N_COMPONENTS:
+        dense, _ = _centred_dense_and_means(votes)
+        return dense, means, np.arange(votes.shape[1])
+    column = np.full(votes.shape[1], -1, dtype=np.int64)
+    column[used] = np.arange(len(used))
+    dense = np.zeros((votes.shape[0], len(used)))
+    dense[cell_rows(votes)[stored], column[votes.indices[stored]]] = data[stored]
+    return dense, means, used
+
+
 def _centred_cells(votes: sp.csr_matrix) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """(vote − statement mean) of each stored cell in storage order, and the means."""
     votes = votes.astype(np.float64, copy=False)  # read only: no copy needed
@@ -120,18 +143,21 @@ def project(
         and np.any(warm_components)
     )
     if not warm and _exact_is_cheaper(votes):
-        matrix, means = _centred_dense_and_means(votes)
-        components = _exact_components(matrix)
+        matrix, means, used = _centred_dense_of_used_columns(votes)
+        on_used = _exact_components(matrix)
+        components = np.zeros((N_COMPONENTS, n_statements))
+        components[:, used] = on_used
     else:
         matrix, means = centred(votes)
         if warm:
             components = _refine(matrix, warm_components, warm_iterations, random_state)
         else:
             components = _top_components(matrix, random_state)
+        on_used = components
     if n_votes is None:
         n_votes = np.diff(votes.indptr)
     scale = np.sqrt(n_statements / np.maximum(n_votes, 1))
-    participants = scale[:, None] * np.asarray(matrix @ components.T)
+    participants = scale[:, None] * np.asarray(matrix @ on_used.T)
     # A participant who agreed with statement j alone: (1 − mean_j) on j, scaled by sqrt(n/1).
     statements = (np.sqrt(n_statements) * (1.0 - means))[:, None] * components.T
     return Projection(means, components, participants, statements)

@@ -63,6 +63,29 @@ def test_projection_matches_a_dense_pca_with_mean_imputation():
     )
 
 
+@pytest.mark.parametrize("zeroed", [[2, 5], [0, 1, 3, 4, 5, 6, 7]])
+def test_projection_skips_zeroed_columns_and_places_them_at_zero(zeroed):
+    """Columns of zeros (the polis profile's moderated statements) are left out of the exact
+    axes' product; the map is the same as with them, to rounding. With one column left,
+    all are kept (the second case)."""
+    rng = np.random.default_rng(1)
+    dense = rng.choice([-1.0, 0.0, 1.0, NAN], size=(40, 8), p=[0.35, 0.15, 0.3, 0.2])
+    dense[:, zeroed] = np.where(np.isnan(dense[:, zeroed]), NAN, 0.0)
+    result = project(from_dense(dense).votes)
+    assert not result.components[:, zeroed].any()
+    means = np.nanmean(dense, axis=0)
+    imputed = np.where(np.isnan(dense), means, dense) - means
+    _, singular, vt = np.linalg.svd(imputed, full_matrices=False)
+    for k in range(2):  # an axis of a zero singular value is no axis: zero
+        if singular[k] > 1e-9:
+            assert abs(abs(result.components[k] @ vt[k]) - 1) < 1e-6
+        else:
+            assert not result.components[k].any()
+    n_votes = (~np.isnan(dense)).sum(axis=1)
+    expected = np.sqrt(8 / n_votes)[:, None] * (imputed @ result.components.T)
+    np.testing.assert_allclose(result.participants, expected, atol=1e-9)
+
+
 @pytest.mark.parametrize("rank", [10, 3])  # full rank (Cholesky QR); rank-deficient (fallback)
 def test_orthonormal_columns_span_the_input(rank):
     rng = np.random.default_rng(1)
