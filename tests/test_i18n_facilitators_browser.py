@@ -10,8 +10,12 @@ from __future__ import annotations
 import pytest
 from conftest import create_conversation, join
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 from test_browser import PHONE, browser, new_page, vote_in_camps  # noqa: F401 -- fixtures
 from test_facilitators_browser import WIDE, submit
+
+from consult.extensions import db
+from consult.models import Analysis
 
 pytestmark = pytest.mark.browser
 
@@ -93,6 +97,8 @@ def test_a_french_facilitator_runs_a_consultation_in_french(
         21, timeout=20_000
     )  # and the author
     expect(desk.get_by_role("link", name="Vue de présentation")).to_be_visible()
+    # What the division is, in the report's words, in French.
+    expect(desk.locator("#division")).to_contain_text("groupes d’opinion ont été trouvés")
     assert_no_english(desk)
 
     desk.get_by_role("link", name="Rapport", exact=True).click()
@@ -100,6 +106,32 @@ def test_a_french_facilitator_runs_a_consultation_in_french(
     expect(desk.get_by_role("heading", name="Méthodologie")).to_be_visible()
     expect(desk.get_by_role("link", name="Télécharger le rapport en PDF")).to_be_visible()
     assert_no_english(desk)
+
+
+def test_a_spectrum_is_said_on_the_live_page_not_no_division(
+    new_page,  # noqa: F811 -- the fixture
+    app,
+    facilitator,
+    analysed,
+    live_server,
+):
+    """The consult profile reports a spectrum as one group; the live page must say
+    opinions spread along an axis, not that there is no division."""
+    with app.app_context():
+        latest = db.session.scalars(
+            select(Analysis)
+            .where(Analysis.conversation_id == analysed)
+            .order_by(Analysis.version.desc())
+        ).first()
+        view = dict(latest.view)
+        view["division"] = {**view["division"], "strength": "spectrum", "n_groups": 1}
+        latest.view = view
+        db.session.commit()
+    desk = new_page(**FRENCH)
+    log_in_in_french(desk, facilitator.email, facilitator.password)
+    desk.goto(f"/facilitate/c/{analysed}/live")
+    expect(desk.locator("#division")).to_contain_text("Les opinions s’étalent le long d’un axe")
+    assert "division" not in desk.locator("#division").inner_text()
 
 
 def test_an_arabic_facilitator_page_is_right_to_left_and_fits_a_phone(

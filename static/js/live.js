@@ -51,12 +51,15 @@
         votes: view.needs.votes_each,
         qualified: view.qualified,
       });
+    } else if (view.division.strength === "spectrum") {
+      // One group by count, yet a division: opinions spread along an axis.
+      target.textContent = T.spectrum;
     } else if ((view.division.n_groups || 0) <= 1) {
       target.textContent = T.noDivision;
     } else {
-      // The analysis writes its summary in English; other languages get the count of groups.
-      const summary = Text.locale === "en" ? view.division.summary : null;
-      target.textContent = summary || Text.plural(T.groupsCount, view.division.n_groups);
+      // The report's sentence, translated (the analysis's own summary is English only).
+      const sentence = view.division.strength === "clear" ? T.dividedClearly : T.dividedWeakly;
+      target.textContent = Text.plural(sentence, view.division.n_groups);
     }
   }
 
