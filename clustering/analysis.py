@@ -390,7 +390,9 @@ def find_groups(
     """The profile's grouping; `state` is what the last update of this conversation left.
 
     Both profiles leave moderated-out and meta statements out (Polis's mod-out set).
-    `with_claims` False skips what only claims need (a replay's updates before the last).
+    `with_claims` False skips what only claims need (a replay's updates before the last):
+    the polis profile's split-half claim labels (the consult profile makes none here).
+    Such a result is for its state only: `_analyze` always asks for claims.
     """
     left_out = moderated | is_meta
     if profile == "polis":

@@ -378,7 +378,16 @@ def _merge_coinciding(points: NDArray, members: NDArray, ids: NDArray, weights: 
 def _weighted_means(
     points: NDArray, labels: NDArray, weights: NDArray, n: int
 ) -> NDArray[np.float64]:
+    """Each cluster's weighted mean; the plain mean of a cluster whose members all weigh 0.
+
+    A weightless cluster centred at the origin instead would never hold its own point, and
+    `_restart` would split that point off again and again.
+    """
     totals = np.bincount(labels, weights=weights, minlength=n)
+    weightless = totals <= 0
+    if weightless.any():
+        weights = np.where(weightless[labels], 1.0, weights)
+        totals = np.bincount(labels, weights=weights, minlength=n)
     means = np.zeros((n, points.shape[1]))
     for dim in range(points.shape[1]):
         sums = np.bincount(labels, weights=weights * points[:, dim], minlength=n)

@@ -280,7 +280,8 @@ def _exact_components(matrix: NDArray[np.float64]) -> NDArray[np.float64]:
 
     From the top eigenpairs of its Gram matrix (BLAS's syrk, one triangle, was no faster
     than the full product here). An eigenvalue at the Gram matrix's rounding level
-    (n_statements · eps · the largest) is a zero singular value here, as one under
+    (its columns · eps · the largest; the columns kept, `_centred_dense_of_used_columns`)
+    is a zero singular value here, as one under
     ZERO_SINGULAR is for the randomized SVD.
     """
     n_statements = matrix.shape[1]

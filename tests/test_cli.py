@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -183,11 +184,17 @@ def test_consult_serve_demo_runs_a_consultation_to_vote_in(empty_database_url, t
     with subprocess.Popen(
         command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     ) as again:
-        lines = []
-        for line in again.stdout:
-            lines.append(line)
-            if "Facilitators log in" in line:
-                break
+        lines: list[str] = []
+
+        def read_until_served() -> None:
+            for line in again.stdout:
+                lines.append(line)
+                if "Facilitators log in" in line:
+                    return
+
+        reader = threading.Thread(target=read_until_served, daemon=True)
+        reader.start()
+        reader.join(timeout=60)  # a server that never says so fails below, not hangs
         again.terminate()
         again.communicate(timeout=10)
     said = "".join(lines)

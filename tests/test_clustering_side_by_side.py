@@ -86,12 +86,23 @@ def test_kmeans_each_keeps_a_zero_weight_cluster_that_still_has_points():
         _same(got, expected)
 
 
-def test_kmeans_each_stops_each_k_at_its_own_limit():
+def test_kmeans_each_stops_at_the_iteration_limit_as_kmeans_does():
     points, weights = _base_centres(3)
     for max_iter in (0, 1, 2):
         together = kmeans_each(points, [2, 5], weights=weights, max_iter=max_iter)
         for k, got in zip([2, 5], together, strict=True):
             _same(got, kmeans(points, k, weights=weights, max_iter=max_iter))
+
+
+def test_a_warm_cluster_whose_members_weigh_nothing_ends():
+    """Its centre is its members' plain mean: at the origin instead, it never held its own
+    point, and the restart split that point off forever."""
+    points = np.array([[0.0, 0.0], [1.0, 1.0], [5.0, 5.0]])
+    weights = np.array([1.0, 1.0, 0.0])
+    previous = np.array([0, 0, 1])
+    alone = kmeans(points, 3, previous=previous, weights=weights)
+    assert alone.labels.tolist() == [0, 1, 1]
+    _same(kmeans_each(points, [3], previous=[previous], weights=weights)[0], alone)
 
 
 def test_kmeans_each_with_no_points_is_kmeans():

@@ -8,7 +8,13 @@ from scipy.stats import chi2, norm
 
 from clustering.consensus import group_informed_consensus, majority_consensus
 from clustering.matrix import from_dense, from_records
-from clustering.pca import centred, centred_dense, orthonormal_columns, project
+from clustering.pca import (
+    _centred_dense_of_used_columns,
+    centred,
+    centred_dense,
+    orthonormal_columns,
+    project,
+)
 from clustering.polis import in_conv
 from clustering.repness import representative_statements
 from clustering.report_numbers import statement_numbers
@@ -71,8 +77,12 @@ def test_projection_skips_zeroed_columns_and_places_them_at_zero(zeroed):
     rng = np.random.default_rng(1)
     dense = rng.choice([-1.0, 0.0, 1.0, NAN], size=(40, 8), p=[0.35, 0.15, 0.3, 0.2])
     dense[:, zeroed] = np.where(np.isnan(dense[:, zeroed]), NAN, 0.0)
-    result = project(from_dense(dense).votes)
+    votes = from_dense(dense).votes
+    result = project(votes)
     assert not result.components[:, zeroed].any()
+    _, _, used = _centred_dense_of_used_columns(votes)
+    kept = [j for j in range(8) if j not in zeroed]
+    assert used.tolist() == (kept if len(kept) >= 2 else list(range(8)))  # else all kept
     means = np.nanmean(dense, axis=0)
     imputed = np.where(np.isnan(dense), means, dense) - means
     _, singular, vt = np.linalg.svd(imputed, full_matrices=False)
