@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -72,10 +73,8 @@ def users_group() -> None:
 def create_user(email: str) -> None:
     """Create a facilitator; the password is prompted, or read from standard input."""
     password = _read_password()
-    try:
+    with _refusals_as_errors():
         user = users.create_user(email, password)
-    except ServiceError as error:
-        raise click.ClickException(error.message) from None
     click.echo(f"Created facilitator {user.email}.")
 
 
@@ -87,11 +86,18 @@ def set_password(email: str) -> None:
     """Set a facilitator's password (prompted, or read from standard input) and end their
     logins; their API tokens keep working."""
     password = _read_password()
-    try:
+    with _refusals_as_errors():
         user = users.set_password(email, password)
+    click.echo(f"New password set for {user.email}; their logins have ended.")
+
+
+@contextmanager
+def _refusals_as_errors() -> Iterator[None]:
+    """A service's refusal (bad input, no such account) as the command's error message."""
+    try:
+        yield
     except ServiceError as error:
         raise click.ClickException(error.message) from None
-    click.echo(f"New password set for {user.email}; their logins have ended.")
 
 
 def _read_password() -> str:
@@ -115,11 +121,9 @@ def _read_password() -> str:
 @needs_schema
 def api_token(email: str, name: str, days: int) -> None:
     """Print a new API token for a facilitator (shown once; keep it secret)."""
-    try:
+    with _refusals_as_errors():
         user = users.get_user_by_email(email)
         click.echo(api_tokens.issue(user, name=name, days=days or None))
-    except ServiceError as error:
-        raise click.ClickException(error.message) from None
 
 
 @users_group.command("tokens")
@@ -128,10 +132,8 @@ def api_token(email: str, name: str, days: int) -> None:
 @needs_schema
 def list_tokens(email: str) -> None:
     """List a facilitator's API tokens that still work (the tokens themselves are not kept)."""
-    try:
+    with _refusals_as_errors():
         user = users.get_user_by_email(email)
-    except ServiceError as error:
-        raise click.ClickException(error.message) from None
     rows = api_tokens.live_for(user)
     if not rows:
         click.echo(f"{user.email} has no API tokens.")
@@ -151,10 +153,8 @@ def list_tokens(email: str) -> None:
 @needs_schema
 def revoke_token(email: str, token_id: int) -> None:
     """Revoke one of a facilitator's API tokens (its number from `consult users tokens`)."""
-    try:
+    with _refusals_as_errors():
         api_tokens.revoke(users.get_user_by_email(email), token_id)
-    except ServiceError as error:
-        raise click.ClickException(error.message) from None
     click.echo(f"Revoked API token {token_id}.")
 
 
@@ -230,10 +230,8 @@ def worker(burst: bool) -> None:
 @needs_schema
 def export_command(conversation_id: str, outdir: Path, until: str | None, site: str | None) -> None:
     """Write a consultation's open data files (Polis's export format) into OUTDIR."""
-    try:
+    with _refusals_as_errors():
         conversation = consultations.get_conversation(conversation_id)
-    except ServiceError as error:
-        raise click.ClickException(error.message) from None
     url = f"{(site or base_url()).rstrip('/')}/c/{conversation.id}"
     for name in write_export(conversation, outdir, url=url, until=_cutoff(until)):
         click.echo(str(outdir / name))
