@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import platform
 import time
@@ -28,13 +27,7 @@ from clustering.consensus import (
     significant_consensus,
 )
 from clustering.grouping import Found
-from clustering.matrix import (
-    VoteMatrix,
-    from_records,
-    plain_list,
-    rows_taken,
-    sortable,
-)
+from clustering.matrix import VoteMatrix, from_records, input_hash
 from clustering.parameters import DEFAULT, Parameters
 from clustering.repness import representative_statements
 from clustering.report_numbers import statement_numbers
@@ -469,26 +462,6 @@ def _bridging_columns(
     votes[eligible], scored[eligible] = bridging.votes, bridging.scored
     intervals[eligible] = bridging.intervals
     return votes.tolist(), scored.tolist(), _finite_lists(intervals)
-
-
-def input_hash(matrix: VoteMatrix) -> str:
-    """SHA-256 of the current votes, independent of the order records came in.
-
-    Rows are put in participant-id order; the hash covers the ids and the CSR arrays.
-    """
-    order = np.argsort(sortable(matrix.participant_ids), kind="stable")
-    if (order == np.arange(len(order))).all():  # rows in id order already: nothing to move
-        votes = matrix.votes
-        indptr, indices, data = votes.indptr, votes.indices, votes.data
-    else:
-        indptr, indices, data = rows_taken(matrix.votes, order)
-    digest = hashlib.sha256()
-    digest.update(json.dumps(plain_list(matrix.participant_ids[order]), default=str).encode())
-    digest.update(json.dumps(plain_list(matrix.statement_ids), default=str).encode())
-    for array, dtype in ((indptr, np.int64), (indices, np.int64), (data, np.int8)):
-        # The array's buffer as it is (no copy to bytes, no cast when already that type).
-        digest.update(np.ascontiguousarray(array, dtype=dtype))
-    return digest.hexdigest()
 
 
 def _matrix_from_records(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -285,3 +287,23 @@ def _from_cells(
     np.cumsum(np.bincount(rows, minlength=shape[0]), out=indptr[1:])
     votes = sp.csr_matrix((values.astype(np.int8), cols.astype(np.int32), indptr), shape=shape)
     return VoteMatrix(votes=votes, participant_ids=row_ids, statement_ids=col_ids)
+
+
+def input_hash(matrix: VoteMatrix) -> str:
+    """SHA-256 of the current votes, independent of the order records came in.
+
+    Rows are put in participant-id order; the hash covers the ids and the CSR arrays.
+    """
+    order = np.argsort(sortable(matrix.participant_ids), kind="stable")
+    if (order == np.arange(len(order))).all():  # rows in id order already: nothing to move
+        votes = matrix.votes
+        indptr, indices, data = votes.indptr, votes.indices, votes.data
+    else:
+        indptr, indices, data = rows_taken(matrix.votes, order)
+    digest = hashlib.sha256()
+    digest.update(json.dumps(plain_list(matrix.participant_ids[order]), default=str).encode())
+    digest.update(json.dumps(plain_list(matrix.statement_ids), default=str).encode())
+    for array, dtype in ((indptr, np.int64), (indices, np.int64), (data, np.int8)):
+        # The array's buffer as it is (no copy to bytes, no cast when already that type).
+        digest.update(np.ascontiguousarray(array, dtype=dtype))
+    return digest.hexdigest()
