@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
 
@@ -54,10 +55,18 @@ def end(key: str) -> None:
 
 def end_others(user: User, keep_key: str) -> int:
     """Log `user` out everywhere but here; returns how many logins ended."""
+    return _end_where(user, LoginSession.key_hash != token_digest(keep_key))
+
+
+def end_all(user: User) -> int:
+    """Log `user` out everywhere (a password reset); returns how many logins ended.
+    Commits with them whatever else the session holds for `user`."""
+    return _end_where(user)
+
+
+def _end_where(user: User, *conditions: Any) -> int:
     result = db.session.execute(
-        delete(LoginSession).where(
-            LoginSession.user_id == user.id, LoginSession.key_hash != token_digest(keep_key)
-        )
+        delete(LoginSession).where(LoginSession.user_id == user.id, *conditions)
     )
     db.session.commit()
     return result.rowcount

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from consult.extensions import db
-from consult.models import LoginSession, User
+from consult.models import User
 from consult.security import hash_password, verify_password
+from consult.services import login_sessions
 from consult.services.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 
 # No spaces or control characters (a NUL would reach PostgreSQL, which cannot store it).
@@ -40,8 +41,7 @@ def set_password(email: str, password: str) -> User:
     _check_password(password)
     user = get_user_by_email(email)
     user.password_hash = hash_password(password)
-    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
-    db.session.commit()
+    login_sessions.end_all(user)  # commits the new hash with the logins' end
     return user
 
 
