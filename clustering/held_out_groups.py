@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from clustering.group_ids import relabelled
-from clustering.kmeans import assign_each
+from clustering.kmeans import nearest_each, with_ones
 from clustering.matrix import cell_rows
 from clustering.pca import (
     DENSE_GRAM_FROM,
@@ -195,7 +195,8 @@ def _best_of_starts(points: NDArray, k: int, rng: np.random.Generator) -> NDArra
     offsets = np.arange(K_MEANS_STARTS) * k
     coordinates = [np.repeat(np.ascontiguousarray(x), K_MEANS_STARTS) for x in points.T]
     centres, sums = starts, np.empty((cells, dims))
-    labels = assign_each(points, centres)
+    extended = with_ones(points)
+    labels = nearest_each(extended, centres)
     for _ in range(K_MEANS_ITERATIONS):
         bins = (labels + offsets).ravel()
         counts = np.bincount(bins, minlength=cells)[:, None]
@@ -203,7 +204,7 @@ def _best_of_starts(points: NDArray, k: int, rng: np.random.Generator) -> NDArra
             sums[:, dim] = np.bincount(bins, x, cells)
         means = sums / np.maximum(counts, 1)
         centres = np.where(counts > 0, means, centres.reshape(cells, dims)).reshape(starts.shape)
-        before, labels = labels, assign_each(points, centres)
+        before, labels = labels, nearest_each(extended, centres)
         if (labels == before).all():
             break
     best, best_inertia = labels[:, 0], np.inf

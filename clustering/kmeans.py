@@ -144,8 +144,9 @@ def _lloyd(
     # count fewer per iteration.
     weights_positive = bool((weights > 0).all())
     sorted_before = _sorted_centres(centres)
+    extended, table = with_ones(points), _table_for(len(points), len(centres))
     for remaining in range(max_iter, -1, -1):
-        labels = assign(points, centres)
+        labels = _nearest(extended, _offsets(centres), table)
         n = len(ids)
         totals = np.bincount(labels, weights=weights, minlength=n)
         occupied = totals > 0
@@ -171,7 +172,7 @@ def _lloyd_together(
     Set s's cluster c is bin s·size + c of one bincount over the points in order, so each
     cluster sums its points in the order `_lloyd` does. A dropped cluster stays in the
     arrays as dead, its centre at 0 (an empty cluster's mean is left at 0, as is the
-    padding's): never nearest (`_assign_alive`), sorted after the living and left out of
+    padding's): never nearest (`nearest_each`), sorted after the living and left out of
     the comparison, so the living keep `_lloyd`'s order and arithmetic.
     """
     n_sets, size, dims = len(starts), max(len(ids) for ids, _ in starts), points.shape[1]
@@ -186,8 +187,11 @@ def _lloyd_together(
     positions = np.arange(max(size, n_sets))
     sorted_before, count_before = _sorted_alive(centres, alive, positions)
     results: list[Clustering | None] = [None] * n_sets
+    extended = with_ones(points)
     for remaining in range(max_iter, -1, -1):
-        labels = _assign_alive(points, centres, alive)
+        # A dead centre is infinitely far; the nearest living one keeps its index, and ties
+        # go to the lower index, as among the living alone.
+        labels = nearest_each(extended, centres, alive)
         bins = (labels + bin_of).ravel()
         totals = np.bincount(bins, repeated_weights, cells).reshape(n_sets, size)
         occupied = totals > 0
@@ -210,20 +214,6 @@ def _lloyd_together(
             return results  # type: ignore[return-value]
         centres, sorted_before, count_before = means, sorted_after, count_after
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _assign_alive(points: NDArray, centres: NDArray, alive: NDArray) -> NDArray[np.int64]:
-    """`assign` to each set's living centres, as a column per set: (n_points, n_sets).
-
-    A dead centre is infinitely far; the nearest living one keeps its index, and ties go
-    to the lower index, as among the living alone.
-    """
-    n_sets, size, dims = centres.shape
-    flat = centres.reshape(-1, dims)  # a dead centre is at 0 (`_lloyd_together`)
-    distances = points @ (-2.0 * flat.T)
-    distances += np.where(alive.ravel(), (flat**2).sum(axis=1), np.inf)
-    distances = distances.reshape(len(points), n_sets, size)
-    return distances.argmin(axis=2)
 
 
 def _sorted_alive(centres: NDArray, alive: NDArray, positions: NDArray) -> tuple[NDArray, NDArray]:
@@ -252,29 +242,64 @@ def _close_alive(
 
 
 def assign(points: NDArray, centres: NDArray) -> NDArray[np.int64]:
-    """Index of the nearest centre of each point (ties to the lower index).
+    """Index of the nearest centre of each point (ties to the lower index)."""
+    return _nearest(with_ones(points), _offsets(centres))
 
-    |p − c|² = |p|² − 2 p·c + |c|²; |p|² is the same for every centre, so it is left out.
+
+def with_ones(points: NDArray) -> NDArray[np.float64]:
+    """The points with a last coordinate of 1, for `_nearest`: made once per clustering."""
+    extended = np.ones((len(points), points.shape[1] + 1))
+    extended[:, :-1] = points
+    return extended
+
+
+def _offsets(centres: NDArray, alive: NDArray | None = None) -> NDArray[np.float64]:
+    """What `_nearest` multiplies the extended points by: −2c over |c|², one column each.
+
+    |p − c|² = |p|² − 2 p·c + |c|²; |p|² is the same for every centre, so it is left out,
+    and |c|² rides in the product on the points' coordinate of 1 (1·|c|² is exact, and
+    BLAS adds it last, where a separate pass added it after the product: the same sums,
+    three passes over the table fewer per iteration). A centre that is not `alive` is
+    infinitely far.
+    """
+    offsets = np.empty((centres.shape[1] + 1, len(centres)))
+    offsets[:-1] = -2.0 * centres.T  # scaling by 2 is exact: same values as −2(p·c)
+    squares = (centres**2).sum(axis=1)  # methods, not np.sum: no dispatch layer
+    offsets[-1] = squares if alive is None else np.where(alive, squares, np.inf)
+    return offsets
+
+
+def _nearest(
+    extended: NDArray, offsets: NDArray, table: NDArray | None = None
+) -> NDArray[np.int64]:
+    """The nearest column of `offsets` for each extended point (ties to the lower index).
+
     Done for `BLOCK_DISTANCES` distances at a time: a block stays in the processor's cache
     and in memory already mapped, where one table of every distance (80 MB at 100,000
     points × 100 centres) had to be mapped afresh on every iteration; 4–7 times faster at
-    50,000 points. Each row's distances are computed as in one table, so labels are the same.
+    50,000 points. Each row's distances are computed as in one table, so labels are the
+    same. `table`, from `_table_for`, holds a block between calls (Lloyd's iterations).
     """
-    offsets = -2.0 * centres.T  # scaling by 2 is exact: same values as −2(p·c)
-    squares = (centres**2).sum(axis=1)  # methods, not np.sum / np.argmin: no dispatch layer
-    rows = max(BLOCK_DISTANCES // max(len(centres), 1), 1)
-    if len(points) <= rows:  # one block: no copy into a labels array
-        distances = points @ offsets
-        distances += squares
-        if len(centres) == 2:  # the same labels by one comparison: half argmin's time
+    n, k = len(extended), offsets.shape[1]
+    rows = max(BLOCK_DISTANCES // max(k, 1), 1)
+    if table is None:
+        table = _table_for(n, k)
+    if n <= rows:  # one block: no copy into a labels array
+        distances = np.matmul(extended, offsets, out=table[: n * k].reshape(n, k))
+        if k == 2:  # the same labels by one comparison: half argmin's time
             return (distances[:, 1] < distances[:, 0]).astype(np.int64)
         return distances.argmin(axis=1)
-    labels = np.empty(len(points), dtype=np.int64)
-    for start in range(0, len(points), rows):
-        distances = points[start : start + rows] @ offsets
-        distances += squares
-        labels[start : start + rows] = np.argmin(distances, axis=1)
+    labels = np.empty(n, dtype=np.int64)
+    for start in range(0, n, rows):
+        block = extended[start : start + rows]
+        distances = np.matmul(block, offsets, out=table[: len(block) * k].reshape(-1, k))
+        labels[start : start + rows] = distances.argmin(axis=1)
     return labels
+
+
+def _table_for(n_points: int, k: int) -> NDArray[np.float64]:
+    """Room for one block of `_nearest`'s distances to k or fewer centres."""
+    return np.empty(min(n_points, max(BLOCK_DISTANCES // max(k, 1), 1)) * max(k, 1))
 
 
 def assign_each(points: NDArray, centres: NDArray) -> NDArray[np.int64]:
@@ -287,11 +312,16 @@ def assign_each(points: NDArray, centres: NDArray) -> NDArray[np.int64]:
         Each set's column is what `assign(points, centres[s])` gives: one product for every
         set, as each set's own distances are computed, then the nearest within each set.
     """
+    return nearest_each(with_ones(points), centres)
+
+
+def nearest_each(
+    extended: NDArray, centres: NDArray, alive: NDArray | None = None
+) -> NDArray[np.int64]:
+    """`assign_each` on extended points (`with_ones`); a centre not `alive` is never nearest."""
     n_sets, k, dims = centres.shape
-    flat = centres.reshape(n_sets * k, dims)
-    distances = points @ (-2.0 * flat.T)
-    distances += (flat**2).sum(axis=1)
-    distances = distances.reshape(len(points), n_sets, k)
+    offsets = _offsets(centres.reshape(n_sets * k, dims), None if alive is None else alive.ravel())
+    distances = (extended @ offsets).reshape(len(extended), n_sets, k)
     if k == 2:
         return (distances[:, :, 1] < distances[:, :, 0]).astype(np.int64)
     return distances.argmin(axis=2)
