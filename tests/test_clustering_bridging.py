@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from scipy.sparse.linalg import LinearOperator, cg
 
+from clustering import bridging
 from clustering.analysis import Analysis, analyze
 from clustering.bridging import _conjugate_gradients, bridging_scores, penalties
 from clustering.matrix import from_dense
@@ -83,7 +84,7 @@ def test_vtaiwan_top_bridging_statements_have_many_votes():
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in DATA.glob("*/")))
-def test_default_tolerance_shows_the_same_scores_as_a_tight_solve(name):
+def test_default_tolerance_shows_the_same_scores_as_a_tight_solve(name, monkeypatch):
     # Scores and intervals are shown to 3 decimals at most, and ranked: both must be
     # those of a solve to a residual 10⁶ times smaller.
     export = read_export(DATA / name)
@@ -92,7 +93,8 @@ def test_default_tolerance_shows_the_same_scores_as_a_tight_solve(name):
     eligible = ~matrix.statements_in([*export.moderated_out.tolist(), *export.meta.tolist()])
     votes = matrix.votes[:, eligible]
     axis = np.array([p["x"] for p in analysis.participants])
-    shown = bridging_scores(votes, axis)
+    shown = bridging_scores(votes, axis)  # small conversations: the dense solve
+    monkeypatch.setattr(bridging, "DIRECT_SOLVE_UP_TO", 0)
     tight = bridging_scores(votes, axis, tolerance=1e-12)
     for loose, exact in [
         (shown.statement_intercepts, tight.statement_intercepts),
@@ -103,6 +105,26 @@ def test_default_tolerance_shows_the_same_scores_as_a_tight_solve(name):
     ranked = np.argsort(-shown.statement_intercepts[shown.scored], kind="stable")
     tight_ranked = np.argsort(-tight.statement_intercepts[tight.scored], kind="stable")
     np.testing.assert_array_equal(ranked, tight_ranked)
+
+
+@pytest.mark.parametrize("name", ["15-per-hour-seattle", "london.youth.policing"])
+def test_a_small_conversations_dense_solve_is_conjugate_gradients_to_the_end(name, monkeypatch):
+    export = read_export(DATA / name)
+    matrix = export.matrix()
+    eligible = ~matrix.statements_in([*export.moderated_out.tolist(), *export.meta.tolist()])
+    votes = matrix.votes[:, eligible]
+    axis = np.random.default_rng(0).normal(size=votes.shape[0])
+    assert votes.shape[0] * (1 + 2 * votes.shape[1]) ** 2 <= bridging.DIRECT_SOLVE_UP_TO
+    dense = bridging_scores(votes, axis)
+    monkeypatch.setattr(bridging, "DIRECT_SOLVE_UP_TO", 0)
+    iterated = bridging_scores(votes, axis, tolerance=1e-13)
+    for got, expected in [
+        (dense.statement_intercepts, iterated.statement_intercepts),
+        (dense.statement_factors, iterated.statement_factors),
+        (dense.intervals, iterated.intervals),
+    ]:
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+    assert dense.mean == pytest.approx(iterated.mean, abs=1e-12)
 
 
 def test_conjugate_gradients_take_scipys_steps():
