@@ -116,7 +116,7 @@ def test_kmeans_each_with_no_points_is_kmeans():
 def test_silhouettes_are_each_silhouette(seed):
     """To the last bit or two only: BLAS sums a wide product's columns in an order of its
     own on some processors (AMD EPYC, OpenBLAS 0.3 in numpy 2.4: 1 ulp off the product of
-    one labelling's columns), while an Intel machine gave the same bits."""
+    one labelling's columns), where the earlier sessions' machine gave the same bits."""
     points, _ = _base_centres(seed, 60)
     distances = np.linalg.norm(points[:, None] - points[None], axis=2)
     labellings = [c.labels for c in kmeans_each(points, [2, 3, 4, 5])]
