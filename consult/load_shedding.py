@@ -9,6 +9,9 @@ more load than the database can take, every request would wait its turn and all 
 would answer late. With a limit below gunicorn's `--threads`, the spare threads keep the
 queue empty by refusing, and the requests let in answer at the database's own speed.
 
+The busy page speaks the request's language, chosen as every page chooses it
+(`consult.i18n.locale_for`).
+
 Not counted: static files and the health check (cheap, and a load balancer must see the
 process alive), and Socket.IO, whose websockets hold a thread for their whole life.
 """
@@ -20,22 +23,52 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from babel.support import Translations
 from flask import Flask
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
+from markupsafe import escape
+from werkzeug.datastructures import LanguageAccept, MIMEAccept
+from werkzeug.http import parse_accept_header, parse_cookie
+
+from consult.i18n import COOKIE, LOCALES, RIGHT_TO_LEFT, TRANSLATIONS, locale_for
 
 # "/health": for the health check a deployment adds (Consult has none of its own yet).
 EXEMPT_PREFIXES = ("/static/", "/socket.io/", "/health")
 
 _PAGE = """<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>Busy</title>
+<html lang="{lang}" dir="{direction}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
 <link rel="stylesheet" href="/static/css/consult.css"></head>
-<body><main><h1>Consult is very busy</h1>
-<p>Too many people are taking part at this moment. Please try again in {seconds} seconds:
-nothing you did is lost.</p></main></body>
+<body><main><h1>{title}</h1>
+<p>{message}</p></main></body>
 </html>
 """
+
+
+def busy_pages(retry_after: int) -> dict[str, bytes]:
+    """The busy page in every shipped language, made once: a refusal only picks one.
+
+    Read from the compiled catalogues directly: the page answers before Flask (and
+    Flask-Babel) see the request.
+    """
+    pages = {}
+    for code in LOCALES:
+        translations = Translations.load(str(TRANSLATIONS), [code])
+        message = translations.ngettext(
+            "Too many people are taking part at this moment. Please try again in "
+            "%(num)s second: nothing you did is lost.",
+            "Too many people are taking part at this moment. Please try again in "
+            "%(num)s seconds: nothing you did is lost.",
+            retry_after,
+        ) % {"num": retry_after}
+        page = _PAGE.format(
+            lang=code,
+            direction="rtl" if code in RIGHT_TO_LEFT else "ltr",
+            title=escape(translations.gettext("Consult is very busy")),
+            message=escape(message),
+        )
+        pages[code] = page.encode()
+    return pages
 
 
 class LoadShedding:
@@ -47,7 +80,7 @@ class LoadShedding:
         self._wsgi_app = wsgi_app
         self._slots = threading.BoundedSemaphore(limit)
         self._retry_after = str(retry_after)
-        self._page = _PAGE.format(seconds=retry_after).encode()
+        self._pages = busy_pages(retry_after)
         # The API's one error shape (consult.errors.json_error), made once.
         error = {
             "code": "overloaded",
@@ -74,7 +107,7 @@ class LoadShedding:
         if _wants_json(environ):
             body, content_type = self._json, "application/json"
         else:
-            body, content_type = self._page, "text/html; charset=utf-8"
+            body, content_type = self._pages[_locale(environ)], "text/html; charset=utf-8"
         start_response(
             "503 Service Unavailable",
             [
@@ -93,6 +126,13 @@ def _wants_json(environ: dict[str, Any]) -> bool:
         return True
     accept = parse_accept_header(environ.get("HTTP_ACCEPT", ""), MIMEAccept)
     return accept.best == "application/json"
+
+
+def _locale(environ: dict[str, Any]) -> str:
+    """The request's language as the pages choose it (`consult.i18n.select_locale`)."""
+    chosen = parse_cookie(environ.get("HTTP_COOKIE", "")).get(COOKIE, "")
+    accepted = parse_accept_header(environ.get("HTTP_ACCEPT_LANGUAGE", ""), LanguageAccept)
+    return locale_for(chosen, accepted)
 
 
 def init_app(app: Flask) -> None:

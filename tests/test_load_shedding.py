@@ -11,6 +11,7 @@ from conftest import make_app
 from flask import Flask
 
 from consult.extensions import db
+from consult.load_shedding import busy_pages
 
 LIMIT = 2
 
@@ -85,6 +86,37 @@ def test_past_the_limit_a_page_gets_a_readable_503(busy_app):
     assert answer.headers["Retry-After"] == "3"
     assert answer.mimetype == "text/html"
     assert "Please try again in 3 seconds" in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("accept", "chosen", "lang", "direction", "sentence"),
+    [
+        ("fr-FR,fr;q=0.9", None, "fr", "ltr", "Veuillez réessayer dans 3 secondes"),
+        ("ar", None, "ar", "rtl", "يُرجى المحاولة مرة أخرى بعد 3 ثوانٍ"),
+        # The language switcher's choice wins over the browser's, as on every page.
+        ("fr", "es", "es", "ltr", "Vuelva a intentarlo dentro de 3 segundos"),
+        ("de, xx;q=0.5", "xx", "en", "ltr", "Please try again in 3 seconds"),
+    ],
+)
+def test_the_busy_page_speaks_the_citizens_language(
+    busy_app, accept, chosen, lang, direction, sentence
+):
+    app, slow = busy_app
+    slow.start(LIMIT)
+    client = app.test_client()
+    if chosen:
+        client.set_cookie("consult_lang", chosen)
+    page = client.get("/", headers={"Accept-Language": accept}).get_data(as_text=True)
+    assert f'<html lang="{lang}" dir="{direction}">' in page
+    assert sentence in page
+
+
+def test_one_second_is_said_in_the_singular():
+    pages = {code: page.decode() for code, page in busy_pages(1).items()}
+    assert "Please try again in 1 second:" in pages["en"]
+    assert "dans 1 seconde :" in pages["fr"]
+    assert "dentro de 1 segundo:" in pages["es"]
+    assert "بعد ثانية واحدة" in pages["ar"]
 
 
 def test_static_files_are_served_past_the_limit(busy_app):
