@@ -105,6 +105,26 @@ def test_a_warm_cluster_whose_members_weigh_nothing_ends():
     _same(kmeans_each(points, [3], previous=[previous], weights=weights)[0], alone)
 
 
+def test_a_cluster_dropped_as_the_others_settle_stops_where_kmeans_alone_stops():
+    """The settled test compares the living centres only, up to the shorter list, as `_close`.
+
+    A warm start: cluster 2 (p and q, centred between them, sorted last) loses both to the
+    clumps beside them, and the clumps' centres move under the 0.01 tolerance as it dies,
+    so `kmeans` stops there. Comparing the dead centre too would go one iteration on, in
+    which the weightless far point r changes sides (it sits where the bisector of the two
+    centres moved past it)."""
+    clump_0 = np.tile([19.8, 10.0], (20, 1))
+    clump_1 = np.tile([19.9, -10.0], (20, 1))
+    p, q, r = [19.9, 10.0], [20.0, -10.0], [-1000.0, -5.2]
+    points = np.vstack([clump_0, clump_1, [p, q, r]])
+    weights = np.concatenate([np.ones(40), [1.0, 2.0, 0.0]])
+    previous = np.concatenate([np.zeros(20, int), np.ones(20, int), [2, 2, 0]])
+    alone = kmeans(points, 3, weights=weights, previous=previous)
+    assert alone.ids.tolist() == [0, 1]  # cluster 2 was dropped
+    assert alone.labels[-1] == 1  # r as the centres stood when the drop came
+    _same(kmeans_each(points, [3, 2], weights=weights, previous=[previous, previous])[0], alone)
+
+
 def test_kmeans_each_with_no_points_is_kmeans():
     empty = np.zeros((0, 2))
     for got in kmeans_each(empty, [2, 3]):
