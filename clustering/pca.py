@@ -53,16 +53,14 @@ def centred(votes: sp.csr_matrix) -> tuple[sp.csr_matrix, NDArray[np.float64]]:
 
 def centred_dense(votes: sp.csr_matrix) -> NDArray[np.float64]:
     """`centred(votes)[0].toarray()`, written straight into the dense array."""
-    return _centred_dense_and_means(votes)[0]
+    return _dense_of_cells(votes, _centred_cells(votes)[0])
 
 
-def _centred_dense_and_means(
-    votes: sp.csr_matrix,
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    data, means = _centred_cells(votes)
+def _dense_of_cells(votes: sp.csr_matrix, data: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The dense matrix of `votes`' shape holding `data` in its stored cells."""
     dense = np.zeros(votes.shape)
     dense[cell_rows(votes), votes.indices] = data
-    return dense, means
+    return dense
 
 
 def _centred_dense_of_used_columns(
@@ -79,8 +77,7 @@ def _centred_dense_of_used_columns(
     stored = data != 0
     used = np.flatnonzero(np.bincount(votes.indices[stored], minlength=votes.shape[1]))
     if len(used) < N_COMPONENTS:
-        dense, _ = _centred_dense_and_means(votes)
-        return dense, means, np.arange(votes.shape[1])
+        return _dense_of_cells(votes, data), means, np.arange(votes.shape[1])
     column = np.full(votes.shape[1], -1, dtype=np.int64)
     column[used] = np.arange(len(used))
     dense = np.zeros((votes.shape[0], len(used)))
