@@ -43,8 +43,7 @@ def package_at(revision: str, folder: Path) -> tuple[ModuleType, ModuleType]:
     archive = subprocess.run(
         ["git", "archive", "--format=tar", revision, "clustering"],
         capture_output=True,
-        check=True,
-        cwd=Path(__file__).parents[2],
+        check=True,  # in the working directory: the checkout run from (an install has no git)
     ).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(folder, filter="data")
