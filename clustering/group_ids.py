@@ -79,8 +79,8 @@ def relabelled(labels: NDArray, reference: NDArray, n_groups: int) -> NDArray[np
     """
     n_labels = int(labels.max(initial=-1) + 1)
     both = (labels >= 0) & (reference >= 0)
-    overlap = np.zeros((n_labels, n_groups))
-    np.add.at(overlap, (labels[both], reference[both]), 1)
+    pairs = labels[both] * n_groups + reference[both]
+    overlap = np.bincount(pairs, minlength=n_labels * n_groups).reshape(n_labels, n_groups)
     rows, cols = linear_sum_assignment(-overlap)
     names = np.full(n_labels + 1, -1, dtype=np.int64)  # the last entry names −1
     for r, c in zip(rows, cols, strict=True):

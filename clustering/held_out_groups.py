@@ -19,6 +19,8 @@ half places elsewhere only costs a little power.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
@@ -29,12 +31,11 @@ from clustering.matrix import cell_rows
 from clustering.pca import (
     DENSE_GRAM_FROM,
     centred,
-    centred_values,
     project,
     top_eigenpairs,
 )
 
-HALVES = 2
+HALVES = 2  # each half's claims are tested with the other half's grouping
 K_MEANS_STARTS = 2  # k-means restarts per half; the best (lowest inertia) is kept
 K_MEANS_ITERATIONS = 50
 MIN_VOTES_IN_HALF = 2  # a participant with fewer votes in a half is not placed by it
@@ -62,69 +63,105 @@ def split_half_labels(
     random_state : int
         Seeds the split and each half's map and k-means.
     """
-    out = np.full(votes.nnz, -1, dtype=np.int64)
+    rows = cell_rows(votes)
     if n_groups < 2:
-        rows = cell_rows(votes)
         return np.where(labels[rows] >= 0, labels[rows], -1)
     rng = np.random.default_rng(random_state)
     half = np.full(votes.shape[1], -1, dtype=np.int64)
     usable = np.flatnonzero(columns)
     half[usable] = rng.permutation(usable.size) % HALVES
-    grouped = labels >= 0
-    tested_half = half[votes.indices]
-    rows = cell_rows(votes)
+    split = _Split(votes, rows, half)
+    # Row h: each participant's group in the grouping that tests half h, named as the
+    # analysis's; the last row, all −1, is the one that votes in neither half index (−1).
+    names = np.full((HALVES + 1, votes.shape[0]), -1, dtype=np.int64)
     for h in range(HALVES):
-        others = columns & (half >= 0) & (half != h)
         rng_half = np.random.default_rng([random_state, h])
-        half_labels = _group_on(votes, rows, others, grouped, n_groups, rng_half)
-        tested = tested_half == h
-        out[tested] = relabelled(half_labels, labels, n_groups)[rows[tested]]
-    return out
+        half_labels = _group_on(split, 1 - h, labels >= 0, n_groups, rng_half)
+        names[h] = relabelled(half_labels, labels, n_groups)
+    return names[split.cell_half, rows]
+
+
+class _Split:
+    """The votes as the two halves see them: which half each stored vote is in, how many
+    votes each participant has in each half, and (when a half's map is dense) the votes
+    as a dense table."""
+
+    def __init__(self, votes: sp.csr_matrix, rows: NDArray[np.int64], half: NDArray[np.int64]):
+        self.votes, self.rows, self.half = votes, rows, half
+        self.cell_half = half[votes.indices]  # −1: a statement in neither half
+        # One count of (participant, half + 1) pairs for both halves; column 0 is neither.
+        pairs = rows * (HALVES + 1) + (self.cell_half + 1)
+        counts = np.bincount(pairs, minlength=votes.shape[0] * (HALVES + 1))
+        self.votes_in_half = counts.reshape(votes.shape[0], HALVES + 1)[:, 1:]
+
+    @functools.cached_property
+    def table(self) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.int64]]:
+        """(votes, voted, starts): the votes on the halves' statements as dense arrays, 0
+        where nobody voted, each half's statements side by side in statement order
+        (half h in columns starts[h]:starts[h + 1])."""
+        in_a_half = self.half >= 0
+        by_half = np.argsort(self.half[in_a_half], kind="stable")
+        place = np.full(len(self.half), -1, dtype=np.int64)
+        place[np.flatnonzero(in_a_half)[by_half]] = np.arange(len(by_half))
+        starts = np.zeros(HALVES + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.half[in_a_half], minlength=HALVES), out=starts[1:])
+        stored = self.cell_half >= 0
+        at = (self.rows[stored], place[self.votes.indices[stored]])
+        shape = (self.votes.shape[0], len(by_half))
+        values, voted = np.zeros(shape), np.zeros(shape, dtype=bool)
+        values[at], voted[at] = self.votes.data[stored], True
+        return values, voted, starts
 
 
 def _group_on(
-    votes: sp.csr_matrix,
-    rows: NDArray[np.int64],
-    columns: NDArray[np.bool_],
+    split: _Split,
+    half: int,
     grouped: NDArray[np.bool_],
     n_groups: int,
     rng: np.random.Generator,
 ) -> NDArray[np.int64]:
-    """k-means groups of the grouped participants on the map of the chosen columns alone.
-
-    `rows` is each stored vote's row (`cell_rows(votes)`).
-    """
+    """k-means groups of the grouped participants on the map of one half's votes alone."""
+    votes = split.votes
     labels = np.full(votes.shape[0], -1, dtype=np.int64)
-    in_half = columns[votes.indices]
-    enough = grouped & (np.bincount(rows[in_half], minlength=votes.shape[0]) >= MIN_VOTES_IN_HALF)
+    per_row = split.votes_in_half[:, half]
+    enough = grouped & (per_row >= MIN_VOTES_IN_HALF)
+    columns = split.half == half
     n_columns = int(columns.sum())
     if enough.sum() < n_groups or n_columns < 2:
         return labels
-    kept = in_half & enough[rows]
-    if n_columns <= DENSE_AXES_UP_TO and kept.sum() >= DENSE_GRAM_FROM * enough.sum() * n_columns:
-        points = _dense_map(votes, rows, kept, enough, columns)
+    per_row = per_row[enough]
+    if (
+        n_columns <= DENSE_AXES_UP_TO
+        and per_row.sum() >= DENSE_GRAM_FROM * len(per_row) * n_columns
+    ):
+        points = _dense_map(split.table, half, enough, per_row)
     else:
-        points = _map(_submatrix(votes, rows, kept, enough, columns), rng)
+        kept = (split.cell_half == half) & enough[split.rows]
+        points = _map(_submatrix(votes, split.rows, kept, enough, columns), rng)
     labels[enough] = _best_of_starts(points, n_groups, rng)
     return labels
 
 
 def _dense_map(
-    votes: sp.csr_matrix,
-    rows: NDArray[np.int64],
-    kept: NDArray[np.bool_],
+    table: tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.int64]],
+    half: int,
     chosen_rows: NDArray[np.bool_],
-    chosen_columns: NDArray[np.bool_],
+    per_row: NDArray[np.int64],
 ) -> NDArray[np.float64]:
-    """`_map(_submatrix(...))` when the half is dense enough for BLAS, to the bit, with the
-    centred half written straight from the stored votes `kept` (no CSR in between)."""
-    shape = (int(chosen_rows.sum()), int(chosen_columns.sum()))
-    new_row = (np.cumsum(chosen_rows) - 1)[rows[kept]]
-    new_column = (np.cumsum(chosen_columns) - 1)[votes.indices[kept]]
-    values, _ = centred_values(new_column, votes.data[kept].astype(np.float64), shape[1])
-    matrix = np.zeros(shape)
-    matrix[new_row, new_column] = values
-    return _projected(matrix, matrix.T @ matrix, np.bincount(new_row, minlength=shape[0]))
+    """`_map(_submatrix(...))` of one half when it is dense enough for BLAS, to the bit,
+    centred from the dense table (`_Split.table`) with no CSR in between.
+
+    The statement means are sums of whole votes, exact in any order, so they are the
+    sparse path's to the bit. `per_row` is each chosen participant's votes in the half.
+    """
+    values, voted, starts = table
+    block = slice(starts[half], starts[half + 1])
+    values, voted = values[chosen_rows, block], voted[chosen_rows, block]
+    counts = voted.sum(axis=0)
+    sums = values.sum(axis=0)
+    means = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
+    matrix = np.where(voted, values - means, 0.0)
+    return _projected(matrix, matrix.T @ matrix, per_row)
 
 
 def _submatrix(

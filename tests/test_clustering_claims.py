@@ -13,7 +13,13 @@ from clustering.claims import (
     leave_one_statement_out,
 )
 from clustering.consensus import majority_consensus, significant_consensus
-from clustering.held_out_groups import _dense_map, _projected, _submatrix, split_half_labels
+from clustering.held_out_groups import (
+    _dense_map,
+    _projected,
+    _Split,
+    _submatrix,
+    split_half_labels,
+)
 from clustering.matrix import cell_rows, from_dense
 from clustering.parameters import DEFAULT
 from clustering.pca import centred_dense, project
@@ -343,16 +349,21 @@ def test_a_grouping_can_supply_the_labels_claims_are_tested_with(monkeypatch):
 
 @pytest.mark.parametrize("seed", range(3))
 def test_dense_half_map_is_the_map_of_the_half_submatrix(seed):
-    # `_dense_map` writes the centred half straight from the stored votes; it must give
-    # the map of the half's CSR (`_submatrix`), centred densely, to the bit.
+    # `_dense_map` centres the half from the dense table of both halves; it must give the
+    # map of the half's CSR (`_submatrix`), centred densely, to the bit.
     rng = np.random.default_rng(seed)
     dense = rng.choice([-1.0, 0.0, 1.0, np.nan], size=(80, 30), p=[0.3, 0.1, 0.3, 0.3])
     votes = from_dense(dense).votes
     rows = cell_rows(votes)
-    chosen_rows, chosen_columns = rng.random(80) < 0.8, rng.random(30) < 0.5
-    kept = chosen_rows[rows] & chosen_columns[votes.indices]
-    half = _submatrix(votes, rows, kept, chosen_rows, chosen_columns)
-    matrix = centred_dense(half)
-    expected = _projected(matrix, matrix.T @ matrix, np.diff(half.indptr))
-    got = _dense_map(votes, rows, kept, chosen_rows, chosen_columns)
-    np.testing.assert_array_equal(got, expected)
+    half = rng.choice([-1, 0, 1], size=30)  # −1: a statement in neither half
+    split = _Split(votes, rows, half)
+    chosen_rows = rng.random(80) < 0.8
+    for h in (0, 1):
+        chosen_columns = half == h
+        kept = chosen_rows[rows] & chosen_columns[votes.indices]
+        submatrix = _submatrix(votes, rows, kept, chosen_rows, chosen_columns)
+        matrix = centred_dense(submatrix)
+        expected = _projected(matrix, matrix.T @ matrix, np.diff(submatrix.indptr))
+        per_row = split.votes_in_half[chosen_rows, h]
+        got = _dense_map(split.table, h, chosen_rows, per_row)
+        np.testing.assert_array_equal(got, expected)
