@@ -167,7 +167,8 @@ def from_records(
     width = max(len(col_ids), 1)
     order = _by_cell(rows, cols, len(row_ids), width)
     cells, latest = _latest_per_cell(rows * width + cols, order, times)
-    return _from_cells(cells // width, cells % width, values[latest], row_ids, col_ids)
+    rows = cells // width  # each cell's row and column again: % costs three of these
+    return _from_cells(rows, cells - rows * width, values[latest], row_ids, col_ids)
 
 
 def _out_of_order_times(timestamps: Sequence[float] | NDArray | None, n: int) -> NDArray | None:
