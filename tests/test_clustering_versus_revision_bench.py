@@ -1,4 +1,4 @@
-"""The revision bench loads an earlier `clustering` beside this one (not its figures)."""
+"""The benches' machinery (not their figures): an earlier `clustering` beside this one, turns."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 import pytest
 
 import clustering.analysis
+from clustering.bench.turns import take_turns
 from clustering.bench.versus_revision import RENAMED, package_at
 
 
@@ -27,3 +28,20 @@ def test_the_revision_is_a_package_of_its_own(tmp_path, isolated_imports):
     assert analysis_then.polis.__name__ == f"{RENAMED}.polis"
     votes = matrix_then.from_records([1, 1, 2, 2], [10, 11, 10, 11], [1, -1, 1, 1])
     assert analysis_then.analyze(votes, profile="polis").counts["votes"] == 4
+
+
+def test_runs_take_turns_and_the_warm_up_is_not_timed():
+    calls = []
+
+    def run(name):
+        def call():
+            calls.append(name)
+            return len(calls)
+
+        return call
+
+    seconds, last = take_turns({"a": run("a"), "b": run("b")}, repeat=3, warm_up=2)
+    assert calls == ["a", "b"] * 5  # one of each in turn, warm-up turns included
+    assert {name: len(s) for name, s in seconds.items()} == {"a": 3, "b": 3}
+    assert all(t >= 0 for s in seconds.values() for t in s)
+    assert last == {"a": 9, "b": 10}  # what each returned on its last turn

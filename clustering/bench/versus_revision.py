@@ -15,7 +15,6 @@ milliseconds of each and the change.
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
 import io
 import re
@@ -24,15 +23,14 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
 from threadpoolctl import threadpool_limits
 
-from clustering.bench.vs_red_dwarf import DEFAULT_FOLDERS, LatestVotes, latest_votes
-from clustering.polis_export import PolisExport, read_export
+from clustering.bench.turns import take_turns
+from clustering.bench.vs_red_dwarf import DEFAULT_FOLDERS, latest_votes, ours
+from clustering.polis_export import read_export
 
 RENAMED = "clustering_at_revision"
 _SELF_IMPORT = re.compile(r"^(\s*)(from|import) clustering\b", re.MULTILINE)
@@ -58,43 +56,6 @@ def package_at(revision: str, folder: Path) -> tuple[ModuleType, ModuleType]:
     )
 
 
-def runner(
-    matrix: ModuleType, analysis: ModuleType, export: PolisExport, latest: LatestVotes, profile: str
-) -> Callable[[], object]:
-    """One cold analysis from vote columns, with the given package's modules."""
-
-    def run() -> object:
-        votes = matrix.from_records(
-            latest.participant,
-            latest.statement,
-            latest.vote,
-            latest.timestamp,
-            statement_ids=export.comment_ids,
-        )
-        return analysis.analyze(
-            votes,
-            moderated_out=export.moderated_out.tolist(),
-            meta=export.meta.tolist(),
-            profile=profile,
-        )
-
-    return run
-
-
-def compare(runs: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
-    """Median milliseconds of each run, taking turns, the first tenth left out."""
-    times: dict[str, list[float]] = {name: [] for name in runs}
-    warm_up = repeat // 10
-    for turn in range(repeat + warm_up):
-        for name, run in runs.items():
-            gc.collect()  # the last run's garbage is not this run's cost
-            started = time.perf_counter()
-            run()
-            if turn >= warm_up:
-                times[name].append((time.perf_counter() - started) * 1000)
-    return {name: statistics.median(t) for name, t in times.items()}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("revision")
@@ -102,9 +63,6 @@ def main() -> None:
     parser.add_argument("--profile", default="polis")
     parser.add_argument("--repeat", type=int, default=100)
     args = parser.parse_args()
-    import clustering.analysis as analysis_here
-    import clustering.matrix as matrix_here
-
     with tempfile.TemporaryDirectory() as folder, threadpool_limits(limits=1):
         matrix_then, analysis_then = package_at(args.revision, Path(folder))
         print(f"{'conversation':28s} {args.revision[:12]:>12s} {'here':>9s} {'change':>8s}")
@@ -112,10 +70,11 @@ def main() -> None:
             export = read_export(conversation)
             latest = latest_votes(export)
             runs = {
-                "then": runner(matrix_then, analysis_then, export, latest, args.profile),
-                "here": runner(matrix_here, analysis_here, export, latest, args.profile),
+                "then": ours(export, latest, args.profile, matrix_then, analysis_then),
+                "here": ours(export, latest, args.profile),
             }
-            median = compare(runs, args.repeat)
+            seconds, _ = take_turns(runs, args.repeat, warm_up=args.repeat // 10)
+            median = {name: statistics.median(s) * 1000 for name, s in seconds.items()}
             change = 100 * (median["here"] / median["then"] - 1)
             print(
                 f"{conversation.name:28s} {median['then']:9.2f} ms {median['here']:6.2f} ms "

@@ -26,20 +26,20 @@ pipeline (PCA, clustering, representative statements).
 from __future__ import annotations
 
 import argparse
-import gc
 import statistics
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.metrics import adjusted_rand_score
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from clustering.analysis import analyze
-from clustering.matrix import from_records
+import clustering.analysis
+import clustering.matrix
+from clustering.bench.turns import take_turns
 from clustering.polis_export import PolisExport, read_export
 
 DEFAULT_FOLDERS = sorted((Path(__file__).parents[2] / "tests" / "data" / "polis").glob("*/"))
@@ -68,19 +68,26 @@ def latest_votes(export: PolisExport) -> LatestVotes:
     )
 
 
-def ours(export: PolisExport, latest: LatestVotes, profile: str) -> Callable[[], dict]:
-    """Our cold analysis from vote columns to groups, ready to time."""
+def ours(
+    export: PolisExport,
+    latest: LatestVotes,
+    profile: str,
+    matrix: ModuleType = clustering.matrix,
+    analysis: ModuleType = clustering.analysis,
+) -> Callable[[], dict]:
+    """Our cold analysis from vote columns to groups, ready to time; with another
+    revision's `matrix` and `analysis` modules when given (`versus_revision`)."""
 
     def run() -> dict:
-        matrix = from_records(
+        votes = matrix.from_records(
             latest.participant,
             latest.statement,
             latest.vote,
             latest.timestamp,
             statement_ids=export.comment_ids,
         )
-        return analyze(
-            matrix,
+        return analysis.analyze(
+            votes,
             moderated_out=export.moderated_out.tolist(),
             meta=export.meta.tolist(),
             profile=profile,
@@ -163,14 +170,7 @@ def compare(folder: Path, repeat: int) -> None:
         "red-dwarf": red_dwarf(export, latest),
         "consult": ours(export, latest, "consult"),
     }
-    seconds: dict[str, list[float]] = {name: [] for name in runs}
-    groups: dict[str, dict] = {}
-    for _ in range(repeat):
-        for name, run in runs.items():
-            gc.collect()  # the last run's garbage is not this run's cost
-            started = time.perf_counter()
-            groups[name] = run()
-            seconds[name].append(time.perf_counter() - started)
+    seconds, groups = take_turns(runs, repeat)
     median = {name: statistics.median(s) for name, s in seconds.items()}
     ari = {name: published_ari(export, g) for name, g in groups.items()}
     print(
