@@ -27,7 +27,7 @@ from clustering.consensus import (
     significant_consensus,
 )
 from clustering.grouping import Found
-from clustering.matrix import VoteMatrix, from_records, input_hash
+from clustering.matrix import VoteMatrix, columns_kept, from_records, input_hash
 from clustering.parameters import DEFAULT, Parameters
 from clustering.repness import representative_statements
 from clustering.report_numbers import statement_numbers
@@ -199,7 +199,7 @@ def _analyze(
     tic = time.perf_counter()
     eligible = ~moderated & ~is_meta
     # The votes on eligible statements, taken once for bridging.
-    eligible_votes = matrix.votes if eligible.all() else matrix.votes[:, eligible]
+    eligible_votes = matrix.votes if eligible.all() else columns_kept(matrix.votes, eligible)
     numbers = statement_numbers(
         matrix.votes,
         index,

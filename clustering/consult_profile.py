@@ -21,7 +21,7 @@ from scipy.stats import kurtosis, skew
 
 from clustering import mixture, model_choice
 from clustering.grouping import Found, in_conv, previous_components, widen
-from clustering.matrix import VoteMatrix, plain
+from clustering.matrix import VoteMatrix, columns_kept, plain
 from clustering.mixture import MixtureFit, Opinions
 from clustering.parameters import DEFAULT, Parameters
 from clustering.pca import project
@@ -59,7 +59,7 @@ def find_groups(
     """
     tic = time.perf_counter()
     active = ~left_out
-    votes = matrix.votes[:, active]
+    votes = columns_kept(matrix.votes, active)
     n_votes = np.diff(votes.indptr)
     projection_active = project(
         votes,

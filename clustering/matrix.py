@@ -93,6 +93,23 @@ def rows_taken(
     return indptr, matrix.indices[cells], matrix.data[cells]
 
 
+def columns_kept(matrix: sp.csr_matrix, keep: NDArray[np.bool_]) -> sp.csr_matrix:
+    """`matrix[:, keep]` for a mask over the columns: the same matrix, cells in their order.
+
+    One pass over the stored cells, where scipy's column indexing maps and copies them in
+    several (a tenth of a small analysis's report time).
+    """
+    stored = keep[matrix.indices]
+    # The kept cells before each row's first: the new row pointers.
+    before = np.zeros(matrix.nnz + 1, dtype=matrix.indptr.dtype)
+    np.cumsum(stored, out=before[1:])
+    new_column = (np.cumsum(keep) - 1).astype(matrix.indices.dtype)
+    return sp.csr_matrix(
+        (matrix.data[stored], new_column[matrix.indices[stored]], before[matrix.indptr]),
+        shape=(matrix.shape[0], int(keep.sum())),
+    )
+
+
 def indicator(votes: sp.csr_matrix, keep: NDArray[np.bool_]) -> sp.csr_matrix:
     """1.0 on the stored cells where `keep` (a mask over `votes.data`) holds.
 

@@ -19,7 +19,14 @@ from numpy.typing import NDArray
 from clustering.grouping import Found, in_conv, previous_components, widen
 from clustering.held_out_groups import split_half_labels
 from clustering.kmeans import Clustering, kmeans, kmeans_each
-from clustering.matrix import VoteMatrix, cell_rows, plain_list, rows_taken, sortable
+from clustering.matrix import (
+    VoteMatrix,
+    cell_rows,
+    columns_kept,
+    plain_list,
+    rows_taken,
+    sortable,
+)
 from clustering.parameters import DEFAULT, Parameters
 from clustering.pca import Projection, project
 
@@ -355,7 +362,7 @@ def find_groups(
     # to 0 for everyone: in the projection those cells count as votes of every participant.
     columns = np.flatnonzero(voted)
     out = left_out[columns]
-    selected = votes if voted.all() else votes[:, columns]
+    selected = votes if voted.all() else columns_kept(votes, voted)
     n_votes = matrix.n_votes - _per_row(selected, out[selected.indices]) + int(out.sum())
     order = row_order(matrix.participant_ids, _first_column(selected), history)
     projection = project(

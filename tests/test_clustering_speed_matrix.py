@@ -114,3 +114,18 @@ def test_export_matrix_is_the_matrix_of_its_records():
     assert matrix.participant_ids.tolist() == rows
     assert matrix.statement_ids.tolist() == columns
     np.testing.assert_array_equal(_as_dense(matrix), dense)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_columns_kept_is_scipys_column_indexing(seed):
+    rng = np.random.default_rng(seed)
+    dense = rng.choice([-1.0, 0.0, 1.0, np.nan], size=(30, 12), p=[0.2, 0.1, 0.2, 0.5])
+    dense[rng.integers(30)] = np.nan  # a participant with no vote left
+    votes = matrix_module.from_dense(dense).votes
+    for keep in (rng.random(12) < 0.5, np.zeros(12, bool), np.ones(12, bool)):
+        got, expected = matrix_module.columns_kept(votes, keep), votes[:, keep]
+        assert got.shape == expected.shape
+        assert got.dtype == expected.dtype == np.int8
+        np.testing.assert_array_equal(got.indptr, expected.indptr)
+        np.testing.assert_array_equal(got.indices, expected.indices)
+        np.testing.assert_array_equal(got.data, expected.data)
