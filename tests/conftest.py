@@ -1,4 +1,4 @@
-"""Fixtures: a fresh app and database per test, on SQLite or on a real PostgreSQL.
+"""Fixtures: a fresh app and database per test, on SQLite or on a real PostgreSQL; a browser.
 
 The database is chosen by CONSULT_TEST_DATABASE: unset or "sqlite" (a file per test), or
 "postgresql" (one uniquely named database per run on CONSULT_TEST_POSTGRES_URL, tables
@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from flask import Flask
@@ -27,6 +27,9 @@ from werkzeug.serving import make_server
 from consult import create_app
 from consult.extensions import db
 from consult.services import api_tokens, users
+
+if TYPE_CHECKING:  # imported by the fixtures that use them: other tests run without
+    from playwright.sync_api import Browser, Page
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "CONSULT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -232,3 +235,89 @@ def analysed(app: Flask, client: FlaskClient, facilitator: Facilitator) -> str:
     plant_votes(app, cid, voters=40)
     analyse(app, cid)
     return cid
+
+
+# -- browser tests: one Chromium per module, a new context (fresh cookies) per page --------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One Chromium for a test module (the system's; Playwright's own download is not used)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover -- a newcomer without the test extra
+        sync_playwright = None
+    require_service(sync_playwright is not None, "the playwright package is not installed")
+    require_service(os.access(CHROMIUM, os.X_OK), f"no Chromium at {CHROMIUM}")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def new_page(browser: Browser, live_server: str) -> Iterator[Callable[..., Page]]:
+    """Make a page in a new browser context (its own cookies) on the live server.
+
+    Every context is closed after the test, and the test fails if any page threw an uncaught
+    JavaScript error, the server answered 5xx, something the page asked for was not found,
+    or a page's last state breaks an axe-core rule.
+    """
+    from accessibility import assert_accessible, assert_accessible_as_shown_without_scripts
+
+    contexts = []
+    without_scripts: set[int] = set()  # axe-core is a script: checked from a copy there
+    problems: list[str] = []
+
+    def check(status: int, url: str) -> None:
+        if status >= 500 or (status == 404 and not url.endswith("/favicon.ico")):
+            problems.append(f"{status}: {url}")
+
+    def make(**options: Any) -> Page:
+        context = browser.new_context(base_url=live_server, **options)
+        if options.get("java_script_enabled") is False:
+            without_scripts.add(id(context))
+        context.set_default_timeout(10_000)
+        context.on("weberror", lambda error: problems.append(f"uncaught: {error.error}"))
+        context.on("response", lambda response: check(response.status, response.url))
+        contexts.append(context)
+        page = context.new_page()
+        page.on("response", lambda response: remember_document_type(page, response))
+        return page
+
+    document_types: dict[int, str] = {}  # page -> its document's content type
+
+    def remember_document_type(page: Page, response: Any) -> None:
+        # page.evaluate never answers where JavaScript is off: the response says instead.
+        if response.request.is_navigation_request() and response.frame == page.main_frame:
+            document_types[id(page)] = response.headers.get("content-type", "")
+
+    yield make
+    try:
+        for context in contexts:
+            for page in context.pages:
+                # Every page's last state passes axe-core too (tests check earlier states).
+                if id(context) in without_scripts:
+                    if document_types.get(id(page), "").startswith("text/html"):
+                        assert_accessible_as_shown_without_scripts(
+                            browser, page, "the test's last state"
+                        )
+                elif page.evaluate("document.contentType") == "text/html":
+                    assert_accessible(page, "the test's last state")
+    finally:
+        for context in contexts:
+            context.close()
+    assert not problems, problems

@@ -7,15 +7,12 @@ from __future__ import annotations
 import re
 
 import pytest
-import test_browser
 from accessibility import assert_accessible
+from browsing import PHONE, api_counts
 from conftest import SEEDS, join
 from playwright.sync_api import Page, expect
-from test_browser import PHONE, api_counts
 
 pytestmark = pytest.mark.browser
-browser = test_browser.browser  # its fixtures: one Chromium, a fresh context per page
-new_page = test_browser.new_page
 
 API = "/api/v1/conversations"
 BOX = "Something others should be asked about"

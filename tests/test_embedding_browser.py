@@ -12,16 +12,11 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-import test_browser
 from accessibility import assert_accessible
+from browsing import agree, api_counts, log_in
 from playwright.sync_api import Frame, Page, Response, expect
-from test_browser import agree, api_counts, log_in
 
 pytestmark = pytest.mark.browser
-# The browser tests' fixtures: one Chromium for the module, a fresh context per page, and
-# a failure on any uncaught script error, 5xx or missing resource.
-browser = test_browser.browser
-new_page = test_browser.new_page
 
 HOST_PAGE = """<!doctype html>
 <html lang="en">

@@ -1,26 +1,28 @@
-"""The facilitator's tools in a real Chromium: moderation, closing, invitations, the copy
-button, and every facilitator page on a phone. Each page state passes axe-core.
+"""The facilitator's tools in a real Chromium: logging in, creating a consultation,
+moderation, closing, invitations, the copy button, and every facilitator page on a phone.
+Each page state passes axe-core.
 
-Reuses test_browser's fixtures (one Chromium for the module, a fresh context per test,
+Uses conftest's browser fixtures (one Chromium for the module, a fresh context per test,
 against `live_server` with CSRF on).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from accessibility import assert_accessible
+from browsing import PHONE, log_in
 from conftest import create_conversation, join
 from playwright.sync_api import Page, expect
-from test_browser import PHONE, browser, log_in, new_page  # noqa: F401 -- fixtures
 
 pytestmark = pytest.mark.browser
 
 API = "/api/v1/conversations"
 
 
-def facilitator_page(new_page, facilitator, **options) -> Page:  # noqa: F811 -- the fixture
+def facilitator_page(new_page, facilitator, **options) -> Page:
     page = new_page(**options)
     log_in(page, facilitator.email, facilitator.password)
     expect(page.get_by_role("heading", level=1)).to_have_text("Your consultations")
@@ -52,7 +54,7 @@ def waiting(client, facilitator, cid) -> int:
     return rows["total"]
 
 
-def test_moderation_select_all_bulk_actions_and_one_row(new_page, facilitator, client):  # noqa: F811
+def test_moderation_select_all_bulk_actions_and_one_row(new_page, facilitator, client):
     cid = create_conversation(client, facilitator, strict_moderation=True)["id"]
     author = join(client, cid)
     texts = ["Trams should run all night.", "Ferries need a second pier.", "Bikes go free."]
@@ -100,7 +102,7 @@ def test_moderation_select_all_bulk_actions_and_one_row(new_page, facilitator, c
     assert_accessible(desk, "search results")
 
 
-def test_moderation_select_all_works_without_the_script(new_page, facilitator, client):  # noqa: F811
+def test_moderation_select_all_works_without_the_script(new_page, facilitator, client):
     cid = create_conversation(client, facilitator, strict_moderation=True)["id"]
     author = join(client, cid)
     for text in ("Trams should run all night.", "Ferries need a second pier."):
@@ -115,7 +117,7 @@ def test_moderation_select_all_works_without_the_script(new_page, facilitator, c
 
 
 def test_closing_is_confirmed_on_its_own_page_and_can_be_undone(
-    new_page,  # noqa: F811
+    new_page,
     facilitator,
     conversation,
     client,
@@ -146,7 +148,7 @@ def test_closing_is_confirmed_on_its_own_page_and_can_be_undone(
 
 
 def test_an_invited_only_consultation_explains_and_hands_out_its_links(
-    new_page,  # noqa: F811
+    new_page,
     facilitator,
     client,
 ):
@@ -177,7 +179,7 @@ WIDE = """Array.from(document.querySelectorAll("body *"))
   .map((e) => `${e.tagName}.${e.className} ${e.getBoundingClientRect().right} ${e.scrollWidth}`)"""
 
 
-def test_on_a_phone_the_facilitators_pages_fit(new_page, facilitator, client):  # noqa: F811
+def test_on_a_phone_the_facilitators_pages_fit(new_page, facilitator, client):
     long_topic = "Transport in the whole metropolitan region, " + "consultation" * 4
     cid = create_conversation(client, facilitator, topic=long_topic, strict_moderation=True)["id"]
     author = join(client, cid)
@@ -207,7 +209,7 @@ def test_on_a_phone_the_facilitators_pages_fit(new_page, facilitator, client):  
 
 
 def test_the_copy_button_copies_the_participants_link_and_says_so(
-    new_page,  # noqa: F811
+    new_page,
     facilitator,
     conversation,
     live_server,
@@ -231,7 +233,7 @@ def test_the_copy_button_copies_the_participants_link_and_says_so(
 
 
 def test_without_the_script_the_link_is_there_to_select(
-    new_page,  # noqa: F811
+    new_page,
     facilitator,
     conversation,
     live_server,
@@ -244,3 +246,75 @@ def test_without_the_script_the_link_is_there_to_select(
     box.select_text()
     assert desk.evaluate("String(window.getSelection())") == f"{live_server}/c/{cid}"
     assert_accessible(desk, "participants' link without the script")
+
+
+# -- a facilitator's day: log in, create, moderate -------------------------------------
+
+
+def test_facilitator_creates_a_strict_consultation_and_accepts_a_statement(
+    new_page, facilitator, client
+):
+    desk = new_page()
+    log_in(desk, facilitator.email, facilitator.password)
+    expect(desk.get_by_role("heading", level=1)).to_have_text("Your consultations")
+    assert_accessible(desk, "dashboard")
+
+    desk.get_by_role("link", name="New consultation").click()
+    assert_accessible(desk, "new consultation form")
+    desk.get_by_label("Title", exact=True).fill("Bicycles in town")
+    desk.get_by_label("Seed statements, one per line").fill(
+        "Bike racks belong at every station.\n\n  Helmets should be compulsory.  \n"
+    )
+    desk.get_by_label("Strict moderation").check()
+    desk.get_by_role("button", name="Create consultation").click()
+    expect(desk.locator(".message-success")).to_contain_text("The consultation is created.")
+    expect(desk.get_by_role("heading", level=1)).to_have_text("Bicycles in town")
+    assert_accessible(desk, "consultation created")
+    link = desk.get_by_text("Participants' link:").get_by_role("link").get_attribute("href")
+    cid = link.rstrip("/").rsplit("/", 1)[-1]
+    created = client.get(f"{API}/{cid}").json
+    assert created["strict_moderation"] is True
+    assert created["counts"]["statements"] == 2
+
+    citizen = new_page()
+    citizen.goto(link)
+    expect(citizen.get_by_role("heading", level=1)).to_have_text("Bicycles in town")
+    mine = "Cargo bikes need wider lanes."
+    citizen.get_by_label("Something others should be asked about").fill(mine)
+    citizen.get_by_role("button", name="Add statement").click()
+    expect(citizen.locator(".message-success")).to_have_text(
+        "Added. Writing it counts as agreeing with it."
+        " It is shown to others once a facilitator has read it."
+    )
+    assert_accessible(citizen, "statement waiting for moderation")
+    assert client.get(f"{API}/{cid}").json["counts"]["statements"] == 2  # not shown yet
+
+    desk.get_by_role("link", name="Moderate statements").click()
+    tabs = desk.get_by_role("navigation", name="Moderation status")
+    expect(tabs.get_by_role("link", name="Waiting (1)")).to_have_attribute("aria-current", "page")
+    row = desk.get_by_role("row").filter(has_text=mine)
+    expect(row).to_contain_text("unmoderated")
+    assert_accessible(desk, "moderation queue")
+    row.get_by_role("checkbox").check()
+    desk.get_by_role("button", name="Accept", exact=True).click()
+    expect(desk.locator(".message-success")).to_contain_text("changed")
+    expect(tabs.get_by_role("link", name="Waiting (0)")).to_be_visible()
+    expect(desk.get_by_role("row").filter(has_text=mine)).to_have_count(0)
+
+    tabs.get_by_role("link", name="Accepted (3)").click()
+    expect(tabs.get_by_role("link", name="Accepted (3)")).to_have_attribute("aria-current", "page")
+    expect(desk.get_by_role("row").filter(has_text=mine)).to_contain_text("accepted")
+    assert client.get(f"{API}/{cid}").json["counts"]["statements"] == 3
+
+
+def test_a_wrong_password_shows_an_error_and_does_not_log_in(new_page, facilitator):
+    page = new_page()
+    log_in(page, facilitator.email, "not the password")
+    expect(page.locator(".message-error")).to_have_text("Wrong email or password.")
+    assert_accessible(page, "login refused")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Facilitator login")
+    expect(page.get_by_label("Email")).to_have_value(facilitator.email)
+    expect(page.get_by_label("Password")).to_have_value("")
+    page.goto("/facilitate/")
+    expect(page).to_have_url(re.compile(r"/facilitate/login\?next="))
+    expect(page.get_by_role("link", name="New consultation")).to_have_count(0)

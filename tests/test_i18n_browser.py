@@ -4,15 +4,12 @@ French, scripts' messages included, and Arabic pages are mirrored on a phone."""
 from __future__ import annotations
 
 import pytest
-import test_browser
 from accessibility import assert_accessible
+from browsing import PHONE
 from conftest import SEEDS, create_conversation
 from playwright.sync_api import Page, expect
-from test_browser import PHONE
 
 pytestmark = pytest.mark.browser
-browser = test_browser.browser  # its fixtures: one Chromium, a fresh context per page
-new_page = test_browser.new_page
 
 MINE = "Les trams devraient rouler toute la nuit."
 # What an English page or script says: none of it may show on a French page.

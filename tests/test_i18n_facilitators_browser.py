@@ -1,7 +1,7 @@
 """The facilitator's side in a real Chromium set to French or Arabic: a whole session in
 French, and an Arabic page written right to left that fits a phone.
 
-Reuses test_browser's fixtures (one Chromium for the module, a fresh context per test,
+Uses conftest's browser fixtures (one Chromium for the module, a fresh context per test,
 against `live_server` with CSRF on; every page's last state passes axe-core).
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from browsing import PHONE, vote_in_camps
 from conftest import create_conversation, join
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
-from test_browser import PHONE, browser, new_page, vote_in_camps  # noqa: F401 -- fixtures
 from test_facilitators_browser import WIDE, submit
 
 from consult.extensions import db
@@ -52,7 +52,7 @@ def assert_no_english(page: Page) -> None:
 
 
 def test_a_french_facilitator_runs_a_consultation_in_french(
-    new_page,  # noqa: F811 -- the fixture
+    new_page,
     facilitator,
     client,
     live_server,
@@ -114,7 +114,7 @@ def test_a_french_facilitator_runs_a_consultation_in_french(
 
 
 def test_a_spectrum_is_said_on_the_live_page_not_no_division(
-    new_page,  # noqa: F811 -- the fixture
+    new_page,
     app,
     facilitator,
     analysed,
@@ -140,7 +140,7 @@ def test_a_spectrum_is_said_on_the_live_page_not_no_division(
 
 
 def test_an_arabic_facilitator_page_is_right_to_left_and_fits_a_phone(
-    new_page,  # noqa: F811 -- the fixture
+    new_page,
     facilitator,
     client,
 ):

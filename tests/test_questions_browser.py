@@ -6,13 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
-import test_browser
 from accessibility import assert_accessible
+from browsing import PHONE, log_in
 from conftest import create_conversation
 from helpers import DISTINCT_STATEMENTS, analyse, plant_votes
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
-from test_browser import PHONE, log_in
 from test_questions import SEEDS
 
 from consult.extensions import db
@@ -21,8 +20,6 @@ from consult.services import questions
 from consult.services.consultations import get_conversation
 
 pytestmark = pytest.mark.browser
-browser = test_browser.browser  # its fixtures: one Chromium, a fresh context per page
-new_page = test_browser.new_page
 
 API = "/api/v1/conversations"
 

@@ -4,15 +4,11 @@ scrolling, and the same page without JavaScript."""
 from __future__ import annotations
 
 import pytest
-import test_browser
+from browsing import PHONE
 from conftest import create_conversation
 from helpers import DISTINCT_STATEMENTS, SHARED, analyse, plant_votes
 
 pytestmark = pytest.mark.browser
-# The browser tests' fixtures: one Chromium for the module, a fresh context per page, and
-# a failure on any uncaught script error, 5xx or missing resource.
-browser = test_browser.browser
-new_page = test_browser.new_page
 
 
 @pytest.fixture
@@ -26,7 +22,7 @@ def analysed(app, client, facilitator) -> str:
 
 
 def test_on_a_phone_the_report_reads_in_words_and_offers_its_pdf(analysed, new_page):
-    phone = new_page(**test_browser.PHONE)
+    phone = new_page(**PHONE)
     phone.goto(f"/c/{analysed}/report")
     assert phone.get_by_role("heading", level=1).inner_text() == "Transport"
     button = phone.get_by_role("link", name="Download the report as PDF")

@@ -5,20 +5,17 @@ each state."""
 from __future__ import annotations
 
 import pytest
-import test_browser
 from accessibility import assert_accessible
+from browsing import PHONE, log_in
 from conftest import create_conversation
 from playwright.sync_api import expect
 from sqlalchemy import select
-from test_browser import PHONE, log_in
 from test_questions import SEEDS
 
 from consult.extensions import db
 from consult.models import Participant, Segment
 
 pytestmark = pytest.mark.browser
-browser = test_browser.browser  # its fixtures: one Chromium, a fresh context per page
-new_page = test_browser.new_page
 
 NAME = "Citizens' assembly"
 

@@ -1,0 +1,67 @@
+"""What the browser tests share: the phone they emulate and the steps many of them take
+(read the counts, agree, log in, let other people vote through the API). The fixtures
+`browser` and `new_page` are in conftest."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import requests
+from flask.testing import FlaskClient
+
+if TYPE_CHECKING:  # playwright is imported by the tests that drive a browser
+    from playwright.sync_api import Locator, Page
+
+API = "/api/v1/conversations"
+# Each form field of a page and its label (from <label>, else aria-label; "" for none).
+FIELD_LABELS = """() => [...document.querySelectorAll(
+    'input:not([type=hidden]), textarea, select')].map(el => ({
+        field: el.id || el.name,
+        label: [...el.labels].map(l => l.textContent.trim()).join(' ')
+            || el.getAttribute('aria-label') || ''
+    }))"""
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+def api_counts(client: FlaskClient, conversation_id: str) -> dict[str, int]:
+    response = client.get(f"{API}/{conversation_id}")
+    assert response.status_code == 200
+    return response.json["counts"]
+
+
+def agree(page: Page) -> Locator:
+    return page.get_by_role("button", name="Agree", exact=True)
+
+
+def statements_left(count: int) -> str:
+    return f"{count} statement left" if count == 1 else f"{count} statements left"
+
+
+def log_in(page: Page, email: str, password: str) -> None:
+    page.goto("/facilitate/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def vote_in_camps(base: str, cid: str, voters: int, first: int = 0) -> None:
+    """Participants vote through the live server's API, in two camps (as other people would)."""
+    session = requests.Session()
+    ids = [
+        s["id"]
+        for s in session.get(f"{base}{API}/{cid}/statements", timeout=30).json()["statements"]
+    ]
+    for n in range(first, first + voters):
+        token = session.post(f"{base}{API}/{cid}/participants", timeout=30).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        for k, sid in enumerate(ids):
+            value = 1 if (k < len(ids) // 2) == (n % 2 == 0) else -1
+            if (n + k) % 11 == 0:
+                value = -value
+            answer = session.post(
+                f"{base}{API}/{cid}/votes",
+                json={"statement_id": sid, "vote": value},
+                headers=headers,
+                timeout=30,
+            )
+            assert answer.status_code == 201
