@@ -95,10 +95,12 @@ class _Split:
         self.votes_in_half = counts.reshape(votes.shape[0], HALVES + 1)[:, 1:]
 
     @functools.cached_property
-    def table(self) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.int64]]:
+    def table(self) -> tuple[NDArray[np.int8], NDArray[np.bool_], NDArray[np.int64]]:
         """(votes, voted, starts): the votes on the halves' statements as dense arrays, 0
         where nobody voted, each half's statements side by side in statement order
-        (half h in columns starts[h]:starts[h + 1])."""
+        (half h in columns starts[h]:starts[h + 1]). Votes as bytes: two bytes a cell
+        with `voted`, where float64 took nine (50,000 participants × 600 statements:
+        60 MB, not 270)."""
         in_a_half = self.half >= 0
         by_half = np.argsort(self.half[in_a_half], kind="stable")
         place = np.full(len(self.half), -1, dtype=np.int64)
@@ -108,7 +110,7 @@ class _Split:
         stored = self.cell_half >= 0
         at = (self.rows[stored], place[self.votes.indices[stored]])
         shape = (self.votes.shape[0], len(by_half))
-        values, voted = np.zeros(shape), np.zeros(shape, dtype=bool)
+        values, voted = np.zeros(shape, dtype=np.int8), np.zeros(shape, dtype=bool)
         values[at], voted[at] = self.votes.data[stored], True
         return values, voted, starts
 
@@ -143,7 +145,7 @@ def _group_on(
 
 
 def _dense_map(
-    table: tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.int64]],
+    table: tuple[NDArray[np.int8], NDArray[np.bool_], NDArray[np.int64]],
     half: int,
     chosen_rows: NDArray[np.bool_],
     per_row: NDArray[np.int64],
@@ -151,15 +153,15 @@ def _dense_map(
     """`_map(_submatrix(...))` of one half when it is dense enough for BLAS, to the bit,
     centred from the dense table (`_Split.table`) with no CSR in between.
 
-    The statement means are sums of whole votes, exact in any order, so they are the
-    sparse path's to the bit. `per_row` is each chosen participant's votes in the half.
+    The statement means are sums of whole votes (integers here), exact in any order, so
+    they are the sparse path's to the bit. `per_row` is each chosen participant's votes in the half.
     """
     values, voted, starts = table
     block = slice(starts[half], starts[half + 1])
     values, voted = values[chosen_rows, block], voted[chosen_rows, block]
     counts = voted.sum(axis=0)
     sums = values.sum(axis=0)
-    means = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
+    means = np.divide(sums, counts, out=np.zeros(len(sums)), where=counts > 0)
     matrix = np.where(voted, values - means, 0.0)
     return _projected(matrix, matrix.T @ matrix, per_row)
 
