@@ -15,7 +15,7 @@ import pytest
 from accessibility import assert_accessible
 from browsing import API, FIELD_LABELS, PHONE, agree, api_counts, log_in, statements_left
 from conftest import SEEDS, create_conversation, join
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import select
 
 from consult.extensions import db
@@ -140,15 +140,21 @@ def test_changing_an_earlier_vote_on_the_votes_page_replaces_it(
 # -- statements ---------------------------------------------------------------------------
 
 
-def test_with_javascript_an_exact_repeat_is_refused_and_the_text_kept(
-    new_page, conversation, client
-):
-    cid = conversation["id"]
+def statement_form_with_javascript(new_page, cid: str) -> tuple[Page, Locator, Locator]:
+    """The participation page with JavaScript on, marked so that a reload would show; its
+    statement box and the messages beside it."""
     page = new_page()
     page.goto(f"/c/{cid}")
     page.evaluate("window.__sameDocument = 'yes'")
     box = page.get_by_label("Something others should be asked about")
-    messages = page.locator("#statement-status")
+    return page, box, page.locator("#statement-status")
+
+
+def test_with_javascript_an_exact_repeat_is_refused_and_the_text_kept(
+    new_page, conversation, client
+):
+    cid = conversation["id"]
+    page, box, messages = statement_form_with_javascript(new_page, cid)
 
     box.fill("Trams should run through the night.")
     page.get_by_role("button", name="Add statement").click()
@@ -173,11 +179,7 @@ def test_with_javascript_an_exact_repeat_is_refused_and_the_text_kept(
 
 def test_with_javascript_dissent_is_added_and_a_similar_one_offered(new_page, conversation, client):
     cid = conversation["id"]
-    page = new_page()
-    page.goto(f"/c/{cid}")
-    page.evaluate("window.__sameDocument = 'yes'")
-    box = page.get_by_label("Something others should be asked about")
-    messages = page.locator("#statement-status")
+    page, box, messages = statement_form_with_javascript(new_page, cid)
     similar = page.locator("#similar")
 
     box.fill("Buses should not run every ten minutes.")  # the opposite of SEEDS[0]
@@ -218,15 +220,21 @@ def test_with_javascript_dissent_is_added_and_a_similar_one_offered(new_page, co
     assert (counts["statements"], counts["votes"]) == (5, 3)  # 2 by writing, 1 by voting
 
 
+def add_without_javascript(new_page, cid: str, text: str) -> Page:
+    """A page with JavaScript off that has just submitted `text` as a new statement."""
+    page = new_page(java_script_enabled=False)
+    page.goto(f"/c/{cid}")
+    page.get_by_label("Something others should be asked about").fill(text)
+    page.get_by_role("button", name="Add statement").click()
+    return page
+
+
 def test_without_javascript_a_refused_statement_is_explained_and_kept(
     new_page, conversation, client
 ):
     cid = conversation["id"]
-    page = new_page(java_script_enabled=False)
-    page.goto(f"/c/{cid}")
     duplicate = "cycle lanes should be separated from cars"
-    page.get_by_label("Something others should be asked about").fill(duplicate)
-    page.get_by_role("button", name="Add statement").click()
+    page = add_without_javascript(new_page, cid, duplicate)
     expect(page.locator(".message-error")).to_have_text(
         f"This statement is already here: “{SEEDS[1]}”"
     )
@@ -239,11 +247,8 @@ def test_without_javascript_a_similar_statement_is_offered_and_added_anyway(
     new_page, conversation, client
 ):
     cid = conversation["id"]
-    page = new_page(java_script_enabled=False)
-    page.goto(f"/c/{cid}")
     near = "Cycle lanes should be separated from the cars."
-    page.get_by_label("Something others should be asked about").fill(near)
-    page.get_by_role("button", name="Add statement").click()
+    page = add_without_javascript(new_page, cid, near)
     similar = page.locator("#similar")
     expect(similar).to_contain_text("A similar statement exists: vote on it, or add yours anyway.")
     expect(similar.locator("legend")).to_have_text([SEEDS[1]])
