@@ -15,11 +15,14 @@ differently (divisive). Each is a hypothesis test here, never a ranking number:
   (Cochran 1954), else not testable (Fisher–Freeman–Halton would be exact but costs too
   much per statement);
 
-and each family is adjusted by Benjamini–Hochberg (1995) over every hypothesis tested in
-it, so that a claim means q < `false_discovery_rate`. No claim is made below a minimum
-number of votes (`min_group_votes` in the group, `min_statement_votes` overall). The
-thresholds are `clustering.parameters.Parameters`, with their defaults. Polis's +1-count
-z-scores (DESIGN.md §4.7) still rank statements in the `polis` profile but are not tests.
+and each kind is a family adjusted by Benjamini–Hochberg (1995) over every hypothesis
+tested in it, the level shared out among the four kinds (each kind's q times four, at most
+1; `report_numbers.adjusted_by_kind`), so that a claim means q < `false_discovery_rate`
+and a report of no structure makes any claim at all with at most about that chance. No
+claim is made below a minimum number of votes (`min_group_votes` in the group,
+`min_statement_votes` overall). The thresholds are `clustering.parameters.Parameters`,
+with their defaults. Polis's +1-count z-scores (DESIGN.md §4.7) still rank statements in
+the `polis` profile but are not tests.
 
 Groups chosen from the same votes make every group-vs-rest test optimistic: the grouping
 put people together because they voted alike. So the group claims on statement j are
