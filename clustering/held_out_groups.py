@@ -74,9 +74,10 @@ def split_half_labels(
     # Row h: each participant's group in the grouping that tests half h, named as the
     # analysis's; the last row, all −1, is the one that votes in neither half index (−1).
     names = np.full((HALVES + 1, votes.shape[0]), -1, dtype=np.int64)
+    grouped = labels >= 0
     for h in range(HALVES):
         rng_half = np.random.default_rng([random_state, h])
-        half_labels = _group_on(split, 1 - h, labels >= 0, n_groups, rng_half)
+        half_labels = _group_on(split, 1 - h, grouped, n_groups, rng_half)
         names[h] = relabelled(half_labels, labels, n_groups)
     return names[split.cell_half, rows]
 

@@ -3,9 +3,8 @@
 Shares get 95 % Wilson intervals. The claims ("differs from the rest", "groups differ",
 consensus, and the significance of representative statements) are exact or valid tests,
 adjusted by Benjamini–Hochberg within each kind, the level shared out among the kinds,
-with minimum numbers of votes
-(`clustering.claims`), tested with the labels the caller gives for claims (`claim_labels`)
-when it has them.
+with minimum numbers of votes (`clustering.claims`), tested with the labels the caller
+gives for claims (`claim_labels`) when it has them.
 """
 
 from __future__ import annotations
@@ -331,9 +330,10 @@ def adjusted_by_kind(kinds: Sequence[Family]) -> list[NDArray[np.float64]]:
     conversations in the polis profile, `clustering.bench.false_claims`). Shared out
     (Bonferroni across the kinds, BH within each: each kind's q times the number of kinds,
     at most 1), a claim still means q < `false_discovery_rate`, each kind's false discovery
-    rate is at most its share of it, and so is the chance that a report of no structure
-    makes any claim at all. One BH family over every kind would be as strict on noise and
-    a little more powerful, but lets a kind with many discoveries loosen another's bar.
+    rate is at most its share of it, and the chance that a report of no structure makes
+    any claim at all is at most the sum of the shares, the whole rate. One BH family over
+    every kind would be as strict on noise and a little more powerful, but lets a kind
+    with many discoveries loosen another's bar.
 
     Parameters
     ----------
