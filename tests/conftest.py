@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,7 +163,7 @@ def live_server(app: Flask, database_url: str) -> Iterator[str]:
     )
     runner = served.extensions["consult.runner"]
     runner.start()  # analyses run as under `consult serve`
-    server = make_server("127.0.0.1", 0, served, threaded=True)
+    server = make_server("127.0.0.1", 0, closing_responses(served), threaded=True)
     base_url = f"http://127.0.0.1:{server.server_port}"
     served.config["CONSULT_BASE_URL"] = base_url  # as `consult serve` does for itself
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -174,6 +174,29 @@ def live_server(app: Flask, database_url: str) -> Iterator[str]:
     runner.stop()
     with served.app_context():
         db.engine.dispose()
+
+
+def closing_responses(app: Any) -> Callable[..., Iterable[bytes]]:
+    """`app`, its responses closed however the client leaves.
+
+    werkzeug's server skips a response's close() when the client resets the connection
+    while the server drains it after the response (a browser leaving a page does): a static
+    file stays open, and its ResourceWarning, an error here, fails whichever test runs when
+    it is collected. A generator's finally runs even when it is dropped unfinished.
+    """
+
+    def served(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        return _closed_when_done(app(environ, start_response))
+
+    return served
+
+
+def _closed_when_done(response: Iterable[bytes]) -> Iterator[bytes]:
+    try:
+        yield from response
+    finally:
+        if hasattr(response, "close"):
+            response.close()
 
 
 @dataclass
