@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
+import re
 from urllib.parse import urlencode
 
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from consult.extensions import db
@@ -26,6 +29,30 @@ def personal_link(app: Flask, conversation_id: str, xid: str) -> str:
     """The path of `xid`'s personal link, as a facilitator would hand it out."""
     query = urlencode({"xid": xid, "sig": xid_signature(app, conversation_id, xid)})
     return f"/c/{conversation_id}?{query}"
+
+
+def log_in(client: FlaskClient, who) -> None:
+    """Log `who` (a conftest.Facilitator) in through the login form of an app without CSRF."""
+    data = {"email": who.email, "password": who.password}
+    assert client.post("/facilitate/login", data=data).status_code == 302
+
+
+def page_csrf_token(client: FlaskClient, path: str) -> str:
+    """The CSRF token a page hands its forms (for an app with CSRF on)."""
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+
+
+def log_in_with_csrf(client: FlaskClient, who) -> None:
+    """`log_in` on an app with CSRF on: the token from the login page goes with the form."""
+    token = page_csrf_token(client, "/facilitate/login")
+    data = {"email": who.email, "password": who.password, "csrf_token": token}
+    assert client.post("/facilitate/login", data=data).status_code == 302
+
+
+def distinct_text(n: int) -> str:
+    """Texts far apart enough not to count as similar to each other."""
+    return f"Idea {hashlib.sha256(str(n).encode()).hexdigest()[:24]}"
 
 
 # Statements far enough apart that no two are similar (tests that need many statements).

@@ -6,6 +6,7 @@ import multiprocessing
 
 import pytest
 from conftest import make_app, make_facilitator
+from helpers import log_in
 from sqlalchemy import create_engine, event, text
 
 from consult.config import _instance_secret
@@ -14,10 +15,6 @@ from consult.services import consultations, users
 from consult.services.errors import Conflict
 
 NUL = "\x00"
-
-
-def log_in(client, who) -> None:
-    client.post("/facilitate/login", data={"email": who.email, "password": who.password})
 
 
 def test_a_nul_in_the_login_form_is_refused_not_a_500(client, facilitator):

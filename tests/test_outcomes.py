@@ -10,17 +10,13 @@ import pytest
 from conftest import Facilitator, create_conversation, join, make_app, make_facilitator
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers import log_in
 
 from consult.services.analyses import store_analysis
 from consult.services.consultations import get_conversation
 from consult.services.outcomes import outcome_for_export
 
 API = "/api/v1/conversations"
-
-
-def log_in(client: FlaskClient, who: Facilitator) -> None:
-    response = client.post("/facilitate/login", data={"email": who.email, "password": who.password})
-    assert response.status_code == 302
 
 
 def statement_ids(client: FlaskClient, cid: str) -> dict[str, int]:

@@ -8,16 +8,12 @@ from typing import Any
 from conftest import create_conversation, make_facilitator
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers import log_in
 from test_questions import SEEDS, vote_by_form
 
 from consult.services import consultations, questions
 
 PAGE = "/facilitate/c/{cid}/questions"
-
-
-def log_in(client: FlaskClient, who: Any) -> None:
-    data = {"email": who.email, "password": who.password}
-    assert client.post("/facilitate/login", data=data).status_code == 302
 
 
 def listed(app: Flask, cid: str) -> list[tuple[str, list[str]]]:
