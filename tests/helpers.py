@@ -50,6 +50,14 @@ def log_in_with_csrf(client: FlaskClient, who) -> None:
     assert client.post("/facilitate/login", data=data).status_code == 302
 
 
+def shown_statement_id(page: bytes | str) -> int:
+    """The id of the statement a voting page asks about (its form's hidden field)."""
+    text = page.decode() if isinstance(page, bytes) else page
+    match = re.search(r'name="statement_id" id="statement-id" value="(\d+)"', text)
+    assert match, "no statement on the page"
+    return int(match.group(1))
+
+
 def distinct_text(n: int) -> str:
     """Texts far apart enough not to count as similar to each other."""
     return f"Idea {hashlib.sha256(str(n).encode()).hexdigest()[:24]}"

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from urllib.parse import parse_qs, urlsplit
 
 from conftest import create_conversation, join, make_app, make_facilitator
-from helpers import distinct_text, log_in, log_in_with_csrf, page_csrf_token
+from helpers import distinct_text, log_in, log_in_with_csrf, page_csrf_token, shown_statement_id
 
 API = "/api/v1/conversations"
 
@@ -251,8 +250,7 @@ def test_facilitator_downloads_personal_links_as_csv(client, facilitator, conver
     client.post("/facilitate/logout")
     page = client.get(f"{link.path}?{link.query}").data
     assert b"not recognised" not in page
-    statement_id = re.search(rb'name="statement_id" id="statement-id" value="(\d+)"', page).group(1)
-    client.post(f"/c/{cid}/vote", data={"statement_id": statement_id.decode(), "vote": "1"})
+    client.post(f"/c/{cid}/vote", data={"statement_id": shown_statement_id(page), "vote": "1"})
     query = parse_qs(link.query)
     body = {"xid": query["xid"][0], "xid_signature": query["sig"][0]}
     # bob already exists, made by the vote through the link: 200, not 201.

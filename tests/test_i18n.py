@@ -16,6 +16,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from conftest import SEEDS, create_conversation
+from helpers import shown_statement_id
 
 from consult.errors import too_many_requests
 from consult.i18n import COOKIE, LOCALES, TRANSLATIONS
@@ -156,8 +157,8 @@ def test_the_switcher_changes_the_language_and_remembers_it(client, conversation
 def test_a_flashed_message_follows_the_language(client, conversation):
     path = f"/c/{conversation['id']}"
     client.get("/language/fr")
-    statement = re.search(r'id="statement-id" value="(\d+)"', client.get(path).data.decode())
-    client.post(f"{path}/vote", data={"statement_id": statement.group(1), "vote": "-1"})
+    statement_id = shown_statement_id(client.get(path).data)
+    client.post(f"{path}/vote", data={"statement_id": statement_id, "vote": "-1"})
     assert "Vote enregistré : Pas d’accord" in client.get(path).data.decode()
 
 

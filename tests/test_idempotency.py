@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import join
+from helpers import shown_statement_id
 from sqlalchemy import create_engine, event, select, text
 
 from consult.extensions import db
@@ -144,7 +145,7 @@ def test_the_same_vote_form_sent_twice_counts_once(app, client, conversation):
     cid = conversation["id"]
     page = client.get(f"/c/{cid}").get_data(as_text=True)
     key = page.split('name="request_key" value="', 1)[1].split('"', 1)[0]
-    statement_id = int(page.split('id="statement-id" value="', 1)[1].split('"', 1)[0])
+    statement_id = shown_statement_id(page)
     form = {"statement_id": statement_id, "vote": "agree", "request_key": key}
     assert client.post(f"/c/{cid}/vote", data=form).status_code == 302
     assert client.post(f"/c/{cid}/vote", data=form).status_code == 302

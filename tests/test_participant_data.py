@@ -7,7 +7,7 @@ import json
 from datetime import timedelta
 
 from conftest import create_conversation, join
-from helpers import analyse, plant_votes
+from helpers import analyse, plant_votes, shown_statement_id
 from sqlalchemy import func, select
 
 from consult.extensions import db
@@ -117,7 +117,7 @@ def test_the_next_analysis_reads_every_vote_again_without_the_erased(app, client
 def test_the_page_shows_downloads_and_erases_this_browsers_data(app, client, conversation):
     cid = conversation["id"]
     page = client.get(f"/c/{cid}").get_data(as_text=True)
-    statement_id = int(page.split('id="statement-id" value="', 1)[1].split('"', 1)[0])
+    statement_id = shown_statement_id(page)
     client.post(f"/c/{cid}/vote", data={"statement_id": statement_id, "vote": "agree"})
 
     shown = client.get(f"/c/{cid}/my-data").get_data(as_text=True)

@@ -3,12 +3,12 @@ Nth vote (never before), skipped in one step, answered, changed, erased, downloa
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from conftest import create_conversation
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers import shown_statement_id
 from sqlalchemy import func, select
 
 from consult.extensions import db
@@ -37,9 +37,9 @@ def question_ids(app: Flask, cid: str) -> list[int]:
 
 def vote_by_form(client: FlaskClient, cid: str) -> None:
     page = client.get(f"/c/{cid}").data
-    shown = re.search(rb'name="statement_id" id="statement-id" value="(\d+)"', page)
-    assert shown, "no statement to vote on"
-    response = client.post(f"/c/{cid}/vote", data={"statement_id": shown.group(1), "vote": "1"})
+    response = client.post(
+        f"/c/{cid}/vote", data={"statement_id": shown_statement_id(page), "vote": "1"}
+    )
     assert response.status_code == 302
 
 
@@ -86,7 +86,7 @@ def test_the_vote_answer_brings_the_form_for_the_script_once_due(app, client, fa
     answers = []
     for _ in range(3):
         page = client.get(f"/c/{cid}").data
-        shown = re.search(rb'id="statement-id" value="(\d+)"', page).group(1)
+        shown = shown_statement_id(page)
         response = client.post(
             f"/c/{cid}/vote",
             data={"statement_id": shown, "vote": "0"},

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import join, make_app
+from helpers import shown_statement_id
 
 from consult import create_app
 from consult.extensions import db
@@ -37,7 +38,7 @@ def test_form_post_without_csrf_token_is_refused(csrf_client, conversation):
 def test_form_post_with_csrf_token_is_accepted(csrf_client, conversation):
     cid = conversation["id"]
     page = csrf_client.get(f"/c/{cid}").data
-    statement_id = re.search(rb'id="statement-id" value="(\d+)"', page).group(1).decode()
+    statement_id = shown_statement_id(page)
     response = csrf_client.post(
         f"/c/{cid}/vote",
         data={"statement_id": statement_id, "vote": "1", "csrf_token": csrf_token(page)},
