@@ -1,6 +1,6 @@
-"""What the browser tests share: the phone they emulate and the steps many of them take
-(read the counts, agree, log in, let other people vote through the API). The fixtures
-`browser` and `new_page` are in conftest."""
+"""What the browser tests share, and the production tier's test, which votes as they do:
+the phone they emulate and the steps many of them take (read the counts, agree, log in, let
+other people vote through the API). The fixtures `browser` and `new_page` are in conftest."""
 
 from __future__ import annotations
 
@@ -45,23 +45,42 @@ def log_in(page: Page, email: str, password: str) -> None:
 
 
 def vote_in_camps(base: str, cid: str, voters: int, first: int = 0) -> None:
-    """Participants vote through the live server's API, in two camps (as other people would)."""
+    """Participants vote through the live server's API, in two camps (as other people would);
+    one vote in eleven goes the other way."""
     session = requests.Session()
     ids = [
         s["id"]
         for s in session.get(f"{base}{API}/{cid}/statements", timeout=30).json()["statements"]
     ]
     for n in range(first, first + voters):
-        token = session.post(f"{base}{API}/{cid}/participants", timeout=30).json()["token"]
-        headers = {"Authorization": f"Bearer {token}"}
-        for k, sid in enumerate(ids):
-            value = 1 if (k < len(ids) // 2) == (n % 2 == 0) else -1
-            if (n + k) % 11 == 0:
-                value = -value
-            answer = session.post(
-                f"{base}{API}/{cid}/votes",
-                json={"statement_id": sid, "vote": value},
-                headers=headers,
-                timeout=30,
-            )
-            assert answer.status_code == 201
+        vote_as_new_participant(base, cid, ids, n % 2, session, flip_every=11, flip_offset=n)
+
+
+def vote_as_new_participant(
+    base: str,
+    cid: str,
+    ids: list[int],
+    camp: int,
+    session: requests.Session,
+    *,
+    flip_every: int = 0,
+    flip_offset: int = 0,
+) -> int:
+    """A new participant of `camp` (0 or 1) votes on every statement of `ids` through the API:
+    camp 0 agrees with the first half and disagrees with the rest, camp 1 the reverse; vote k
+    goes the other way when `flip_every` divides k + `flip_offset`. The number of votes."""
+    joined = session.post(f"{base}{API}/{cid}/participants", timeout=30)
+    assert joined.status_code == 201, joined.text
+    headers = {"Authorization": f"Bearer {joined.json()['token']}"}
+    for k, sid in enumerate(ids):
+        value = 1 if (k < len(ids) // 2) == (camp == 0) else -1
+        if flip_every and (k + flip_offset) % flip_every == 0:
+            value = -value
+        answer = session.post(
+            f"{base}{API}/{cid}/votes",
+            json={"statement_id": sid, "vote": value},
+            headers=headers,
+            timeout=30,
+        )
+        assert answer.status_code == 201
+    return len(ids)

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 import socketio
+from browsing import vote_as_new_participant
 from conftest import require_service
 from conftest import test_database as kind_of_database
 from helpers import DISTINCT_STATEMENTS
@@ -95,25 +96,6 @@ def new_conversation(base: str, facilitator) -> tuple[str, list[int]]:
         ]
     ]
     return cid, ids
-
-
-def vote_as_new_participant(
-    base: str, cid: str, ids: list[int], camp: int, session: requests.Session
-) -> int:
-    joined = session.post(f"{base}/api/v1/conversations/{cid}/participants", timeout=30)
-    assert joined.status_code == 201, joined.text
-    token = joined.json()["token"]
-    headers = {"Authorization": f"Bearer {token}"}
-    for k, sid in enumerate(ids):
-        value = 1 if (k < len(ids) // 2) == (camp == 0) else -1
-        answer = session.post(
-            f"{base}/api/v1/conversations/{cid}/votes",
-            json={"statement_id": sid, "vote": value},
-            headers=headers,
-            timeout=30,
-        )
-        assert answer.status_code == 201
-    return len(ids)
 
 
 class Listener:
