@@ -17,6 +17,7 @@ from consult.math_runner import changed_conversations, run_once
 from consult.models import Analysis, StatementStat, Vote, VoteEvent
 from consult.services.analysis_runs import refresh
 from consult.services.consultations import get_conversation
+from consult.services.report import build_report
 from consult.services.vote_memory import VoteMemory
 
 API = "/api/v1/conversations"
@@ -293,3 +294,36 @@ def test_a_vote_is_acknowledged_even_when_the_queue_is_unreachable(
     assert answer.status_code == 201
     assert db_votes(served) == 1
     assert "could not queue the analysis" in caplog.text
+
+
+def test_groups_show_when_everyone_voted_on_every_statement_they_could(app, client, facilitator):
+    """Six statements to vote on, one waiting for moderation and one rejected after votes:
+    "voted on 7" cannot be reached, so voting on all six must do, and the rejected
+    statement's votes count for nobody."""
+    cid = create_conversation(
+        client, facilitator, seed_statements=SEEDS[:7], strict_moderation=True
+    )["id"]
+    waiting = client.post(
+        f"{API}/{cid}/statements",
+        json={"text": "Ferries should run on Sundays too."},
+        headers=join(client, cid),
+    )
+    assert waiting.status_code == 202
+    rejected = client.get(f"{API}/{cid}/statements").json["statements"][-1]["id"]
+    shown = [s["id"] for s in client.get(f"{API}/{cid}/statements").json["statements"]]
+    late = join(client, cid)  # six votes: on the statement about to go, and on five others
+    for sid in [rejected, *shown[:5]]:
+        client.post(f"{API}/{cid}/votes", json={"statement_id": sid, "vote": 1}, headers=late)
+    moderation = {"statement_ids": [rejected], "action": "reject"}
+    answer = client.post(f"{API}/{cid}/moderation", json=moderation, headers=facilitator.headers)
+    assert answer.status_code == 200
+    vote_all(client, cid, voters=20)  # on the six left
+    with app.app_context():
+        stored = refresh(cid, VoteMemory())
+        assert stored.view["needs"]["votes_each"] == 6
+        assert stored.view["qualified"] == 20  # not the late voter: 5 of the 6 that count
+        assert stored.view["ready"] is True
+        assert len(stored.view["groups"]) == len(stored.data["groups"]) >= 1
+        report = build_report(get_conversation(cid), "visible")
+        assert report.view["ready"] is True
+        assert report.view["needs"]["votes_each"] == 6

@@ -14,14 +14,17 @@ from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import func, select
 
 from clustering.analysis import Analysis as ClusterAnalysis
 from clustering.analysis import analyze
+from clustering.matrix import VoteMatrix, columns_kept
 from consult.extensions import db
 from consult.models import Analysis, Conversation, Statement, VoteEvent, as_utc
 from consult.services.analyses import latest_analysis, store_analysis
-from consult.services.analysis_view import GROUPS_NEED_VOTES_EACH, build_view
+from consult.services.analysis_view import build_view, votes_needed_each
 from consult.services.brigading import excluded_participants
 from consult.services.participant_data import last_erasure_at
 from consult.services.statements import is_visible
@@ -94,8 +97,9 @@ def refresh(
     )
     # The Analysis holds JSON-ready values already: a shallow dict, no deep copy.
     data = {field.name: getattr(result, field.name) for field in fields(result)}
-    votes_each = min(GROUPS_NEED_VOTES_EACH, max(len(statements), 1))
-    qualified = int((matrix.n_votes >= votes_each).sum())
+    shown = [s.id for s in statements if is_visible(conversation, s)]
+    votes_each = votes_needed_each(len(shown))
+    qualified = int((_votes_on(matrix, shown) >= votes_each).sum())
     texts = {s.id: s.text for s in statements if is_visible(conversation, s) and not s.is_meta}
     view = build_view(data, texts, qualified=qualified, votes_each=votes_each)
     stored = store_analysis(
@@ -106,6 +110,7 @@ def refresh(
         cutoff_at=_log_time(watermark) if watermark else None,
         summary={
             **_summary(data, view, qualified),
+            "votes_each": votes_each,  # what `qualified` counted, for the report
             "excluded": _fingerprint(excluded),  # who a facilitator left out
             "computed": _computed(started),
         },
@@ -118,6 +123,14 @@ def refresh(
 
 
 _NONE_EXCLUDED = ""
+
+
+def _votes_on(matrix: VoteMatrix, statement_ids: list[int]) -> NDArray[np.int64]:
+    """Each participant's votes on these statements: a vote on a statement since rejected or
+    still waiting makes nobody count towards showing groups."""
+    chosen = matrix.statements_in(statement_ids)
+    votes = matrix.votes if chosen.all() else columns_kept(matrix.votes, chosen)
+    return np.diff(votes.indptr)
 
 
 def _fingerprint(participant_ids: list[int]) -> str:

@@ -36,6 +36,12 @@ def _letter(group_id: int) -> str:
     return GROUP_LETTERS[group_id % len(GROUP_LETTERS)]
 
 
+def votes_needed_each(statements_shown: int) -> int:
+    """How many votes make a participant count towards showing groups: 7, or every statement
+    participants can vote on when there are fewer (hidden ones cannot be voted on)."""
+    return min(GROUPS_NEED_VOTES_EACH, max(statements_shown, 1))
+
+
 def build_view(
     data: Mapping[str, Any],
     texts: Mapping[int, str],

@@ -26,7 +26,7 @@ from consult.models import (
 )
 from consult.services import report_sentences as say
 from consult.services.analyses import analysis_history
-from consult.services.analysis_view import GROUPS_NEED_VOTES_EACH, build_view, group_name
+from consult.services.analysis_view import build_view, group_name, votes_needed_each
 from consult.services.consultations import can_manage, get_conversation
 from consult.services.errors import Forbidden, InvalidInput, NotFound
 from consult.services.exports import votes_csv_sha256
@@ -167,11 +167,14 @@ def build_report(conversation: Conversation, chosen: str, *, with_history: bool 
     report.analysis, report.data = analysis, data
     report.texts = {s.id: s.text for s in shown}
     report.statuses = {s.id: s.status.value for s in shown}
+    summary = analysis.summary or {}
     report.view = build_view(
         data,
         report.texts,
-        qualified=int((analysis.summary or {}).get("qualified", 0)),
-        votes_each=min(GROUPS_NEED_VOTES_EACH, max(len(statements), 1)),
+        qualified=int(summary.get("qualified", 0)),
+        # As the run counted; analyses stored before it kept this, by today's statements.
+        votes_each=summary.get("votes_each")
+        or votes_needed_each(sum(is_visible(conversation, s) for s in statements)),
     )
     report.labels = {g["id"]: group_name(g["id"]) for g in data.get("groups", [])}
     report.rows = [r for r in data.get("statements", []) if r.get("id") in report.texts]
