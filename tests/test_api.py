@@ -22,6 +22,10 @@ def vote(client, conversation_id, headers, statement_id, value):
     )
 
 
+def post_statement(client, cid, headers, text, **extra):
+    return client.post(f"{API}/{cid}/statements", json={"text": text, **extra}, headers=headers)
+
+
 def counts(client, conversation_id):
     return client.get(f"{API}/{conversation_id}").json["counts"]
 
@@ -244,7 +248,42 @@ def test_opposite_statement_is_added_at_once(client, conversation, text):
     assert counts(client, cid)["statements"] == 4
 
 
-@pytest.mark.parametrize("text", ["", "   ", "!!!", "x" * 281, None, 5, ["a"], "a\x00b", "\ud800"])
+SIGNED = [
+    "Parking fees should change by +10% next year.",
+    "Heating should start below 5 degrees.",
+    "The library should offer C++ courses.",
+    "Speed limits should stay < 30 km/h in town.",
+]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Parking fees should change by -10% next year.",
+        "Parking fees should change by \u221210% next year.",
+        "Heating should start below -5 degrees.",
+        "The library should offer C courses.",
+        "Speed limits should stay > 30 km/h in town.",
+    ],
+)
+def test_a_statement_that_differs_by_a_sign_is_added_at_once(client, facilitator, text):
+    """A sign says the opposite ("+10%", "-10%"): never the same, nor offered as similar."""
+    cid = create_conversation(client, facilitator, seed_statements=SIGNED)["id"]
+    response = post_statement(client, cid, join(client, cid), text)
+    assert response.status_code == 201, response.json
+
+
+def test_a_repeat_with_its_signs_is_still_a_duplicate(client, facilitator):
+    cid = create_conversation(client, facilitator, seed_statements=SIGNED)["id"]
+    text = "parking fees should change by + 10 % next year"
+    response = post_statement(client, cid, join(client, cid), text, add_anyway=True)
+    assert response.status_code == 409
+    assert response.json["error"]["code"] == "duplicate_statement"
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   ", "!!!", "+", "< >", "x" * 281, None, 5, ["a"], "a\x00b", "\ud800"]
+)
 def test_bad_statement_text_is_refused(client, conversation, text):
     headers = join(client, conversation["id"])
     response = client.post(
@@ -355,10 +394,6 @@ def test_analysis_is_404_until_one_is_stored_then_the_latest(app, client, conver
 # -- duplicates: only what the author may see ---------------------------------------------
 
 HOSTILE = "The staff are lazy idiots and should all be sacked today."
-
-
-def post_statement(client, cid, headers, text, **extra):
-    return client.post(f"{API}/{cid}/statements", json={"text": text, **extra}, headers=headers)
 
 
 def test_rejected_statement_is_never_quoted_and_its_text_may_be_sent_again(client, facilitator):

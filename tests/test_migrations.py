@@ -74,6 +74,42 @@ def test_text_hash_is_filled_for_existing_statements(empty_database_url):
         db.engine.dispose()
 
 
+def test_statements_with_signs_are_compared_by_the_new_rule_after_the_upgrade(
+    empty_database_url,
+):
+    """ "+10%" was stored folded to "10": after 0016 it compares as "+ 10", the rule new
+    statements are normalised by; a text without signs is left as it was."""
+    app = make_app(empty_database_url, csrf=False)
+    folded_before = {"Fees up by +10%": "fees up by 10", "Trams, now!": "trams now"}
+    with app.app_context():
+        directory = app.extensions["migrate"].directory
+        upgrade(directory=directory, revision="0015_question_targets")  # the models' schema
+        owner = users.create_user("owner@example.org", "a long password")
+        consultations.create_conversation(owner, "Signs", seed_statements=list(folded_before))
+        for raw, old in folded_before.items():  # as the rule before 0016 stored them
+            db.session.execute(
+                text(
+                    "UPDATE statements SET normalized_text = :old, text_hash = :hash"
+                    " WHERE text = :raw"
+                ),
+                {"raw": raw, "old": old, "hash": hashlib.sha256(old.encode()).hexdigest()},
+            )
+        db.session.commit()
+        db.session.remove()
+        upgrade(directory=directory)
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT text, normalized_text, text_hash FROM statements")
+            ).all()
+        stored = {raw: (normalized, digest) for raw, normalized, digest in rows}
+        for raw, normalized in (
+            ("Fees up by +10%", "fees up by + 10"),
+            ("Trams, now!", "trams now"),
+        ):
+            assert stored[raw] == (normalized, hashlib.sha256(normalized.encode()).hexdigest())
+        db.engine.dispose()
+
+
 def test_xid_hash_migration_drops_plain_xids_and_keeps_participants(empty_database_url):
     app = make_app(empty_database_url, csrf=False)
     rows = {

@@ -1,7 +1,8 @@
 """Whether two statements are the same, similar (worth offering back), or different.
 
-Dissent must never be turned away: two texts that differ by a negation or a number say opposite
-or distinct things, however alike their letters are, so they are never "same" nor "similar".
+Dissent must never be turned away: two texts that differ by a negation, a number or a sign
+("+10%" and "-10%") say opposite or distinct things, however alike their letters are, so they
+are never "same" nor "similar".
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from difflib import SequenceMatcher
 from enum import StrEnum
 
-from consult.services.text import normalize_for_comparison
+from consult.services.text import SIGNS, normalize_for_comparison
 
 # Normalised texts at least this alike (difflib ratio) are offered back as "similar". Offering
 # back costs the citizen one click, so it reaches further than the old 0.9 refusal did.
@@ -121,6 +122,8 @@ def _differing_tokens(a: str, b: str) -> set[str]:
 
 
 def _changes_meaning(token: str) -> bool:
-    if any(ch.isdigit() for ch in token) or token in NEGATIONS or token in NUMBER_WORDS:
+    if any(ch.isdigit() for ch in token) or token in SIGNS:
+        return True
+    if token in NEGATIONS or token in NUMBER_WORDS:
         return True
     return token.startswith(_ARABIC_PREFIXES) and token[1:] in NEGATIONS

@@ -31,7 +31,7 @@ from consult.services.errors import (
 )
 from consult.services.numbers import json_id
 from consult.services.similarity import length_bounds, similar_to
-from consult.services.text import clean_text, normalize_for_comparison
+from consult.services.text import SIGNS, clean_text, normalize_for_comparison
 
 MAX_SIMILAR_OFFERED = 3
 MODERATION_ACTIONS = ("accept", "reject", "unmoderate", "meta", "not_meta")
@@ -263,7 +263,7 @@ def _apply_moderation(statement: Statement, action: str) -> None:
 def _checked_text(conversation: Conversation, raw: object) -> tuple[str, str]:
     text = clean_text(raw, "text", max_length=conversation.statement_max_length)
     normalized = normalize_for_comparison(text)
-    if not normalized:
+    if not set(normalized.split()) - SIGNS:
         raise InvalidInput(_("A statement needs words, not only punctuation."), field="text")
     return text, normalized
 

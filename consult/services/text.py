@@ -9,7 +9,11 @@ from flask_babel import gettext as _
 
 from consult.services.errors import InvalidInput
 
-_PUNCTUATION_OR_SPACE = re.compile(r"[\W_]+", re.UNICODE)
+# A word (letters and digits), or a sign that changes what a statement says: "+10%" and
+# "-10%", "C++" and "C", "< 5" and "> 5". A minus is a sign where it starts a number, not
+# the hyphen of "COVID-19" or "well-known". Everything else is punctuation or space.
+_WORD_OR_SIGN = re.compile(r"(?<!\w)-(?=\d)|[+<>\u2264\u2265]|[^\W_]+", re.UNICODE)
+SIGNS = frozenset("-+<>\u2264\u2265")
 
 
 def clean_text(value: object, field: str, *, max_length: int, min_length: int = 1) -> str:
@@ -43,7 +47,10 @@ def _too_long(field: str, length: int, max_length: int) -> InvalidInput:
 
 
 def normalize_for_comparison(text: str) -> str:
-    """Case, accents, punctuation and spacing folded away: what makes two statements 'the same'."""
+    """Case, accents, punctuation and spacing folded away: what makes two statements 'the same'.
+
+    Signs (`SIGNS`) are kept, each as a word of its own: they change what a text says.
+    """
     folded = unicodedata.normalize("NFKD", text.casefold())
     without_marks = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return _PUNCTUATION_OR_SPACE.sub(" ", without_marks).strip()
+    return " ".join(_WORD_OR_SIGN.findall(without_marks.replace("\u2212", "-")))
