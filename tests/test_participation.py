@@ -73,6 +73,63 @@ def test_vote_answers_json_with_the_next_statement_for_scripts(client, conversat
     assert response.status_code == 200
     assert response.json["remaining"] == 2
     assert response.json["next"]["id"] != first
+    assert response.json["voted_count"] == 1
+    again = client.post(  # a change of mind: still one vote
+        f"/c/{cid}/vote",
+        data={"statement_id": first, "vote": "1"},
+        headers={"Accept": "application/json"},
+    )
+    assert again.json["voted_count"] == 1
+
+
+def reject(client, facilitator, cid: str, statement_id: int) -> None:
+    moderation = {"statement_ids": [statement_id], "action": "reject"}
+    answer = client.post(f"{API}/{cid}/moderation", json=moderation, headers=facilitator.headers)
+    assert answer.status_code == 200
+
+
+def test_a_statement_withdrawn_while_on_screen_moves_the_form_on(client, facilitator):
+    """The vote is not taken; the page says why and shows the next statement, no dead end."""
+    cid = create_conversation(client, facilitator)["id"]
+    shown = shown_statement_id(client.get(f"/c/{cid}").data)
+    reject(client, facilitator, cid, shown)
+    response = client.post(f"/c/{cid}/vote", data={"statement_id": shown, "vote": "-1"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/c/{cid}")
+    page = client.get(f"/c/{cid}").get_data(as_text=True)
+    assert "This statement was withdrawn by the moderators." in page
+    assert shown_statement_id(page) != shown
+    assert "2 statements left" in page  # nothing was counted
+
+
+def test_a_statement_withdrawn_while_on_screen_answers_a_script_with_the_next(client, facilitator):
+    cid = create_conversation(client, facilitator)["id"]
+    shown = shown_statement_id(client.get(f"/c/{cid}").data)
+    reject(client, facilitator, cid, shown)
+    response = client.post(
+        f"/c/{cid}/vote",
+        data={"statement_id": shown, "vote": "-1"},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 409
+    error = response.json["error"]
+    assert error["code"] == "statement_withdrawn"
+    assert error["next"]["id"] != shown
+    assert error["remaining"] == 2
+    listed = client.get(f"/c/{cid}/votes").get_data(as_text=True)
+    assert "You have not voted yet." in listed
+
+
+def test_a_vote_changed_on_a_withdrawn_statement_says_so_on_the_votes_page(client, facilitator):
+    cid = create_conversation(client, facilitator)["id"]
+    shown = shown_statement_id(client.get(f"/c/{cid}").data)
+    client.post(f"/c/{cid}/vote", data={"statement_id": shown, "vote": "1"})
+    reject(client, facilitator, cid, shown)
+    form = {"statement_id": shown, "vote": "-1", "return_to": "votes"}
+    response = client.post(f"/c/{cid}/vote", data=form)
+    assert response.headers["Location"].endswith(f"/c/{cid}/votes")
+    listed = client.get(f"/c/{cid}/votes").get_data(as_text=True)
+    assert "This statement was withdrawn by the moderators." in listed
 
 
 def test_earlier_vote_can_be_changed_on_the_votes_page(client, conversation):

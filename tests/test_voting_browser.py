@@ -215,9 +215,37 @@ def test_with_javascript_dissent_is_added_and_a_similar_one_offered(new_page, co
     similar.get_by_role("button", name="Disagree").click()
     expect(messages.locator(".message-success")).to_have_text("Your vote is counted.")
     expect(similar).to_be_hidden()
+    expect(page.locator("#voted-count")).to_have_text("3")
     assert page.evaluate("window.__sameDocument") == "yes", "the page reloaded"
     counts = api_counts(client, cid)
     assert (counts["statements"], counts["votes"]) == (5, 3)  # 2 by writing, 1 by voting
+
+
+def test_with_javascript_a_statement_withdrawn_on_screen_gives_way_to_the_next(
+    new_page, conversation, client, facilitator
+):
+    cid = conversation["id"]
+    page = new_page(**PHONE)
+    page.goto(f"/c/{cid}")
+    statement = page.locator("#statement-text")
+    withdrawn = statement.inner_text()
+    sid = next(
+        s["id"]
+        for s in client.get(f"{API}/{cid}/statements").json["statements"]
+        if s["text"] == withdrawn
+    )
+    moderation = {"statement_ids": [sid], "action": "reject"}
+    client.post(f"{API}/{cid}/moderation", json=moderation, headers=facilitator.headers)
+
+    page.get_by_role("button", name="Disagree", exact=True).click()
+    expect(page.locator("#vote-status")).to_have_text(
+        "This statement was withdrawn by the moderators."
+    )
+    expect(statement).not_to_have_text(withdrawn)
+    expect(page.locator("#progress")).to_have_text(statements_left(2))
+    agree(page).click()  # the next one takes the vote
+    expect(page.locator("#voted-count")).to_have_text("1")
+    assert api_counts(client, cid)["votes"] == 1
 
 
 def add_without_javascript(new_page, cid: str, text: str) -> Page:

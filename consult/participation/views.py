@@ -27,7 +27,13 @@ from consult.services import (
     vote_history,
     votes,
 )
-from consult.services.errors import IdempotencyKeyReused, NotFound, ServiceError, SimilarStatement
+from consult.services.errors import (
+    IdempotencyKeyReused,
+    NotFound,
+    ServiceError,
+    SimilarStatement,
+    StatementWithdrawn,
+)
 
 bp = Blueprint("participation", __name__)
 
@@ -111,17 +117,21 @@ def vote(conversation_id: str) -> Any:
     participant = participant_of_this_browser(conversation, create=True)
     request_key = votes.parse_request_key(request.form.get("request_key"))
     try:
-        votes.cast_vote(conversation, participant, statement_id, value, request_key=request_key)
-    except IdempotencyKeyReused:
-        # A page from the history (back button) voting otherwise: a change of mind, not a
-        # client bug, so it counts as a new vote.
-        votes.cast_vote(conversation, participant, statement_id, value)
+        try:
+            votes.cast_vote(conversation, participant, statement_id, value, request_key=request_key)
+        except IdempotencyKeyReused:
+            # A page from the history (back button) voting otherwise: a change of mind, not a
+            # client bug, so it counts as a new vote.
+            votes.cast_vote(conversation, participant, statement_id, value)
+    except StatementWithdrawn as withdrawn:
+        return _moved_on(conversation, participant, withdrawn, back_to_votes=back_to_votes)
     if wants_json():
         statement, remaining = routing.next_statement(conversation, participant)
         return jsonify(
             next=_statement_json(statement),
             remaining=remaining,
             voted=statement_id,
+            voted_count=vote_history.vote_count(conversation, participant),
             # After the Nth vote, the page shows this form (already escaped HTML) once.
             questions=questions_form(conversation, participant),
         )
@@ -138,6 +148,31 @@ def vote(conversation_id: str) -> Any:
         return redirect(page + STATEMENT_FORM)
     note("vote", "success", _("Vote recorded: %(choice)s", choice=VOTE_LABELS[value]))
     return redirect(page)
+
+
+def _moved_on(
+    conversation: Conversation,
+    participant: Participant,
+    withdrawn: StatementWithdrawn,
+    *,
+    back_to_votes: bool,
+) -> Any:
+    """A vote on a statement withdrawn while it was on screen: say so, and carry on with the
+    next statement (a script gets it in the answer), never a dead end."""
+    if wants_json():
+        statement, remaining = routing.next_statement(conversation, participant)
+        return json_error(
+            withdrawn.status,
+            "statement_withdrawn",
+            withdrawn.message,
+            next=_statement_json(statement),
+            remaining=remaining,
+        )
+    if back_to_votes:
+        note("votes", "error", withdrawn.message)
+        return redirect(url_for(".my_votes", conversation_id=conversation.id))
+    note("vote", "error", withdrawn.message)
+    return redirect(url_for(".conversation", conversation_id=conversation.id))
 
 
 @bp.get("/c/<conversation_id>/votes")

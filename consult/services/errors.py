@@ -55,6 +55,11 @@ class IdempotencyKeyReused(ServiceError):
     code = "idempotency_key_reused"
 
 
+class StatementWithdrawn(Conflict):
+    """A vote on a statement the moderators rejected (perhaps while it was on screen). The
+    API's code stays "conflict", as documented; the citizen's page moves on to the next."""
+
+
 class ConsultationClosed(Conflict):
     code = "consultation_closed"
 

@@ -37,6 +37,7 @@ from consult.services.errors import (
     IdempotencyKeyReused,
     InvalidInput,
     NotFound,
+    StatementWithdrawn,
 )
 from consult.services.numbers import json_id, json_integer
 from consult.services.participants import participant_for_token
@@ -189,7 +190,7 @@ def _refusal(
         raise ConsultationClosed(_("This consultation is closed and takes no more votes."))
     statement = get_statement(conversation, statement_id)
     if statement.status == ModerationStatus.REJECTED:
-        raise Conflict(_("This statement was withdrawn by the moderators."))
+        raise StatementWithdrawn(_("This statement was withdrawn by the moderators."))
     if not is_visible(conversation, statement):
         raise NotFound(_("There is no such statement in this consultation."))
     # Every rule allows it now: something changed in between (a statement accepted, a

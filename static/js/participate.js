@@ -78,13 +78,12 @@
     }
   }
 
-  // The page's own count of this person's votes, written by the server as a bare number.
+  // The count of this person's votes: written by the server as a bare number, and carried by
+  // every answer to a vote (a change of mind, or a statement already voted on, adds none).
   const votedCounter = document.getElementById("voted-count");
-  let votedCount = votedCounter ? Number(votedCounter.textContent) : 0;
 
   function showVoted(count) {
-    votedCount = count;
-    votedCounter.textContent = Text.number(count);
+    if (votedCounter) votedCounter.textContent = Text.number(count);
   }
 
   function showProgress(remaining) {
@@ -191,11 +190,15 @@
           data = await post(voteForm, extra);
         }
         say(voteStatus, Text.format(T.voteRecorded, { choice: VOTE_LABELS[extra.vote] }), "success");
-        showVoted(votedCount + 1);
+        showVoted(data.voted_count);
         showNext(data.next, data.remaining, !data.questions);
         showQuestions(data.questions);
       } catch (error) {
         say(voteStatus, error.lost ? LOST_VOTE : error.message, "error");
+        // Withdrawn while it was on screen: the answer carries the next statement.
+        if (error.detail && error.detail.code === "statement_withdrawn") {
+          showNext(error.detail.next, error.detail.remaining);
+        }
       } finally {
         buttons.forEach((b) => (b.disabled = false));
       }
@@ -273,6 +276,7 @@
         hideSimilar();
         statementForm.reset();
         say(statementStatus, T.voteCounted, "success");
+        showVoted(data.voted_count);
         const shown = document.getElementById("statement-id");
         if (voteForm && shown && shown.value === String(data.voted)) {
           showNext(data.next, data.remaining); // the card showed the statement just voted on
