@@ -23,6 +23,22 @@ FIELD_LABELS = """() => [...document.querySelectorAll(
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 
+# What sticks out past the screen's width (to say what to fix when a test fails).
+_WIDE = """(width) => Array.from(document.querySelectorAll("body *"))
+  .filter((e) => e.getBoundingClientRect().right > width || e.scrollWidth > width)
+  .slice(0, 5)
+  .map((e) => `${e.tagName}.${e.className} ${e.getBoundingClientRect().right} ${e.scrollWidth}`)"""
+
+
+def assert_fits_the_phone(page: Page, what: str = "the page") -> None:
+    """Nothing sticks out sideways: no horizontal scrolling on the phone's screen."""
+    width, screen = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    wide = page.evaluate(_WIDE, screen)
+    assert width <= screen, f"{what} is {width} px wide on a {screen} px screen: {wide}"
+
+
 def api_counts(client: FlaskClient, conversation_id: str) -> dict[str, int]:
     response = client.get(f"{API}/{conversation_id}")
     assert response.status_code == 200

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from accessibility import assert_accessible
-from browsing import PHONE, log_in
+from browsing import PHONE, assert_fits_the_phone, log_in
 from conftest import create_conversation, join
 from playwright.sync_api import Page, expect
 
@@ -172,13 +172,6 @@ def test_an_invited_only_consultation_explains_and_hands_out_its_links(
     expect(invited.get_by_role("button", name="Agree", exact=True)).to_be_enabled()
 
 
-# What sticks out past the phone's width (to say what to fix when the test fails).
-WIDE = """Array.from(document.querySelectorAll("body *"))
-  .filter((e) => e.getBoundingClientRect().right > 390 || e.scrollWidth > 390)
-  .slice(0, 5)
-  .map((e) => `${e.tagName}.${e.className} ${e.getBoundingClientRect().right} ${e.scrollWidth}`)"""
-
-
 def test_on_a_phone_the_facilitators_pages_fit(new_page, facilitator, client):
     long_topic = "Transport in the whole metropolitan region, " + "consultation" * 4
     cid = create_conversation(client, facilitator, topic=long_topic, strict_moderation=True)["id"]
@@ -192,9 +185,7 @@ def test_on_a_phone_the_facilitators_pages_fit(new_page, facilitator, client):
         (f"/facilitate/c/{cid}/close", "confirm closing"),
     ):
         desk.goto(path)
-        width = desk.evaluate("document.documentElement.scrollWidth")
-        wide = desk.evaluate(WIDE)
-        assert width <= 390, f"the {state} page is {width} px wide on a 390 px phone: {wide}"
+        assert_fits_the_phone(desk, f"the {state} page")
         assert_accessible(desk, f"{state} on a phone")
     desk.goto(f"/facilitate/c/{cid}/moderate?status=all")
     for label in desk.locator(".moderation-status").all():  # one line: no word broken

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from accessibility import assert_accessible
-from browsing import PHONE
+from browsing import PHONE, assert_fits_the_phone
 from conftest import SEEDS, create_conversation
 from playwright.sync_api import Page, expect
 
@@ -108,11 +108,3 @@ def test_arabic_on_a_phone_is_mirrored_and_fits(new_page, client, facilitator):
         assert_accessible(page, f"Arabic, {path}")
     page.goto(f"/c/{cid}/results")
     expect(page.locator("#live-status")).to_contain_text("آخر تحديث")  # the script's Arabic
-
-
-def assert_fits_the_phone(page: Page) -> None:
-    """Nothing sticks out sideways: no horizontal scrolling on a 390 px screen."""
-    widths = page.evaluate(
-        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-    )
-    assert widths[0] <= widths[1], f"the page is {widths[0]} px wide on a {widths[1]} px screen"

@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from browsing import PHONE, vote_in_camps
+from browsing import PHONE, assert_fits_the_phone, vote_in_camps
 from conftest import create_conversation, join
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
-from test_facilitators_browser import WIDE, submit
+from test_facilitators_browser import submit
 
 from consult.extensions import db
 from consult.models import Analysis
@@ -155,5 +155,4 @@ def test_an_arabic_facilitator_page_is_right_to_left_and_fits_a_phone(
     for path in ("/facilitate/", f"/facilitate/c/{cid}", f"/facilitate/c/{cid}/moderate"):
         desk.goto(path)
         expect(desk.locator("html")).to_have_attribute("dir", "rtl")
-        width = desk.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390, f"{path} is {width} px wide on a 390 px phone: {desk.evaluate(WIDE)}"
+        assert_fits_the_phone(desk, path)
