@@ -53,6 +53,8 @@ def test_create_conversation_needs_a_facilitator_token(client):
         {"topic": ""},
         {"topic": 5},
         {"topic": "x" * 201},
+        {"topic": "Weird \x07 topic"},
+        {"topic": "x", "description": "\u202eevil"},
         {"topic": "x", "seed_statements": "not a list"},
         {"topic": "x", "seed_statements": [1]},
         {"topic": "x", "seed_statements": ["same", "Same!"]},
@@ -282,7 +284,11 @@ def test_a_repeat_with_its_signs_is_still_a_duplicate(client, facilitator):
 
 
 @pytest.mark.parametrize(
-    "text", ["", "   ", "!!!", "+", "< >", "x" * 281, None, 5, ["a"], "a\x00b", "\ud800"]
+    "text",
+    [
+        *["", "   ", "!!!", "+", "< >", "x" * 281, None, 5, ["a"]],
+        *["a\x00b", "\ud800", "abc\u0007def", "\u202eevil text", "a \u2067b\u2069"],
+    ],
 )
 def test_bad_statement_text_is_refused(client, conversation, text):
     headers = join(client, conversation["id"])

@@ -26,7 +26,7 @@ def clean_text(value: object, field: str, *, max_length: int, min_length: int = 
     if len(value) > max_length:  # as sent, as the API's description counts: spaces too
         raise _too_long(field, len(value), max_length)
     text = unicodedata.normalize("NFC", value).strip()
-    if "\x00" in text or any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
+    if any(_not_allowed(ch) for ch in text):
         message = _("%(field)s contains characters that are not allowed.", field=field)
         raise InvalidInput(message, field=field)
     if len(text) < min_length:
@@ -34,6 +34,21 @@ def clean_text(value: object, field: str, *, max_length: int, min_length: int = 
     if len(text) > max_length:  # NFC lengthens a few characters (U+0958 is two)
         raise _too_long(field, len(text), max_length)
     return text
+
+
+# Line breaks and tabs are text; other control characters are not (a bell, an escape).
+_TEXT_CONTROLS = frozenset("\n\r\t")
+# Bidi embeddings, overrides and isolates reorder what follows them: "\u202eevil" shows as
+# "live". The marks people use in right-to-left text (U+200E, U+200F, U+061C) stay allowed.
+_REORDERING = frozenset(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
+
+
+def _not_allowed(ch: str) -> bool:
+    """NUL and other controls (a database or a page would choke on or hide them), lone
+    surrogates, and characters that reorder the text shown after them."""
+    if ch in _TEXT_CONTROLS:
+        return False
+    return unicodedata.category(ch) in ("Cc", "Cs") or ch in _REORDERING
 
 
 def _too_long(field: str, length: int, max_length: int) -> InvalidInput:
