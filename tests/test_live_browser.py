@@ -10,8 +10,8 @@ import re
 import pytest
 import requests
 from browsing import API, FIELD_LABELS, PHONE, agree, log_in, statements_left, vote_in_camps
-from conftest import create_conversation
-from helpers import DISTINCT_STATEMENTS
+from conftest import create_conversation, join
+from helpers import DISTINCT_STATEMENTS, analyse
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
@@ -93,6 +93,24 @@ def test_private_results_are_not_shown_to_citizens(new_page, facilitator, client
     )
     page.goto(f"/c/{cid}/results")
     expect(page.get_by_role("note")).to_contain_text("not shown here")
+
+
+def test_a_share_of_too_few_votes_is_not_shown_as_a_percentage(new_page, app, client, analysed):
+    """A statement whose one vote is its author's agreement is not "100 % agree"."""
+    new = "Trams should run all night at weekends."
+    added = client.post(
+        f"{API}/{analysed}/statements", json={"text": new}, headers=join(client, analysed)
+    )
+    assert added.status_code == 201
+    analyse(app, analysed)
+    page = new_page()
+    page.goto(f"/c/{analysed}/results")
+    table = page.locator("table.group-votes")
+    fresh = table.get_by_role("row").filter(has_text=new)
+    expect(fresh.get_by_role("cell").nth(1)).to_have_text("Too few votes to tell")
+    expect(fresh).not_to_contain_text("%")
+    voted = table.get_by_role("row").filter(has_text=DISTINCT_STATEMENTS[0])
+    expect(voted.get_by_role("cell").nth(1)).to_have_text(re.compile(r"^\d+\s?% agree$"))
 
 
 def test_after_every_statement_new_ones_are_offered_without_a_reload(

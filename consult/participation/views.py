@@ -16,6 +16,7 @@ from consult.participation.messages import statement_refusal
 from consult.security import app_secret, request_address_hash
 from consult.services import (
     analyses,
+    analysis_view,
     consultations,
     live_view,
     outcomes,
@@ -211,7 +212,11 @@ def next_statement(conversation_id: str) -> Any:
 def results(conversation_id: str) -> str:
     """Where the citizen stands: the map with their position, the groups, how each voted."""
     conversation = consultations.get_conversation(conversation_id)
-    return render_template("participation/results.html", conversation=conversation)
+    return render_template(
+        "participation/results.html",
+        conversation=conversation,
+        min_votes_shown=analysis_view.MIN_VOTES_TO_LIST,
+    )
 
 
 @bp.get("/c/<conversation_id>/results.json")

@@ -206,13 +206,15 @@
     head.appendChild(node("th", T.allVoters));
     for (const group of state.view.groups) head.appendChild(node("th", groupLabel(group)));
     table.appendChild(head);
+    const fewest = Number(target.dataset.minVotes || 1);
+    const share = (numbers) =>
+      !numbers || !numbers.n_seen ? "–" : numbers.n_seen < fewest ? T.tooFewVotes : agreeing(numbers.agree);
     for (const s of state.view.statements) {
       const row = node("tr");
       row.appendChild(node("td", s.text, "written"));
-      row.appendChild(node("td", agreeing(s.agree)));
+      row.appendChild(node("td", share(s)));
       for (const group of state.view.groups) {
-        const numbers = s.groups.find((g) => g.group === group.id);
-        row.appendChild(node("td", numbers && numbers.n_seen ? agreeing(numbers.agree) : "–"));
+        row.appendChild(node("td", share(s.groups.find((g) => g.group === group.id))));
       }
       table.appendChild(row);
     }
