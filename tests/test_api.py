@@ -266,6 +266,9 @@ SIGNED = [
         "Heating should start below -5 degrees.",
         "The library should offer C courses.",
         "Speed limits should stay > 30 km/h in town.",
+        "Speed limits should stay \u226e 30 km/h in town.",
+        "Parking fees should change by \u00b110% next year.",
+        "Heating should start below \u20135 degrees.",
     ],
 )
 def test_a_statement_that_differs_by_a_sign_is_added_at_once(client, facilitator, text):

@@ -80,13 +80,18 @@ def test_statements_with_signs_are_compared_by_the_new_rule_after_the_upgrade(
     """ "+10%" was stored folded to "10": after 0016 it compares as "+ 10", the rule new
     statements are normalised by; a text without signs is left as it was."""
     app = make_app(empty_database_url, csrf=False)
-    folded_before = {"Fees up by +10%": "fees up by 10", "Trams, now!": "trams now"}
+    folded_before = {  # as the rule before 0016 stored them
+        "Fees up by +10%": "fees up by 10",
+        "Fees down by \u221210%": "fees down by 10",
+        "Keep it \u226e 5 km": "keep it 5 km",
+        "Trams, now!": "trams now",
+    }
     with app.app_context():
         directory = app.extensions["migrate"].directory
         upgrade(directory=directory, revision="0015_question_targets")  # the models' schema
         owner = users.create_user("owner@example.org", "a long password")
         consultations.create_conversation(owner, "Signs", seed_statements=list(folded_before))
-        for raw, old in folded_before.items():  # as the rule before 0016 stored them
+        for raw, old in folded_before.items():
             db.session.execute(
                 text(
                     "UPDATE statements SET normalized_text = :old, text_hash = :hash"
@@ -104,6 +109,8 @@ def test_statements_with_signs_are_compared_by_the_new_rule_after_the_upgrade(
         stored = {raw: (normalized, digest) for raw, normalized, digest in rows}
         for raw, normalized in (
             ("Fees up by +10%", "fees up by + 10"),
+            ("Fees down by \u221210%", "fees down by - 10"),
+            ("Keep it \u226e 5 km", "keep it < \u0338 5 km"),
             ("Trams, now!", "trams now"),
         ):
             assert stored[raw] == (normalized, hashlib.sha256(normalized.encode()).hexdigest())

@@ -10,10 +10,18 @@ from flask_babel import gettext as _
 from consult.services.errors import InvalidInput
 
 # A word (letters and digits), or a sign that changes what a statement says: "+10%" and
-# "-10%", "C++" and "C", "< 5" and "> 5". A minus is a sign where it starts a number, not
-# the hyphen of "COVID-19" or "well-known". Everything else is punctuation or space.
-_WORD_OR_SIGN = re.compile(r"(?<!\w)-(?=\d)|[+<>\u2264\u2265]|[^\W_]+", re.UNICODE)
-SIGNS = frozenset("-+<>\u2264\u2265")
+# "-10%", "C++" and "C", "< 5" and "> 5", "≮ 5" and "< 5", "±5" and "5". A minus is a sign
+# where it starts a number, not the hyphen of "COVID-19" or "well-known". Everything else
+# is punctuation or space.
+_WORD_OR_SIGN = re.compile(
+    r"(?<!\w)-(?=\d)|[+<>±\u2264\u2265\u2266\u2267\u2a7d\u2a7e\u0338]|[^\W_]+", re.UNICODE
+)
+SIGNS = frozenset("-+<>±\u2264\u2265\u2266\u2267\u2a7d\u2a7e\u0338")
+# U+0338 is the stroke of ≠ ≮ ≯ ≰ ≱ once NFKD has taken them apart: a "not", kept as a sign
+# where other combining marks (accents) are dropped.
+_NOT = "\u0338"
+# Hyphens, dashes and the minus sign: one "-", so that "–10 %" is "-10 %".
+_DASHES = str.maketrans(dict.fromkeys(map(chr, [*range(0x2010, 0x2016), 0x2212]), "-"))
 
 
 def clean_text(value: object, field: str, *, max_length: int, min_length: int = 1) -> str:
@@ -66,6 +74,6 @@ def normalize_for_comparison(text: str) -> str:
 
     Signs (`SIGNS`) are kept, each as a word of its own: they change what a text says.
     """
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    without_marks = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return " ".join(_WORD_OR_SIGN.findall(without_marks.replace("\u2212", "-")))
+    folded = unicodedata.normalize("NFKD", text.casefold()).translate(_DASHES)
+    without_marks = "".join(ch for ch in folded if ch == _NOT or not unicodedata.combining(ch))
+    return " ".join(_WORD_OR_SIGN.findall(without_marks))

@@ -1,9 +1,10 @@
 """signs in statement comparison: "+10%" and "-10%" are no longer the same statement
 
 Statements are compared by their normalised text (and its hash); the normalisation now
-keeps signs (+, a minus before a number, <, >, ≤, ≥) as words. Stored texts that contain
-one are normalised again, so that new statements are compared with them by the same rule:
-this release's `normalize_for_comparison` (a later change to it needs a migration of its own).
+keeps signs (+, a minus or dash before a number, <, >, ≤, ≥, ±, the stroke of ≠ and ≮) as
+words. Stored texts are normalised again, so that new statements are compared with them by
+the same rule: this release's `normalize_for_comparison` (a later change to it needs a
+migration of its own).
 
 Revision ID: 0016_signs_in_comparison
 Revises: 0015_question_targets
@@ -21,8 +22,6 @@ down_revision = "0015_question_targets"
 branch_labels = None
 depends_on = None
 
-SIGN_CHARACTERS = "+-\u2212<>\u2264\u2265\uff0b\uff0d\uff1c\uff1e"  # fullwidth ones fold to these
-
 
 def upgrade() -> None:
     statements = sa.table(
@@ -33,17 +32,22 @@ def upgrade() -> None:
         sa.column("text_hash", sa.String(64)),
     )
     connection = op.get_bind()
-    with_signs = sa.or_(*(statements.c.text.contains(ch) for ch in SIGN_CHARACTERS))
-    rows = connection.execute(sa.select(statements.c.id, statements.c.text).where(with_signs))
-    for statement_id, text in rows.all():
-        normalized = normalize_for_comparison(text)
+    rows = connection.execute(
+        sa.select(statements.c.id, statements.c.text, statements.c.normalized_text)
+    ).all()
+    # Every text is normalised again (which characters the rule changed is the rule's
+    # business, not a list here); only those whose normalised text changed are written.
+    changed = [
+        {"row_id": row_id, "normalized": new, "digest": hashlib.sha256(new.encode()).hexdigest()}
+        for row_id, text, old in rows
+        if (new := normalize_for_comparison(text)) != old
+    ]
+    if changed:
         connection.execute(
             statements.update()
-            .where(statements.c.id == statement_id)
-            .values(
-                normalized_text=normalized,
-                text_hash=hashlib.sha256(normalized.encode("utf-8")).hexdigest(),
-            )
+            .where(statements.c.id == sa.bindparam("row_id"))
+            .values(normalized_text=sa.bindparam("normalized"), text_hash=sa.bindparam("digest")),
+            changed,
         )
 
 
