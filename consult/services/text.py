@@ -28,15 +28,18 @@ def clean_text(value: object, field: str, *, max_length: int, min_length: int = 
     """Return `value` stripped, or raise InvalidInput naming `field`.
 
     Refuses what a database would choke on (NUL, lone surrogates) with a 4xx, not a 5xx.
+    Other control characters and the bidi controls are taken out rather than refused:
+    pasted text carries them unseen, and nobody should be turned away for what they cannot
+    see (`_invisible_removed`).
     """
     if not isinstance(value, str):
         raise InvalidInput(_("%(field)s must be a string.", field=field), field=field)
     if len(value) > max_length:  # as sent, as the API's description counts: spaces too
         raise _too_long(field, len(value), max_length)
-    text = unicodedata.normalize("NFC", value).strip()
-    if any(_not_allowed(ch) for ch in text):
+    if "\x00" in value or any(unicodedata.category(ch) == "Cs" for ch in value):
         message = _("%(field)s contains characters that are not allowed.", field=field)
         raise InvalidInput(message, field=field)
+    text = _invisible_removed(unicodedata.normalize("NFC", value)).strip()
     if len(text) < min_length:
         raise InvalidInput(_("%(field)s must not be empty.", field=field), field=field)
     if len(text) > max_length:  # NFC lengthens a few characters (U+0958 is two)
@@ -44,19 +47,26 @@ def clean_text(value: object, field: str, *, max_length: int, min_length: int = 
     return text
 
 
-# Line breaks and tabs are text; other control characters are not (a bell, an escape).
+# Line breaks and tabs are text. A vertical tab, form feed or next-line (from a PDF or a
+# word processor) is a line break.
 _TEXT_CONTROLS = frozenset("\n\r\t")
+_AS_LINE_BREAK = frozenset("\x0b\x0c\x85")
 # Bidi embeddings, overrides and isolates reorder what follows them: "\u202eevil" shows as
-# "live". The marks people use in right-to-left text (U+200E, U+200F, U+061C) stay allowed.
+# "live". The marks people use in right-to-left text (U+200E, U+200F, U+061C) stay.
 _REORDERING = frozenset(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
 
 
-def _not_allowed(ch: str) -> bool:
-    """NUL and other controls (a database or a page would choke on or hide them), lone
-    surrogates, and characters that reorder the text shown after them."""
-    if ch in _TEXT_CONTROLS:
-        return False
-    return unicodedata.category(ch) in ("Cc", "Cs") or ch in _REORDERING
+def _invisible_removed(text: str) -> str:
+    """Control characters (a bell shows as a box) and bidi controls taken out."""
+    if text.isprintable():  # the common case, in one pass at C speed
+        return text
+    kept = []
+    for ch in text:
+        if ch in _AS_LINE_BREAK:
+            kept.append("\n")
+        elif ch in _TEXT_CONTROLS or not (unicodedata.category(ch) == "Cc" or ch in _REORDERING):
+            kept.append(ch)
+    return "".join(kept)
 
 
 def _too_long(field: str, length: int, max_length: int) -> InvalidInput:
