@@ -82,22 +82,29 @@ def test_vote_answers_json_with_the_next_statement_for_scripts(client, conversat
     assert again.json["voted_count"] == 1
 
 
-def reject(client, facilitator, cid: str, statement_id: int) -> None:
-    moderation = {"statement_ids": [statement_id], "action": "reject"}
+def reject(client, facilitator, cid: str, statement_id: int, action: str = "reject") -> None:
+    moderation = {"statement_ids": [statement_id], "action": action}
     answer = client.post(f"{API}/{cid}/moderation", json=moderation, headers=facilitator.headers)
     assert answer.status_code == 200
 
 
-def test_a_statement_withdrawn_while_on_screen_moves_the_form_on(client, facilitator):
+@pytest.mark.parametrize(
+    ("action", "said"),
+    [
+        ("reject", "This statement was withdrawn by the moderators."),
+        ("unmoderate", "There is no such statement in this consultation."),  # back in the queue
+    ],
+)
+def test_a_statement_withdrawn_while_on_screen_moves_the_form_on(client, facilitator, action, said):
     """The vote is not taken; the page says why and shows the next statement, no dead end."""
-    cid = create_conversation(client, facilitator)["id"]
+    cid = create_conversation(client, facilitator, strict_moderation=True)["id"]
     shown = shown_statement_id(client.get(f"/c/{cid}").data)
-    reject(client, facilitator, cid, shown)
+    reject(client, facilitator, cid, shown, action)
     response = client.post(f"/c/{cid}/vote", data={"statement_id": shown, "vote": "-1"})
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/c/{cid}")
     page = client.get(f"/c/{cid}").get_data(as_text=True)
-    assert "This statement was withdrawn by the moderators." in page
+    assert said in page
     assert shown_statement_id(page) != shown
     assert "2 statements left" in page  # nothing was counted
 

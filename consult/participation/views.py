@@ -124,8 +124,9 @@ def vote(conversation_id: str) -> Any:
             # A page from the history (back button) voting otherwise: a change of mind, not a
             # client bug, so it counts as a new vote.
             votes.cast_vote(conversation, participant, statement_id, value)
-    except StatementWithdrawn as withdrawn:
-        return _moved_on(conversation, participant, withdrawn, back_to_votes=back_to_votes)
+    except (StatementWithdrawn, NotFound) as gone:
+        # Rejected, or back to the moderation queue, while it was on screen.
+        return _moved_on(conversation, participant, gone, list_page if back_to_votes else None)
     if wants_json():
         statement, remaining = routing.next_statement(conversation, participant)
         return jsonify(
@@ -154,25 +155,30 @@ def vote(conversation_id: str) -> Any:
 def _moved_on(
     conversation: Conversation,
     participant: Participant,
-    withdrawn: StatementWithdrawn,
-    *,
-    back_to_votes: bool,
+    gone: ServiceError,
+    list_page: int | None,
 ) -> Any:
-    """A vote on a statement withdrawn while it was on screen: say so, and carry on with the
-    next statement (a script gets it in the answer), never a dead end."""
+    """A vote on a statement taken away while it was on screen: say so, and carry on with
+    the next statement (a script gets it in the answer), never a dead end. `list_page`: the
+    page of "Your votes" the vote came from, None for the voting card."""
     if wants_json():
         statement, remaining = routing.next_statement(conversation, participant)
         return json_error(
-            withdrawn.status,
+            gone.status,
             "statement_withdrawn",
-            withdrawn.message,
+            gone.message,
             next=_statement_json(statement),
             remaining=remaining,
         )
-    if back_to_votes:
-        note("votes", "error", withdrawn.message)
-        return redirect(url_for(".my_votes", conversation_id=conversation.id))
-    note("vote", "error", withdrawn.message)
+    if list_page is not None:
+        note("votes", "error", gone.message)
+        page = list_page if list_page > 1 else None
+        return redirect(url_for(".my_votes", conversation_id=conversation.id, page=page))
+    if request.form.get("return_to") == "similar":
+        note("statement", "error", gone.message)
+        page = url_for(".conversation", conversation_id=conversation.id)
+        return redirect(page + STATEMENT_FORM)
+    note("vote", "error", gone.message)
     return redirect(url_for(".conversation", conversation_id=conversation.id))
 
 
