@@ -75,6 +75,7 @@ def refresh(
     statements = list(
         db.session.scalars(select(Statement).where(Statement.conversation_id == conversation.id))
     )
+    shown = [s for s in statements if is_visible(conversation, s)]  # what people can vote on
     last_cold = _last_cold(conversation)
     excluded = excluded_participants(conversation.id)
     cold = (
@@ -89,7 +90,7 @@ def refresh(
     previous = None if cold else _previous(conversation, latest, memory)
     result = analyze(
         matrix,
-        moderated_out=[s.id for s in statements if not is_visible(conversation, s)],
+        moderated_out=sorted({s.id for s in statements} - {s.id for s in shown}),
         meta=[s.id for s in statements if s.is_meta],
         previous=previous,
         profile=conversation.analysis_profile,
@@ -97,10 +98,9 @@ def refresh(
     )
     # The Analysis holds JSON-ready values already: a shallow dict, no deep copy.
     data = {field.name: getattr(result, field.name) for field in fields(result)}
-    shown = [s.id for s in statements if is_visible(conversation, s)]
     votes_each = votes_needed_each(len(shown))
-    qualified = int((_votes_on(matrix, shown) >= votes_each).sum())
-    texts = {s.id: s.text for s in statements if is_visible(conversation, s) and not s.is_meta}
+    qualified = int((_votes_on(matrix, [s.id for s in shown]) >= votes_each).sum())
+    texts = {s.id: s.text for s in shown if not s.is_meta}
     view = build_view(data, texts, qualified=qualified, votes_each=votes_each)
     stored = store_analysis(
         conversation,

@@ -172,9 +172,8 @@ def build_report(conversation: Conversation, chosen: str, *, with_history: bool 
         data,
         report.texts,
         qualified=int(summary.get("qualified", 0)),
-        # As the run counted; analyses stored before it kept this, by today's statements.
-        votes_each=summary.get("votes_each")
-        or votes_needed_each(sum(is_visible(conversation, s) for s in statements)),
+        # As the run counted; analyses stored before it kept this counted every statement.
+        votes_each=summary.get("votes_each") or votes_needed_each(len(statements)),
     )
     report.labels = {g["id"]: group_name(g["id"]) for g in data.get("groups", [])}
     report.rows = [r for r in data.get("statements", []) if r.get("id") in report.texts]
