@@ -70,8 +70,17 @@ def init_app(app: Flask) -> None:
         raise ValueError(f"CONSULT_ANALYSIS must be thread, queue or off, not {mode!r}")
 
 
-def run_once(app: Flask, conversation_id: str, memory: VoteMemory) -> Analysis | None:
-    """The job: analyse one consultation if it changed, store it, tell its rooms."""
+def run_once(
+    app: Flask, conversation_id: str, memory: VoteMemory, *, announce_unchanged: bool = False
+) -> Analysis | None:
+    """The job: analyse one consultation if it changed, store it, tell its rooms.
+
+    `announce_unchanged` (the production tier's worker): when nothing changed, tell the
+    rooms the latest analysis again. A worker killed after storing an analysis and before
+    telling anyone would leave every open page a version behind until the next vote; the
+    next job for the consultation (one queued while the killed job ran) finds nothing new,
+    and makes the announcement instead. Telling a room a version it has is harmless.
+    """
     with app.app_context():
         try:
             stored = refresh(
@@ -79,9 +88,12 @@ def run_once(app: Flask, conversation_id: str, memory: VoteMemory) -> Analysis |
                 memory,
                 cold_every=timedelta(seconds=app.config["CONSULT_ANALYSIS_COLD_EVERY"]),
             )
-            if stored is not None:
-                conversation = db.session.get(Conversation, conversation_id)
-                live.publish_analysis(conversation, stored)
+            conversation = db.session.get(Conversation, conversation_id)
+            announced = stored
+            if announced is None and announce_unchanged and conversation is not None:
+                announced = latest_analysis(conversation)
+            if announced is not None:
+                live.publish_analysis(conversation, announced)
                 live.publish_stats(conversation)
             return stored
         except Exception:
@@ -257,7 +269,7 @@ def analysis_job(conversation_id: str) -> None:
             debounce = float(app.config["CONSULT_ANALYSIS_DEBOUNCE"])
             if since is not None and since < debounce:
                 time.sleep(debounce - since)
-            run_once(app, conversation_id, _worker["memory"])
+            run_once(app, conversation_id, _worker["memory"], announce_unchanged=True)
     finally:
         try:
             lock.release()

@@ -11,6 +11,7 @@ from consult import live
 from consult.extensions import socketio
 from consult.math_runner import run_once
 from consult.services import consultations
+from consult.services.analysis_runs import refresh
 from consult.services.vote_memory import VoteMemory
 
 
@@ -124,6 +125,21 @@ def test_the_public_room_hears_public_analyses(app, client, public):
     names = [e["name"] for e in socket.get_received()]
     assert names.count("analysis") == 1
     assert "stats" in names
+
+
+def test_a_worker_announces_an_analysis_a_killed_one_stored_but_never_told(app, client, public):
+    """Stored, then the worker died before telling the rooms: the next job, with nothing
+    new to analyse, tells them (the production tier's test kills a worker at random)."""
+    vote_all(client, public, voters=16)
+    with app.app_context():
+        stored = refresh(public, VoteMemory())  # stored, never published
+    socket = connect(app, client)
+    join_room(socket, public)
+    assert run_once(app, public, VoteMemory()) is None  # nothing new: a page-side job is quiet
+    assert socket.get_received() == []
+    assert run_once(app, public, VoteMemory(), announce_unchanged=True) is None
+    events = {e["name"]: e["args"][0] for e in socket.get_received()}
+    assert events["analysis"]["tick"] == stored.version
 
 
 def test_participants_page_links_to_results(client, public):
