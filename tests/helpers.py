@@ -58,6 +58,13 @@ def shown_statement_id(page: bytes | str) -> int:
     return int(match.group(1))
 
 
+def moderate(client: FlaskClient, who, cid: str, statement_ids: list[int], action: str) -> None:
+    """`who` (a conftest.Facilitator) moderates the statements through the API."""
+    body = {"statement_ids": statement_ids, "action": action}
+    answer = client.post(f"/api/v1/conversations/{cid}/moderation", json=body, headers=who.headers)
+    assert answer.status_code == 200, answer.json
+
+
 def distinct_text(n: int) -> str:
     """Texts far apart enough not to count as similar to each other."""
     return f"Idea {hashlib.sha256(str(n).encode()).hexdigest()[:24]}"

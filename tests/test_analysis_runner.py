@@ -9,7 +9,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 from conftest import create_conversation, join, make_app
-from helpers import DISTINCT_STATEMENTS
+from helpers import DISTINCT_STATEMENTS, moderate
 from sqlalchemy import func, select
 
 from consult.extensions import db
@@ -314,9 +314,7 @@ def test_groups_show_when_everyone_voted_on_every_statement_they_could(app, clie
     late = join(client, cid)  # six votes: on the statement about to go, and on five others
     for sid in [rejected, *shown[:5]]:
         client.post(f"{API}/{cid}/votes", json={"statement_id": sid, "vote": 1}, headers=late)
-    moderation = {"statement_ids": [rejected], "action": "reject"}
-    answer = client.post(f"{API}/{cid}/moderation", json=moderation, headers=facilitator.headers)
-    assert answer.status_code == 200
+    moderate(client, facilitator, cid, [rejected], "reject")
     vote_all(client, cid, voters=20)  # on the six left
     with app.app_context():
         stored = refresh(cid, VoteMemory())

@@ -7,7 +7,7 @@ import re
 
 import pytest
 from conftest import create_conversation, join, make_app
-from helpers import personal_link, shown_statement_id, xid_signature
+from helpers import moderate, personal_link, shown_statement_id, xid_signature
 
 from consult.extensions import db
 from consult.models import Conversation
@@ -82,12 +82,6 @@ def test_vote_answers_json_with_the_next_statement_for_scripts(client, conversat
     assert again.json["voted_count"] == 1
 
 
-def reject(client, facilitator, cid: str, statement_id: int, action: str = "reject") -> None:
-    moderation = {"statement_ids": [statement_id], "action": action}
-    answer = client.post(f"{API}/{cid}/moderation", json=moderation, headers=facilitator.headers)
-    assert answer.status_code == 200
-
-
 @pytest.mark.parametrize(
     ("action", "said"),
     [
@@ -99,7 +93,7 @@ def test_a_statement_withdrawn_while_on_screen_moves_the_form_on(client, facilit
     """The vote is not taken; the page says why and shows the next statement, no dead end."""
     cid = create_conversation(client, facilitator, strict_moderation=True)["id"]
     shown = shown_statement_id(client.get(f"/c/{cid}").data)
-    reject(client, facilitator, cid, shown, action)
+    moderate(client, facilitator, cid, [shown], action)
     response = client.post(f"/c/{cid}/vote", data={"statement_id": shown, "vote": "-1"})
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/c/{cid}")
@@ -112,7 +106,7 @@ def test_a_statement_withdrawn_while_on_screen_moves_the_form_on(client, facilit
 def test_a_statement_withdrawn_while_on_screen_answers_a_script_with_the_next(client, facilitator):
     cid = create_conversation(client, facilitator)["id"]
     shown = shown_statement_id(client.get(f"/c/{cid}").data)
-    reject(client, facilitator, cid, shown)
+    moderate(client, facilitator, cid, [shown], "reject")
     response = client.post(
         f"/c/{cid}/vote",
         data={"statement_id": shown, "vote": "-1"},
@@ -131,7 +125,7 @@ def test_a_vote_changed_on_a_withdrawn_statement_says_so_on_the_votes_page(clien
     cid = create_conversation(client, facilitator)["id"]
     shown = shown_statement_id(client.get(f"/c/{cid}").data)
     client.post(f"/c/{cid}/vote", data={"statement_id": shown, "vote": "1"})
-    reject(client, facilitator, cid, shown)
+    moderate(client, facilitator, cid, [shown], "reject")
     form = {"statement_id": shown, "vote": "-1", "return_to": "votes"}
     response = client.post(f"/c/{cid}/vote", data=form)
     assert response.headers["Location"].endswith(f"/c/{cid}/votes")

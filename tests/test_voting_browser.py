@@ -15,6 +15,7 @@ import pytest
 from accessibility import assert_accessible
 from browsing import API, FIELD_LABELS, PHONE, agree, api_counts, log_in, statements_left
 from conftest import SEEDS, create_conversation, join
+from helpers import moderate
 from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import select
 
@@ -234,8 +235,7 @@ def test_with_javascript_a_statement_withdrawn_on_screen_gives_way_to_the_next(
         for s in client.get(f"{API}/{cid}/statements").json["statements"]
         if s["text"] == withdrawn
     )
-    moderation = {"statement_ids": [sid], "action": "reject"}
-    client.post(f"{API}/{cid}/moderation", json=moderation, headers=facilitator.headers)
+    moderate(client, facilitator, cid, [sid], "reject")
 
     page.get_by_role("button", name="Disagree", exact=True).click()
     expect(page.locator("#vote-status")).to_have_text(

@@ -128,10 +128,8 @@ def vote(conversation_id: str) -> Any:
         # Rejected, or back to the moderation queue, while it was on screen.
         return _moved_on(conversation, participant, gone, list_page if back_to_votes else None)
     if wants_json():
-        statement, remaining = routing.next_statement(conversation, participant)
         return jsonify(
-            next=_statement_json(statement),
-            remaining=remaining,
+            **_what_comes_next(conversation, participant),
             voted=statement_id,
             voted_count=vote_history.vote_count(conversation, participant),
             # After the Nth vote, the page shows this form (already escaped HTML) once.
@@ -162,13 +160,11 @@ def _moved_on(
     the next statement (a script gets it in the answer), never a dead end. `list_page`: the
     page of "Your votes" the vote came from, None for the voting card."""
     if wants_json():
-        statement, remaining = routing.next_statement(conversation, participant)
         return json_error(
             gone.status,
             "statement_withdrawn",
             gone.message,
-            next=_statement_json(statement),
-            remaining=remaining,
+            **_what_comes_next(conversation, participant),
         )
     if list_page is not None:
         note("votes", "error", gone.message)
@@ -210,8 +206,13 @@ def next_statement(conversation_id: str) -> Any:
     """The next statement as JSON: the page asks when it has shown every statement."""
     conversation = consultations.get_conversation(conversation_id)
     participant = participant_of_this_browser(conversation)
+    return jsonify(**_what_comes_next(conversation, participant))
+
+
+def _what_comes_next(conversation: Conversation, participant: Participant | None) -> dict[str, Any]:
+    """The next statement for the page's script, and how many are left."""
     statement, remaining = routing.next_statement(conversation, participant)
-    return jsonify(next=_statement_json(statement), remaining=remaining)
+    return {"next": _statement_json(statement), "remaining": remaining}
 
 
 @bp.get("/c/<conversation_id>/results")
