@@ -13,12 +13,15 @@ from pathlib import Path
 
 import pytest
 from conftest import create_conversation, join, make_facilitator, require_service
-from helpers import DISTINCT_STATEMENTS, SHARED, analyse, plant_votes
+from helpers import DISTINCT_STATEMENTS, SHARED, analyse, distinct_text, plant_votes
 from sklearn.metrics import adjusted_rand_score
 from sqlalchemy import select
 
+from clustering.synthetic import planted
 from consult.extensions import db
-from consult.models import Analysis
+from consult.models import Analysis, Statement
+from consult.services import participants, votes
+from consult.services.consultations import get_conversation
 from consult.services.vote_memory import VoteMemory
 
 API = "/api/v1/conversations"
@@ -195,6 +198,65 @@ def test_no_real_division_is_said_in_words(app, client, facilitator):
     text = page_text(client.get(f"/c/{cid}/report"))
     assert "The analysis found no real division" in text
     assert "opinion groups were found" not in text
+
+
+def test_groups_found_among_too_few_people_are_not_reported(app, client, facilitator):
+    # The polis profile groups any 14 people (Polis's in-conversation rule takes them all).
+    cid = create_conversation(
+        client, facilitator, seed_statements=DISTINCT_STATEMENTS, analysis_profile="polis"
+    )["id"]
+    plant_votes(app, cid, voters=14)  # two clear camps, but only 14 people
+    division = stored_division(app, analyse(app, cid))
+    assert division["n_groups"] >= 2  # the analysis did find groups
+    report = client.get(f"/c/{cid}/report")
+    text = page_text(report)
+    assert (
+        "Groups appear once 15 people have voted on at least 7 statements each (14 so far)" in text
+    )
+    for said in ("were found", "division is", "Group A", "Group B", "The groups voted differently"):
+        assert said not in text
+    assert re.search(r"In a group\s*</dt>\s*<dd>0<", report.get_data(as_text=True))
+    pdf = client.get(f"{API}/{cid}/report.pdf", headers=facilitator.headers)
+    assert pdf.status_code == 200
+
+
+def stored_division(app, analysis: Analysis) -> dict:
+    with app.app_context():
+        return db.session.get(Analysis, analysis.id).data["division"]
+
+
+def plant_spectrum(app, cid: str, voters: int, seed: int) -> None:
+    """Opinions along one axis, no camps (`clustering.synthetic.planted("spectrum")`), cast
+    through the votes service on the conversation's statements in id order."""
+    with app.app_context():
+        conversation = get_conversation(cid)
+        listed = db.session.scalars(
+            select(Statement).filter_by(conversation_id=cid).order_by(Statement.id)
+        ).all()
+        drawn = planted("spectrum", voters, len(listed), vote_share=1.0, random_state=seed).matrix
+        table = drawn.votes.toarray()
+        for row in table:
+            participant, _, _ = participants.join(conversation)
+            for statement, value in zip(listed, row.tolist(), strict=True):
+                votes.cast_vote(conversation, participant, statement.id, int(value))
+
+
+def test_a_spectrum_is_reported_with_the_statements_at_its_two_ends(app, client, facilitator):
+    texts = [distinct_text(n) for n in range(16)]
+    cid = create_conversation(client, facilitator, seed_statements=texts)["id"]
+    plant_spectrum(app, cid, voters=120, seed=0)
+    division = stored_division(app, analyse(app, cid))
+    assert division["strength"] == "spectrum"
+    ends = division["axis_ends"]
+    text_of = {s["id"]: s["text"] for s in client.get(f"{API}/{cid}/statements").json["statements"]}
+    html = client.get(f"/c/{cid}/report").get_data(as_text=True)
+    assert "a spectrum of opinion, not camps" in html
+    for end in ("low", "high"):
+        listed = re.search(rf'id="axis-{end}">(.*?)</ul>', html, re.S)
+        assert listed, f"no statements at the {end} end"
+        shown = re.findall(r'<span class="statement">([^<]+)</span>', listed.group(1))
+        assert shown
+        assert shown == [text_of[sid] for sid in ends[end]]
 
 
 # -- the filter ----------------------------------------------------------------------

@@ -80,6 +80,22 @@ def build_view(
     }
 
 
+def without_groups(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The analysis with no trace of its groups: what a report may say while the pages do
+    not show groups yet (`build_view`'s "ready"). A division found among a handful of
+    people is not one to put in front of an official, on the map or in a sentence."""
+    return {
+        **data,
+        "groups": [],
+        "divisive": [],
+        "participants": [{**p, "group": None} for p in data.get("participants", [])],
+        "statements": [
+            {**row, "groups": [], "groups_differ": False} for row in data.get("statements", [])
+        ],
+        "counts": {**data.get("counts", {}), "grouped": 0},
+    }
+
+
 def _group(group: Mapping[str, Any], rows: Mapping[Any, Any], texts: Mapping[int, str]) -> dict:
     return {
         "id": group["id"],

@@ -26,7 +26,12 @@ from consult.models import (
 )
 from consult.services import report_sentences as say
 from consult.services.analyses import analysis_history
-from consult.services.analysis_view import build_view, group_name, votes_needed_each
+from consult.services.analysis_view import (
+    build_view,
+    group_name,
+    votes_needed_each,
+    without_groups,
+)
 from consult.services.consultations import can_manage, get_conversation
 from consult.services.errors import Forbidden, InvalidInput, NotFound
 from consult.services.exports import votes_csv_sha256
@@ -175,6 +180,8 @@ def build_report(conversation: Conversation, chosen: str, *, with_history: bool 
         # As the run counted; analyses stored before it kept this counted every statement.
         votes_each=summary.get("votes_each") or votes_needed_each(len(statements)),
     )
+    if not report.view["ready"]:
+        data = report.data = without_groups(data)
     report.labels = {g["id"]: group_name(g["id"]) for g in data.get("groups", [])}
     report.rows = [r for r in data.get("statements", []) if r.get("id") in report.texts]
     claims = say.claims_of(data)
@@ -227,16 +234,18 @@ def group_history(
 def _milestone(analysis: Analysis, view: dict[str, Any] | None) -> Milestone:
     summary = analysis.summary or {}
     counts = summary.get("counts", {})
+    shown = summary.get("ready", True)  # summaries stored before "ready" was kept: as before
     return Milestone(
         version=analysis.version,
         at=as_utc(analysis.created_at),
         kind=analysis.kind,
         participants=int(counts.get("participants", 0)),
         votes=int(counts.get("votes", 0)),
-        strength=(summary.get("division") or {}).get("strength"),
+        # A version whose groups the pages did not show yet says nothing of them here either.
+        strength=(summary.get("division") or {}).get("strength") if shown else None,
         groups=[
             {"id": g["id"], "label": group_name(g["id"]), "members": int(g.get("members", 0))}
-            for g in summary.get("groups", [])
+            for g in (summary.get("groups", []) if shown else [])
         ],
         view=view if view and view.get("ready") else None,
     )
