@@ -213,6 +213,8 @@ def test_groups_found_among_too_few_people_are_not_reported(app, client, facilit
     assert (
         "Groups appear once 15 people have voted on at least 7 statements each (14 so far)" in text
     )
+    informed = text.split("Group-informed consensus")[1].split("Bridging")[0]
+    assert "Too few votes to rank." in informed
     for said in ("were found", "division is", "Group A", "Group B", "The groups voted differently"):
         assert said not in text
     assert re.search(r"In a group\s*</dt>\s*<dd>0<", report.get_data(as_text=True))

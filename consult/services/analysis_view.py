@@ -74,7 +74,8 @@ def build_view(
             for direction in ("agree", "disagree")
         },
         "divisive": [s for s in data.get("divisive", []) if s in texts] if ready else [],
-        "informed_consensus": _top(rows, "group_informed_consensus"),
+        # Ranked on the groups' agreement: groups not shown yet rank nothing.
+        "informed_consensus": _top(rows, "group_informed_consensus") if ready else [],
         "bridging": _top(rows, "bridging") if ready else [],
         "uncertain": _top(rows, "pass_share", at_least=MANY_PASSES),
     }
