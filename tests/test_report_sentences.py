@@ -81,6 +81,16 @@ def test_a_share_above_half_that_the_test_did_not_confirm_is_not_called_a_majori
     assert "not a clear majority once chance is allowed for" in said
 
 
+def test_a_majority_the_test_confirmed_is_clear_beyond_the_five_listed():
+    confirmed = row(consensus_agree_q_value=1e-20, consensus_disagree_q_value=1.0)
+    said = plain(statement_sentences(confirmed, NO_CLAIMS, LABELS))  # not in the top five
+    assert "agreed (78–85 %): a clear majority, including a majority of every group" in said
+    unconfirmed = row(consensus_agree_q_value=0.2, consensus_disagree_q_value=1.0)
+    said = plain(statement_sentences(unconfirmed, Claims(frozenset({7}), frozenset(), 10), LABELS))
+    assert "not a clear majority once chance is allowed for" in said
+    assert "every group" not in said  # never beside "not a clear majority"
+
+
 def test_one_group_whose_interval_reaches_half_means_no_every_group_claim():
     groups = [group(0, 45, 5, 52, (0.72, 0.93)), group(1, 30, 10, 48, (0.49, 0.76))]
     said = plain(statement_sentences(row(groups=groups), NO_CLAIMS, LABELS))

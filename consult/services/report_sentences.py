@@ -35,9 +35,10 @@ MANY_PASSES = 0.25  # the live pages' "people are unsure" threshold (analysis_vi
 class Claims:
     """What the analysis tested, which the sentences may repeat."""
 
-    consensus_agree: frozenset[Any]
+    consensus_agree: frozenset[Any]  # the top of the tested consensus, as listed
     consensus_disagree: frozenset[Any]
     min_statement_votes: int
+    false_discovery_rate: float = 0.05
 
 
 def claims_of(data: Mapping[str, Any]) -> Claims:
@@ -48,6 +49,7 @@ def claims_of(data: Mapping[str, Any]) -> Claims:
         consensus_agree=frozenset(consensus.get("agree", [])),
         consensus_disagree=frozenset(consensus.get("disagree", [])),
         min_statement_votes=int(settings.get("min_votes", 10)),
+        false_discovery_rate=float(settings.get("false_discovery_rate", 0.05)),
     )
 
 
@@ -228,15 +230,25 @@ def _overall(row: Mapping[str, Any], claims: Claims) -> str:
             **numbers,
         )
     enough = seen >= claims.min_statement_votes
-    consensus = claims.consensus_agree if side == "agree" else claims.consensus_disagree
-    if enough and row.get("id") in consensus:
+    groups = row.get("groups", [])
+    if enough and _tested_majority(row, side, claims):
         sentence += _(": a clear majority")
+        if len(groups) >= 2 and _every_group_majority(groups, side):
+            sentence += _(", including a majority of every group")
     elif enough and share > 0.5:
         sentence += _(": not a clear majority once chance is allowed for")
-    groups = row.get("groups", [])
-    if enough and len(groups) >= 2 and _every_group_majority(groups, side):
-        sentence += _(", including a majority of every group")
     return sentence + "."
+
+
+def _tested_majority(row: Mapping[str, Any], side: str, claims: Claims) -> bool:
+    """Whether the consensus test confirmed the majority: the statement's own q-value, not
+    its place in the consensus lists, which keep the five largest shares only."""
+    q = row.get(f"consensus_{side}_q_value")
+    if q is None:  # rows stored before they carried their q-values
+        return row.get("id") in (
+            claims.consensus_agree if side == "agree" else claims.consensus_disagree
+        )
+    return float(q) < claims.false_discovery_rate
 
 
 def _every_group_majority(groups: Iterable[Mapping[str, Any]], side: str) -> bool:
