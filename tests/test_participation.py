@@ -198,6 +198,40 @@ def test_similar_by_form_is_offered_with_a_vote_and_add_mine_anyway(client, conv
     assert client.get(f"{API}/{cid}").json["counts"]["statements"] == 4
 
 
+def test_after_a_vote_on_the_offer_by_form_the_own_text_and_add_anyway_stay(client, conversation):
+    cid = conversation["id"]
+    dissent = "Parking in the centre is to cheap!"
+    offered = client.post(f"/c/{cid}/statements", data={"text": dissent}, follow_redirects=True)
+    form = re.search(r'<form method="post" class="similar-vote".*?</form>', offered.text, re.S)
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form.group(0)))
+    assert fields["draft"] == dissent
+    page = client.post(f"/c/{cid}/vote", data={**fields, "vote": "-1"}, follow_redirects=True)
+    assert b"Your vote is counted." in page.data
+    assert f">{dissent}</textarea>".encode() in page.data
+    assert b'id="add-anyway" >Add mine anyway' in page.data  # shown: no `hidden`
+    added = client.post(
+        f"/c/{cid}/statements", data={"text": dissent, "add_anyway": "1"}, follow_redirects=True
+    )
+    assert b"Added. Writing it counts as agreeing with it." in added.data
+    counts = client.get(f"{API}/{cid}").json["counts"]
+    assert (counts["statements"], counts["votes"]) == (4, 2)  # the disagree vote, and writing
+
+
+def test_offers_that_come_back_are_visible_statements_of_this_consultation(
+    client, conversation, facilitator
+):
+    cid = conversation["id"]
+    other = create_conversation(client, facilitator, seed_statements=["Elsewhere entirely."])
+    foreign = client.get(f"{API}/{other['id']}/statements").json["statements"][0]["id"]
+    own = client.get(f"{API}/{cid}/statements").json["statements"][0]
+    data = {"statement_id": own["id"], "vote": "1", "return_to": "similar", "draft": "Mine."}
+    offered = [str(own["id"]), str(foreign), "junk", "9" * 40, "-3"]
+    page = client.post(f"/c/{cid}/vote", data={**data, "offered": offered}, follow_redirects=True)
+    assert page.status_code == 200
+    assert f"<legend>{own['text']}</legend>".encode() in page.data
+    assert b"Elsewhere entirely." not in page.data
+
+
 def test_vote_on_the_offered_statement_by_form(client, conversation):
     cid = conversation["id"]
     client.post(f"/c/{cid}/statements", data={"text": "Parking in the centre is to cheap!"})

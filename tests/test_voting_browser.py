@@ -211,7 +211,8 @@ def test_with_javascript_dissent_is_added_and_a_similar_one_offered(new_page, co
     expect(box).to_have_value("")
     assert api_counts(client, cid)["statements"] == 5
 
-    box.fill("Parking in the centre is to cheap!")
+    dissent = "Parking in the centre is to cheap!"
+    box.fill(dissent)
     page.get_by_role("button", name="Add statement").click()
     similar.get_by_role("button", name="Disagree").click()
     expect(messages.locator(".message-success")).to_have_text("Your vote is counted.")
@@ -220,6 +221,15 @@ def test_with_javascript_dissent_is_added_and_a_similar_one_offered(new_page, co
     assert page.evaluate("window.__sameDocument") == "yes", "the page reloaded"
     counts = api_counts(client, cid)
     assert (counts["statements"], counts["votes"]) == (5, 3)  # 2 by writing, 1 by voting
+    # Having voted against the offer, they may still add their own: it was kept.
+    expect(box).to_have_value(dissent)
+    add_anyway = page.get_by_role("button", name="Add mine anyway")
+    expect(add_anyway).to_be_focused()
+    add_anyway.click()
+    expect(messages.locator(".message-success")).to_have_text(
+        "Added. Writing it counts as agreeing with it."
+    )
+    assert api_counts(client, cid)["statements"] == 6
 
 
 def test_with_javascript_a_statement_withdrawn_on_screen_gives_way_to_the_next(

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
+from werkzeug.datastructures import MultiDict
 
 from consult.errors import json_error, wants_json
 from consult.forms import form_vote, page_argument, page_count, whole_number
@@ -102,7 +103,8 @@ def conversation_page(
         may_take_part=_may_take_part(conversation),
         link_refused=link_refused,
         draft=draft,
-        similar=session.pop("similar", []),
+        # None: nothing was offered; a list, maybe emptied by votes: "Add mine anyway" stays.
+        similar=session.pop("similar", None),
         notes=notes or {},
         outcome=outcomes.published_view(conversation),
     )
@@ -145,9 +147,19 @@ def vote(conversation_id: str) -> Any:
     page = url_for(".conversation", conversation_id=conversation.id)
     if request.form.get("return_to") == "similar":
         note("statement", "success", _("Your vote is counted."))
+        _keep_the_draft(conversation, request.form)
         return redirect(page + STATEMENT_FORM)
     note("vote", "success", _("Vote recorded: %(choice)s", choice=VOTE_LABELS[value]))
     return redirect(page)
+
+
+def _keep_the_draft(conversation: Conversation, form: MultiDict) -> None:
+    """After a vote on a statement offered as similar, the person's own text comes back with
+    the other offers and "Add mine anyway": one who voted against the offer may still mean to
+    add theirs. Ids that are not whole numbers are dropped; only visible statements return."""
+    session["draft"] = str(form.get("draft", ""))[:2000]
+    offered = [int(i) for i in form.getlist("offered") if i.isdecimal() and len(i) < 12]
+    session["similar"] = statements.offered_again(conversation, offered)
 
 
 def _moved_on(

@@ -314,18 +314,29 @@ def _refuse_duplicates(
     similar_ids = list(islice(similar_to(normalized, candidates), MAX_SIMILAR_OFFERED))
     if not similar_ids:
         return
-    similar = [
-        {"id": statement_id, "text": text}
-        for statement_id, text in db.session.execute(
-            select(Statement.id, Statement.text)
-            .where(Statement.id.in_(similar_ids))
-            .order_by(Statement.id)
-        )
-    ]
+    similar = offered_again(conversation, similar_ids)
     if similar:  # unless deleted in between
         raise SimilarStatement(
             _("A similar statement exists: vote on it, or add yours anyway."), similar=similar
         )
+
+
+def offered_again(conversation: Conversation, statement_ids: list[int]) -> list[dict[str, Any]]:
+    """The visible statements among these ids as a SimilarStatement offers them, in id order."""
+    if not statement_ids:
+        return []
+    return [
+        {"id": statement_id, "text": text}
+        for statement_id, text in db.session.execute(
+            select(Statement.id, Statement.text)
+            .where(
+                Statement.conversation_id == conversation.id,
+                visible_statement(conversation),
+                Statement.id.in_(statement_ids[:MAX_SIMILAR_OFFERED]),
+            )
+            .order_by(Statement.id)
+        )
+    ]
 
 
 def _duplicate(

@@ -273,9 +273,14 @@
       const form = event.target;
       try {
         const data = await post(form, { vote: event.submitter ? event.submitter.value : "0" });
-        hideSimilar();
-        statementForm.reset();
+        // The person's own text stays, with "Add mine anyway": one who voted against the
+        // offer may still mean to add theirs. Only the offer just voted on goes.
+        const item = form.closest("li");
+        const following = item.nextElementSibling || item.previousElementSibling;
+        item.remove();
+        if (!following) similar.hidden = true;
         say(statementStatus, T.voteCounted, "success");
+        (following ? following.querySelector("button") : addAnyway).focus();
         showVoted(data.voted_count);
         const shown = document.getElementById("statement-id");
         if (voteForm && shown && shown.value === String(data.voted)) {
