@@ -47,6 +47,18 @@ def fits_the_phone(page: Page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]
 
 
+def test_votes_after_the_questions_appear_move_focus_to_the_next_statement(new_page, cid):
+    page = new_page(**PHONE)
+    page.goto(f"/c/{cid}")
+    vote_three_times(page)
+    expect(page.locator("#questions-heading")).to_be_focused()
+    for _ in range(2):  # not answered: every answer still carries the questions
+        left = page.locator("#progress").inner_text()
+        page.get_by_role("button", name="Agree", exact=True).click()
+        expect(page.locator("#progress")).not_to_have_text(left)
+        expect(page.locator("#statement-text")).to_be_focused()
+
+
 def test_on_a_phone_a_participant_answers_after_the_third_vote(new_page, cid, app):
     page = new_page(**PHONE)
     page.goto(f"/c/{cid}")

@@ -161,9 +161,14 @@
   // After the Nth vote the answer brings the questions about who took part, as HTML the
   // server rendered (and escaped); the form then posts and comes back like any other form.
   // focus: false when the person is busy elsewhere on the page (writing a statement).
-  function showQuestions(html, focus = true) {
+  function questionsAreNew(html) {
     const slot = document.getElementById("questions-slot");
-    if (!html || !slot || slot.firstElementChild) return;
+    return Boolean(html && slot && !slot.firstElementChild);
+  }
+
+  function showQuestions(html, focus = true) {
+    if (!questionsAreNew(html)) return;
+    const slot = document.getElementById("questions-slot");
     slot.innerHTML = html;
     const heading = document.getElementById("questions-heading");
     if (heading && focus) heading.focus();
@@ -191,7 +196,9 @@
         }
         say(voteStatus, Text.format(T.voteRecorded, { choice: VOTE_LABELS[extra.vote] }), "success");
         showVoted(data.voted_count);
-        showNext(data.next, data.remaining, !data.questions);
+        // Focus goes to the questions the one time they appear, else to the next statement
+        // (every later answer carries them too, until answered or skipped).
+        showNext(data.next, data.remaining, !questionsAreNew(data.questions));
         showQuestions(data.questions);
       } catch (error) {
         say(voteStatus, error.lost ? LOST_VOTE : error.message, "error");
