@@ -254,6 +254,7 @@ SIGNED = [
     "Heating should start below 5 degrees.",
     "The library should offer C++ courses.",
     "Speed limits should stay < 30 km/h in town.",
+    "Bus fares should rise by \u20ac2 at most.",
 ]
 
 
@@ -268,6 +269,10 @@ SIGNED = [
         "Speed limits should stay \u226e 30 km/h in town.",
         "Parking fees should change by \u00b110% next year.",
         "Heating should start below \u20135 degrees.",
+        "Parking fees should change by +10\u2030 next year.",
+        "Parking fees should change by +10 next year.",
+        "Bus fares should rise by $2 at most.",
+        "Bus fares should rise by 2 at most.",
     ],
 )
 def test_a_statement_that_differs_by_a_sign_is_added_at_once(client, facilitator, text):

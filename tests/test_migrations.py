@@ -77,13 +77,14 @@ def test_text_hash_is_filled_for_existing_statements(empty_database_url):
 def test_statements_with_signs_are_compared_by_the_new_rule_after_the_upgrade(
     empty_database_url,
 ):
-    """ "+10%" was stored folded to "10": after 0016 it compares as "+ 10", the rule new
-    statements are normalised by; a text without signs is left as it was."""
+    """ "+10%" was stored folded to "10": after 0016 and 0017 it compares as "+ 10 %", the
+    rule new statements are normalised by; a text without signs is left as it was."""
     app = make_app(empty_database_url, csrf=False)
     folded_before = {  # as the rule before 0016 stored them
         "Fees up by +10%": "fees up by 10",
         "Fees down by \u221210%": "fees down by 10",
         "Keep it \u226e 5 km": "keep it 5 km",
+        "Raise fares by \u20ac2": "raise fares by 2",
         "Trams, now!": "trams now",
     }
     with app.app_context():
@@ -108,8 +109,9 @@ def test_statements_with_signs_are_compared_by_the_new_rule_after_the_upgrade(
             ).all()
         stored = {raw: (normalized, digest) for raw, normalized, digest in rows}
         for raw, normalized in (
-            ("Fees up by +10%", "fees up by + 10"),
-            ("Fees down by \u221210%", "fees down by - 10"),
+            ("Fees up by +10%", "fees up by + 10 %"),
+            ("Fees down by \u221210%", "fees down by - 10 %"),
+            ("Raise fares by \u20ac2", "raise fares by \u20ac 2"),
             ("Keep it \u226e 5 km", "keep it < \u0338 5 km"),
             ("Trams, now!", "trams now"),
         ):

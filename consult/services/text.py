@@ -9,14 +9,19 @@ from flask_babel import gettext as _
 
 from consult.services.errors import InvalidInput
 
-# A word (letters and digits), or a sign that changes what a statement says: "+10%" and
-# "-10%", "C++" and "C", "< 5" and "> 5", "≮ 5" and "< 5", "±5" and "5". A minus is a sign
+# Signs that change what a statement says: "+10%" and "-10%", "C++" and "C", "< 5" and
+# "> 5", "≮ 5" and "< 5", "±5" and "5", "10%" and "10‰" and "10", "€2" and "$2" (every
+# currency sign: Unicode's category Sc, all below U+20000).
+_COMPARISONS = "+<>±\u2264\u2265\u2266\u2267\u2a7d\u2a7e\u0338"
+_PER = "%\u2030\u2031"  # per cent, per mille, per ten thousand
+_CURRENCIES = "".join(ch for ch in map(chr, range(0x20000)) if unicodedata.category(ch) == "Sc")
+SIGNS = frozenset("-" + _COMPARISONS + _PER + _CURRENCIES)
+# A word (letters and digits) or a sign, each kept as a word of its own. A minus is a sign
 # where it starts a number, not the hyphen of "COVID-19" or "well-known". Everything else
 # is punctuation or space.
 _WORD_OR_SIGN = re.compile(
-    r"(?<!\w)-(?=\d)|[+<>±\u2264\u2265\u2266\u2267\u2a7d\u2a7e\u0338]|[^\W_]+", re.UNICODE
+    r"(?<!\w)-(?=\d)|[" + re.escape(_COMPARISONS + _PER + _CURRENCIES) + r"]|[^\W_]+", re.UNICODE
 )
-SIGNS = frozenset("-+<>±\u2264\u2265\u2266\u2267\u2a7d\u2a7e\u0338")
 # U+0338 is the stroke of ≠ ≮ ≯ ≰ ≱ once NFKD has taken them apart: a "not", kept as a sign
 # where other combining marks (accents) are dropped.
 _NOT = "\u0338"
