@@ -43,6 +43,7 @@ DEFAULTS: dict[str, Any] = {
     "CONSULT_REDIS_URL": None,
     "CONSULT_ANALYSIS_DEBOUNCE": 1.0,  # seconds between two analyses of one consultation
     "CONSULT_ANALYSIS_COLD_EVERY": 600.0,  # seconds between cold analyses (DESIGN.md §1)
+    "CONSULT_ANALYSIS_SETTLE_AFTER": 60.0,  # seconds after the last warm update: a cold one
     "CONSULT_ALLOWED_ORIGINS": [],  # other sites whose pages may open Socket.IO connections
     "CONSULT_BASE_URL": None,  # the public address links are written with (consult.links)
     "CONSULT_TRUSTED_PROXIES": 0,  # reverse proxies whose X-Forwarded-* we believe
@@ -75,6 +76,7 @@ _ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "CONSULT_ANALYSIS": ("CONSULT_ANALYSIS", str),
     "CONSULT_ANALYSIS_DEBOUNCE": ("CONSULT_ANALYSIS_DEBOUNCE", float),
     "CONSULT_ANALYSIS_COLD_EVERY": ("CONSULT_ANALYSIS_COLD_EVERY", float),
+    "CONSULT_ANALYSIS_SETTLE_AFTER": ("CONSULT_ANALYSIS_SETTLE_AFTER", float),
     "CONSULT_ALLOWED_ORIGINS": (
         "CONSULT_ALLOWED_ORIGINS",
         lambda v: [o.strip().rstrip("/") for o in v.split(",") if o.strip()],

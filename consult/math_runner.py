@@ -35,7 +35,7 @@ from consult.coalesce import Coalesced
 from consult.extensions import db
 from consult.models import Analysis, Conversation, as_utc
 from consult.services.analyses import latest_analysis
-from consult.services.analysis_runs import is_up_to_date, refresh
+from consult.services.analysis_runs import is_settled, is_up_to_date, refresh
 from consult.services.brigading import forget_old_addresses
 from consult.services.changes import LISTENER
 from consult.services.vote_memory import VoteMemory
@@ -87,6 +87,7 @@ def run_once(
                 conversation_id,
                 memory,
                 cold_every=timedelta(seconds=app.config["CONSULT_ANALYSIS_COLD_EVERY"]),
+                settle_after=_settle_after(),
             )
             conversation = db.session.get(Conversation, conversation_id)
             announced = stored
@@ -115,12 +116,19 @@ def sweep() -> list[str]:
 
 
 def changed_conversations() -> list[str]:
-    """Consultations whose latest analysis misses votes or changes (the sweep's question)."""
+    """Consultations whose latest analysis misses votes or changes, or is a warm one that
+    stood long enough to be analysed again cold (the sweep's question)."""
     found = []
+    settle_after = _settle_after()
     for conversation in db.session.scalars(select(Conversation)):
-        if not is_up_to_date(conversation, latest_analysis(conversation)):
+        latest = latest_analysis(conversation)
+        if not is_up_to_date(conversation, latest) or not is_settled(latest, settle_after):
             found.append(conversation.id)
     return found
+
+
+def _settle_after() -> timedelta:
+    return timedelta(seconds=current_app.config["CONSULT_ANALYSIS_SETTLE_AFTER"])
 
 
 def seconds_since_last_analysis(conversation_id: str) -> float | None:

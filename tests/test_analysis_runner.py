@@ -94,6 +94,43 @@ def test_a_new_vote_gives_a_warm_update_that_includes_it(app, client, consultati
         assert second.vote_watermark == db.session.scalar(select(func.max(VoteEvent.id)))
 
 
+def test_a_warm_update_left_standing_is_analysed_again_cold_for_the_report(
+    app, client, consultation
+):
+    vote_all(client, consultation, voters=20)
+    with app.app_context():
+        memory = VoteMemory()
+        refresh(consultation, memory)
+        headers_vote(client, consultation, 0)
+        warm = refresh(consultation, memory)
+        assert warm.kind == "warm"
+        assert refresh(consultation, memory) is None  # a burst may go on: it stays warm
+        assert changed_conversations() == []
+        app.config["CONSULT_ANALYSIS_SETTLE_AFTER"] = 0.0  # the votes stopped long enough
+        assert changed_conversations() == [consultation]
+        settled = refresh(consultation, memory, settle_after=timedelta(0))
+        assert settled.kind == "cold"
+        assert settled.version == warm.version + 1
+        assert settled.vote_watermark == warm.vote_watermark
+        assert settled.summary["counts"] == warm.summary["counts"]
+        assert refresh(consultation, memory, settle_after=timedelta(0)) is None
+        assert changed_conversations() == []
+        report = build_report(get_conversation(consultation), "visible", with_history=False)
+        assert report.analysis.version == settled.version  # the report has every vote
+
+
+def test_growth_since_the_last_cold_analysis_is_noticed_on_the_same_run(app, client, consultation):
+    vote_all(client, consultation, voters=20)
+    with app.app_context():
+        memory = VoteMemory()
+        refresh(consultation, memory)
+    vote_all(client, consultation, voters=3, seed=1)  # 15 % more votes
+    with app.app_context():
+        grown = refresh(consultation, memory)
+        assert grown.kind == "cold"  # was warm: growth was read off the last run's summary
+        assert grown.data["counts"]["participants"] == 23
+
+
 def test_moderation_makes_the_analysis_out_of_date(app, client, facilitator, consultation):
     vote_all(client, consultation, voters=20)
     with app.app_context():

@@ -35,6 +35,9 @@ SEED = 0  # recorded in every analysis's methodology; the same votes give the sa
 # votes grew by COLD_GROWTH since the last cold one; live updates in between start warm.
 COLD_EVERY = timedelta(minutes=10)
 COLD_GROWTH = 1.10
+# Once the votes stop, the last warm update is analysed again cold after this long: the
+# report cites cold analyses only, and would otherwise stay behind for good.
+SETTLE_AFTER = timedelta(minutes=1)
 
 
 def is_up_to_date(conversation: Conversation, latest: Analysis | None) -> bool:
@@ -44,6 +47,14 @@ def is_up_to_date(conversation: Conversation, latest: Analysis | None) -> bool:
     return latest.vote_watermark >= log_head(conversation.id) and as_utc(
         latest.created_at
     ) >= as_utc(conversation.content_changed_at)
+
+
+def is_settled(latest: Analysis | None, settle_after: timedelta = SETTLE_AFTER) -> bool:
+    """Whether the latest analysis may stand: a cold one, or a warm one so recent that more
+    votes may follow (during a burst, updates stay warm and cheap)."""
+    if latest is None or latest.kind == "cold":
+        return True
+    return datetime.now(UTC) - as_utc(latest.created_at) < settle_after
 
 
 def log_head(conversation_id: str) -> int:
@@ -61,16 +72,20 @@ def refresh(
     memory: VoteMemory,
     *,
     cold_every: timedelta = COLD_EVERY,
+    settle_after: timedelta = SETTLE_AFTER,
     force_cold: bool = False,
 ) -> Analysis | None:
-    """Analyse the conversation if anything changed since its latest analysis; store it."""
+    """Analyse the conversation if anything changed since its latest analysis, or cold once
+    a warm one has stood for `settle_after` (`is_settled`); store it."""
     started = time.time()
     conversation = db.session.get(Conversation, conversation_id)
     if conversation is None:
         return None
     latest = latest_analysis(conversation)
     if not force_cold and is_up_to_date(conversation, latest):
-        return None
+        if is_settled(latest, settle_after):
+            return None
+        force_cold = True  # the same votes, analysed afresh for the report
     watermark = log_head(conversation_id)
     statements = list(
         db.session.scalars(select(Statement).where(Statement.conversation_id == conversation.id))
@@ -87,6 +102,7 @@ def refresh(
     matrix = memory.matrix(
         conversation.id, [s.id for s in statements], reread=cold, excluded=excluded
     )
+    cold = cold or _grew_since(last_cold, matrix)
     previous = None if cold else _previous(conversation, latest, memory)
     result = analyze(
         matrix,
@@ -192,12 +208,17 @@ def _cold_is_due(
         return True
     if datetime.now(UTC) - as_utc(last_cold.created_at) >= cold_every:
         return True
+    # Votes were deleted since: only a full re-read (cold) drops them.
     erased = last_erasure_at(conversation.id)
-    if erased is not None and as_utc(erased) >= as_utc(last_cold.created_at):
-        return True  # votes were deleted: only a full re-read (cold) drops them
-    cold_votes = (last_cold.summary or {}).get("counts", {}).get("votes", 0)
-    latest_votes = (latest.summary or {}).get("counts", {}).get("votes", 0)
-    return latest_votes >= COLD_GROWTH * max(cold_votes, 1)
+    return erased is not None and as_utc(erased) >= as_utc(last_cold.created_at)
+
+
+def _grew_since(last_cold: Analysis | None, matrix: VoteMatrix) -> bool:
+    """Whether the votes about to be analysed outnumber the last cold analysis's by
+    COLD_GROWTH: counted on this run's own matrix, not on the last run's summary (which
+    noticed growth one run late, or never when the votes stopped)."""
+    cold_votes = (last_cold.summary or {}).get("counts", {}).get("votes", 0) if last_cold else 0
+    return matrix.votes.nnz >= COLD_GROWTH * max(cold_votes, 1)
 
 
 def _last_cold(conversation: Conversation) -> Analysis | None:
