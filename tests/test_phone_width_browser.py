@@ -42,6 +42,19 @@ def wordy(app, client, facilitator) -> str:
     return cid
 
 
+def test_the_map_as_a_table_fits_in_every_language(new_page, wordy):
+    page = new_page(**PHONE)
+    for language in ("fr", "es", "en"):
+        page.goto(f"/language/{language}?next=/c/{wordy}/results")
+        page.locator(".map-table summary").click()
+        page.locator("#map-table table").wait_for()
+        assert_fits_the_phone(page, f"the map as a table ({language})")
+    # A group card's size wraps under its name on a phone: no separator left leading it.
+    sizes = page.locator("#group-cards summary span").all_inner_texts()
+    assert sizes
+    assert not any(size.lstrip().startswith("·") for size in sizes)
+
+
 def facilitator_on_a_phone(new_page, facilitator) -> Page:
     page = new_page(**PHONE)
     log_in(page, facilitator.email, facilitator.password)

@@ -99,7 +99,11 @@
       row.appendChild(node("td", group.representative.map((r) => r.text).join(" · ") || T.noRepresentative, "written"));
       table.appendChild(row);
     }
-    target.replaceChildren(table);
+    // Scrolls on its own when the language's words are long (a phone in French): the page does not.
+    const scroll = node("div", undefined, "table-scroll");
+    scroll.tabIndex = 0; // keyboards scroll it too; the table's caption names it
+    scroll.appendChild(table);
+    target.replaceChildren(scroll);
   }
 
   function selectGroup(groupId) {
@@ -126,7 +130,7 @@
       const summary = node("summary");
       summary.appendChild(node("strong", groupLabel(group)));
       summary.appendChild(
-        node("span", " · " + Text.plural(T.people, group.members) +
+        node("span", Text.plural(T.people, group.members) +
           " · " + format(T.shareOfAll, { share: percent(group.members / total) }))
       );
       card.appendChild(summary);
@@ -218,7 +222,11 @@
       }
       table.appendChild(row);
     }
-    target.replaceChildren(table);
+    // Scrolls on its own when the language's words are long (a phone in French): the page does not.
+    const scroll = node("div", undefined, "table-scroll");
+    scroll.tabIndex = 0; // keyboards scroll it too; the table's caption names it
+    scroll.appendChild(table);
+    target.replaceChildren(scroll);
   }
 
   function renderMe() {
