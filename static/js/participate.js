@@ -287,13 +287,14 @@
         item.remove();
         if (!following) similar.hidden = true;
         say(statementStatus, T.voteCounted, "success");
-        (following ? following.querySelector("button") : addAnyway).focus();
         showVoted(data.voted_count);
         const shown = document.getElementById("statement-id");
         if (voteForm && shown && shown.value === String(data.voted)) {
-          showNext(data.next, data.remaining); // the card showed the statement just voted on
+          // The card showed the statement just voted on; focus stays by the person's text.
+          showNext(data.next, data.remaining, false);
         }
         showQuestions(data.questions, false);
+        (following ? following.querySelector("button") : addAnyway).focus();
       } catch (error) {
         say(statementStatus, error.lost ? LOST_VOTE : error.message, "error");
       }
