@@ -273,7 +273,7 @@ def test_closed_consultation_is_readable_but_takes_nothing(client, facilitator, 
     assert client.post(f"/c/{cid}/vote", data={"statement_id": "1", "vote": "1"}).status_code == 409
     assert client.post(f"/c/{cid}/statements", data={"text": "New one"}).status_code == 302
     assert client.get(f"{API}/{cid}").json["counts"] == {
-        "participants": 1,
+        "participants": 0,  # refused, they took no part
         "votes": 0,
         "statements": 3,
     }

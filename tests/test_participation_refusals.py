@@ -42,3 +42,26 @@ def test_by_invitation_a_visitor_without_a_link_is_told_how_to_get_one(client, f
     assert "demandez-en un aux organisateurs de cette consultation" in page
     assert 'id="vote-form"' not in page
     assert "D’accord" not in page  # no vote buttons at all
+
+
+def test_a_refused_first_vote_or_statement_leaves_no_participant(client, facilitator):
+    cid = create_conversation(client, facilitator)["id"]
+    seed = client.get(f"/api/v1/conversations/{cid}/statements").json["statements"][0]
+
+    def participants() -> int:
+        return client.get(f"/api/v1/conversations/{cid}").json["counts"]["participants"]
+
+    refusals = [
+        (f"/c/{cid}/statements", {"text": "   "}),  # empty
+        (f"/c/{cid}/statements", {"text": seed["text"]}),  # a duplicate
+        (f"/c/{cid}/vote", {"statement_id": "987654", "vote": "1"}),  # no such statement
+    ]
+    for path, data in refusals:
+        answer = client.post(path, data=data)
+        assert answer.status_code in (302, 400, 404, 409), (path, answer.status_code)
+        assert participants() == 0, data
+    client.post(f"/c/{cid}/vote", data={"statement_id": str(seed["id"]), "vote": "1"})
+    assert participants() == 1
+    client.post(f"/c/{cid}/statements", data={"text": "   "})  # refused, but they took part
+    assert participants() == 1
+    assert client.get(f"/api/v1/conversations/{cid}").json["counts"]["votes"] == 1

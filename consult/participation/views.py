@@ -128,7 +128,11 @@ def vote(conversation_id: str) -> Any:
             votes.cast_vote(conversation, participant, statement_id, value)
     except (StatementWithdrawn, NotFound) as gone:
         # Rejected, or back to the moderation queue, while it was on screen.
+        _undo_new_participant(conversation, participant)
         return _moved_on(conversation, participant, gone, list_page if back_to_votes else None)
+    except ServiceError:
+        _undo_new_participant(conversation, participant)
+        raise
     if wants_json():
         return jsonify(
             **_what_comes_next(conversation, participant),
@@ -262,6 +266,7 @@ def add_statement(conversation_id: str) -> Any:
             conversation, participant, text, add_anyway=add_anyway
         )
     except ServiceError as error:
+        _undo_new_participant(conversation, participant)
         message = statement_refusal(error, text, conversation.statement_max_length)
         if wants_json():
             return json_error(error.status, error.code, message, **error.details)
@@ -334,6 +339,16 @@ def participant_of_this_browser(
         session["participants"] = {**known, conversation.id: participant.id}
         session.permanent = True
     return participant
+
+
+def _undo_new_participant(conversation: Conversation, participant: Participant) -> None:
+    """A refused first vote or statement takes back the participant it made: counts show
+    people who took part, and a refusal spends none of the address's new-participant limit."""
+    if g.get("participant_created") and participants.withdraw_if_unused(participant):
+        g.participant_created = False
+        known = dict(session.get("participants", {}))
+        known.pop(conversation.id, None)
+        session["participants"] = known
 
 
 def _remember_xid(conversation: Conversation) -> bool:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, exists, select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from consult.extensions import db
-from consult.models import Conversation, Participant, Segment
+from consult.models import Answer, Conversation, Participant, Segment, Statement, Vote, VoteEvent
 from consult.security import hash_xid, sign_xid, xid_signature_is_valid
 from consult.services.errors import Forbidden, InvalidInput, InvalidXid, Unauthenticated
 from consult.services.text import clean_text
@@ -75,6 +75,25 @@ def join(
             raise
         return join(conversation, xid_hash)
     return participant, token, True
+
+
+def withdraw_if_unused(participant: Participant) -> bool:
+    """Delete a participant who has nothing stored (no vote, statement or answer): what a
+    refused first action leaves behind, so that counts show only people who took part.
+    True if deleted."""
+    uses = union_all(
+        select(Vote.participant_id).where(Vote.participant_id == participant.id),
+        select(VoteEvent.participant_id).where(VoteEvent.participant_id == participant.id),
+        select(Answer.participant_id).where(Answer.participant_id == participant.id),
+        select(Statement.author_participant_id).where(
+            Statement.author_participant_id == participant.id
+        ),
+    )
+    if db.session.scalar(select(exists(uses.subquery()))):
+        return False
+    db.session.execute(delete(Participant).where(Participant.id == participant.id))
+    db.session.commit()
+    return True
 
 
 def adopt_token(participant_id: int, token: str) -> bool:
