@@ -1,8 +1,11 @@
 """The same / similar / different rule, on a labelled corpus of statement pairs.
 
 tests/data/statement_pairs.csv was written in two halves: `dev` before the rule (and tuned on),
-`check` after it, never tuned on. Opposites by negation or number must never be "same" or
-"similar"; antonyms (up/down) may be "similar" (offered back) but never "same" (refused).
+`check` after it, never tuned on. Opposites by negation, number or antonym ("cheap" and
+"expensive") must never be "same" or "similar". The antonym rule (OPPOSITES) came later, on
+2026-12-04: tuned on the `dev` antonyms, nine of them from an independent tester's report;
+the sixteen `check` antonyms were written before its word list, by its author, so they test
+it less strictly than an outsider's would (before the rule, 1 of the 16 was "different").
 """
 
 from __future__ import annotations
@@ -35,10 +38,8 @@ def test_the_corpus_is_large_enough_in_every_language():
 @pytest.mark.parametrize("pair", PAIRS, ids=lambda p: f"{p['split']}-{p['lang']}-{p['kind']}")
 def test_pair_is_classified_as_labelled(pair):
     got = likeness(pair)
-    if pair["kind"] in ("negation", "number"):
+    if pair["kind"] in OPPOSITES:
         assert got is Likeness.DIFFERENT
-    elif pair["kind"] == "antonym":
-        assert got is not Likeness.SAME
     else:
         assert got is Likeness(pair["label"])
 

@@ -1,8 +1,9 @@
 """Whether two statements are the same, similar (worth offering back), or different.
 
-Dissent must never be turned away: two texts that differ by a negation, a number or a sign
-("+10%" and "-10%") say opposite or distinct things, however alike their letters are, so they
-are never "same" nor "similar".
+Dissent must never be turned away: two texts that differ by a negation, a number, a sign
+("+10%" and "-10%") or an opposite word ("cheap" and "expensive", "before" and "after") say
+opposite or distinct things, however alike their letters are, so they are never "same" nor
+"similar".
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from consult.services.text import SIGNS, normalize_for_comparison
 # Normalised texts at least this alike (difflib ratio) are offered back as "similar". Offering
 # back costs the citizen one click, so it reaches further than the old 0.9 refusal did.
 SIMILAR_RATIO = 0.85
+TYPO_RATIO = 0.8  # an opposite word and another this alike: a misspelling, not a change
 
 
 def _folded(*lines: str) -> frozenset[str]:
@@ -55,6 +57,43 @@ NUMBER_WORDS = _folded(
 )
 
 
+# Words that turn a statement round when one stands where the other did: directions and
+# comparisons, amounts, permission, approval, price and time of day. "Parking is too cheap"
+# and "... too expensive" are opposite opinions, not one opinion worded twice. Families of
+# meaning, each language's common forms; a text differing in one of these is never similar.
+# One word of a pair is enough (the other differs at the same place); words that mostly
+# come as an added qualifier ("at least", "au moins") are left out: a qualifier added is
+# still the same opinion, offered back.
+OPPOSITES = _folded(
+    # English.
+    "more less fewer higher lower high low above below over under",
+    "before after earlier later early late sooner",
+    "increase increased increases increasing decrease decreased decreases decreasing",
+    "raise raised raising rise rises lowered lowering cut cuts fall falls up down",
+    "expand expanded expanding extend extended reduce reduced reducing reduction shorten",
+    "allow allowed allowing permit permitted ban banned banning forbid forbidden",
+    "prohibit prohibited legal illegal mandatory optional compulsory voluntary",
+    "approve approved reject rejected support supports oppose opposes pro anti",
+    "cheap cheaper expensive dearer free paid minimum maximum min max pm",
+    # French.
+    "plus davantage haut hauts haute hautes bas basse basses élevé élevés élevée élevées",
+    "avant après tôt tard augmenter augmente augmentation diminuer diminue diminution",
+    "baisser baisse hausse réduire réduit réduction autoriser autorisé autorisés autorisée",
+    "interdire interdit interdits interdite permettre permis cher chers chère chères gratuit",
+    "payant approuver rejeter pour contre supérieur inférieur dessus dessous",
+    # Spanish.
+    "más menos mayor menor alto altos alta altas bajo bajos baja bajas antes después",
+    "temprano tarde aumentar aumento aumente disminuir disminución reducir reducción",
+    "subir suba bajar baje permitir permitido permitida prohibir prohibido prohibida",
+    "caro caros cara barato baratos gratis gratuito aprobar rechazar encima debajo",
+    # Arabic.
+    "أكثر أقل قبل بعد زيادة تقليل خفض رفع تخفيض السماح سماح منع حظر مسموح ممنوع أعلى أدنى",
+    "فوق تحت",
+)
+# A prefix that says "not" before a word the other text has: "safe" and "unsafe".
+_NEGATING_PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non", "des", "dés")
+
+
 class Likeness(StrEnum):
     SAME = "same"
     SIMILAR = "similar"
@@ -71,7 +110,10 @@ def compare(a: str, b: str) -> Likeness:
     matcher = SequenceMatcher(None, a, b, autojunk=False)
     if matcher.quick_ratio() < SIMILAR_RATIO or matcher.ratio() < SIMILAR_RATIO:
         return Likeness.DIFFERENT
-    if any(_changes_meaning(token) for token in _differing_tokens(a, b)):
+    differing = _differing_tokens(a, b)
+    if any(_changes_meaning(token) for token in differing):
+        return Likeness.DIFFERENT
+    if _turned_round(differing):
         return Likeness.DIFFERENT
     return Likeness.SIMILAR
 
@@ -119,6 +161,26 @@ def _differing_tokens(a: str, b: str) -> set[str]:
         if tag != "equal":
             differing.update(words_a[i1:i2], words_b[j1:j2])
     return differing
+
+
+def _turned_round(differing: set[str]) -> bool:
+    """An opposite word (OPPOSITES) where the other text has another word, unless that word
+    only misspells it ("barato", "barrato"); or a word and itself with a negating prefix
+    ("safe", "unsafe")."""
+    for token in differing:
+        if token in OPPOSITES and not _misspelt_in(token, differing):
+            return True
+        if any(token.startswith(p) and token[len(p) :] in differing for p in _NEGATING_PREFIXES):
+            return True
+    return False
+
+
+def _misspelt_in(token: str, differing: set[str]) -> bool:
+    """Another differing word, itself no opposite, spelt nearly like `token`."""
+    return any(
+        other not in OPPOSITES and SequenceMatcher(None, token, other).ratio() >= TYPO_RATIO
+        for other in differing - {token}
+    )
 
 
 def _changes_meaning(token: str) -> bool:
