@@ -222,6 +222,21 @@ def test_seed_near_an_existing_one_is_added_but_an_exact_repeat_is_refused(
     assert client.get(f"{API}/{cid}").json["counts"]["statements"] == 4
 
 
+def test_refused_lines_come_back_in_the_box_and_nothing_is_added(client, facilitator, conversation):
+    log_in(client, facilitator)
+    cid = conversation["id"]
+    typed = "Night trams every hour\nFerries to the islands\n" + "x" * 300
+    response = client.post(
+        f"/facilitate/c/{cid}/seed", data={"seed_statements": typed}, follow_redirects=True
+    )
+    page = response.get_data(as_text=True)
+    assert "300 characters long" in page
+    assert f'name="seed_statements" rows="4" required>{typed}</textarea>' in page
+    assert client.get(f"{API}/{cid}").json["counts"]["statements"] == 3
+    again = client.get(f"/facilitate/c/{cid}/moderate").get_data(as_text=True)
+    assert "Night trams every hour" not in again  # once, not for good
+
+
 def test_logout_ends_the_session(client, facilitator):
     log_in(client, facilitator)
     assert client.get("/facilitate/").status_code == 200

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext, ngettext
 from werkzeug.datastructures import MultiDict
@@ -76,6 +76,8 @@ def moderate(conversation_id: str) -> Any:
         tabs=STATUS_TABS,
         status_names=moderation_queue.STATUS_NAMES,
         moderation=statements.moderation_counts(conversation),
+        # The lines of a refused "Add statements", back in its box (`add_seeds`).
+        seed_draft=session.pop("seed_draft", ""),
     )
 
 

@@ -7,7 +7,16 @@ import io
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -29,6 +38,10 @@ from consult.services.report import build_report
 
 bp = Blueprint("facilitation", __name__, url_prefix="/facilitate")
 # The dates and numbers of these pages and the report, in the request's locale.
+
+# A refused "Add statements" comes back in its box up to this many characters (the
+# session that carries it is a cookie of 4 KB).
+SEED_DRAFT_KEPT_UP_TO = 2500
 
 # The settings form's boxes. Not is_open: closing is its own confirmed action
 # (opening_views), and a new consultation asks for it apart from the settings.
@@ -202,10 +215,13 @@ def personal_links(conversation_id: str) -> Any:
 @login_required
 def add_seeds(conversation_id: str) -> Any:
     conversation = consultations.get_managed_conversation(current_user(), conversation_id)
+    typed = request.form.get("seed_statements", "")
     try:
-        added = statements.seed(conversation, lines(request.form.get("seed_statements", "")))
+        added = statements.seed(conversation, lines(typed))
     except ServiceError as error:
         flash(error.message, "error")
+        if len(typed) <= SEED_DRAFT_KEPT_UP_TO:  # the session is a cookie: small drafts only
+            session["seed_draft"] = typed
     else:
         flash(ngettext("%(num)s statement added.", "%(num)s statements added.", added), "success")
     return redirect(url_for(".moderate", conversation_id=conversation.id))
