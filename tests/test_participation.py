@@ -217,6 +217,22 @@ def test_after_a_vote_on_the_offer_by_form_the_own_text_and_add_anyway_stay(clie
     assert (counts["statements"], counts["votes"]) == (4, 2)  # the disagree vote, and writing
 
 
+def test_an_offer_withdrawn_before_the_vote_leaves_the_own_text_and_add_anyway(
+    client, conversation, facilitator
+):
+    cid = conversation["id"]
+    dissent = "Parking in the centre is to cheap!"
+    offered = client.post(f"/c/{cid}/statements", data={"text": dissent}, follow_redirects=True)
+    form = re.search(r'<form method="post" class="similar-vote".*?</form>', offered.text, re.S)
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form.group(0)))
+    moderate(client, facilitator, cid, [int(fields["statement_id"])], "reject")
+    page = client.post(f"/c/{cid}/vote", data={**fields, "vote": "-1"}, follow_redirects=True)
+    assert b"withdrawn" in page.data
+    assert f">{dissent}</textarea>".encode() in page.data
+    assert b'id="add-anyway" >Add mine anyway' in page.data
+    assert b"<legend>Parking in the centre is too cheap.</legend>" not in page.data  # rejected
+
+
 def test_offers_that_come_back_are_visible_statements_of_this_consultation(
     client, conversation, facilitator
 ):

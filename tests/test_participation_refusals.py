@@ -4,6 +4,7 @@ without JavaScript (the text is kept), and on a consultation by invitation witho
 from __future__ import annotations
 
 from conftest import create_conversation, make_app, make_facilitator
+from helpers import personal_link
 
 MINE = "Trams should run through the night."
 
@@ -65,3 +66,12 @@ def test_a_refused_first_vote_or_statement_leaves_no_participant(client, facilit
     client.post(f"/c/{cid}/statements", data={"text": "   "})  # refused, but they took part
     assert participants() == 1
     assert client.get(f"/api/v1/conversations/{cid}").json["counts"]["votes"] == 1
+
+
+def test_a_personal_links_participant_is_kept_after_a_refusal(app, client, facilitator):
+    """Another tab of the same link finds the same participant: deleting it could take a
+    vote that tab was just told was recorded."""
+    cid = create_conversation(client, facilitator)["id"]
+    client.get(personal_link(app, cid, "resident-17"))
+    assert client.post(f"/c/{cid}/statements", data={"text": "   "}).status_code in (302, 400)
+    assert client.get(f"/api/v1/conversations/{cid}").json["counts"]["participants"] == 1

@@ -188,6 +188,7 @@ def _moved_on(
         return redirect(url_for(".my_votes", conversation_id=conversation.id, page=page))
     if request.form.get("return_to") == "similar":
         note("statement", "error", gone.message)
+        _keep_the_draft(conversation, request.form)  # the offer went; their text stays
         page = url_for(".conversation", conversation_id=conversation.id)
         return redirect(page + STATEMENT_FORM)
     note("vote", "error", gone.message)
@@ -344,7 +345,13 @@ def participant_of_this_browser(
 def _undo_new_participant(conversation: Conversation, participant: Participant) -> None:
     """A refused first vote or statement takes back the participant it made: counts show
     people who took part, and a refusal spends none of the address's new-participant limit."""
-    if g.get("participant_created") and participants.withdraw_if_unused(participant):
+    # Only a participant no other request can find: a personal link's (xid) is found by
+    # its link, and a tab voting at the same moment could lose its vote to the deletion.
+    if (
+        g.get("participant_created")
+        and participant.xid_hash is None
+        and participants.withdraw_if_unused(participant)
+    ):
         g.participant_created = False
         known = dict(session.get("participants", {}))
         known.pop(conversation.id, None)
