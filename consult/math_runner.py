@@ -86,7 +86,7 @@ def run_once(
             stored = refresh(
                 conversation_id,
                 memory,
-                cold_every=timedelta(seconds=app.config["CONSULT_ANALYSIS_COLD_EVERY"]),
+                cold_every=_cold_every(),
                 settle_after=_settle_after(),
             )
             conversation = db.session.get(Conversation, conversation_id)
@@ -119,16 +119,22 @@ def changed_conversations() -> list[str]:
     """Consultations whose latest analysis misses votes or changes, or is a warm one that
     stood long enough to be analysed again cold (the sweep's question)."""
     found = []
-    settle_after = _settle_after()
+    settle_after, cold_every = _settle_after(), _cold_every()
     for conversation in db.session.scalars(select(Conversation)):
         latest = latest_analysis(conversation)
-        if not is_up_to_date(conversation, latest) or not is_settled(latest, settle_after):
+        if not is_up_to_date(conversation, latest) or not is_settled(
+            latest, settle_after, cold_every
+        ):
             found.append(conversation.id)
     return found
 
 
 def _settle_after() -> timedelta:
     return timedelta(seconds=current_app.config["CONSULT_ANALYSIS_SETTLE_AFTER"])
+
+
+def _cold_every() -> timedelta:
+    return timedelta(seconds=current_app.config["CONSULT_ANALYSIS_COLD_EVERY"])
 
 
 def seconds_since_last_analysis(conversation_id: str) -> float | None:

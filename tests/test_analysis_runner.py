@@ -106,14 +106,20 @@ def test_a_warm_update_left_standing_is_analysed_again_cold_for_the_report(
         assert warm.kind == "warm"
         assert refresh(consultation, memory) is None  # a burst may go on: it stays warm
         assert changed_conversations() == []
-        app.config["CONSULT_ANALYSIS_SETTLE_AFTER"] = 0.0  # the votes stopped long enough
+        app.config["CONSULT_ANALYSIS_SETTLE_AFTER"] = 0.0  # the votes stopped long enough,
+        assert changed_conversations() == []  # but the last cold one is recent: it waits
+        assert refresh(consultation, memory, settle_after=timedelta(0)) is None
+        app.config["CONSULT_ANALYSIS_COLD_EVERY"] = 0.0  # and now it is not
         assert changed_conversations() == [consultation]
-        settled = refresh(consultation, memory, settle_after=timedelta(0))
+        settled = refresh(consultation, memory, settle_after=timedelta(0), cold_every=timedelta(0))
         assert settled.kind == "cold"
         assert settled.version == warm.version + 1
         assert settled.vote_watermark == warm.vote_watermark
         assert settled.summary["counts"] == warm.summary["counts"]
-        assert refresh(consultation, memory, settle_after=timedelta(0)) is None
+        assert (
+            refresh(consultation, memory, settle_after=timedelta(0), cold_every=timedelta(0))
+            is None
+        )
         assert changed_conversations() == []
         report = build_report(get_conversation(consultation), "visible", with_history=False)
         assert report.analysis.version == settled.version  # the report has every vote

@@ -35,8 +35,9 @@ SEED = 0  # recorded in every analysis's methodology; the same votes give the sa
 # votes grew by COLD_GROWTH since the last cold one; live updates in between start warm.
 COLD_EVERY = timedelta(minutes=10)
 COLD_GROWTH = 1.10
-# Once the votes stop, the last warm update is analysed again cold after this long: the
-# report cites cold analyses only, and would otherwise stay behind for good.
+# Once the votes stop, the last warm update is analysed again cold after this long (and at
+# least COLD_EVERY after the last cold one): the report cites cold analyses only, and
+# would otherwise stay behind for good.
 SETTLE_AFTER = timedelta(minutes=1)
 
 
@@ -49,12 +50,22 @@ def is_up_to_date(conversation: Conversation, latest: Analysis | None) -> bool:
     ) >= as_utc(conversation.content_changed_at)
 
 
-def is_settled(latest: Analysis | None, settle_after: timedelta = SETTLE_AFTER) -> bool:
+def is_settled(
+    latest: Analysis | None,
+    settle_after: timedelta = SETTLE_AFTER,
+    cold_every: timedelta = COLD_EVERY,
+) -> bool:
     """Whether the latest analysis may stand: a cold one, or a warm one so recent that more
-    votes may follow (during a burst, updates stay warm and cheap)."""
+    votes may follow (during a burst, updates stay warm and cheap), or one whose last cold
+    analysis is recent: settling is a cold run, and cold runs come COLD_EVERY at most (a
+    trickle of votes would otherwise cost a cold run each)."""
     if latest is None or latest.kind == "cold":
         return True
-    return datetime.now(UTC) - as_utc(latest.created_at) < settle_after
+    now = datetime.now(UTC)
+    if now - as_utc(latest.created_at) < settle_after:
+        return True
+    last_cold_at = (latest.summary or {}).get("last_cold_at")
+    return last_cold_at is not None and now - datetime.fromtimestamp(last_cold_at, UTC) < cold_every
 
 
 def log_head(conversation_id: str) -> int:
@@ -83,7 +94,7 @@ def refresh(
         return None
     latest = latest_analysis(conversation)
     if not force_cold and is_up_to_date(conversation, latest):
-        if is_settled(latest, settle_after):
+        if is_settled(latest, settle_after, cold_every):
             return None
         force_cold = True  # the same votes, analysed afresh for the report
     watermark = log_head(conversation_id)
@@ -128,6 +139,10 @@ def refresh(
             **_summary(data, view, qualified),
             "votes_each": votes_each,  # what `qualified` counted, for the report
             "excluded": _fingerprint(excluded),  # who a facilitator left out
+            # When the latest cold analysis ran, as of this one (`is_settled`).
+            "last_cold_at": started
+            if cold or last_cold is None
+            else as_utc(last_cold.created_at).timestamp(),
             "computed": _computed(started),
         },
         view=view,
