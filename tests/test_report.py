@@ -260,6 +260,7 @@ def test_a_spectrum_is_reported_with_the_statements_at_its_two_ends(app, client,
         assert shown
         assert shown == [text_of[sid] for sid in ends[end]]
     assert 'class="group-card' not in html  # one group is everyone: no card repeats the counts
+    assert "The groups are listed below the map" not in html
     text = page_text(client.get(f"/c/{cid}/report"))
     assert "No statement divides the groups clearly: there are no groups to compare." in text
     assert "120 participants · 1,920 votes" in text  # the history's numbers, formatted
