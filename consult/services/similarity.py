@@ -75,17 +75,20 @@ OPPOSITES = _folded(
     "prohibit prohibited legal illegal mandatory optional compulsory voluntary",
     "approve approved reject rejected support supports oppose opposes pro anti",
     "cheap cheaper expensive dearer free paid minimum maximum min max pm",
+    "good bad better worse best worst private slower against",
     # French.
     "plus davantage haut hauts haute hautes bas basse basses élevé élevés élevée élevées",
     "avant après tôt tard augmenter augmente augmentation diminuer diminue diminution",
     "baisser baisse hausse réduire réduit réduction autoriser autorisé autorisés autorisée",
     "interdire interdit interdits interdite permettre permis cher chers chère chères gratuit",
     "payant approuver rejeter pour contre supérieur inférieur dessus dessous",
+    "bon bonne mauvais mauvaise mieux pire meilleur meilleure privé privée lent lente",
     # Spanish.
     "más menos mayor menor alto altos alta altas bajo bajos baja bajas antes después",
     "temprano tarde aumentar aumento aumente disminuir disminución reducir reducción",
     "subir suba bajar baje permitir permitido permitida prohibir prohibido prohibida",
     "caro caros cara barato baratos gratis gratuito aprobar rechazar encima debajo",
+    "bueno buena malo mala mejor peor privado privada lento lenta contra",
     # Arabic.
     "أكثر أقل قبل بعد زيادة تقليل خفض رفع تخفيض السماح سماح منع حظر مسموح ممنوع أعلى أدنى",
     "فوق تحت",
