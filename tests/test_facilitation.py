@@ -7,6 +7,7 @@ import csv
 import io
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from conftest import create_conversation, join, make_app, make_facilitator
 from helpers import distinct_text, log_in, log_in_with_csrf, page_csrf_token, shown_statement_id
 
@@ -88,6 +89,33 @@ def test_saving_settings_changes_texts_but_never_closes_the_consultation(
     data = client.get(f"{API}/{cid}").json
     assert data["topic"] == "Transport 2"
     assert data["is_open"] is True
+
+
+@pytest.mark.parametrize(
+    ("changes", "said"),
+    [
+        ({"topic": "  "}, "“Title” must not be empty."),
+        (
+            {"statement_max_length": "0"},
+            "“Longest statement, in characters” must be a whole number from 1 to 2000.",
+        ),
+        ({"statement_max_length": "5000"}, "from 1 to 2000."),
+        ({"analysis_profile": "bogus"}, "“How opinion groups are found”"),
+    ],
+)
+def test_refused_settings_name_the_box_as_the_form_labels_it(
+    client, facilitator, conversation, changes, said
+):
+    log_in(client, facilitator)
+    cid = conversation["id"]
+    form = {"topic": "Transport", "statement_max_length": "280", **changes}
+    page = client.post(f"/facilitate/c/{cid}", data=form, follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert said in text
+    for internal in ("topic must", "statement_max_length must", "analysis_profile must"):
+        assert internal not in text
+    assert "9007199254740992" not in text
+    assert client.get(f"{API}/{cid}").json["topic"] == "Transport"
 
 
 def test_closing_and_reopening_are_confirmed_first(client, facilitator, conversation):

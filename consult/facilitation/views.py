@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import lazy_gettext, ngettext
 
 from consult.api.serializers import personal_link
 from consult.forms import form_checkbox, whole_number
@@ -33,6 +33,7 @@ from consult.services import (
     statements,
     users,
 )
+from consult.services.consultations import MAX_STATEMENT_LENGTH_SETTING
 from consult.services.errors import InvalidInput, ServiceError
 from consult.services.report import build_report
 
@@ -42,6 +43,24 @@ bp = Blueprint("facilitation", __name__, url_prefix="/facilitate")
 # A refused "Add statements" comes back in its box up to this many characters (the
 # session that carries it is a cookie of 4 KB).
 SEED_DRAFT_KEPT_UP_TO = 2500
+
+# The labels of the consultation form's boxes: the services word their refusals with the
+# API's field names ("topic must not be empty."), which a facilitator never sees.
+FORM_LABELS = {
+    "topic": lazy_gettext("Title"),
+    "question": lazy_gettext("Question"),
+    "description": lazy_gettext("Description"),
+    "statement_max_length": lazy_gettext("Longest statement, in characters"),
+    "analysis_profile": lazy_gettext("How opinion groups are found"),
+}
+
+
+def form_message(error: ServiceError) -> str:
+    """The refusal with the box's label for the field's name: "“Title” must not be empty."."""
+    field = error.details.get("field")
+    label = FORM_LABELS.get(field) if isinstance(field, str) else None
+    return error.message.replace(field, f"“{label}”", 1) if label else error.message
+
 
 # The settings form's boxes. Not is_open: closing is its own confirmed action
 # (opening_views), and a new consultation asks for it apart from the settings.
@@ -108,7 +127,7 @@ def new_conversation() -> Any:
                 settings={**_form_settings(), "is_open": form_checkbox(request.form, "is_open")},
             )
         except ServiceError as error:
-            flash(error.message, "error")
+            flash(form_message(error), "error")
             return render_template("facilitation/new.html", form=request.form), error.status
         flash(_("The consultation is created. Share its link with participants."), "success")
         return redirect(url_for(".manage", conversation_id=conversation.id))
@@ -127,7 +146,7 @@ def manage(conversation_id: str) -> Any:
                 settings=_form_settings(),
             )
         except ServiceError as error:
-            flash(error.message, "error")
+            flash(form_message(error), "error")
             return redirect(url_for(".manage", conversation_id=conversation.id))
         flash(_("Settings saved."), "success")
         return redirect(url_for(".manage", conversation_id=conversation.id))
@@ -242,7 +261,9 @@ def _form_settings() -> dict[str, object]:
         name: form_checkbox(request.form, name) for name in _BOOLEAN_SETTINGS
     }
     settings["statement_max_length"] = whole_number(
-        request.form.get("statement_max_length", "280"), "statement_max_length"
+        request.form.get("statement_max_length", "280"),
+        "statement_max_length",
+        high=MAX_STATEMENT_LENGTH_SETTING,
     )
     settings["analysis_profile"] = request.form.get("analysis_profile", "consult")
     settings["embed_origins"] = lines(request.form.get("embed_origins", ""))
