@@ -63,6 +63,13 @@ def test_the_presentation_view_updates_and_has_no_controls(
     expect(room.locator("#group-cards details")).to_have_count(2, timeout=20_000)
     assert room.locator("form, input, textarea, select").count() == 0
     expect(room.locator("#opinion-map circle.dot")).to_have_count(30, timeout=20_000)
+    # A projector's screen, which nobody scrolls: the whole view fits it.
+    room.set_viewport_size({"width": 1280, "height": 720})
+    assert room.evaluate("document.documentElement.scrollHeight") <= 720
+    for part in ("#opinion-map", "#consensus-agree", "#group-cards"):
+        box = room.locator(part).bounding_box()
+        assert box is not None
+        assert box["y"] + min(box["height"], 40) <= 720, part  # on screen, at least its top
 
 
 def test_a_citizen_sees_where_they_stand_on_a_phone(new_page, facilitator, client, live_server):
