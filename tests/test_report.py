@@ -18,6 +18,7 @@ from sklearn.metrics import adjusted_rand_score
 from sqlalchemy import select
 
 from clustering.synthetic import planted
+from consult.demo import DEMO_STATEMENTS
 from consult.extensions import db
 from consult.models import Analysis, Statement
 from consult.services import participants, votes
@@ -264,6 +265,20 @@ def test_a_spectrum_is_reported_with_the_statements_at_its_two_ends(app, client,
     text = page_text(client.get(f"/c/{cid}/report"))
     assert "No statement divides the groups clearly: there are no groups to compare." in text
     assert "120 participants · 1,920 votes" in text  # the history's numbers, formatted
+
+
+def test_a_statement_both_agreed_and_dividing_is_explained_once(app, client):
+    from consult.demo import ensure_demo
+
+    with app.app_context():
+        ensure_demo()
+    analyse(app, "demo")
+    text = page_text(client.get("/c/demo/report"))
+    consensus = text.split("Where most participants agree")[1].split("Where the groups divide")[0]
+    divisive = text.split("Where the groups divide")[1].split("Where many are unsure")[0]
+    both = [s for s in DEMO_STATEMENTS if s in consensus and s in divisive]
+    assert both  # the demo has one: most agree overall, the groups differ
+    assert divisive.count("A statement can be here and among the majorities above") == 1
 
 
 # -- the filter ----------------------------------------------------------------------

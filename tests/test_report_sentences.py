@@ -123,6 +123,16 @@ def test_without_the_division_test_the_groups_are_not_said_to_differ():
     assert "Any difference between the groups on it could be chance." in said
 
 
+def test_a_held_out_test_says_which_groups_it_used():
+    """The bars show the groups formed with the statement's votes; the test, groups formed
+    without them: "could be chance" beside bars that differ must say so."""
+    said = plain(statement_sentences(row(selection="held_out"), NO_CLAIMS, LABELS))
+    assert (
+        "Tested on groups formed without the votes on this statement, the difference between"
+        " the groups could be chance." in said
+    )
+
+
 def test_below_the_minimum_votes_no_claim_is_made_at_all():
     few = row(n_seen=6, n_agree=6, n_pass=0, agree_share=1.0, agree_interval=[0.61, 1.0])
     said = plain(statement_sentences(few, Claims(frozenset({7}), frozenset(), 10), LABELS))

@@ -264,6 +264,15 @@ def _group_differences(row: Mapping[str, Any], labels: Mapping[int, str]) -> lis
     sentences = []
     if row.get("groups_differ"):
         sentences.append(_("The groups voted differently on it."))
+    elif row.get("selection") == "held_out":
+        # The bars beside it show the groups as formed with this statement's votes; the test
+        # used groups formed without them, and may see less of a difference than the bars.
+        sentences.append(
+            _(
+                "Tested on groups formed without the votes on this statement, the difference "
+                "between the groups could be chance."
+            )
+        )
     else:
         sentences.append(_("Any difference between the groups on it could be chance."))
     decided_agree = sum(int(g.get("n_agree", 0)) for g in groups)
