@@ -142,9 +142,10 @@ def test_the_facilitator_sets_origins_one_per_line(client, facilitator):
     assert "https://city.example\nhttp://localhost:8080</textarea>" in page
 
     refused = client.post(f"/facilitate/c/{cid}", data={**form, "embed_origins": "city.example/x"})
-    assert refused.status_code == 302
+    assert refused.status_code == 400
     assert client.get(f"{API}/{cid}").json["embed_origins"] == [CITY, "http://localhost:8080"]
-    assert "is not an origin" in client.get(f"/facilitate/c/{cid}").get_data(as_text=True)
+    assert "is not an origin" in refused.get_data(as_text=True)
+    assert "city.example/x</textarea>" in refused.get_data(as_text=True)  # as typed
 
 
 # --- Which answers may be framed, and by whom --------------------------------------------

@@ -108,10 +108,12 @@ def test_refused_settings_name_the_box_as_the_form_labels_it(
 ):
     log_in(client, facilitator)
     cid = conversation["id"]
-    form = {"topic": "Transport", "statement_max_length": "280", **changes}
-    page = client.post(f"/facilitate/c/{cid}", data=form, follow_redirects=True)
+    form = {"topic": "Transport", "question": "Typed, not saved", "statement_max_length": "280"}
+    page = client.post(f"/facilitate/c/{cid}", data={**form, **changes})
+    assert page.status_code == 400  # the page again, with what was typed
     text = page.get_data(as_text=True)
     assert said in text
+    assert 'value="Typed, not saved"' in text
     for internal in ("topic must", "statement_max_length must", "analysis_profile must"):
         assert internal not in text
     assert "9007199254740992" not in text

@@ -19,8 +19,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext, ngettext
+from werkzeug.datastructures import MultiDict
 
 from consult.api.serializers import personal_link
+from consult.extensions import db
 from consult.forms import form_checkbox, whole_number
 from consult.models import SETTINGS, Conversation, Segment
 from consult.reports.document import render_who_took_part
@@ -146,13 +148,22 @@ def manage(conversation_id: str) -> Any:
                 settings=_form_settings(),
             )
         except ServiceError as error:
+            # Refused: the page again, with the reason and what was typed, and a 4xx.
+            db.session.rollback()
             flash(form_message(error), "error")
-            return redirect(url_for(".manage", conversation_id=conversation.id))
+            return _manage_page(conversation, typed=request.form), error.status
         flash(_("Settings saved."), "success")
         return redirect(url_for(".manage", conversation_id=conversation.id))
+    return _manage_page(conversation)
+
+
+def _manage_page(conversation: Conversation, typed: MultiDict | None = None) -> str:
+    """The consultation's page; its form shows `typed` (a refused form) or what is saved."""
     return render_template(
         "facilitation/manage.html",
         conversation=conversation,
+        texts=typed or conversation,
+        values=typed or conversation.settings(),
         counts=consultations.counts(conversation),
         moderation=statements.moderation_counts(conversation),
         segments=segments.segments_of(conversation),
