@@ -49,6 +49,8 @@ def test_the_map_as_a_table_fits_in_every_language(new_page, wordy):
         page.locator(".map-table summary").click()
         page.locator("#map-table table").wait_for()
         assert_fits_the_phone(page, f"the map as a table ({language})")
+    named = page.locator('[aria-label="The opinion map as a table"]')
+    assert named.count() == 1  # the map's table box alone (the groups' votes have their own)
     # A group card's size wraps under its name on a phone: no separator left leading it.
     sizes = page.locator("#group-cards summary span").all_inner_texts()
     assert sizes

@@ -224,13 +224,7 @@
       }
       table.appendChild(row);
     }
-    // Scrolls on its own when the language's words are long (a phone in French): the page does not.
-    const scroll = node("div", undefined, "table-scroll");
-    scroll.tabIndex = 0; // keyboards scroll it too
-    scroll.setAttribute("role", "group"); // named, not a landmark (one per map, and maps repeat)
-    scroll.setAttribute("aria-label", T.mapTableCaption);
-    scroll.appendChild(table);
-    target.replaceChildren(scroll);
+    target.replaceChildren(table);
   }
 
   function renderMe() {
