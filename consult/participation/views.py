@@ -40,6 +40,9 @@ from consult.services.errors import (
 bp = Blueprint("participation", __name__)
 
 STATEMENT_FORM = "#add-statement"  # the fragment a statement's answer returns to
+# A refused or set-aside statement comes back in its box up to this many characters (the
+# session that carries it is a cookie).
+DRAFT_KEPT_UP_TO = 2000
 # Lazy: translated when used, in the language of the request that uses it.
 VOTE_LABELS = {1: lazy_gettext("Agree"), -1: lazy_gettext("Disagree"), 0: lazy_gettext("Pass")}
 VOTES_PER_PAGE = 50  # "Your votes" a page at a time: thousands would be thousands of pixels
@@ -161,7 +164,7 @@ def _keep_the_draft(conversation: Conversation, form: MultiDict) -> None:
     """After a vote on a statement offered as similar, the person's own text comes back with
     the other offers and "Add mine anyway": one who voted against the offer may still mean to
     add theirs. Ids that are not whole numbers are dropped; only visible statements return."""
-    session["draft"] = str(form.get("draft", ""))[:2000]
+    session["draft"] = str(form.get("draft", ""))[:DRAFT_KEPT_UP_TO]
     offered = [int(i) for i in form.getlist("offered") if i.isdecimal() and len(i) < 12]
     session["similar"] = statements.offered_again(conversation, offered)
 
@@ -271,7 +274,7 @@ def add_statement(conversation_id: str) -> Any:
         message = statement_refusal(error, text, conversation.statement_max_length)
         if wants_json():
             return json_error(error.status, error.code, message, **error.details)
-        session["draft"] = text[:2000]
+        session["draft"] = text[:DRAFT_KEPT_UP_TO]
         if isinstance(error, SimilarStatement):
             # Shown beside the form with "Add mine anyway" and votes on the similar ones.
             session["similar"] = error.details["similar"]

@@ -25,6 +25,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from clustering.parameters import DEFAULT
 from clustering.stats import wilson_interval
 from consult.locale_format import number
 
@@ -38,7 +39,7 @@ class Claims:
     consensus_agree: frozenset[Any]  # the top of the tested consensus, as listed
     consensus_disagree: frozenset[Any]
     min_statement_votes: int
-    false_discovery_rate: float = 0.05
+    false_discovery_rate: float = DEFAULT.false_discovery_rate
 
 
 def claims_of(data: Mapping[str, Any]) -> Claims:
@@ -48,8 +49,10 @@ def claims_of(data: Mapping[str, Any]) -> Claims:
     return Claims(
         consensus_agree=frozenset(consensus.get("agree", [])),
         consensus_disagree=frozenset(consensus.get("disagree", [])),
-        min_statement_votes=int(settings.get("min_votes", 10)),
-        false_discovery_rate=float(settings.get("false_discovery_rate", 0.05)),
+        min_statement_votes=int(settings.get("min_votes", DEFAULT.min_statement_votes)),
+        false_discovery_rate=float(
+            settings.get("false_discovery_rate", DEFAULT.false_discovery_rate)
+        ),
     )
 
 
