@@ -73,11 +73,15 @@ def init_app(app: Flask) -> None:
         exempt_when=already_joined,
         deduct_when=lambda _response: g.get("participant_created", False),
     )
+    # Only statements added count for the participant: one whose statement was refused (too
+    # long, or offered a similar one) must be able to try again; every attempt counts for the
+    # address, the limit against floods.
     statements_per_participant = limit(
         "CONSULT_RATELIMIT_STATEMENTS_PER_PARTICIPANT",
         "statements",
         _participant_key,
         exempt_when=without_participant,
+        deduct_when=lambda _response: g.get("statement_added", False),
     )
     statements_per_ip = limit("CONSULT_RATELIMIT_STATEMENTS_PER_IP", "statements", _client_ip)
     failed_logins = {"methods": ["POST"], "deduct_when": _refused}

@@ -164,6 +164,45 @@ def test_statements_per_participant_are_limited(limited_app):
     assert submit(other).status_code == 201
 
 
+def test_refused_statements_do_not_use_up_the_participants_limit(limited_app):
+    """A citizen offered a similar statement, or told theirs is too long, tries again."""
+    app = limited_app(CONSULT_RATELIMIT_STATEMENTS_PER_PARTICIPANT="2 per minute")
+    client = app.test_client()
+    cid = create_conversation(client, make_facilitator(app), statement_max_length=60)["id"]
+    author = join(client, cid)
+
+    def submit(text: str, **body: Any) -> int:
+        response = client.post(
+            f"{API}/{cid}/statements", json={"text": text, **body}, headers=author
+        )
+        return response.status_code
+
+    near = "Parking in the centre is to cheap!"
+    refused = [submit(near), submit("Longer than sixty characters. " * 3), submit(near)]
+    assert refused == [409, 400, 409]
+    assert [submit(near, add_anyway=True), submit(DISTINCT_STATEMENTS[4])] == [201, 201]
+    assert submit(DISTINCT_STATEMENTS[5]) == 429
+
+
+def test_refused_statements_by_form_do_not_use_up_the_participants_limit(limited_app):
+    app = limited_app(CONSULT_RATELIMIT_STATEMENTS_PER_PARTICIPANT="1 per minute")
+    client = app.test_client()
+    cid = create_conversation(client, make_facilitator(app))["id"]
+    first = statement_ids(client, cid)[0]
+    voted = client.post(f"/c/{cid}/vote", data={"statement_id": first, "vote": "1"})  # joins
+    assert voted.status_code == 302
+    near = {"text": "Parking in the centre is to cheap!"}
+    for _ in range(2):
+        offered = client.post(f"/c/{cid}/statements", data=near, follow_redirects=True)
+        assert "A similar statement exists" in offered.text
+    added = client.post(
+        f"/c/{cid}/statements", data={**near, "add_anyway": "1"}, follow_redirects=True
+    )
+    assert "Added. Writing it counts as agreeing with it." in added.text
+    more = client.post(f"/c/{cid}/statements", data={"text": DISTINCT_STATEMENTS[4]})
+    assert more.status_code == 429
+
+
 def test_failed_logins_back_off_per_account_and_per_address(limited_app):
     app = limited_app(
         CONSULT_RATELIMIT_LOGINS_PER_ACCOUNT="2 per minute",

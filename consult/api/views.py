@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib.resources import files
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
+from flask import Blueprint, Response, current_app, g, jsonify, request, stream_with_context
 
 from consult.api.inputs import (
     bearer_token,
@@ -181,6 +181,7 @@ def submit_statement(conversation_id: str) -> Any:
     statement = statements.submit_statement(
         conversation, participant, body.get("text"), add_anyway=add_anyway
     )
+    g.statement_added = True  # counted by the per-participant statement limit
     visible = statements.is_visible(conversation, statement)
     return statement_json(statement), 201 if visible else 202
 

@@ -281,6 +281,7 @@ def add_statement(conversation_id: str) -> Any:
         else:
             note("statement", "error", message)
         return redirect(url_for(".conversation", conversation_id=conversation.id) + STATEMENT_FORM)
+    g.statement_added = True  # counted by the per-participant statement limit
     message = _("Added. Writing it counts as agreeing with it.")
     if not statements.is_visible(conversation, statement):
         message += " " + _("It is shown to others once a facilitator has read it.")
