@@ -23,6 +23,7 @@ from clustering.matrix import VoteMatrix, from_records
 PARTICIPANT_VOTES_FILES = ("participant-votes.csv", "participants-votes.csv")
 # A timestamp this large is in milliseconds: as seconds it would be after the year 5000.
 _MILLISECONDS_FROM = 10**11
+_MILLISECONDS_UNTIL = 253_402_300_800_000  # 10000-01-01: no later date can be stored
 
 
 class MalformedExport(ValueError):
@@ -247,7 +248,10 @@ def timestamp_ms(row: dict[str, str], file: str, line: int) -> int:
     stamp = whole_number(row, "timestamp", file, line)
     if stamp < 0:
         raise MalformedExport(file, line, f"timestamp must not be negative, not {stamp}")
-    return stamp if stamp >= _MILLISECONDS_FROM else stamp * 1000
+    milliseconds = stamp if stamp >= _MILLISECONDS_FROM else stamp * 1000
+    if milliseconds >= _MILLISECONDS_UNTIL:
+        raise MalformedExport(file, line, f"timestamp {stamp} is after the year 9999")
+    return milliseconds
 
 
 @contextmanager

@@ -107,6 +107,17 @@ def test_a_small_current_export_is_imported(app, client, tmp_path):
     assert client.get(f"{API}/{cid}").json["counts"]["votes"] == 3
 
 
+@pytest.mark.usefixtures("facilitator")
+def test_the_limit_admits_every_shown_statement_and_rejected_ones_stay_as_they_were(app, tmp_path):
+    long_shown, long_rejected = "a" * 300, "b" * 2500
+    comments = [f"1,x,0,0,1,0,1,{long_shown}", f"1,x,1,0,1,0,-1,{long_rejected}", "1,x,2,0,1,0,-1,"]
+    cid = imported_id(app, write_folder(tmp_path / "long", comments, ["2,x,0,0,1"]))
+    with app.app_context():
+        assert get_conversation(cid).statement_max_length == 300
+        texts = db.session.scalars(select(Statement.text).order_by(Statement.id)).all()
+        assert texts == [long_shown, long_rejected, ""]
+
+
 @pytest.mark.parametrize(
     ("comments", "votes", "message"),
     [
@@ -118,6 +129,9 @@ def test_a_small_current_export_is_imported(app, client, tmp_path):
         (["1,x,0,0,1,0,5,hi"], [], "comments.csv, line 2: moderated must be"),
         (['1,x,0,0,1,0,1,"never closed'], [], "comments.csv, line 2"),
         (["1,x,0,0,1,0,1,a\x00b"], [], "comments.csv, line 2"),
+        (GOOD_COMMENTS, ["10" * 10 + ",x,0,0,1"], "votes.csv, line 2: timestamp 1010"),
+        (['1,x,0,0,1,0,1," "'], [], "comments.csv, line 2: comment-body is empty"),
+        (["1,x,0,0,1,0,0," + "a" * 2001], [], "comments.csv, line 2: comment-body is 2001 char"),
     ],
 )
 def test_malformed_files_are_refused_by_file_and_line(

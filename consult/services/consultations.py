@@ -29,6 +29,7 @@ from consult.services.text import clean_text
 from consult.tokens import new_public_id
 
 MAX_STATEMENT_LENGTH_SETTING = 2000
+DEFAULT_STATEMENT_MAX_LENGTH = 280
 MAX_QUESTIONS_AFTER_VOTES = 100  # later than this and few people would ever be asked
 _CONVERSATION_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 MAX_SEED_STATEMENTS = 500
@@ -185,7 +186,7 @@ _DEFAULT_SETTINGS: dict[str, Any] = {
     "is_open": True,
     "strict_moderation": False,
     "allow_statements": True,
-    "statement_max_length": 280,
+    "statement_max_length": DEFAULT_STATEMENT_MAX_LENGTH,
     "require_xid": False,
     "results_public": True,
     "keep_statements_on_erasure": False,

@@ -38,6 +38,10 @@ from consult.models import (
     utcnow,
 )
 from consult.services.changes import content_changed
+from consult.services.consultations import (
+    DEFAULT_STATEMENT_MAX_LENGTH,
+    MAX_STATEMENT_LENGTH_SETTING,
+)
 from consult.services.errors import InvalidInput
 from consult.services.polis_csv import from_formula_safe
 from consult.services.statements import text_hash
@@ -87,6 +91,8 @@ def read_polis_folder(folder: Path) -> PolisFolder:
         if row.comment in comments:
             raise MalformedExport("comments.csv", row.line, f"comment-id {row.comment} repeated")
         text = _checked_text(from_formula_safe(row.text), "comments.csv", row.line)
+        if STATUS[row.moderated] != ModerationStatus.REJECTED:
+            _check_showable(text, row.line)
         comments[row.comment] = CommentRow(
             row.line, row.comment, row.author, row.moderated, row.timestamp_ms, text
         )
@@ -135,6 +141,15 @@ def _conversation(owner: User, folder: PolisFolder) -> Conversation:
         topic=folder.topic,
         description=folder.description,
         is_open=False,  # a record of a past consultation; its facilitator may open it
+        # Opened, its own statements must fit its limit (football's shown ones reach 400).
+        statement_max_length=max(
+            [DEFAULT_STATEMENT_MAX_LENGTH]
+            + [
+                len(c.text)
+                for c in folder.comments
+                if STATUS[c.moderated] != ModerationStatus.REJECTED
+            ]
+        ),
         created_at=_moment(min(times)) if times else utcnow(),
     )
     db.session.add(conversation)
@@ -254,6 +269,20 @@ def _checked_text(text: str, file: str, line: int | None) -> str:
     if "\x00" in text or any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
         raise MalformedExport(file, line, "the text holds characters that are not allowed")
     return text
+
+
+def _check_showable(text: str, line: int) -> None:
+    """A comment Polis did not reject may be shown again: it must be one the API would take
+    (rejected ones are kept as they were; nobody sees them)."""
+    if not text.strip():
+        raise MalformedExport("comments.csv", line, "comment-body is empty")
+    if len(text) > MAX_STATEMENT_LENGTH_SETTING:
+        raise MalformedExport(
+            "comments.csv",
+            line,
+            f"comment-body is {len(text)} characters long; a statement may have at most "
+            f"{MAX_STATEMENT_LENGTH_SETTING}",
+        )
 
 
 def _moment(milliseconds: int) -> datetime:
