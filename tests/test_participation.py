@@ -39,7 +39,7 @@ def test_voting_by_form_redirects_to_the_next_statement(client, conversation):
     first = shown_statement_id(client.get(f"/c/{cid}").data)
     response = client.post(f"/c/{cid}/vote", data={"statement_id": first, "vote": "1"})
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/c/{cid}")
+    assert response.headers["Location"].endswith(f"/c/{cid}#statement-text")
     page = client.get(f"/c/{cid}").data
     assert b"2 statements left" in page
     assert shown_statement_id(page) != first
@@ -96,7 +96,7 @@ def test_a_statement_withdrawn_while_on_screen_moves_the_form_on(client, facilit
     moderate(client, facilitator, cid, [shown], action)
     response = client.post(f"/c/{cid}/vote", data={"statement_id": shown, "vote": "-1"})
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/c/{cid}")
+    assert response.headers["Location"].endswith(f"/c/{cid}#statement-text")
     page = client.get(f"/c/{cid}").get_data(as_text=True)
     assert said in page
     assert shown_statement_id(page) != shown

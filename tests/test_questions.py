@@ -104,7 +104,7 @@ def test_skipping_is_one_step_and_they_are_not_asked_again(app, client, facilita
         vote_by_form(client, cid)
     response = client.post(f"/c/{cid}/questions", data={"action": "skip"})
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/c/{cid}")
+    assert response.headers["Location"].endswith(f"/c/{cid}#statement-text")
     page = client.get(f"/c/{cid}").data
     assert b'id="questions-form"' not in page
     assert b"No questions, then. Thank you for voting." in page

@@ -74,6 +74,7 @@ def test_on_a_phone_a_participant_answers_after_the_third_vote(new_page, cid, ap
     page.get_by_role("button", name="Save answers").click()
     expect(page.locator("#vote-status")).to_have_text("Thank you: your answers are saved.")
     expect(page.locator("#questions-form")).to_have_count(0)
+    expect(page.locator("#statement-text")).to_be_focused()  # not back at the top of the page
     assert_accessible(page, "answers saved")
     with app.app_context():
         assert sorted(db.session.scalars(select(Answer.choice))) == [0, 2]
@@ -100,8 +101,9 @@ def test_on_a_phone_without_javascript_another_skips_in_one_step(new_page, cid, 
     expect(page.locator("#questions-form")).to_be_visible()
     assert_accessible(page, "the questions, no script")
     page.get_by_role("button", name="Skip").click()
-    expect(page).to_have_url(re.compile(rf"/c/{cid}$"))
+    expect(page).to_have_url(re.compile(rf"/c/{cid}#statement-text$"))
     expect(page.locator("#vote-status")).to_have_text("No questions, then. Thank you for voting.")
+    expect(page.locator("#statement-text")).to_be_focused()
     expect(page.locator("#questions-form")).to_have_count(0)
     with app.app_context():
         assert db.session.scalars(select(Answer)).all() == []

@@ -9,7 +9,7 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from consult.forms import whole_number
-from consult.participation.views import bp, note, participant_of_this_browser
+from consult.participation.views import NEXT_STATEMENT, bp, note, participant_of_this_browser
 from consult.services import consultations, questions
 from consult.services.errors import InvalidInput
 
@@ -33,7 +33,7 @@ def answer_questions(conversation_id: str) -> Any:
         flash(message, "success")
         return redirect(url_for(".my_data", conversation_id=conversation.id) + "#answers")
     note("vote", "success", message)
-    return redirect(url_for(".conversation", conversation_id=conversation.id))
+    return redirect(url_for(".conversation", conversation_id=conversation.id) + NEXT_STATEMENT)
 
 
 @bp.post("/c/<conversation_id>/my-data/answers/erase")

@@ -40,6 +40,9 @@ from consult.services.errors import (
 bp = Blueprint("participation", __name__)
 
 STATEMENT_FORM = "#add-statement"  # the fragment a statement's answer returns to
+# The fragment a vote or the questions return to: the next statement, focused (a keyboard
+# would otherwise start again at the top of the page).
+NEXT_STATEMENT = "#statement-text"
 # A refused or set-aside statement comes back in its box up to this many characters (the
 # session that carries it is a cookie).
 DRAFT_KEPT_UP_TO = 2000
@@ -157,7 +160,7 @@ def vote(conversation_id: str) -> Any:
         _keep_the_draft(conversation, request.form)
         return redirect(page + STATEMENT_FORM)
     note("vote", "success", _("Vote recorded: %(choice)s", choice=VOTE_LABELS[value]))
-    return redirect(page)
+    return redirect(page + NEXT_STATEMENT)
 
 
 def _keep_the_draft(conversation: Conversation, form: MultiDict) -> None:
@@ -195,7 +198,7 @@ def _moved_on(
         page = url_for(".conversation", conversation_id=conversation.id)
         return redirect(page + STATEMENT_FORM)
     note("vote", "error", gone.message)
-    return redirect(url_for(".conversation", conversation_id=conversation.id))
+    return redirect(url_for(".conversation", conversation_id=conversation.id) + NEXT_STATEMENT)
 
 
 @bp.get("/c/<conversation_id>/votes")
