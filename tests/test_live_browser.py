@@ -35,13 +35,26 @@ def test_the_live_page_follows_votes_without_a_reload(new_page, facilitator, cli
     expect(desk.locator("#opinion-map circle.dot")).to_have_count(40, timeout=20_000)
     assert desk.evaluate("window.stillTheSamePage") is True
 
-    # An open group stays open, and the keyboard reaches the map's group labels.
+    # An open group stays open, with focus on it, and the keyboard reaches the map's group
+    # labels. The division, unchanged, is not written (read out) again.
     desk.locator("#group-cards summary").first.click()
-    tick = desk.locator("#live-status").inner_text()
+    desk.evaluate(
+        """window.divisionWrites = 0;
+        new MutationObserver(() => window.divisionWrites++).observe(
+            document.getElementById("division"),
+            { childList: true, characterData: true, subtree: true })"""
+    )
+    division, tick = (
+        desk.locator("#division").inner_text(),
+        desk.locator("#live-status").inner_text(),
+    )
     vote_in_camps(live_server, cid, voters=4, first=40)
     expect(desk.locator("#live-status")).not_to_have_text(tick, timeout=20_000)
     expect(desk.locator("#count-participants")).to_have_text("44", timeout=20_000)
     expect(desk.locator("#group-cards details").first).to_have_attribute("open", "")
+    expect(desk.locator("#group-cards summary").first).to_be_focused()
+    assert desk.locator("#division").inner_text() == division
+    assert desk.evaluate("window.divisionWrites") == 0
     label = desk.locator("#opinion-map [data-group]").nth(1)
     label.focus()
     desk.keyboard.press("Enter")

@@ -31,6 +31,11 @@
     return map;
   }
 
+  // A live region reads out every write, the same words included: write only changes.
+  function setText(element, text) {
+    if (element.textContent !== text) element.textContent = text;
+  }
+
   function setStatus(text) {
     if ($("live-status")) $("live-status").textContent = text;
   }
@@ -46,20 +51,20 @@
     if (!target || !state.view) return;
     const view = state.view;
     if (!view.ready) {
-      target.textContent = format(T.notReady, {
+      setText(target, format(T.notReady, {
         participants: view.needs.participants,
         votes: view.needs.votes_each,
         qualified: view.qualified,
-      });
+      }));
     } else if (view.division.strength === "spectrum") {
       // One group by count, yet a division: opinions spread along an axis.
-      target.textContent = T.spectrum;
+      setText(target, T.spectrum);
     } else if ((view.division.n_groups || 0) <= 1) {
-      target.textContent = T.noDivision;
+      setText(target, T.noDivision);
     } else {
       // The report's sentence, translated (the analysis's own summary is English only).
       const sentence = view.division.strength === "clear" ? T.dividedClearly : T.dividedWeakly;
-      target.textContent = Text.plural(sentence, view.division.n_groups);
+      setText(target, Text.plural(sentence, view.division.n_groups));
     }
   }
 
@@ -99,13 +104,17 @@
       row.appendChild(node("td", group.representative.map((r) => r.text).join(" · ") || T.noRepresentative, "written"));
       table.appendChild(row);
     }
-    // Scrolls on its own when the language's words are long (a phone in French): the page does not.
-    const scroll = node("div", undefined, "table-scroll");
-    scroll.tabIndex = 0; // keyboards scroll it too
-    scroll.setAttribute("role", "group"); // named, not a landmark (one per map, and maps repeat)
-    scroll.setAttribute("aria-label", T.mapTableCaption);
-    scroll.appendChild(table);
-    target.replaceChildren(scroll);
+    // Scrolls on its own when the language's words are long (a phone in French): the page
+    // does not. The box is made once, so focus on it (keyboards scroll it) outlives updates.
+    let scroll = target.querySelector(".table-scroll");
+    if (!scroll) {
+      scroll = node("div", undefined, "table-scroll");
+      scroll.tabIndex = 0;
+      scroll.setAttribute("role", "group"); // named, not a landmark (one per map, and maps repeat)
+      scroll.setAttribute("aria-label", T.mapTableCaption);
+      target.replaceChildren(scroll);
+    }
+    scroll.replaceChildren(table);
   }
 
   function selectGroup(groupId) {
@@ -122,6 +131,7 @@
     const target = $("group-cards");
     if (!target || !state.view) return;
     const open = new Set(Array.from(target.querySelectorAll("details[open]")).map((d) => d.dataset.group));
+    const focused = target.contains(document.activeElement) ? document.activeElement.closest("details") : null;
     if (state.selected !== null) open.add(String(state.selected));
     const total = state.view.groups.reduce((sum, g) => sum + g.members, 0) || 1;
     const statements = statementsById();
@@ -158,6 +168,10 @@
       return card;
     });
     target.replaceChildren(...cards);
+    if (focused) {
+      const again = target.querySelector('details[data-group="' + focused.dataset.group + '"] summary');
+      if (again) again.focus();
+    }
   }
 
   function renderList(id, ids, describe) {
@@ -230,11 +244,11 @@
   function renderMe() {
     const target = $("me");
     if (!target || !state.view || !state.view.ready) return;
-    if (!state.me) return (target.textContent = T.youNotYet);
+    if (!state.me) return setText(target, T.youNotYet);
     const group = state.view.groups.find((g) => g.id === state.me.group);
-    target.textContent = group
+    setText(target, group
       ? Text.plural(T.youAreIn, group.members - 1, { group: groupLabel(group) })
-      : T.youUngrouped;
+      : T.youUngrouped);
   }
 
   function renderStats() {
