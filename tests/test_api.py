@@ -70,22 +70,6 @@ def test_bad_conversation_is_refused_and_nothing_is_created(client, facilitator,
     assert client.get(API, headers=facilitator.headers).json["conversations"] == []
 
 
-@pytest.mark.parametrize("raw", [b"null", b"[]", b"{", b"3", b'"x"'])
-def test_body_that_is_not_a_json_object_is_a_400(client, facilitator, raw):
-    response = client.post(
-        API, data=raw, headers={**facilitator.headers, "Content-Type": "application/json"}
-    )
-    assert response.status_code == 400
-    assert response.json["error"]["code"] == "invalid_input"
-
-
-def test_oversize_body_is_a_413(client, facilitator):
-    body = {"topic": "x", "description": "y" * 5_000_000}  # past even the 4 MiB of a creation
-    response = client.post(API, json=body, headers=facilitator.headers)
-    assert response.status_code == 413
-    assert "error" in response.json
-
-
 def test_participant_walks_through_every_statement_once(client, conversation):
     headers = join(client, conversation["id"])
     seen = []

@@ -6,26 +6,52 @@ import json
 from typing import Any
 
 from flask import request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from consult.models import User
 from consult.services.api_tokens import user_for_token
 from consult.services.errors import InvalidInput, Unauthenticated
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
 
 def json_object(*, required: bool = True) -> dict[str, Any]:
     """The body as a JSON object; an empty body is {} when the body is optional."""
-    raw = request.get_data(cache=True)
+    if request.mimetype in FORM_TYPES and request.content_length != 0:
+        # A form's fields are parsed apart from the body, which would then read as empty:
+        # a join with an xid sent as a form would make an anonymous participant.
+        raise InvalidInput("Send the body as JSON, with Content-Type: application/json.")
+    raw = _body()
     if not raw:  # whitespace is not "no body": it is not JSON either
         if required:
             raise InvalidInput("The body must be a JSON object.")
         return {}
     try:
         body = json.loads(raw)
-    except (ValueError, RecursionError) as error:
+    except json.JSONDecodeError as error:  # its message says where: worth passing on
         raise InvalidInput(f"The body is not valid JSON: {error}.") from None
+    except ValueError:  # Python's own words about its limit on digits: not the client's
+        raise InvalidInput("The body holds a number too long to read.") from None
+    except RecursionError:
+        raise InvalidInput("The body is nested too deeply to read.") from None
     if not isinstance(body, dict):
         raise InvalidInput("The body must be a JSON object.")
     return body
+
+
+def _body() -> bytes:
+    """The raw body, refused past the request's size limit also when it comes in chunks.
+
+    With no Content-Length, Werkzeug's stream stops at the limit without a word, and a cut
+    body read as a smaller one (or as broken JSON); the server's own input tells.
+    """
+    limit = request.max_content_length
+    if request.content_length is not None or limit is None:
+        return request.get_data(cache=True)
+    raw = request.environ["wsgi.input"].read(limit + 1)
+    if len(raw) > limit:
+        raise RequestEntityTooLarge()
+    return raw
 
 
 def only_fields(body: dict[str, Any], allowed: set[str]) -> None:
