@@ -443,6 +443,24 @@ def test_unread_statement_of_another_does_not_block_under_strict_moderation(clie
     assert HOSTILE not in str(same.json)
 
 
+@pytest.mark.parametrize("seeds", [["a", "b", "a"], ["Ok, fine.", "b", "ok fine"]])
+def test_seeds_repeating_one_another_name_the_place_not_an_id_never_saved(
+    client, facilitator, seeds
+):
+    body = {"topic": "t", "seed_statements": seeds}
+    response = client.post(API, json=body, headers=facilitator.headers)
+    assert response.status_code == 409
+    error = response.json["error"]
+    assert error["existing"] == {
+        "id": None,
+        "text": seeds[0],
+        "status": "accepted",
+        "seed_index": 0,
+    }
+    assert error["message"].startswith("Statement 3 repeats statement 1 of the same list")
+    assert client.get(API, headers=facilitator.headers).json["conversations"] == []
+
+
 def test_own_pending_statement_is_not_added_twice(client, facilitator):
     cid = create_conversation(client, facilitator, strict_moderation=True)["id"]
     me = join(client, cid)

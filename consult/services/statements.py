@@ -77,11 +77,14 @@ def add_seed_statements(conversation: Conversation, texts: Iterable[object]) -> 
     ):
         earlier.setdefault(statement.normalized_text, []).append(statement)  # a hash is no proof
     added: list[Statement] = []
-    for text, normalized in checked:
+    place_in_batch: dict[str, int] = {}
+    for place, (text, normalized) in enumerate(checked):
+        if normalized in place_in_batch:
+            first = place_in_batch[normalized]
+            raise _repeated_in_batch(place, first, checked[first][0])
         if normalized in earlier:
-            db.session.add_all(added)
-            db.session.flush()  # a repeat within the batch is quoted with its id
             raise _duplicate(conversation, earlier[normalized], None)
+        place_in_batch[normalized] = place
         statement = Statement(
             conversation_id=conversation.id,
             text=text,
@@ -90,7 +93,6 @@ def add_seed_statements(conversation: Conversation, texts: Iterable[object]) -> 
             is_seed=True,
             status=ModerationStatus.ACCEPTED,
         )
-        earlier[normalized] = [statement]
         added.append(statement)
     db.session.add_all(added)
     return added
@@ -352,6 +354,19 @@ def _duplicate(
             message = _("You have already sent this statement.")
         return DuplicateStatement(message, existing=existing)
     message = _("This statement is already here: “%(text)s”", text=statement.text)
+    return DuplicateStatement(message, existing=existing)
+
+
+def _repeated_in_batch(place: int, first_place: int, text: str) -> DuplicateStatement:
+    """A statement that repeats an earlier one (`text`) of the same batch: nothing of the
+    batch is saved, so the earlier one is named by its place in the list, not by an id."""
+    message = _(
+        "Statement %(place)s repeats statement %(first)s of the same list: “%(text)s”",
+        place=place + 1,
+        first=first_place + 1,
+        text=text,
+    )
+    existing = {"id": None, "text": text, "status": "accepted", "seed_index": first_place}
     return DuplicateStatement(message, existing=existing)
 
 
