@@ -62,6 +62,8 @@ class ApiToken(db.Model):
     """A facilitator's API token; only its SHA-256 is stored. Revoking one deletes it."""
 
     __tablename__ = "api_tokens"
+    # Facilitators revoke tokens by id: SQLite must not give a deleted one's id again.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -164,6 +164,14 @@ def test_the_command_line_names_lists_and_revokes_tokens(app, client, facilitato
     assert revoked.exit_code == 0, revoked.output
     assert client.post(API, json={"topic": "T"}, headers=bearer).status_code == 401
     assert runner.invoke(args=["users", "revoke-token", facilitator.email, token_id]).exit_code == 1
+    # A newer token never takes the revoked one's id: the same command again revokes nothing.
+    newer = runner.invoke(args=["users", "token", facilitator.email, "--name", "next"])
+    listing = runner.invoke(args=["users", "tokens", facilitator.email]).output
+    newer_id = next(line for line in listing.splitlines() if "'next'" in line).split()[0]
+    assert int(newer_id) > int(token_id)
+    assert runner.invoke(args=["users", "revoke-token", facilitator.email, token_id]).exit_code == 1
+    newer_bearer = {"Authorization": f"Bearer {newer.output.strip()}"}
+    assert client.post(API, json={"topic": "T"}, headers=newer_bearer).status_code == 201
     too_long = runner.invoke(args=["users", "token", facilitator.email, "--days", "400"])
     assert too_long.exit_code == 1
     assert "1 to 366 days" in too_long.output
