@@ -242,13 +242,18 @@ def export_command(conversation_id: str, outdir: Path, until: str | None, site: 
 @click.option(
     "--owner", "owner_email", help="Facilitator to own it; needed when there are several."
 )
+@click.option(
+    "--attribution",
+    default="",
+    help="The attribution the data's licence asks for, kept with the report and every export.",
+)
 @with_appcontext
 @needs_schema
-def import_polis_command(folder: Path, owner_email: str | None) -> None:
+def import_polis_command(folder: Path, owner_email: str | None, attribution: str) -> None:
     """Import a Polis export folder as a new (closed) consultation; prints its id last."""
     try:
         owner = import_owner(owner_email)
-        data = read_polis_folder(folder)
+        data = read_polis_folder(folder, attribution)
     except (ServiceError, MalformedExport) as error:
         raise click.ClickException(getattr(error, "message", str(error))) from None
     if sys.stdout.isatty() and len(data.votes) > CHUNK:
@@ -261,6 +266,11 @@ def import_polis_command(folder: Path, owner_email: str | None) -> None:
         f"Imported {len(data.comments)} statements, {len(participants)} voters and "
         f"{len(data.votes)} vote events from {folder}."
     )
+    if not attribution:
+        click.echo(
+            "If the data's licence asks for attribution (Polis's open data is CC BY 4.0), "
+            "import it with --attribution TEXT: it is kept with the report and every export."
+        )
     click.echo(conversation.id)
 
 

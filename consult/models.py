@@ -103,6 +103,9 @@ class Conversation(db.Model):
     topic: Mapped[str] = mapped_column(String(200))
     question: Mapped[str] = mapped_column(Text, default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    # Where an imported consultation's data came from, and the attribution its licence asks
+    # for (Polis's open data is CC BY 4.0): shown with the report and kept in every export.
+    source: Mapped[str] = mapped_column(Text, default="", server_default="")
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
     strict_moderation: Mapped[bool] = mapped_column(Boolean, default=False)
     allow_statements: Mapped[bool] = mapped_column(Boolean, default=True)

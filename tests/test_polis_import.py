@@ -223,6 +223,36 @@ def test_an_exported_consultation_comes_back_the_same(app, client, facilitator, 
         assert (again / name).read_text() == (first / name).read_text(), name
 
 
+CC_BY = "CC BY 4.0, with attribution to The Computational Democracy Project."
+
+
+@pytest.mark.usefixtures("facilitator")
+def test_the_source_and_attribution_go_with_the_report_every_export_and_reimport(
+    app, client, tmp_path
+):
+    result = import_folder(app, POLIS_DATA / "brexit-consensus", "--attribution", CC_BY)
+    assert result.exit_code == 0, result.output
+    assert "--attribution" not in result.output  # no reminder when it is given
+    cid = result.output.strip().splitlines()[-1]
+    source = f"Imported from the Polis conversation https://pol.is/7wmvbjcjhp. {CC_BY}"
+    with app.app_context():
+        refresh(cid, VoteMemory())
+    for page in (f"/c/{cid}", f"/c/{cid}/report"):
+        assert f"Source: {source}" in client.get(page).text, page
+    first = export_to(app, cid, tmp_path / "first")
+    assert f'source,"{source}"' in (first / "summary.csv").read_text()
+    again = export_to(app, imported_id(app, first), tmp_path / "second")  # no repeat added
+    assert f'source,"{source}"' in (again / "summary.csv").read_text()
+
+
+def test_an_import_without_attribution_is_reminded_of_it(app, facilitator):
+    result = import_folder(app, POLIS_DATA / "london.youth.policing")
+    assert "import it with --attribution TEXT" in result.output
+    with app.app_context():
+        source = get_conversation(result.output.strip().splitlines()[-1]).source
+    assert source == "Imported from the Polis conversation https://pol.is/9xxwa9jpkm."
+
+
 @pytest.mark.usefixtures("facilitator")
 @pytest.mark.parametrize("name", ["london.youth.policing", "brexit-consensus"])
 def test_imported_conversation_groups_as_the_clustering_command_does(app, name):

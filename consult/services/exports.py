@@ -165,6 +165,8 @@ class ConversationExport:
         yield line(["comments", len(self._listed_ids)])
         yield line(["groups", len(self._group_ids)])
         yield line(["conversation-description", quoted(conversation.description)])
+        if conversation.source:  # Consult's row: an import's source and attribution go on
+            yield line(["source", quoted(conversation.source)])
 
     def comments(self) -> Iterator[str]:
         yield line(

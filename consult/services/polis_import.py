@@ -64,6 +64,7 @@ class PolisFolder:
 
     topic: str
     description: str
+    source: str  # where the data came from, with the attribution its licence asks for
     comments: list[CommentRow]  # by comment id
     votes: list[VoteRow]  # in time order; equal times in file order
     meta: set[int]
@@ -82,8 +83,12 @@ def import_owner(email: str | None) -> User:
     return owners[0]
 
 
-def read_polis_folder(folder: Path) -> PolisFolder:
-    """Read and check every file the import needs; MalformedExport names a bad file and line."""
+def read_polis_folder(folder: Path, attribution: str = "") -> PolisFolder:
+    """Read and check every file the import needs; MalformedExport names a bad file and line.
+
+    `attribution`: what the data's licence asks to keep with every copy (Polis's open data:
+    CC BY 4.0, with attribution to The Computational Democracy Project).
+    """
     if not folder.is_dir():
         raise MalformedExport(str(folder), None, "not a folder")
     comments: dict[int, CommentRow] = {}
@@ -108,10 +113,23 @@ def read_polis_folder(folder: Path) -> PolisFolder:
     return PolisFolder(
         topic=_checked_text(topic, "summary.csv", None),
         description=_checked_text(description, "summary.csv", None),
+        source=_checked_text(_source(summary, attribution.strip()), "summary.csv", None),
         comments=[comments[key] for key in sorted(comments)],
         votes=sorted(votes, key=lambda vote: vote.timestamp_ms),
         meta=set(meta_comment_ids(folder)) & set(comments),
     )
+
+
+def _source(summary: dict[str, str], attribution: str) -> str:
+    """The source a Consult export carries on, or else the Polis conversation's address;
+    then the attribution given, unless the source says it already."""
+    url = from_formula_safe(summary.get("url", "")).strip()
+    source = from_formula_safe(summary.get("source", "")).strip() or (
+        f"Imported from the Polis conversation {url}." if url else ""
+    )
+    if attribution and attribution not in source:
+        source = f"{source} {attribution}".strip()
+    return source
 
 
 def import_polis(
@@ -140,6 +158,7 @@ def _conversation(owner: User, folder: PolisFolder) -> Conversation:
         owner_id=owner.id,
         topic=folder.topic,
         description=folder.description,
+        source=folder.source,
         is_open=False,  # a record of a past consultation; its facilitator may open it
         # Opened, its own statements must fit its limit (football's shown ones reach 400).
         statement_max_length=max(
