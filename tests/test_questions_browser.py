@@ -99,6 +99,8 @@ def test_on_a_phone_without_javascript_another_skips_in_one_step(new_page, cid, 
     page.goto(f"/c/{cid}")
     vote_three_times(page)
     expect(page.locator("#questions-form")).to_be_visible()
+    expect(page.locator("#questions-heading")).to_be_focused()  # the vote's page goes there
+    expect(page.locator("#questions-heading")).to_be_in_viewport()
     assert_accessible(page, "the questions, no script")
     page.get_by_role("button", name="Skip").click()
     expect(page).to_have_url(re.compile(rf"/c/{cid}#statement-text$"))

@@ -43,6 +43,7 @@ STATEMENT_FORM = "#add-statement"  # the fragment a statement's answer returns t
 # The fragment a vote or the questions return to: the next statement, focused (a keyboard
 # would otherwise start again at the top of the page).
 NEXT_STATEMENT = "#statement-text"
+QUESTIONS = "#questions-heading"
 # A refused or set-aside statement comes back in its box up to this many characters (the
 # session that carries it is a cookie).
 DRAFT_KEPT_UP_TO = 2000
@@ -160,7 +161,9 @@ def vote(conversation_id: str) -> Any:
         _keep_the_draft(conversation, request.form)
         return redirect(page + STATEMENT_FORM)
     note("vote", "success", _("Vote recorded: %(choice)s", choice=VOTE_LABELS[value]))
-    return redirect(page + NEXT_STATEMENT)
+    # Once due, the questions come first (the card below them would scroll them out of view).
+    due = questions.questions_due(conversation, participant)
+    return redirect(page + (QUESTIONS if due else NEXT_STATEMENT))
 
 
 def _keep_the_draft(conversation: Conversation, form: MultiDict) -> None:
