@@ -6,7 +6,7 @@ import gc
 import json
 import platform
 import time
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -111,6 +111,7 @@ def analyze(
     moderated_out: Iterable[Hashable] = (),
     meta: Iterable[Hashable] = (),
     previous: Analysis | None = None,
+    previous_groups: Mapping[Hashable, int | None] | None = None,
     profile: str = "consult",
     random_state: int = 0,
     parameters: Parameters = DEFAULT,
@@ -127,6 +128,9 @@ def analyze(
         Left out of the grouping and of the reports (Polis profile: zeroed, §4.1).
     previous : Analysis, optional
         The last analysis of the same conversation: warm start and stable group ids.
+    previous_groups : mapping of participant id to group id (or None), optional
+        Without `previous` (a cold analysis, from scratch): the last analysis's grouping
+        (`Analysis.group_of()`), so that a group keeps its id, and its name, all the same.
     profile : {"consult", "polis"}
     random_state : int
         Seeds every random choice.
@@ -137,8 +141,17 @@ def analyze(
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {PROFILES}, not {profile!r}")
     with _cycle_collection_paused(), _one_blas_thread():
+        before = previous.group_of() if previous is not None else previous_groups
         return _analyze(
-            votes, statement_ids, moderated_out, meta, previous, profile, random_state, parameters
+            votes,
+            statement_ids,
+            moderated_out,
+            meta,
+            previous,
+            before,
+            profile,
+            random_state,
+            parameters,
         )
 
 
@@ -178,7 +191,7 @@ def _cycle_collection_paused() -> Iterator[None]:
 
 
 def _analyze(
-    votes, statement_ids, moderated_out, meta, previous, profile, random_state, parameters
+    votes, statement_ids, moderated_out, meta, previous, before, profile, random_state, parameters
 ) -> Analysis:
     started = time.perf_counter()
     matrix = votes if isinstance(votes, VoteMatrix) else _matrix_from_records(votes, statement_ids)
@@ -190,7 +203,6 @@ def _analyze(
     found = find_groups(
         matrix, moderated, is_meta, profile, state, random_state, timings, parameters
     )
-    before = previous.group_of() if previous is not None else None
     index = found.labels  # group index 0..n_groups − 1 per participant, −1 when none
     n_groups = int(index.max(initial=-1) + 1)
     ids = group_ids.stable_ids(index, matrix.participant_ids, before)

@@ -116,6 +116,22 @@ def test_surviving_groups_keep_their_ids_when_a_group_vanishes():
     assert stability(ids[now], pids, before)["share_kept"] == pytest.approx(0.77)
 
 
+@pytest.mark.parametrize("profile", ["consult", "polis"])
+def test_a_cold_analysis_keeps_the_last_analysis_group_ids(profile):
+    """From scratch, the groups may come out in another order: each keeps its id (its name,
+    "Group A") from the grouping it is given, with no warm start."""
+    matrix = planted("groups", 400, 40, n_groups=3, random_state=0).matrix
+    first = analyze(matrix, profile=profile)
+    ids = sorted(g["id"] for g in first.groups)
+    assert len(ids) >= 2
+    renamed = dict(zip(ids, ids[::-1], strict=True))  # as if the last analysis named them so
+    before = {p: None if g is None else renamed[g] for p, g in first.group_of().items()}
+    again = analyze(matrix, previous_groups=before, profile=profile)
+    assert again.group_of() == before
+    assert again.stability == {"matched_previous": True, "share_kept": 1.0}
+    assert again.division == first.division  # chosen afresh, not warm
+
+
 def test_two_opposite_camps_are_two_groups_not_a_spectrum():
     # Two camps that disagree on everything lie on one axis, but in two clumps.
     rng = np.random.default_rng(0)
