@@ -12,6 +12,7 @@ from conftest import create_conversation, join, make_app
 from helpers import DISTINCT_STATEMENTS, moderate
 from sqlalchemy import func, select
 
+from clustering.analysis import Analysis as ClusterAnalysis
 from consult.extensions import db
 from consult.math_runner import changed_conversations, run_once
 from consult.models import Analysis, StatementStat, Vote, VoteEvent
@@ -123,6 +124,30 @@ def test_a_warm_update_left_standing_is_analysed_again_cold_for_the_report(
         assert changed_conversations() == []
         report = build_report(get_conversation(consultation), "visible", with_history=False)
         assert report.analysis.version == settled.version  # the report has every vote
+
+
+@pytest.mark.parametrize("remembered", [True, False])
+def test_a_cold_analysis_keeps_the_names_the_groups_had(app, client, consultation, remembered):
+    """Group A stays Group A when the votes are analysed again from scratch (from the
+    runner's memory, or from the stored analysis), whatever order the groups come out in."""
+    vote_all(client, consultation, voters=30)
+    with app.app_context():
+        memory = VoteMemory()
+        first = refresh(consultation, memory)
+        group_of = {p["id"]: p["group"] for p in first.data["participants"]}
+        assert sorted(set(group_of.values())) == [0, 1]
+        # As if the latest analysis had named the camps the other way round.
+        swapped = {p: 1 - g for p, g in group_of.items()}
+        data = dict(first.data)
+        data["participants"] = [{**p, "group": swapped[p["id"]]} for p in data["participants"]]
+        first.data = data
+        db.session.commit()
+        if remembered:
+            memory.remember(consultation, first.version, ClusterAnalysis(**data))
+        again = refresh(consultation, memory if remembered else VoteMemory(), force_cold=True)
+        assert again.kind == "cold"
+        assert {p["id"]: p["group"] for p in again.data["participants"]} == swapped
+        assert again.data["stability"]["share_kept"] == 1.0
 
 
 def test_growth_since_the_last_cold_analysis_is_noticed_on_the_same_run(app, client, consultation):

@@ -120,6 +120,9 @@ def refresh(
         moderated_out=sorted({s.id for s in statements} - {s.id for s in shown}),
         meta=[s.id for s in statements if s.is_meta],
         previous=previous,
+        # From scratch, groups may come out in another order: they keep their names anyway
+        # (a citizen's "Group A", an outcome's response to a group).
+        previous_groups=_groups_before(conversation, latest, memory) if cold else None,
         profile=conversation.analysis_profile,
         random_state=SEED,
     )
@@ -209,6 +212,20 @@ def _previous(
         return None
     data = latest.data  # the one place a full analysis is decoded: a runner's first warm run
     return None if data is None else ClusterAnalysis(**data)
+
+
+def _groups_before(
+    conversation: Conversation, latest: Analysis | None, memory: VoteMemory
+) -> dict[Any, int | None] | None:
+    """Who was in which group in the latest analysis, whatever its profile: a cold analysis
+    matches its groups' ids to these."""
+    if latest is None:
+        return None
+    remembered = memory.previous(conversation.id)
+    if remembered is not None and remembered[0] == latest.version:
+        return remembered[1].group_of()
+    data = latest.data
+    return None if data is None else {p["id"]: p["group"] for p in data.get("participants", [])}
 
 
 def _cold_is_due(
