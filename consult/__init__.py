@@ -10,7 +10,16 @@ from flask import Flask
 from flask.cli import FlaskGroup
 from socketio import RedisManager
 
-from consult import embedding, headers, i18n, load_shedding, math_runner, proxies, rate_limits
+from consult import (
+    embedding,
+    headers,
+    i18n,
+    load_shedding,
+    math_runner,
+    proxies,
+    rate_limits,
+    session_teardown,
+)
 from consult.api import bp as api_bp
 from consult.cli import register_commands
 from consult.config import load_settings
@@ -33,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(load_settings(app.instance_path, config))
 
     db.init_app(app)
+    session_teardown.init_app(app)  # after db: it runs before db's own teardown
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     # First: its hook gives a framed page's request the session CSRF is checked against.
     embedding.init_app(app)

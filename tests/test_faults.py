@@ -127,3 +127,43 @@ def test_killed_workers_and_cut_connections_lose_nothing_and_log_nothing_twice(
         ).all()
     assert Counter(logged) == Counter(acknowledged)  # each exactly once
     assert sum(retries.values()) > 0, "no fault reached a vote: the test proved nothing"
+
+
+def _drop_the_sessions_connection() -> None:
+    """Cut the connection the request's session holds, as a database restart does."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        pid = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+        with db.engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    else:
+        connection.connection.dbapi_connection.close()
+
+
+@pytest.mark.parametrize("where", ["page", "api"])
+def test_a_connection_lost_after_the_answer_keeps_the_answer_and_the_vote(
+    app, client, conversation, where
+):
+    """The vote is committed, the answer made; then the session's connection dies before
+    the request ends. The citizen gets the answer (not a 500), and the vote is stored."""
+    cid = conversation["id"]
+    statement = client.get(f"/api/v1/conversations/{cid}/statements").json["statements"][0]
+    # The last of the app's after-request hooks (they run last registered first).
+    app.after_request_funcs.setdefault(None, []).insert(
+        0, lambda response: (_drop_the_sessions_connection(), response)[1]
+    )
+    if where == "api":
+        token = client.post(f"/api/v1/conversations/{cid}/participants").json["token"]
+        answer = client.post(
+            f"/api/v1/conversations/{cid}/votes",
+            json={"statement_id": statement["id"], "vote": -1},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert answer.status_code == 201
+    else:
+        answer = client.post(f"/c/{cid}/vote", data={"statement_id": statement["id"], "vote": "-1"})
+        assert answer.status_code == 302
+    app.after_request_funcs[None].pop(0)
+    with app.app_context():
+        stored = db.session.scalars(select(VoteEvent.value)).all()
+    assert stored == [-1]
