@@ -74,9 +74,13 @@ def build_view(
             for direction in ("agree", "disagree")
         },
         "divisive": [s for s in data.get("divisive", []) if s in texts] if ready else [],
-        # Ranked on the groups' agreement: groups not shown yet rank nothing.
-        "informed_consensus": _top(rows, "group_informed_consensus") if ready else [],
-        "bridging": _top(rows, "bridging") if ready else [],
+        # Ranked on the groups' agreement: groups not shown yet rank nothing. A ranking lists
+        # only what its heading says: most of every group agreeing; agreement beyond what
+        # the opinion axis explains (the bridging interval above 0).
+        "informed_consensus": _top([r for r in rows if _every_group_agrees(r)], GAC)
+        if ready
+        else [],
+        "bridging": _top([r for r in rows if _bridges(r)], "bridging") if ready else [],
         "uncertain": _top(rows, "pass_share", at_least=MANY_PASSES),
     }
 
@@ -150,6 +154,19 @@ def _statement(row: Mapping[str, Any], texts: Mapping[int, str]) -> dict[str, An
             for g in row.get("groups", [])
         ],
     }
+
+
+GAC = "group_informed_consensus"
+
+
+def _every_group_agrees(row: Mapping[str, Any]) -> bool:
+    groups = row.get("groups", [])
+    return len(groups) >= 2 and all(g.get("agree_share", 0.0) > 0.5 for g in groups)
+
+
+def _bridges(row: Mapping[str, Any]) -> bool:
+    interval = row.get("bridging_interval")
+    return bool(row.get("bridging_scored")) and interval is not None and interval[0] > 0
 
 
 def _top(rows: list[Mapping[str, Any]], key: str, at_least: float = 0.0) -> list[Any]:
