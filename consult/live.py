@@ -16,7 +16,7 @@ from flask_socketio import ConnectionRefusedError, disconnect, join_room
 
 from consult.extensions import db, socketio
 from consult.links import base_url
-from consult.models import Analysis, Conversation, User
+from consult.models import Analysis, Conversation, User, as_utc
 from consult.security import current_user
 from consult.services.api_tokens import user_for_token
 from consult.services.consultations import can_manage, find_conversation
@@ -81,6 +81,7 @@ def publish_analysis(conversation: Conversation, analysis: Analysis) -> None:
         "conversation_id": conversation.id,
         "tick": analysis.version,
         "kind": analysis.kind,
+        "created_at": as_utc(analysis.created_at).isoformat(),
         "view": analysis.view,
     }
     _emit(conversation, "analysis", payload)

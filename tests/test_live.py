@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from conftest import create_conversation, join
 from flask import request
@@ -10,6 +12,7 @@ from test_analysis_runner import SEEDS, vote_all
 from consult import live
 from consult.extensions import socketio
 from consult.math_runner import run_once
+from consult.models import as_utc
 from consult.services import consultations
 from consult.services.analysis_runs import refresh
 from consult.services.vote_memory import VoteMemory
@@ -113,6 +116,8 @@ def test_a_new_analysis_reaches_the_rooms_allowed_to_see_it(app, client, facilit
     assert events["analysis"]["tick"] == stored.version
     assert events["analysis"]["conversation_id"] == private
     assert events["analysis"]["view"] == stored.view
+    # When it ran: the page's "Updated" time is the analysis's, not the browser's.
+    assert datetime.fromisoformat(events["analysis"]["created_at"]) == as_utc(stored.created_at)
     assert events["stats"]["votes"] == 16 * len(SEEDS)
     assert anonymous.get_received() == []
 

@@ -11,7 +11,7 @@
   const Text = window.ConsultText;
   const T = Text.strings("live-strings");
   const mode = root.dataset.mode;
-  const state = { tick: 0, view: null, me: null, selected: null, stats: null, history: [] };
+  const state = { tick: 0, view: null, createdAt: null, me: null, selected: null, stats: null, statsAt: 0, history: [] };
 
   const $ = (id) => document.getElementById(id);
   const format = Text.format;
@@ -42,7 +42,8 @@
 
   function renderStatus() {
     if (!state.view) return setStatus(T.waiting);
-    const time = Text.time(new Date());
+    // When the analysis ran, not when the page drew it: a stalled analysis must look stale.
+    const time = Text.time(state.createdAt ? new Date(state.createdAt) : new Date());
     setStatus(format(T.updated, { time: time, tick: state.tick }));
   }
 
@@ -296,9 +297,13 @@
     if (body.view && body.tick >= state.tick) {
       state.tick = body.tick;
       state.view = body.view;
+      state.createdAt = body.created_at || null;
     }
     if ("me" in body) state.me = body.me;
-    if (body.stats) state.stats = body.stats;
+    if (body.stats) {
+      state.stats = body.stats;
+      state.statsAt = Date.now();
+    }
     if (body.history) state.history = body.history;
     render();
   }
@@ -336,15 +341,23 @@
     socket.on("analysis", (payload) => {
       if (payload.conversation_id !== root.dataset.conversation || payload.tick <= state.tick) return;
       if (mode === "citizen") return load(); // the citizen's own position comes with the page's data
-      state.history.push({ tick: payload.tick, at: new Date().toISOString(), votes: (state.stats || {}).votes || 0, participants: (state.stats || {}).participants || 0 });
-      apply({ tick: payload.tick, view: payload.view });
+      state.history.push({ tick: payload.tick, at: payload.created_at || new Date().toISOString(), votes: (state.stats || {}).votes || 0, participants: (state.stats || {}).participants || 0 });
+      apply({ tick: payload.tick, view: payload.view, created_at: payload.created_at });
     });
     socket.on("stats", (stats) => {
       if (stats.conversation_id !== root.dataset.conversation) return;
       state.stats = stats;
+      state.statsAt = Date.now();
       renderStats();
     });
   }
+
+  // Stats come with votes: when none come, "votes in the last minute" would stand still at
+  // its last value. Asked again once they are a minute old, while the page is looked at.
+  const STATS_STALE_MS = 60000;
+  setInterval(() => {
+    if (!document.hidden && state.statsAt && Date.now() - state.statsAt >= STATS_STALE_MS) load();
+  }, STATS_STALE_MS / 4);
 
   load().then(follow);
 })();
