@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -89,6 +90,33 @@ def test_saving_settings_changes_texts_but_never_closes_the_consultation(
     data = client.get(f"{API}/{cid}").json
     assert data["topic"] == "Transport 2"
     assert data["is_open"] is True
+
+
+def test_settings_saved_by_someone_else_meanwhile_are_not_undone(client, facilitator, conversation):
+    log_in(client, facilitator)
+    cid = conversation["id"]
+    page = client.get(f"/facilitate/c/{cid}").get_data(as_text=True)
+    drawn_from = re.search(r'name="edited_from" value="(\w+)"', page).group(1)
+    form = {"topic": "Transport", "question": "", "description": "", "statement_max_length": "280"}
+    # Another facilitator (the API, here) saves first.
+    changed = client.patch(
+        f"{API}/{cid}", json={"topic": "Their title"}, headers=facilitator.headers
+    )
+    assert changed.status_code == 200
+    stale = client.post(
+        f"/facilitate/c/{cid}", data={**form, "strict_moderation": "on", "edited_from": drawn_from}
+    )
+    assert stale.status_code == 409
+    assert "Someone else saved this consultation's settings" in stale.get_data(as_text=True)
+    assert 'value="Their title"' in stale.get_data(as_text=True)  # the form shows what is saved
+    data = client.get(f"{API}/{cid}").json
+    assert (data["topic"], data["strict_moderation"]) == ("Their title", False)
+    fresh = re.search(r'name="edited_from" value="(\w+)"', stale.get_data(as_text=True)).group(1)
+    saved = client.post(
+        f"/facilitate/c/{cid}", data={**form, "strict_moderation": "on", "edited_from": fresh}
+    )
+    assert saved.status_code == 302
+    assert client.get(f"{API}/{cid}").json["strict_moderation"] is True
 
 
 @pytest.mark.parametrize(

@@ -84,6 +84,39 @@ def test_select_all_applies_to_every_row_shown_without_javascript(client, facili
     assert [statuses(client, facilitator, cid)[i] for i in ids] == ["accepted"] * 3
 
 
+def test_a_statement_moderated_by_someone_else_meanwhile_is_left_as_they_set_it(
+    client, facilitator
+):
+    cid = create_conversation(client, facilitator, strict_moderation=True)["id"]
+    author = join(client, cid)
+    ids = [submit(client, cid, author, distinct_text(n)) for n in range(1, 4)]
+    log_in(client, facilitator)
+    page = client.get(f"/facilitate/c/{cid}/moderate").get_data(as_text=True)
+    shown = re.findall(r'name="shown_ids" value="(\d+)"', page)
+    shown_as = dict(re.findall(r'name="(shown_as-\d+)" value="(\w+)"', page))
+    assert set(shown_as.values()) == {"unmoderated"}
+    # Another facilitator rejects one while this page is open.
+    other = client.post(
+        f"{API}/{cid}/moderation",
+        json={"statement_ids": [ids[2]], "action": "reject"},
+        headers=facilitator.headers,
+    )
+    assert other.status_code == 200
+    response = client.post(
+        f"/facilitate/c/{cid}/moderate",
+        data={"select_all": "on", "shown_ids": shown, "action": "accept", **shown_as},
+        follow_redirects=True,
+    )
+    text = response.get_data(as_text=True)
+    assert "2 statements changed: accepted." in text
+    assert "1 statement was moderated by someone else since this page was drawn" in text
+    assert [statuses(client, facilitator, cid)[i] for i in ids] == [
+        "accepted",
+        "accepted",
+        "rejected",
+    ]
+
+
 def test_a_bulk_action_with_nothing_selected_says_so_and_changes_nothing(client, facilitator):
     cid = create_conversation(client, facilitator, strict_moderation=True)["id"]
     submit(client, cid, join(client, cid), distinct_text(1))

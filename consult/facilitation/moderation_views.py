@@ -90,12 +90,33 @@ def change_moderation(conversation_id: str) -> Any:
         action, ids = _chosen(request.form)
         if not ids:
             raise InvalidInput(_("Select at least one statement first."))
-        changed = statements.moderate(conversation, ids, action)
+        moved = statements.changed_since_shown(conversation, _shown_as(request.form, ids))
+        ids = [i for i in ids if i not in moved]
+        changed = statements.moderate(conversation, ids, action) if ids else 0
     except ServiceError as error:
         flash(error.message, "error")
     else:
-        flash(DONE[action](changed), "success")
+        if changed:
+            flash(DONE[action](changed), "success")
+        if moved:
+            flash(_moved_meanwhile(len(moved)), "error")
     return _back(conversation, where)
+
+
+def _moved_meanwhile(n: int) -> str:
+    # Another facilitator's decision made while this page was open is not undone unseen.
+    return ngettext(
+        "%(num)s statement was moderated by someone else since this page was drawn, so it was "
+        "left as they set it: look at it again.",
+        "%(num)s statements were moderated by someone else since this page was drawn, so they "
+        "were left as they set them: look at them again.",
+        n,
+    )
+
+
+def _shown_as(form: MultiDict[str, str], ids: list[int]) -> dict[int, str]:
+    """The status each chosen statement had on the page the facilitator acted on."""
+    return {i: form[f"shown_as-{i}"] for i in ids if f"shown_as-{i}" in form}
 
 
 def _where(args: Mapping[str, str]) -> dict[str, Any]:

@@ -141,6 +141,11 @@ def new_conversation() -> Any:
 def manage(conversation_id: str) -> Any:
     conversation = consultations.get_managed_conversation(current_user(), conversation_id)
     if request.method == "POST":
+        drawn_from = request.form.get("edited_from")
+        if drawn_from and drawn_from != consultations.edit_fingerprint(conversation):
+            # Saving this form would silently undo what another facilitator saved meanwhile.
+            flash(EDITED_MEANWHILE, "error")
+            return _manage_page(conversation), 409
         try:
             consultations.update_conversation(
                 conversation,
@@ -157,6 +162,12 @@ def manage(conversation_id: str) -> Any:
     return _manage_page(conversation)
 
 
+EDITED_MEANWHILE = lazy_gettext(
+    "Someone else saved this consultation's settings while you had this page open, so yours "
+    "were not saved. The form now shows what is saved; make your changes again."
+)
+
+
 def _manage_page(conversation: Conversation, typed: MultiDict | None = None) -> str:
     """The consultation's page; its form shows `typed` (a refused form) or what is saved."""
     return render_template(
@@ -164,6 +175,9 @@ def _manage_page(conversation: Conversation, typed: MultiDict | None = None) -> 
         conversation=conversation,
         texts=typed or conversation,
         values=typed or conversation.settings(),
+        # What the form was drawn from: a refused form keeps the state it was first drawn from.
+        edited_from=(typed or {}).get("edited_from")
+        or consultations.edit_fingerprint(conversation),
         counts=consultations.counts(conversation),
         moderation=statements.moderation_counts(conversation),
         segments=segments.segments_of(conversation),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -113,6 +115,19 @@ def conversations_managed_by(user: User) -> list[Conversation]:
         .order_by(Conversation.created_at.desc())
     )
     return list(db.session.scalars(query))
+
+
+def edit_fingerprint(conversation: Conversation) -> str:
+    """A short digest of what the settings form edits: a form drawn from other values (another
+    facilitator saved meanwhile) is told apart, and not saved over theirs."""
+    edited = {
+        "topic": conversation.topic,
+        "question": conversation.question,
+        "description": conversation.description,
+        **conversation.settings(),
+    }
+    text = json.dumps(edited, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def update_conversation(

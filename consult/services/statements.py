@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from itertools import islice
 from typing import Any
 
@@ -249,6 +249,18 @@ def moderate(conversation: Conversation, statement_ids: Iterable[object], action
     content_changed(conversation)
     db.session.commit()
     return len(statements)
+
+
+def changed_since_shown(conversation: Conversation, shown_as: Mapping[int, str]) -> set[int]:
+    """The statements whose moderation status is no longer the one a page showed."""
+    if not shown_as:
+        return set()
+    now = db.session.execute(
+        select(Statement.id, Statement.status).where(
+            Statement.conversation_id == conversation.id, Statement.id.in_(list(shown_as))
+        )
+    )
+    return {sid for sid, status in now if status.value != shown_as[sid]}
 
 
 def _apply_moderation(statement: Statement, action: str) -> None:
