@@ -186,6 +186,15 @@ def test_closing_needs_the_owner_the_csrf_token_and_a_known_action(
     assert client.get(f"{API}/{cid}").json["is_open"] is False
 
 
+def test_the_live_page_says_when_the_consultation_is_closed(client, facilitator, conversation):
+    log_in(client, facilitator)
+    cid = conversation["id"]
+    closed = "This consultation is closed."
+    assert closed not in client.get(f"/facilitate/c/{cid}/live").get_data(as_text=True)
+    client.patch(f"{API}/{cid}", json={"is_open": False}, headers=facilitator.headers)
+    assert closed in client.get(f"/facilitate/c/{cid}/live").get_data(as_text=True)
+
+
 def test_a_new_consultation_may_start_closed(client, facilitator):
     log_in(client, facilitator)
     client.post("/facilitate/new", data={"topic": "Later", "statement_max_length": "280"})
