@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from clustering.analysis import PROFILES, Analysis, analyze
-from clustering.polis_export import PolisExport, read_export
+from clustering.polis_export import MalformedExport, PolisExport, read_export
 from clustering.replay import replay
 
 
@@ -32,7 +32,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    export = read_export(args.folder)
+    try:
+        export = read_export(args.folder)
+    except MalformedExport as error:  # a missing or bad file: said by name and line, no traceback
+        parser.error(str(error))
     options = {**export.statements(), "profile": args.profile, "random_state": args.seed}
     seconds = []
     for _ in range(max(args.repeat, 1)):

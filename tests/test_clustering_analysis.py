@@ -213,3 +213,15 @@ def test_command_line_prints_participants_with_groups(tmp_path):
     ).stdout
     assert "Group 0" in text
     assert "2 run(s)" in text
+
+
+def test_command_line_names_a_missing_file_without_a_traceback(tmp_path):
+    (tmp_path / "comments.csv").write_text("timestamp,datetime,comment-id,author-id\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "clustering", "analyze", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert "votes.csv: the file is missing" in result.stderr
+    assert "Traceback" not in result.stderr
