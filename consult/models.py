@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -24,27 +24,12 @@ from sqlalchemy import (
     event,
     false,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult import tally_triggers
+from consult.column_types import BigId, JsonDocument, utcnow
+from consult.column_types import as_utc as as_utc  # imported from here across the app
 from consult.extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes, which we stored as UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-# BigInteger ids on PostgreSQL; SQLite only makes INTEGER PRIMARY KEY an autoincrementing rowid.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
-# Analyses are large documents: JSONB on PostgreSQL (compact, queryable), JSON text elsewhere.
-# None is SQL NULL (not the JSON text null), so "thinned" is an indexable IS NULL.
-JsonDocument = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 class User(db.Model):
