@@ -12,6 +12,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from consult.extensions import db
+from consult.graceful_exit import close_websockets_on_sigterm
 
 THREADS = 100
 # No client address (%(h)s) and no query string (%(U)s is the path alone): personal links
@@ -36,6 +37,8 @@ class EmbeddedServer(BaseApplication):
             "accesslog": "-" if access_log else None,
             "access_log_format": ACCESS_LOG_FORMAT,
             "post_fork": _after_fork,
+            # After the worker's own signal handlers are set.
+            "post_worker_init": lambda _worker: close_websockets_on_sigterm(),
         }
         super().__init__()
 

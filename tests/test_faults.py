@@ -15,6 +15,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -167,3 +168,32 @@ def test_a_connection_lost_after_the_answer_keeps_the_answer_and_the_vote(
     with app.app_context():
         stored = db.session.scalars(select(VoteEvent.value)).all()
     assert stored == [-1]
+
+
+@pytest.mark.server
+@pytest.mark.browser
+def test_a_stopped_worker_closes_its_websockets_and_exits_at_once(
+    app, facilitator, server, browser
+):
+    """SIGTERM (a deploy, a restart) with browsers following live: the worker closes their
+    websockets and exits, instead of waiting out gunicorn's graceful timeout (30 s) and
+    then hanging on their threads until the master killed it."""
+    base, master = server
+    pages = []
+    for _ in range(2):
+        page = browser.new_page()
+        page.goto(f"{base}/facilitate/login")
+        page.add_script_tag(url=f"{base}/static/vendor/socket.io.min.js")
+        page.evaluate(
+            "window.live = io({transports: ['websocket']});"
+            " new Promise((connected) => window.live.on('connect', connected))"
+        )
+        pages.append(page)
+    worker = _workers_of(master)[0]
+    stopped = time.monotonic()
+    os.kill(worker, signal.SIGTERM)
+    while Path(f"/proc/{worker}").exists() and time.monotonic() - stopped < 60:
+        time.sleep(0.1)
+    assert time.monotonic() - stopped < 10  # gunicorn's graceful timeout alone is 30 s
+    for page in pages:
+        page.close()
