@@ -7,6 +7,7 @@ import io
 import pytest
 from conftest import join
 from test_api import API, counts
+from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 
 @pytest.mark.parametrize("raw", [b"null", b"[]", b"{", b"3", b'"x"'])
@@ -24,6 +25,7 @@ def test_body_that_is_not_a_json_object_is_a_400(client, facilitator, raw):
         (b'{"topic": ' + b"9" * 5000 + b"}", "The body holds a number too long to read."),
         (b"[" * 100_000 + b"]" * 100_000, "The body is nested too deeply to read."),
         (b'{"topic": }', "The body is not valid JSON: Expecting value: line 1 column 11"),
+        (b'{"topic": "\xff"}', "The body is not valid JSON: 'utf-8' codec can't decode"),
     ],
 )
 def test_an_unreadable_body_is_told_in_the_apis_words(client, facilitator, raw, said):
@@ -79,3 +81,27 @@ def test_a_form_body_is_refused_not_read_as_no_body(client, conversation, conten
     assert "Content-Type: application/json" in response.json["error"]["message"]
     assert counts(client, cid)["participants"] == 0
     assert client.post(f"{API}/{cid}/participants").status_code == 201  # no body at all: joins
+
+
+def test_no_body_and_no_length_on_a_server_that_does_not_end_the_input_is_no_body(
+    app, conversation
+):
+    """Werkzeug's own server hands over the socket itself: reading it to its end would wait
+    for the client to hang up (`curl -X POST` sends no Content-Length)."""
+    cid = conversation["id"]
+    environ = EnvironBuilder(path=f"{API}/{cid}/participants", method="POST").get_environ()
+    for key in ("CONTENT_LENGTH", "wsgi.input_terminated"):
+        environ.pop(key, None)
+    environ["wsgi.input"] = NeverEnds()
+    _body, status, _headers = run_wsgi_app(app, environ, buffered=True)
+    assert status.startswith("201")
+
+
+class NeverEnds(io.RawIOBase):
+    """A connection the client keeps open: reading it would wait forever (here, fail)."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        raise AssertionError("the input was read past the request's end")

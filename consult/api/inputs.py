@@ -28,7 +28,7 @@ def json_object(*, required: bool = True) -> dict[str, Any]:
         return {}
     try:
         body = json.loads(raw)
-    except json.JSONDecodeError as error:  # its message says where: worth passing on
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:  # say where: worth passing on
         raise InvalidInput(f"The body is not valid JSON: {error}.") from None
     except ValueError:  # Python's own words about its limit on digits: not the client's
         raise InvalidInput("The body holds a number too long to read.") from None
@@ -46,7 +46,10 @@ def _body() -> bytes:
     body read as a smaller one (or as broken JSON); the server's own input tells.
     """
     limit = request.max_content_length
-    if request.content_length is not None or limit is None:
+    # Only a server that ends the input (gunicorn; Werkzeug's for a chunked body) may be read
+    # to its end: on another, a body without a length is none, and reading would wait.
+    terminated = "wsgi.input_terminated" in request.environ  # as Werkzeug reads the flag
+    if request.content_length is not None or limit is None or not terminated:
         return request.get_data(cache=True)
     raw = request.environ["wsgi.input"].read(limit + 1)
     if len(raw) > limit:
