@@ -111,6 +111,9 @@ def test_settings_saved_by_someone_else_meanwhile_are_not_undone(client, facilit
     assert 'value="Their title"' in stale.get_data(as_text=True)  # the form shows what is saved
     data = client.get(f"{API}/{cid}").json
     assert (data["topic"], data["strict_moderation"]) == ("Their title", False)
+    # Closing meanwhile is not a change the form could undo: it does not refuse the form.
+    closed = client.patch(f"{API}/{cid}", json={"is_open": False}, headers=facilitator.headers)
+    assert closed.status_code == 200
     fresh = re.search(r'name="edited_from" value="(\w+)"', stale.get_data(as_text=True)).group(1)
     saved = client.post(
         f"/facilitate/c/{cid}", data={**form, "strict_moderation": "on", "edited_from": fresh}

@@ -80,6 +80,10 @@ _BOOLEAN_SETTINGS = [
 ]
 
 
+# Everything the settings form edits, beside the texts.
+_FORM_SETTINGS = [*_BOOLEAN_SETTINGS, "statement_max_length", "analysis_profile", "embed_origins"]
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login_page() -> Any:
     if request.method == "POST":
@@ -142,7 +146,8 @@ def manage(conversation_id: str) -> Any:
     conversation = consultations.get_managed_conversation(current_user(), conversation_id)
     if request.method == "POST":
         drawn_from = request.form.get("edited_from")
-        if drawn_from and drawn_from != consultations.edit_fingerprint(conversation):
+        saved = consultations.edit_fingerprint(conversation, _FORM_SETTINGS)
+        if drawn_from and drawn_from != saved:
             # Saving this form would silently undo what another facilitator saved meanwhile.
             flash(EDITED_MEANWHILE, "error")
             return _manage_page(conversation), 409
@@ -177,7 +182,7 @@ def _manage_page(conversation: Conversation, typed: MultiDict | None = None) -> 
         values=typed or conversation.settings(),
         # What the form was drawn from: a refused form keeps the state it was first drawn from.
         edited_from=(typed or {}).get("edited_from")
-        or consultations.edit_fingerprint(conversation),
+        or consultations.edit_fingerprint(conversation, _FORM_SETTINGS),
         counts=consultations.counts(conversation),
         moderation=statements.moderation_counts(conversation),
         segments=segments.segments_of(conversation),

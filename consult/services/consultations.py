@@ -117,14 +117,15 @@ def conversations_managed_by(user: User) -> list[Conversation]:
     return list(db.session.scalars(query))
 
 
-def edit_fingerprint(conversation: Conversation) -> str:
-    """A short digest of what the settings form edits: a form drawn from other values (another
-    facilitator saved meanwhile) is told apart, and not saved over theirs."""
+def edit_fingerprint(conversation: Conversation, settings: Iterable[str]) -> str:
+    """A short digest of what a form edits (the texts and these settings): a form drawn from
+    other values (another facilitator saved meanwhile) is told apart, not saved over theirs.
+    Only what the form edits: closing the consultation meanwhile does not refuse it."""
     edited = {
         "topic": conversation.topic,
         "question": conversation.question,
         "description": conversation.description,
-        **conversation.settings(),
+        **{name: getattr(conversation, name) for name in settings},
     }
     text = json.dumps(edited, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
