@@ -90,7 +90,7 @@ def change_moderation(conversation_id: str) -> Any:
         action, ids = _chosen(request.form)
         if not ids:
             raise InvalidInput(_("Select at least one statement first."))
-        moved = statements.changed_since_shown(conversation, _shown_as(request.form, ids))
+        moved = _moved_since_shown(conversation, action, _shown_as(request.form, ids))
         ids = [i for i in ids if i not in moved]
         changed = statements.moderate(conversation, ids, action) if ids else 0
     except ServiceError as error:
@@ -112,6 +112,22 @@ def _moved_meanwhile(n: int) -> str:
         "were left as they set them: look at them again.",
         n,
     )
+
+
+# The status each action sets; the meta actions set none, so no status change stops them.
+_SETS_STATUS = {"accept": "accepted", "reject": "rejected", "unmoderate": "unmoderated"}
+
+
+def _moved_since_shown(
+    conversation: Conversation, action: str, shown_as: dict[int, str]
+) -> set[int]:
+    """The statements someone else moderated since the page was drawn, to another status
+    than this action sets (the same decision, made twice, is no conflict)."""
+    target = _SETS_STATUS.get(action)
+    if target is None:
+        return set()
+    now = statements.changed_since_shown(conversation, shown_as)
+    return {sid for sid, status in now.items() if status != target}
 
 
 def _shown_as(form: MultiDict[str, str], ids: list[int]) -> dict[int, str]:

@@ -251,16 +251,17 @@ def moderate(conversation: Conversation, statement_ids: Iterable[object], action
     return len(statements)
 
 
-def changed_since_shown(conversation: Conversation, shown_as: Mapping[int, str]) -> set[int]:
-    """The statements whose moderation status is no longer the one a page showed."""
+def changed_since_shown(conversation: Conversation, shown_as: Mapping[int, str]) -> dict[int, str]:
+    """The statements whose moderation status is no longer the one a page showed, with
+    their status now."""
     if not shown_as:
-        return set()
+        return {}
     now = db.session.execute(
         select(Statement.id, Statement.status).where(
             Statement.conversation_id == conversation.id, Statement.id.in_(list(shown_as))
         )
     )
-    return {sid for sid, status in now if status.value != shown_as[sid]}
+    return {sid: status.value for sid, status in now if status.value != shown_as[sid]}
 
 
 def _apply_moderation(statement: Statement, action: str) -> None:
