@@ -234,7 +234,7 @@ def test_the_source_and_attribution_go_with_the_report_every_export_and_reimport
     assert result.exit_code == 0, result.output
     assert "--attribution" not in result.output  # no reminder when it is given
     cid = result.output.strip().splitlines()[-1]
-    source = f"Imported from the Polis conversation https://pol.is/7wmvbjcjhp. {CC_BY}"
+    source = f"Imported from https://pol.is/7wmvbjcjhp. {CC_BY}"
     with app.app_context():
         refresh(cid, VoteMemory())
     for page in (f"/c/{cid}", f"/c/{cid}/report"):
@@ -250,7 +250,7 @@ def test_an_import_without_attribution_is_reminded_of_it(app, facilitator):
     assert "import it with --attribution TEXT" in result.output
     with app.app_context():
         source = get_conversation(result.output.strip().splitlines()[-1]).source
-    assert source == "Imported from the Polis conversation https://pol.is/9xxwa9jpkm."
+    assert source == "Imported from https://pol.is/9xxwa9jpkm."
 
 
 @pytest.mark.usefixtures("facilitator")

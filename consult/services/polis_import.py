@@ -121,11 +121,12 @@ def read_polis_folder(folder: Path, attribution: str = "") -> PolisFolder:
 
 
 def _source(summary: dict[str, str], attribution: str) -> str:
-    """The source a Consult export carries on, or else the Polis conversation's address;
-    then the attribution given, unless the source says it already."""
+    """The source a Consult export carries on, or else the exported conversation's address
+    (a Polis conversation's, or another Consult's); then the attribution given, unless the
+    source says it already."""
     url = from_formula_safe(summary.get("url", "")).strip()
     source = from_formula_safe(summary.get("source", "")).strip() or (
-        f"Imported from the Polis conversation {url}." if url else ""
+        f"Imported from {url}." if url else ""
     )
     if attribution and attribution not in source:
         source = f"{source} {attribution}".strip()
