@@ -300,11 +300,30 @@ def test_refused_lines_come_back_in_the_box_and_nothing_is_added(client, facilit
         f"/facilitate/c/{cid}/seed", data={"seed_statements": typed}, follow_redirects=True
     )
     page = response.get_data(as_text=True)
-    assert "300 characters long" in page
+    assert "Line 3: text is 300 characters long" in page
     assert f'name="seed_statements" rows="4" required>{typed}</textarea>' in page
     assert client.get(f"{API}/{cid}").json["counts"]["statements"] == 3
     again = client.get(f"/facilitate/c/{cid}/moderate").get_data(as_text=True)
     assert "Night trams every hour" not in again  # once, not for good
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("Trams\n\nFerries\n\n  \ntrams!", "Line 6 repeats line 1: “Trams”"),
+        ("Ferries\n\nparking in the centre is TOO cheap", "Line 3: This statement is already here"),
+    ],
+)
+def test_a_refused_line_is_named_by_its_line_in_the_box(
+    client, facilitator, conversation, typed, said
+):
+    log_in(client, facilitator)
+    cid = conversation["id"]
+    response = client.post(
+        f"/facilitate/c/{cid}/seed", data={"seed_statements": typed}, follow_redirects=True
+    )
+    assert said in response.get_data(as_text=True)
+    assert client.get(f"{API}/{cid}").json["counts"]["statements"] == 3
 
 
 def test_logout_ends_the_session(client, facilitator):

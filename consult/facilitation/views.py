@@ -268,12 +268,30 @@ def add_seeds(conversation_id: str) -> Any:
     try:
         added = statements.seed(conversation, lines(typed))
     except ServiceError as error:
-        flash(error.message, "error")
+        flash(_seed_refusal(error, typed), "error")
         if len(typed) <= SEED_DRAFT_KEPT_UP_TO:  # the session is a cookie: small drafts only
             session["seed_draft"] = typed
     else:
         flash(ngettext("%(num)s statement added.", "%(num)s statements added.", added), "success")
     return redirect(url_for(".moderate", conversation_id=conversation.id))
+
+
+def _seed_refusal(error: ServiceError, typed: str) -> str:
+    """The refusal of a line of the box, named by its line number in the box (blank lines
+    count there, not in the list the service saw)."""
+    line_of = [n for n, text in enumerate(typed.splitlines(), start=1) if text.strip()]
+    if error.place is None or error.place >= len(line_of):
+        return error.message
+    line = line_of[error.place]
+    first = (error.details.get("existing") or {}).get("seed_index")
+    if first is not None:  # it repeats an earlier line of the same box
+        return _(
+            "Line %(line)s repeats line %(first)s: “%(text)s”",
+            line=line,
+            first=line_of[first],
+            text=error.details["existing"]["text"],
+        )
+    return _("Line %(line)s: %(message)s", line=line, message=error.message)
 
 
 def _chosen_segment(conversation: Conversation) -> Segment | None:

@@ -10,6 +10,8 @@ class ServiceError(Exception):
 
     status = 400
     code = "bad_request"
+    # In a batch (seed statements): the refused item's place in it, from 0.
+    place: int | None = None
 
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)

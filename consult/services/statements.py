@@ -27,6 +27,7 @@ from consult.services.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    ServiceError,
     SimilarStatement,
 )
 from consult.services.numbers import json_id
@@ -63,9 +64,16 @@ def add_seed_statements(conversation: Conversation, texts: Iterable[object]) -> 
 
     A facilitator knows what they write: only exact repeats are refused, never near ones.
     They see every statement, so every one counts. One query finds repeats of the whole
-    batch, and the statements go in together when the session flushes.
+    batch, and the statements go in together when the session flushes. A refusal names the
+    statement refused by its place in `texts` (`ServiceError.place`).
     """
-    checked = [_checked_text(conversation, raw) for raw in texts]
+    checked = []
+    for place, raw in enumerate(texts):
+        try:
+            checked.append(_checked_text(conversation, raw))
+        except ServiceError as error:
+            error.place = place
+            raise
     if not checked:
         return []
     hashes = {text_hash(normalized) for _text, normalized in checked}
@@ -81,9 +89,14 @@ def add_seed_statements(conversation: Conversation, texts: Iterable[object]) -> 
     for place, (text, normalized) in enumerate(checked):
         if normalized in place_in_batch:
             first = place_in_batch[normalized]
-            raise _repeated_in_batch(place, first, checked[first][0])
-        if normalized in earlier:
-            raise _duplicate(conversation, earlier[normalized], None)
+            refusal = _repeated_in_batch(place, first, checked[first][0])
+        elif normalized in earlier:
+            refusal = _duplicate(conversation, earlier[normalized], None)
+        else:
+            refusal = None
+        if refusal is not None:
+            refusal.place = place
+            raise refusal
         place_in_batch[normalized] = place
         statement = Statement(
             conversation_id=conversation.id,
