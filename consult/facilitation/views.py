@@ -146,6 +146,8 @@ def manage(conversation_id: str) -> Any:
     conversation = consultations.get_managed_conversation(current_user(), conversation_id)
     if request.method == "POST":
         drawn_from = request.form.get("edited_from")
+        # Locked until saved: two saves at the same moment are checked one after the other.
+        db.session.refresh(conversation, with_for_update=True)
         saved = consultations.edit_fingerprint(conversation, _FORM_SETTINGS)
         if drawn_from and drawn_from != saved:
             # Saving this form would silently undo what another facilitator saved meanwhile.

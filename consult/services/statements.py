@@ -270,9 +270,10 @@ def changed_since_shown(conversation: Conversation, shown_as: Mapping[int, str])
     if not shown_as:
         return {}
     now = db.session.execute(
-        select(Statement.id, Statement.status).where(
-            Statement.conversation_id == conversation.id, Statement.id.in_(list(shown_as))
-        )
+        select(Statement.id, Statement.status)
+        .where(Statement.conversation_id == conversation.id, Statement.id.in_(list(shown_as)))
+        .order_by(Statement.id)  # locked in one order: two moderations never wait on each other
+        .with_for_update()  # until the action is saved: no change slips in between
     )
     return {sid: status.value for sid, status in now if status.value != shown_as[sid]}
 
