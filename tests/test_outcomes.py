@@ -176,6 +176,9 @@ def test_a_group_response_keeps_its_label_and_unknown_groups_are_refused(
     with_groups(app, cid, [0])  # group 1 is gone from the latest analysis: the label stays
     publish(client, facilitator, cid)
     assert b"Group B" in client.get(f"/c/{cid}").data
+    client.get("/language/fr")  # named in the page's language; the export keeps "Group B"
+    assert '<span class="outcome-group">Groupe B</span>' in client.get(f"/c/{cid}").text
+    client.get("/language/en")
     respond(client, facilitator, cid, **{**body, "group_id": 0})
     twice = {**body, "group_id": 0}
     assert client.post(outcome_url(cid, "/responses"), json=twice, headers=auth).status_code == 409

@@ -69,6 +69,12 @@ class ResponseView:
     def edited(self) -> bool:
         return self.updated_at > self.created_at
 
+    @property
+    def group_name(self) -> str | None:
+        """The group's name in the page's language ("Groupe A"); `group_label` is the stable
+        English one stored and exported."""
+        return None if self.group_id is None else group_name(self.group_id)
+
 
 @dataclass(frozen=True)
 class OutcomeView:
