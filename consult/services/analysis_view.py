@@ -75,8 +75,8 @@ def build_view(
         },
         "divisive": [s for s in data.get("divisive", []) if s in texts] if ready else [],
         # Ranked on the groups' agreement: groups not shown yet rank nothing. A ranking lists
-        # only what its heading says: most of every group agreeing; agreement beyond what
-        # the opinion axis explains (the bridging interval above 0).
+        # only what its heading says: most of every group agreeing (beyond chance); agreement
+        # beyond what the opinion axis explains (the bridging interval above 0).
         "informed_consensus": _top([r for r in rows if _every_group_agrees(r)], GAC)
         if ready
         else [],
@@ -160,8 +160,9 @@ GAC = "group_informed_consensus"
 
 
 def _every_group_agrees(row: Mapping[str, Any]) -> bool:
+    """A majority of every group, beyond chance: each group's 95 % interval above one half."""
     groups = row.get("groups", [])
-    return len(groups) >= 2 and all(g.get("agree_share", 0.0) > 0.5 for g in groups)
+    return len(groups) >= 2 and all((g.get("agree_interval") or [0.0])[0] > 0.5 for g in groups)
 
 
 def _bridges(row: Mapping[str, Any]) -> bool:
