@@ -117,6 +117,15 @@ def test_a_group_differs_from_the_rest_only_where_the_test_says_so():
     assert "Group A agreed" not in said  # its own test did not pass
 
 
+def test_groups_that_differ_with_no_one_group_apart_are_given_their_shares():
+    """'The groups voted differently on it.' must not end the account: how, then?"""
+    groups = [group(0, 28, 22, 52, (0.40, 0.67)), group(1, 14, 30, 48, (0.19, 0.45))]
+    said = plain(statement_sentences(row(groups=groups, groups_differ=True), NO_CLAIMS, LABELS))
+    assert "The groups voted differently on it." in said
+    assert "By group: Group A 54 % agreed, Group B 29 % agreed." in said
+    assert "less often than the others" not in said
+
+
 def test_without_the_division_test_the_groups_are_not_said_to_differ():
     said = plain(statement_sentences(row(groups_differ=False), NO_CLAIMS, LABELS))
     assert "voted differently" not in said

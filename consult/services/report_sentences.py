@@ -304,7 +304,21 @@ def _group_differences(row: Mapping[str, Any], labels: Mapping[int, str]) -> lis
                 **numbers,
             )
         sentences.append(said)
+    if row.get("groups_differ") and len(sentences) == 1:
+        # The groups differ as a whole, yet no one group against the rest: their shares say how.
+        sentences.append(_("By group: %(shares)s.", shares=_group_shares(groups, labels)))
     return sentences
+
+
+def _group_shares(groups: Iterable[Mapping[str, Any]], labels: Mapping[int, str]) -> str:
+    return ", ".join(
+        _(
+            "%(group)s %(share)s agreed",
+            group=labels.get(g.get("group"), _("Group %(id)s", id=g.get("group"))),
+            share=percent(g.get("agree_share", 0.0)),
+        )
+        for g in groups
+    )
 
 
 def _passes(row: Mapping[str, Any]) -> list[str]:
