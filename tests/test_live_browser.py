@@ -213,6 +213,15 @@ def test_on_a_phone_a_published_response_is_shown_beside_the_voters_vote(
     expect(outcome).to_contain_text("The council kept most of it.")
     expect(outcome).to_contain_text(voted_on)
 
+    # On an Arabic page, the English texts keep their direction and their own quote marks.
+    citizen.goto(f"/language/ar?next=/c/{cid}")
+    quoted = citizen.locator("q.outcome-statement")
+    style = "(e) => [getComputedStyle(e).direction, getComputedStyle(e).quotes]"
+    assert quoted.evaluate(style) == ["ltr", '"“" "”" "‘" "’"']
+    assert (
+        citizen.locator(".outcome-text").evaluate("(e) => getComputedStyle(e).direction") == "ltr"
+    )
+
 
 # -- Content-Security-Policy -------------------------------------------------------------
 
