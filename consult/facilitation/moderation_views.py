@@ -114,20 +114,17 @@ def _moved_meanwhile(n: int) -> str:
     )
 
 
-# The status each action sets; the meta actions set none, so no status change stops them.
-_SETS_STATUS = {"accept": "accepted", "reject": "rejected", "unmoderate": "unmoderated"}
-
-
 def _moved_since_shown(
     conversation: Conversation, action: str, shown_as: dict[int, str]
 ) -> set[int]:
     """The statements someone else moderated since the page was drawn, to another status
-    than this action sets (the same decision, made twice, is no conflict)."""
-    target = _SETS_STATUS.get(action)
+    than this action sets (the same decision, made twice, is no conflict). The meta actions
+    set no status, so no status change stops them."""
+    target = statements.STATUS_SET_BY.get(action)
     if target is None:
         return set()
     now = statements.changed_since_shown(conversation, shown_as)
-    return {sid for sid, status in now.items() if status != target}
+    return {sid for sid, status in now.items() if status != target.value}
 
 
 def _shown_as(form: MultiDict[str, str], ids: list[int]) -> dict[int, str]:

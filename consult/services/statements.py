@@ -36,6 +36,12 @@ from consult.services.text import SIGNS, clean_text, normalize_for_comparison
 
 MAX_SIMILAR_OFFERED = 3
 MODERATION_ACTIONS = ("accept", "reject", "unmoderate", "meta", "not_meta")
+# The status each action sets; "meta" and "not_meta" set the meta flag instead.
+STATUS_SET_BY = {
+    "accept": ModerationStatus.ACCEPTED,
+    "reject": ModerationStatus.REJECTED,
+    "unmoderate": ModerationStatus.UNMODERATED,
+}
 MAX_BULK_MODERATION = 1000
 AGREE = 1  # DESIGN.md §4: agree = +1
 
@@ -279,12 +285,8 @@ def changed_since_shown(conversation: Conversation, shown_as: Mapping[int, str])
 
 
 def _apply_moderation(statement: Statement, action: str) -> None:
-    if action == "accept":
-        statement.status = ModerationStatus.ACCEPTED
-    elif action == "reject":
-        statement.status = ModerationStatus.REJECTED
-    elif action == "unmoderate":
-        statement.status = ModerationStatus.UNMODERATED
+    if action in STATUS_SET_BY:
+        statement.status = STATUS_SET_BY[action]
     else:
         statement.is_meta = action == "meta"
 
@@ -393,7 +395,8 @@ def _repeated_in_batch(place: int, first_place: int, text: str) -> DuplicateStat
         first=first_place + 1,
         text=text,
     )
-    existing = {"id": None, "text": text, "status": "accepted", "seed_index": first_place}
+    status = ModerationStatus.ACCEPTED.value  # as every seed statement is
+    existing = {"id": None, "text": text, "status": status, "seed_index": first_place}
     return DuplicateStatement(message, existing=existing)
 
 
