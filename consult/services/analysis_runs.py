@@ -205,9 +205,9 @@ def _previous(
     """The latest analysis to start warm from: from memory when this runner made it."""
     if latest is None:
         return None
-    remembered = memory.previous(conversation.id)
-    if remembered is not None and remembered[0] == latest.version:
-        return remembered[1]
+    remembered = _remembered(conversation, latest, memory)
+    if remembered is not None:
+        return remembered
     if (latest.summary or {}).get("profile") != conversation.analysis_profile:
         return None
     data = latest.data  # the one place a full analysis is decoded: a runner's first warm run
@@ -221,11 +221,19 @@ def _groups_before(
     matches its groups' ids to these."""
     if latest is None:
         return None
-    remembered = memory.previous(conversation.id)
-    if remembered is not None and remembered[0] == latest.version:
-        return remembered[1].group_of()
-    data = latest.data
+    remembered = _remembered(conversation, latest, memory)
+    if remembered is not None:
+        return remembered.group_of()
+    data = latest.data  # only who is in which group: no full decoding
     return None if data is None else {p["id"]: p["group"] for p in data.get("participants", [])}
+
+
+def _remembered(
+    conversation: Conversation, latest: Analysis, memory: VoteMemory
+) -> ClusterAnalysis | None:
+    """`latest` as this runner's memory holds it, when this runner made it."""
+    remembered = memory.previous(conversation.id)
+    return remembered[1] if remembered is not None and remembered[0] == latest.version else None
 
 
 def _cold_is_due(
