@@ -96,7 +96,7 @@ def read_polis_folder(folder: Path, attribution: str = "") -> PolisFolder:
         if row.comment in comments:
             raise MalformedExport("comments.csv", row.line, f"comment-id {row.comment} repeated")
         text = _checked_text(from_formula_safe(row.text), "comments.csv", row.line)
-        if STATUS[row.moderated] != ModerationStatus.REJECTED:
+        if _shown(row):
             _check_showable(text, row.line)
         comments[row.comment] = CommentRow(
             row.line, row.comment, row.author, row.moderated, row.timestamp_ms, text
@@ -163,12 +163,7 @@ def _conversation(owner: User, folder: PolisFolder) -> Conversation:
         is_open=False,  # a record of a past consultation; its facilitator may open it
         # Opened, its own statements must fit its limit (football's shown ones reach 400).
         statement_max_length=max(
-            [DEFAULT_STATEMENT_MAX_LENGTH]
-            + [
-                len(c.text)
-                for c in folder.comments
-                if STATUS[c.moderated] != ModerationStatus.REJECTED
-            ]
+            [DEFAULT_STATEMENT_MAX_LENGTH] + [len(c.text) for c in folder.comments if _shown(c)]
         ),
         created_at=_moment(min(times)) if times else utcnow(),
     )
@@ -289,6 +284,11 @@ def _checked_text(text: str, file: str, line: int | None) -> str:
     if "\x00" in text or any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
         raise MalformedExport(file, line, "the text holds characters that are not allowed")
     return text
+
+
+def _shown(comment: CommentRow) -> bool:
+    """Whether participants could see the comment once imported: Polis did not reject it."""
+    return STATUS[comment.moderated] != ModerationStatus.REJECTED
 
 
 def _check_showable(text: str, line: int) -> None:
