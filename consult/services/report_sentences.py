@@ -287,9 +287,8 @@ def _group_differences(row: Mapping[str, Any], labels: Mapping[int, str]) -> lis
         rest_agree, rest = decided_agree - own_agree, decided - own
         # The test compares agree among agree + disagree with the rest's (claims module).
         more = own and rest and own_agree / own > rest_agree / rest
-        label = labels.get(g.get("group"), _("Group %(id)s", id=g.get("group")))
         numbers = {
-            "group": label,
+            "group": _label(g, labels),
             "share": percent(g.get("agree_share", 0.0)),
             "range": percent_range(g.get("agree_interval")),
         }
@@ -304,7 +303,7 @@ def _group_differences(row: Mapping[str, Any], labels: Mapping[int, str]) -> lis
                 **numbers,
             )
         sentences.append(said)
-    if row.get("groups_differ") and len(sentences) == 1:
+    if row.get("groups_differ") and not any(g.get("differs_from_rest") for g in groups):
         # The groups differ as a whole, yet no one group against the rest: their shares say how.
         sentences.append(_("By group: %(shares)s.", shares=_group_shares(groups, labels)))
     return sentences
@@ -314,11 +313,15 @@ def _group_shares(groups: Iterable[Mapping[str, Any]], labels: Mapping[int, str]
     return ", ".join(
         _(
             "%(group)s %(share)s agreed",
-            group=labels.get(g.get("group"), _("Group %(id)s", id=g.get("group"))),
+            group=_label(g, labels),
             share=percent(g.get("agree_share", 0.0)),
         )
         for g in groups
     )
+
+
+def _label(group: Mapping[str, Any], labels: Mapping[int, str]) -> str:
+    return labels.get(group.get("group"), _("Group %(id)s", id=group.get("group")))
 
 
 def _passes(row: Mapping[str, Any]) -> list[str]:
