@@ -77,9 +77,11 @@ def build_view(
         # Ranked on the groups' agreement: groups not shown yet rank nothing. A ranking lists
         # only what its heading says: most of every group agreeing (beyond chance); agreement
         # beyond what the opinion axis explains (the bridging interval above 0).
-        "informed_consensus": _top([r for r in rows if _every_group_agrees(r)], GAC)
-        if ready
-        else [],
+        "informed_consensus": (
+            _top([r for r in rows if _every_group_agrees(r)], "group_informed_consensus")
+            if ready
+            else []
+        ),
         "bridging": _top([r for r in rows if _bridges(r)], "bridging") if ready else [],
         "uncertain": _top(rows, "pass_share", at_least=MANY_PASSES),
     }
@@ -154,9 +156,6 @@ def _statement(row: Mapping[str, Any], texts: Mapping[int, str]) -> dict[str, An
             for g in row.get("groups", [])
         ],
     }
-
-
-GAC = "group_informed_consensus"
 
 
 def _every_group_agrees(row: Mapping[str, Any]) -> bool:
