@@ -129,6 +129,33 @@ def test_facilitator_edits_and_deletes_a_response_by_form(
     assert client.post(f"{base}/delete").status_code == 404
 
 
+def test_every_change_to_a_response_dates_the_published_outcome_as_updated(
+    client: FlaskClient, facilitator: Facilitator, conversation: dict[str, Any]
+) -> None:
+    cid = conversation["id"]
+    buses = statement_ids(client, cid)["Buses should run every ten minutes."]
+    published = publish(client, facilitator, cid)
+    assert published["updated_at"] == published["published_at"]
+    assert b", updated" not in client.get(f"/c/{cid}").data
+
+    def updated_at() -> str:
+        return client.get(outcome_url(cid)).json["updated_at"]
+
+    made = respond(client, facilitator, cid, statement_id=buses, status="adopted", text="Yes.")
+    after_adding = updated_at()
+    assert after_adding == made["created_at"] > published["published_at"]
+    log_in(client, facilitator)
+    base = f"/facilitate/c/{cid}/outcome/responses/{made['id']}"
+    client.post(base, data={"status": "not_taken_up", "text": "No after all."})
+    after_editing = updated_at()
+    assert after_editing > after_adding
+    client.post(f"{base}/delete", data={"confirm": "yes"})
+    after_deleting = updated_at()
+    assert after_deleting > after_editing
+    # Readers are told the published outcome changed, though the response left no text.
+    assert b", updated" in client.get(f"/c/{cid}").data
+
+
 def test_refused_form_shows_the_reason_beside_it_and_keeps_what_was_typed(
     client: FlaskClient, facilitator: Facilitator, conversation: dict[str, Any]
 ) -> None:

@@ -277,6 +277,7 @@ def add_response(
         response.group_id, response.group_label = _answerable_group(conversation, group_id)
     now = utcnow()
     response.created_at = response.updated_at = now
+    _outcome_changed(conversation.id, now)  # before the add: its lookup would flush the response
     db.session.add(response)
     _commit_or_conflict(
         _("This statement or group already has a response: change that one instead.")
@@ -296,17 +297,28 @@ def update_response(response: OutcomeResponse, changes: Mapping[str, object]) ->
     if (status, text) != (response.status, response.text):
         response.status, response.text = status, text
         response.updated_at = utcnow()
+        _outcome_changed(response.conversation_id, response.updated_at)
     db.session.commit()
     return response
 
 
 def delete_response(response: OutcomeResponse) -> None:
-    """Remove a response for good: nothing of it stays public."""
+    """Remove a response for good: nothing of it stays public, but the outcome's "updated"
+    date says that it changed."""
+    _outcome_changed(response.conversation_id, utcnow())
     db.session.delete(response)
     db.session.commit()
 
 
 # --- Private helpers ---------------------------------------------------------------------
+
+
+def _outcome_changed(conversation_id: str, moment: datetime) -> None:
+    """A response added, changed or deleted changes the outcome: readers of a published one
+    see "updated" with its date (`Outcome.updated_at`), not the date of its first text."""
+    outcome = db.session.get(Outcome, conversation_id)
+    if outcome is not None:
+        outcome.updated_at = moment
 
 
 def _responses(conversation: Conversation) -> list[OutcomeResponse]:
