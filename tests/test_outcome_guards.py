@@ -51,7 +51,7 @@ def test_another_facilitator_and_anonymous_visitors_cannot_write(
         ("", {"text": "Mine.", "published": "on"}),
         ("/responses", {"target": f"statement-{buses}", "status": "adopted", "text": "x"}),
         (f"/responses/{rid}", {"status": "adopted", "text": "Changed."}),
-        (f"/responses/{rid}/delete", {}),
+        (f"/responses/{rid}/delete", {"confirm": "yes"}),
     ]
     visitor = app.test_client()
     log_in(client, other)

@@ -122,11 +122,17 @@ def test_facilitator_edits_and_deletes_a_response_by_form(
     assert b"Not taken up" in page
     assert b"Soon." not in page
 
-    assert client.post(f"{base}/delete").status_code == 302
+    # Without the box ticked: refused beside the form, the response still there.
+    unconfirmed = client.post(f"{base}/delete")
+    assert unconfirmed.status_code == 400
+    assert "Tick the box to confirm that this response is to be deleted." in unconfirmed.text
+    assert f'id="response-{made["id"]}-delete-error" role="alert"' in unconfirmed.text
+    assert len(client.get(outcome_url(cid)).json["responses"]) == 1
+    assert client.post(f"{base}/delete", data={"confirm": "yes"}).status_code == 302
     assert client.get(outcome_url(cid)).json["responses"] == []
     assert b"Too costly" not in client.get(f"/c/{cid}").data
     assert b"Too costly" not in client.get(f"/facilitate/c/{cid}/outcome").data
-    assert client.post(f"{base}/delete").status_code == 404
+    assert client.post(f"{base}/delete", data={"confirm": "yes"}).status_code == 404
 
 
 def test_every_change_to_a_response_dates_the_published_outcome_as_updated(

@@ -79,7 +79,12 @@ def update_outcome_response(conversation_id: str, response_id: int) -> Any:
 @login_required
 def delete_outcome_response(conversation_id: str, response_id: int) -> Any:
     conversation = consultations.get_managed_conversation(current_user(), conversation_id)
-    outcomes.delete_response(outcomes.get_response(conversation, response_id))
+    response = outcomes.get_response(conversation, response_id)
+    # Deleting cannot be undone, and a published response disappears from public view.
+    if request.form.get("confirm") != "yes":
+        refused = InvalidInput(_("Tick the box to confirm that this response is to be deleted."))
+        return _page(conversation, refused=(f"delete-{response.id}", refused))
+    outcomes.delete_response(response)
     flash(_("The response is deleted."), "success")
     return _back(conversation, "responses")
 
