@@ -189,13 +189,21 @@ def test_closing_needs_the_owner_the_csrf_token_and_a_known_action(
     assert client.get(f"{API}/{cid}").json["is_open"] is False
 
 
-def test_the_live_page_says_when_the_consultation_is_closed(client, facilitator, conversation):
+def test_the_live_page_and_the_presentation_say_when_the_consultation_is_closed(
+    client, facilitator, conversation
+):
     log_in(client, facilitator)
     cid = conversation["id"]
-    closed = "This consultation is closed."
-    assert closed not in client.get(f"/facilitate/c/{cid}/live").get_data(as_text=True)
+    live, present = f"/facilitate/c/{cid}/live", f"/facilitate/c/{cid}/present"
+    closed = "This consultation is closed"
+    assert closed not in client.get(live).get_data(as_text=True)
+    assert closed not in client.get(present).get_data(as_text=True)
     client.patch(f"{API}/{cid}", json={"is_open": False}, headers=facilitator.headers)
-    assert closed in client.get(f"/facilitate/c/{cid}/live").get_data(as_text=True)
+    assert "This consultation is closed." in client.get(live).get_data(as_text=True)
+    # The room watching the screen is told too: nobody should go on trying to vote.
+    assert "This consultation is closed: it takes no more votes or statements." in client.get(
+        present
+    ).get_data(as_text=True)
 
 
 def test_a_new_consultation_may_start_closed(client, facilitator):
