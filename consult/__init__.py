@@ -14,6 +14,7 @@ from consult import (
     embedding,
     headers,
     i18n,
+    linked_text,
     load_shedding,
     math_runner,
     proxies,
@@ -60,6 +61,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     math_runner.init_app(app)
     i18n.init_app(app)
+    linked_text.register(app)
     # Inside the headers middleware, so that a 503 carries the security headers too.
     load_shedding.init_app(app)
     # Outermost last: ProxyFix fixes the scheme before the headers middleware reads it.

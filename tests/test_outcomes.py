@@ -70,6 +70,30 @@ def test_facilitator_publishes_by_form_and_a_voter_sees_it_on_both_pages(
     assert re.search(r"What became of it.*Adopted.*In the plan, article 4\.", beside, re.S)
 
 
+def test_addresses_in_the_outcome_are_links_for_readers(
+    client: FlaskClient, facilitator: Facilitator, conversation: dict[str, Any]
+) -> None:
+    cid = conversation["id"]
+    buses = statement_ids(client, cid)["Buses should run every ten minutes."]
+    publish(client, facilitator, cid, "Decided on 3 May: https://example.org/minutes/3.")
+    respond(
+        client,
+        facilitator,
+        cid,
+        statement_id=buses,
+        status="adopted",
+        text="Timetable <b>at</b> http://example.org/timetable",
+    )
+    page = client.get(f"/c/{cid}").text
+    link = 'rel="nofollow noopener noreferrer" dir="ltr">'
+    assert (
+        f'<a href="https://example.org/minutes/3" {link}https://example.org/minutes/3</a>.' in page
+    )
+    assert f'Timetable &lt;b&gt;at&lt;/b&gt; <a href="http://example.org/timetable" {link}' in page
+    # The API and the open data keep the text as written.
+    assert client.get(outcome_url(cid)).json["text"].endswith("https://example.org/minutes/3.")
+
+
 def test_votes_page_shows_responses_only_beside_the_statements_voted_on(
     app: Flask, client: FlaskClient, facilitator: Facilitator, conversation: dict[str, Any]
 ) -> None:

@@ -1,0 +1,57 @@
+"""Web addresses in a facilitator's text made into links (the `linked` template filter).
+
+An official's outcome points readers to the decision it reports ("see the council's
+minutes at https://…"); written as plain text, the address could only be copied by hand,
+on a phone hardly at all. Only http and https addresses become links, everything else is
+escaped as any text is, and the links say they are not the site's own (`rel`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from markupsafe import Markup, escape
+
+# An address runs to the next space or character that cannot be in one unescaped.
+ADDRESS = re.compile(r"https?://[^\s<>\"'`{}|\\^]+", re.IGNORECASE)
+# Sentence punctuation right after an address belongs to the sentence, not to the address.
+TRAILING = ".,;:!?…"
+
+
+def linked(text: object) -> Markup:
+    """The text, escaped, with each http(s) address as a link to itself."""
+    plain = "" if text is None else str(text)
+    parts: list[str] = []
+    written = 0
+    for found in ADDRESS.finditer(plain):
+        address = _without_trailing_punctuation(found.group())
+        if "://" not in address.rstrip("/:"):  # nothing left after the scheme
+            continue
+        parts.append(escape(plain[written : found.start()]))
+        parts.append(
+            Markup('<a href="{0}" rel="nofollow noopener noreferrer" dir="ltr">{0}</a>').format(
+                address
+            )
+        )
+        written = found.start() + len(address)
+    parts.append(escape(plain[written:]))
+    return Markup("").join(parts)
+
+
+def _without_trailing_punctuation(address: str) -> str:
+    """The address without the full stop, comma or closing bracket that ends its sentence.
+
+    A closing bracket stays when the address opened one itself, as Wikipedia's do.
+    """
+    while address:
+        last = address[-1]
+        if last in TRAILING or (last == ")" and address.count("(") < address.count(")")):
+            address = address[:-1]
+            continue
+        break
+    return address
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters["linked"] = linked
