@@ -38,7 +38,6 @@ DEFAULTS: dict[str, Any] = {
     "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 30,
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
     "WTF_CSRF_TIME_LIMIT": None,
-    "CONSULT_STATEMENT_MAX_LENGTH": 280,
     "CONSULT_PAGE_SIZE": 50,
     "CONSULT_REDIS_URL": None,
     "CONSULT_ANALYSIS_DEBOUNCE": 1.0,  # seconds between two analyses of one consultation

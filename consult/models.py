@@ -78,6 +78,9 @@ class LoginSession(db.Model):
     user: Mapped[User] = relationship()
 
 
+DEFAULT_STATEMENT_MAX_LENGTH = 280  # characters: what a new consultation takes, as Polis
+
+
 class Conversation(db.Model):
     """A consultation: one question, its statements and its participants' votes."""
 
@@ -94,7 +97,7 @@ class Conversation(db.Model):
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
     strict_moderation: Mapped[bool] = mapped_column(Boolean, default=False)
     allow_statements: Mapped[bool] = mapped_column(Boolean, default=True)
-    statement_max_length: Mapped[int] = mapped_column(Integer, default=280)
+    statement_max_length: Mapped[int] = mapped_column(Integer, default=DEFAULT_STATEMENT_MAX_LENGTH)
     require_xid: Mapped[bool] = mapped_column(Boolean, default=False)
     results_public: Mapped[bool] = mapped_column(Boolean, default=True)
     # When a participant erases their data, their statements go too, unless the facilitator

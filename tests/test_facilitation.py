@@ -12,6 +12,8 @@ import pytest
 from conftest import create_conversation, join, make_app, make_facilitator
 from helpers import distinct_text, log_in, log_in_with_csrf, page_csrf_token, shown_statement_id
 
+from consult.models import DEFAULT_STATEMENT_MAX_LENGTH
+
 API = "/api/v1/conversations"
 
 
@@ -204,6 +206,17 @@ def test_the_live_page_and_the_presentation_say_when_the_consultation_is_closed(
     assert "This consultation is closed: it takes no more votes or statements." in client.get(
         present
     ).get_data(as_text=True)
+
+
+def test_the_new_consultation_form_offers_the_default_statement_length(client, facilitator):
+    log_in(client, facilitator)
+    form = client.get("/facilitate/new").get_data(as_text=True)
+    field = re.search(r'<input id="statement_max_length"[^>]*>', form, re.S).group()
+    assert f'value="{DEFAULT_STATEMENT_MAX_LENGTH}"' in field
+    # A form that leaves the field out (no browser does) gets the same default.
+    client.post("/facilitate/new", data={"topic": "Short", "is_open": "on"})
+    [conversation] = client.get(API, headers=facilitator.headers).json["conversations"]
+    assert conversation["statement_max_length"] == DEFAULT_STATEMENT_MAX_LENGTH == 280
 
 
 def test_a_new_consultation_may_start_closed(client, facilitator):

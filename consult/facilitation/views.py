@@ -24,7 +24,7 @@ from werkzeug.datastructures import MultiDict
 from consult.api.serializers import personal_link
 from consult.extensions import db
 from consult.forms import form_checkbox, whole_number
-from consult.models import SETTINGS, Conversation, Segment
+from consult.models import DEFAULT_STATEMENT_MAX_LENGTH, SETTINGS, Conversation, Segment
 from consult.reports.document import render_who_took_part
 from consult.security import app_secret, current_user, login, login_required, logout
 from consult.services import (
@@ -137,7 +137,8 @@ def new_conversation() -> Any:
             return render_template("facilitation/new.html", form=request.form), error.status
         flash(_("The consultation is created. Share its link with participants."), "success")
         return redirect(url_for(".manage", conversation_id=conversation.id))
-    return render_template("facilitation/new.html", form={"allow_statements": "on"})
+    new_form = {"allow_statements": "on", "statement_max_length": DEFAULT_STATEMENT_MAX_LENGTH}
+    return render_template("facilitation/new.html", form=new_form)
 
 
 @bp.route("/c/<conversation_id>", methods=["GET", "POST"])
@@ -311,7 +312,7 @@ def _form_settings() -> dict[str, object]:
         name: form_checkbox(request.form, name) for name in _BOOLEAN_SETTINGS
     }
     settings["statement_max_length"] = whole_number(
-        request.form.get("statement_max_length", "280"),
+        request.form.get("statement_max_length", str(DEFAULT_STATEMENT_MAX_LENGTH)),
         "statement_max_length",
         high=MAX_STATEMENT_LENGTH_SETTING,
     )

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from consult.extensions import db
 from consult.models import (
     ANALYSIS_PROFILES,
+    DEFAULT_STATEMENT_MAX_LENGTH,
     SETTINGS,
     Conversation,
     ConversationCounter,
@@ -31,7 +32,6 @@ from consult.services.text import clean_text
 from consult.tokens import new_public_id
 
 MAX_STATEMENT_LENGTH_SETTING = 2000
-DEFAULT_STATEMENT_MAX_LENGTH = 280
 MAX_QUESTIONS_AFTER_VOTES = 100  # later than this and few people would ever be asked
 _CONVERSATION_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 MAX_SEED_STATEMENTS = 500
