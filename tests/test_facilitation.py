@@ -328,6 +328,24 @@ def test_refused_lines_come_back_in_the_box_and_nothing_is_added(client, facilit
     assert "Night trams every hour" not in again  # once, not for good
 
 
+def test_a_refused_box_too_large_for_the_cookie_is_not_kept_and_the_login_stays(
+    client, facilitator, conversation
+):
+    """A browser drops a cookie over 4,096 bytes, and the facilitator's login with it: a
+    box of Chinese lines is dropped instead, the refusal still said."""
+    log_in(client, facilitator)
+    cid = conversation["id"]
+    lines = ["".join(chr(0x4E00 + (i * 7919 + n) % 3000) for i in range(250)) for n in range(8)]
+    typed = "\n".join([*lines, "x" * 300])  # 2,308 characters; the last line is too long
+    refused = client.post(f"/facilitate/c/{cid}/seed", data={"seed_statements": typed})
+    [cookie] = [c for c in refused.headers.getlist("Set-Cookie") if "consult_session=" in c]
+    assert len(cookie.split(";")[0]) <= 4096
+    page = client.get(f"/facilitate/c/{cid}/moderate")
+    assert page.status_code == 200  # still logged in
+    assert "Line 9: text is 300 characters long" in page.get_data(as_text=True)
+    assert lines[0] not in page.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     ("typed", "said"),
     [

@@ -122,3 +122,46 @@ def test_opposite_statement_by_form_is_added_at_once(client, conversation):
     response = client.post(f"/c/{cid}/statements", data=opposite, follow_redirects=True)
     assert b"Added. Writing it counts as agreeing with it." in response.data
     assert client.get(f"{API}/{cid}").json["counts"]["statements"] == 4
+
+
+def _session_cookie(response) -> str:
+    [cookie] = [c for c in response.headers.getlist("Set-Cookie") if "consult_session=" in c]
+    return cookie.split(";")[0]
+
+
+def test_a_long_refused_text_in_any_script_keeps_the_session_within_a_browser_cookie(
+    client, conversation
+):
+    """A browser drops a cookie over 4,096 bytes, and the session with it (who the browser
+    votes as). 2,000 characters of Chinese came to 6 KB in the cookie."""
+    cid = conversation["id"]
+    buses = "Buses should run every ten minutes."
+    listed = client.get(f"{API}/{cid}/statements").json["statements"]
+    [statement_id] = [s["id"] for s in listed if s["text"] == buses]
+    client.post(f"/c/{cid}/vote", data={"statement_id": str(statement_id), "vote": "1"})
+    # Too long for the consultation (280): refused, and the draft comes back.
+    text = "".join(chr(0x4E00 + (i * 7919) % 3000) for i in range(2000))
+    refused = client.post(f"/c/{cid}/statements", data={"text": text})
+    assert refused.status_code == 302
+    assert len(_session_cookie(refused)) <= 4096
+    page = client.get(f"/c/{cid}").text
+    assert "only its beginning is in the box" in page
+    kept = re.search(r'<textarea[^>]*name="text"[^>]*>([^<]*)</textarea>', page).group(1)
+    assert 500 <= len(kept) < len(text)
+    assert text.startswith(kept)
+    # Still the same participant: the vote before is still theirs.
+    assert buses in client.get(f"/c/{cid}/votes").text
+
+
+def test_a_short_refused_text_comes_back_whole_and_offers_travel_as_ids(client, conversation):
+    cid = conversation["id"]
+    near = "Parking in the centre is to cheap!"
+    offered = client.post(f"/c/{cid}/statements", data={"text": near})
+    # The offer's text is read again for the page, not carried in the cookie.
+    with client.session_transaction() as session:
+        assert session["draft"] == near
+        assert all(isinstance(i, int) for i in session["similar"])
+    page = client.get(f"/c/{cid}").text
+    assert "<legend>Parking in the centre is too cheap.</legend>" in page
+    assert "only its beginning" not in page
+    assert len(_session_cookie(offered)) < 1000

@@ -38,13 +38,10 @@ from consult.services import (
 from consult.services.consultations import MAX_STATEMENT_LENGTH_SETTING
 from consult.services.errors import InvalidInput, ServiceError
 from consult.services.report import build_report
+from consult.session_size import keep_text
 
 bp = Blueprint("facilitation", __name__, url_prefix="/facilitate")
 # The dates and numbers of these pages and the report, in the request's locale.
-
-# A refused "Add statements" comes back in its box up to this many characters (the
-# session that carries it is a cookie of 4 KB).
-SEED_DRAFT_KEPT_UP_TO = 2500
 
 # The labels of the consultation form's boxes: the services word their refusals with the
 # API's field names ("topic must not be empty."), which a facilitator never sees.
@@ -272,8 +269,8 @@ def add_seeds(conversation_id: str) -> Any:
         added = statements.seed(conversation, lines(typed))
     except ServiceError as error:
         flash(_seed_refusal(error, typed), "error")
-        if len(typed) <= SEED_DRAFT_KEPT_UP_TO:  # the session is a cookie: small drafts only
-            session["seed_draft"] = typed
+        if keep_text("seed_draft", typed) != typed:  # too long for the session's cookie
+            session.pop("seed_draft")
     else:
         flash(ngettext("%(num)s statement added.", "%(num)s statements added.", added), "success")
     return redirect(url_for(".moderate", conversation_id=conversation.id))

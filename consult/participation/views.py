@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 from consult.errors import json_error, wants_json
 from consult.forms import form_vote, page_argument, page_count, whole_number
 from consult.models import Conversation, Participant, Segment, Statement
+from consult.participation import carried
 from consult.participation.messages import statement_refusal
 from consult.security import app_secret, request_address_hash
 from consult.services import (
@@ -44,9 +45,6 @@ STATEMENT_FORM = "#add-statement"  # the fragment a statement's answer returns t
 # would otherwise start again at the top of the page).
 NEXT_STATEMENT = "#statement-text"
 QUESTIONS = "#questions-heading"
-# A refused or set-aside statement comes back in its box up to this many characters (the
-# session that carries it is a cookie).
-DRAFT_KEPT_UP_TO = 2000
 # Lazy: translated when used, in the language of the request that uses it.
 VOTE_LABELS = {1: lazy_gettext("Agree"), -1: lazy_gettext("Disagree"), 0: lazy_gettext("Pass")}
 VOTES_PER_PAGE = 50  # "Your votes" a page at a time: thousands would be thousands of pixels
@@ -111,7 +109,7 @@ def conversation_page(
         link_refused=link_refused,
         draft=draft,
         # None: nothing was offered; a list, maybe emptied by votes: "Add mine anyway" stays.
-        similar=session.pop("similar", None),
+        similar=carried.take_offers(conversation),
         notes=notes or {},
         outcome=outcomes.published_view(conversation),
     )
@@ -157,8 +155,9 @@ def vote(conversation_id: str) -> Any:
         return redirect(f"{listed}#vote-{statement_id}")
     page = url_for(".conversation", conversation_id=conversation.id)
     if request.form.get("return_to") == "similar":
-        note("statement", "success", _("Your vote is counted."))
-        _keep_the_draft(conversation, request.form)
+        counted = _("Your vote is counted.")
+        kept_whole = _keep_the_draft(request.form)
+        note("statement", "success", _with_shortened_notice(counted, kept_whole))
         return redirect(page + STATEMENT_FORM)
     note("vote", "success", _("Vote recorded: %(choice)s", choice=VOTE_LABELS[value]))
     # Once due, the questions come first (the card below them would scroll them out of view).
@@ -166,13 +165,18 @@ def vote(conversation_id: str) -> Any:
     return redirect(page + (QUESTIONS if due else NEXT_STATEMENT))
 
 
-def _keep_the_draft(conversation: Conversation, form: MultiDict) -> None:
+def _keep_the_draft(form: MultiDict) -> bool:
     """After a vote on a statement offered as similar, the person's own text comes back with
     the other offers and "Add mine anyway": one who voted against the offer may still mean to
-    add theirs. Ids that are not whole numbers are dropped; only visible statements return."""
-    session["draft"] = str(form.get("draft", ""))[:DRAFT_KEPT_UP_TO]
+    add theirs. Ids that are not whole numbers are dropped; only visible statements return.
+    False if only the text's beginning could be kept (`carried.keep_draft`)."""
     offered = [int(i) for i in form.getlist("offered") if i.isdecimal() and len(i) < 12]
-    session["similar"] = statements.offered_again(conversation, offered)
+    carried.offer_again(offered)
+    return carried.keep_draft(str(form.get("draft", "")))
+
+
+def _with_shortened_notice(message: str, kept_whole: bool) -> str:
+    return message if kept_whole else f"{message} {carried.shortened_notice()}"
 
 
 def _moved_on(
@@ -196,8 +200,8 @@ def _moved_on(
         page = list_page if list_page > 1 else None
         return redirect(url_for(".my_votes", conversation_id=conversation.id, page=page))
     if request.form.get("return_to") == "similar":
-        note("statement", "error", gone.message)
-        _keep_the_draft(conversation, request.form)  # the offer went; their text stays
+        kept_whole = _keep_the_draft(request.form)  # the offer went; their text stays
+        note("statement", "error", _with_shortened_notice(gone.message, kept_whole))
         page = url_for(".conversation", conversation_id=conversation.id)
         return redirect(page + STATEMENT_FORM)
     note("vote", "error", gone.message)
@@ -280,12 +284,14 @@ def add_statement(conversation_id: str) -> Any:
         message = statement_refusal(error, text, conversation.statement_max_length)
         if wants_json():
             return json_error(error.status, error.code, message, **error.details)
-        session["draft"] = text[:DRAFT_KEPT_UP_TO]
+        kept_whole = carried.keep_draft(text)
         if isinstance(error, SimilarStatement):
             # Shown beside the form with "Add mine anyway" and votes on the similar ones.
-            session["similar"] = error.details["similar"]
+            carried.offer_again([offer["id"] for offer in error.details["similar"]])
+            if not kept_whole:
+                note("statement", "error", carried.shortened_notice())
         else:
-            note("statement", "error", message)
+            note("statement", "error", _with_shortened_notice(message, kept_whole))
         return redirect(url_for(".conversation", conversation_id=conversation.id) + STATEMENT_FORM)
     g.statement_added = True  # counted by the per-participant statement limit
     message = _("Added. Writing it counts as agreeing with it.")
