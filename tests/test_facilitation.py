@@ -197,15 +197,18 @@ def test_the_live_page_and_the_presentation_say_when_the_consultation_is_closed(
     log_in(client, facilitator)
     cid = conversation["id"]
     live, present = f"/facilitate/c/{cid}/live", f"/facilitate/c/{cid}/present"
-    closed = "This consultation is closed"
-    assert closed not in client.get(live).get_data(as_text=True)
-    assert closed not in client.get(present).get_data(as_text=True)
+    hidden = 'id="closed-notice" hidden>'
+    assert hidden in client.get(live).get_data(as_text=True)
+    assert hidden in client.get(present).get_data(as_text=True)
+    assert client.get(f"{live}.json").json["stats"]["is_open"] is True
     client.patch(f"{API}/{cid}", json={"is_open": False}, headers=facilitator.headers)
-    assert "This consultation is closed." in client.get(live).get_data(as_text=True)
+    shown = 'id="closed-notice" >'
+    assert f"{shown}<strong>This consultation is closed.</strong>" in client.get(live).text
     # The room watching the screen is told too: nobody should go on trying to vote.
-    assert "This consultation is closed: it takes no more votes or statements." in client.get(
-        present
-    ).get_data(as_text=True)
+    notice = "This consultation is closed: it takes no more votes or statements."
+    assert f"{shown}{notice}" in client.get(present).get_data(as_text=True)
+    # The pages' numbers say so too: an open page follows without a reload (live.js).
+    assert client.get(f"{live}.json").json["stats"]["is_open"] is False
 
 
 def test_the_new_consultation_form_offers_the_default_statement_length(client, facilitator):

@@ -85,6 +85,29 @@ def test_the_presentation_view_updates_and_has_no_controls(
         assert box["y"] + min(box["height"], 40) <= 720, part  # on screen, at least its top
 
 
+def test_the_presentation_says_it_is_closed_without_a_reload(
+    new_page, facilitator, client, live_server
+):
+    cid = create_conversation(client, facilitator, seed_statements=LIVE_SEEDS)["id"]
+    room = new_page(viewport={"width": 1280, "height": 720})
+    room.clock.install()
+    log_in(room, facilitator.email, facilitator.password)
+    room.goto(f"/facilitate/c/{cid}/present")
+    notice = room.locator("#closed-notice")
+    expect(notice).to_be_hidden()
+    client.patch(
+        f"/api/v1/conversations/{cid}", json={"is_open": False}, headers=facilitator.headers
+    )
+    room.clock.fast_forward(61_000)  # the page asks for its numbers again once a minute old
+    expect(notice).to_be_visible(timeout=10_000)
+    expect(notice).to_have_css("color", "rgb(0, 0, 0)")  # readable on its pale ground
+    client.patch(
+        f"/api/v1/conversations/{cid}", json={"is_open": True}, headers=facilitator.headers
+    )
+    room.clock.fast_forward(61_000)
+    expect(notice).to_be_hidden(timeout=10_000)
+
+
 def test_a_citizen_sees_where_they_stand_on_a_phone(new_page, facilitator, client, live_server):
     cid = create_conversation(client, facilitator, seed_statements=LIVE_SEEDS)["id"]
     vote_in_camps(live_server, cid, voters=30)

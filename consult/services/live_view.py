@@ -54,6 +54,8 @@ def activity(conversation: Conversation) -> dict[str, int]:
         "votes_last_minute": last_minute or 0,
         "simulated_participants": simulated or 0,
         "waiting_for_moderation": waiting or 0,
+        # The live page and the presentation say when it closes or opens again, unreloaded.
+        "is_open": conversation.is_open,
     }
 
 

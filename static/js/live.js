@@ -261,6 +261,7 @@
     set("count-statements", stats.statements);
     set("count-rate", stats.votes_last_minute);
     set("moderation-count", stats.waiting_for_moderation);
+    if ($("closed-notice") && "is_open" in stats) $("closed-notice").hidden = stats.is_open;
     if ($("simulated-note") && stats.simulated_participants) {
       $("simulated-note").hidden = false;
       $("simulated-note").textContent = Text.plural(T.simulated, stats.simulated_participants);
