@@ -15,8 +15,11 @@ from markupsafe import Markup, escape
 
 # An address runs to the next space or character that cannot be in one unescaped.
 ADDRESS = re.compile(r"https?://[^\s<>\"'`{}|\\^]+", re.IGNORECASE)
-# Sentence punctuation right after an address belongs to the sentence, not to the address.
-TRAILING = ".,;:!?…"
+# Punctuation right after an address belongs to the sentence, not to the address: stops,
+# commas (the Arabic one too) and closing quotation marks.
+TRAILING = ".,;:!?…،؛”’»›"
+# A closing bracket stays when the address opened one itself, as Wikipedia's do.
+BRACKETS = {")": "(", "]": "["}
 
 
 def linked(text: object) -> Markup:
@@ -40,13 +43,12 @@ def linked(text: object) -> Markup:
 
 
 def _without_trailing_punctuation(address: str) -> str:
-    """The address without the full stop, comma or closing bracket that ends its sentence.
-
-    A closing bracket stays when the address opened one itself, as Wikipedia's do.
-    """
+    """The address without the full stop, comma, quotation mark or closing bracket that
+    ends its sentence."""
     while address:
         last = address[-1]
-        if last in TRAILING or (last == ")" and address.count("(") < address.count(")")):
+        opening = BRACKETS.get(last)
+        if last in TRAILING or (opening and address.count(opening) < address.count(last)):
             address = address[:-1]
             continue
         break

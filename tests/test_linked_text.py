@@ -28,6 +28,19 @@ from consult.linked_text import linked
             'rel="nofollow noopener noreferrer" dir="ltr">'
             "https://en.wikipedia.org/wiki/Bus_(disambiguation)</a>!",
         ),
+        (
+            "[https://example.org/a] «https://example.org/b» “https://example.org/c”",
+            '[<a href="https://example.org/a" rel="nofollow noopener noreferrer" dir="ltr">'
+            'https://example.org/a</a>] «<a href="https://example.org/b" '
+            'rel="nofollow noopener noreferrer" dir="ltr">https://example.org/b</a>» '
+            '“<a href="https://example.org/c" rel="nofollow noopener noreferrer" dir="ltr">'
+            "https://example.org/c</a>”",
+        ),
+        (
+            "انظر https://example.org/ar، ثم",
+            'انظر <a href="https://example.org/ar" rel="nofollow noopener noreferrer" dir="ltr">'
+            "https://example.org/ar</a>، ثم",
+        ),
         # Not web addresses: left as text, escaped.
         ("javascript:alert(1) and ftp://example.org", "javascript:alert(1) and ftp://example.org"),
         ("https://. is nothing", "https://. is nothing"),
