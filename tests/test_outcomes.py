@@ -146,7 +146,10 @@ def test_facilitator_edits_and_deletes_a_response_by_form(
     assert b"Not taken up" in page
     assert b"Soon." not in page
 
-    # Without the box ticked: refused beside the form, the response still there.
+    # Without the box ticked: refused beside the form (the page opens at it), the response
+    # still there.
+    page = client.get(f"/facilitate/c/{cid}/outcome").text
+    assert f'action="{base}/delete#response-{made["id"]}"' in page
     unconfirmed = client.post(f"{base}/delete")
     assert unconfirmed.status_code == 400
     assert "Tick the box to confirm that this response is to be deleted." in unconfirmed.text
