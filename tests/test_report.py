@@ -424,6 +424,30 @@ def test_the_pdf_holds_the_consensus_the_sentences_and_the_hash_as_text(
     assert re.search(r"Page 1 of \d+", text)
 
 
+def test_in_the_pdf_every_statement_starts_a_page_with_each_heading_beside_its_bars(
+    client, analysed, tmp_path
+):
+    """Below the table's header the renderer kept one row of the first statement and
+    carried its bars over to the next page."""
+    target = tmp_path / "report.pdf"
+    target.write_bytes(client.get(f"{API}/{analysed}/report.pdf").data)
+    out = subprocess.run(
+        [pdf_tool("pdftotext"), "-layout", str(target), "-"],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
+    pages = [page.strip() for page in out.split("\f")]
+    [start] = [
+        n for n, page in enumerate(pages) if "Every statement" in map(str.strip, page.splitlines())
+    ]
+    assert pages[start].splitlines()[0].strip() == "Every statement"
+    for page in pages[start:]:
+        last_lines = [line for line in page.splitlines() if line.strip()][-3:]
+        # A statement's heading never ends a page: its "Everyone" row follows it there.
+        assert not any(statement in "".join(last_lines) for statement in SHARED), last_lines
+
+
 def test_a_published_outcome_is_in_the_report_and_its_pdf(client, facilitator, analysed, tmp_path):
     body = {"text": "The council adopted the shared proposals.", "published": False}
     url = f"{API}/{analysed}/outcome"
