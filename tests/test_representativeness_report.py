@@ -124,6 +124,9 @@ def test_without_targets_there_is_no_comparison_nor_reweighting(app, client, tar
     assert "Compared with the target shares" not in text
     assert "reweighted to the targets" not in text
     assert "Do the answers differ?" in text  # the statements by answer stay
+    # The question is quoted, so its own "?" is not followed by a full stop.
+    assert f"by answer to “{QUESTION}”: each cell" in text
+    assert "?." not in text
 
 
 def test_the_api_gives_the_reports_numbers_checked_against_its_description(
