@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
@@ -151,6 +152,17 @@ def test_participants_page_links_to_results(client, public):
     headers = join(client, public)
     assert headers
     assert f"/c/{public}/results".encode() in client.get(f"/c/{public}").data
+
+
+def test_without_javascript_the_results_page_points_to_the_report(client, public):
+    """The map and groups are drawn by live.js; a browser that runs no script is told, and
+    sent to the report. (Playwright's script-less Chromium still parses <noscript> as raw
+    text, so this is checked in the page's HTML.)"""
+    page = client.get(f"/c/{public}/results").get_data(as_text=True)
+    notice = re.search(r"<noscript>(.*?)</noscript>", page, re.S)
+    assert notice is not None
+    assert "This page draws the results with JavaScript" in notice[1]
+    assert f'<a href="/c/{public}/report">The full report</a> gives every result' in notice[1]
 
 
 @pytest.mark.parametrize(
