@@ -96,6 +96,12 @@ def test_the_facilitators_pages_fit_whatever_was_typed(new_page, app, client, fa
         assert_fits_the_phone(page, path)
     page.goto(f"/facilitate/c/{wordy}/bursts")
     assert page.get_by_role("button", name="Leave out of the analysis").count() == 1
+    page.goto(f"/facilitate/c/{wordy}/moderate")
+    lines = page.get_by_role("button", name="Search", exact=True).evaluate(
+        "button => { const r = document.createRange(); r.selectNodeContents(button);"
+        " return new Set([...r.getClientRects()].map((box) => Math.round(box.top))).size; }"
+    )
+    assert lines == 1  # not "Sear/ch"
     for language in ("fr", "es"):
         page.goto(f"/language/{language}")
         page.goto("/facilitate/account")
