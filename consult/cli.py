@@ -191,7 +191,7 @@ def serve(host: str, port: int, demo: bool, dev: bool, access_log: bool) -> None
                 f"`consult users set-password {email}` sets a new one)"
             )
     click.echo(f"Facilitators log in at {base}/facilitate/login")
-    if "CONSULT_COOKIE_SECURE" not in os.environ:
+    if not os.environ.get("CONSULT_COOKIE_SECURE", "").strip():  # unset, or empty (config)
         # The embedded server speaks plain HTTP; production runs behind TLS (README).
         app.config["SESSION_COOKIE_SECURE"] = False
     if dev:

@@ -98,8 +98,11 @@ def load_settings(instance_path: str, overrides: Mapping[str, Any] | None) -> di
     """Return the settings for one app: defaults < environment < overrides."""
     settings = dict(DEFAULTS)
     for variable, (key, parse) in _ENVIRONMENT.items():
-        if variable in os.environ:
-            settings[key] = parse(os.environ[variable])
+        raw = os.environ.get(variable, "")
+        # Set but empty (`CONSULT_REDIS_URL=` in a compose file) is as if unset: the
+        # default, not an empty database address or a cookie that is no longer Secure.
+        if raw.strip():
+            settings[key] = _parsed(variable, raw, parse)
     settings.update(overrides or {})
     settings.setdefault("SQLALCHEMY_DATABASE_URI", _default_database_url(instance_path))
     database_url = normalise_database_url(settings["SQLALCHEMY_DATABASE_URI"])
@@ -112,6 +115,13 @@ def load_settings(instance_path: str, overrides: Mapping[str, Any] | None) -> di
     queue_or_thread = "queue" if settings["CONSULT_REDIS_URL"] else "thread"
     settings.setdefault("CONSULT_ANALYSIS", queue_or_thread)
     return settings
+
+
+def _parsed(variable: str, raw: str, parse: Any) -> Any:
+    try:
+        return parse(raw)
+    except ValueError:
+        raise ValueError(f"{variable}={raw!r} is not a valid value for it") from None
 
 
 def normalise_database_url(url: str) -> str:
