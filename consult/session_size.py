@@ -13,11 +13,15 @@ from flask import current_app, session
 # Bytes of the cookie's value. Browsers refuse over 4,096 for name and value together; the
 # rest is room for the messages a page writes after the text.
 COOKIE_BUDGET = 2800
+# Characters: a longer text is cut to this before it is measured, so that a megabyte typed
+# is not compressed again and again (only text repeating itself would fit beyond it).
+KEPT_AT_MOST = 20_000
 
 
 def keep_text(key: str, text: str) -> str:
     """Put `text` in the session under `key`, cut short (from the end) if the cookie would
     pass `COOKIE_BUDGET`; what was kept."""
+    text = text[:KEPT_AT_MOST]
     session[key] = text
     while text and session_cookie_size() > COOKIE_BUDGET:
         text = text[: len(text) * 3 // 4]
