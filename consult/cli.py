@@ -266,7 +266,9 @@ def import_polis_command(folder: Path, owner_email: str | None, attribution: str
         f"Imported {len(data.comments)} statements, {len(participants)} voters and "
         f"{len(data.votes)} vote events from {folder}."
     )
-    if not attribution.strip():
+    if data.source_carried and not attribution.strip():
+        click.echo(f"Source, as the export gave it: {data.source}")
+    elif not attribution.strip():
         click.echo(
             "If the data's licence asks for attribution (Polis's open data is CC BY 4.0), "
             "import it with --attribution TEXT: it is kept with the report and every export."

@@ -241,8 +241,12 @@ def test_the_source_and_attribution_go_with_the_report_every_export_and_reimport
         assert f"Source: {source}" in client.get(page).text, page
     first = export_to(app, cid, tmp_path / "first")
     assert f'source,"{source}"' in (first / "summary.csv").read_text()
-    again = export_to(app, imported_id(app, first), tmp_path / "second")  # no repeat added
-    assert f'source,"{source}"' in (again / "summary.csv").read_text()
+    reimport = import_folder(app, first)
+    # The export carries its source on: no reminder, and the import says what it kept.
+    assert f"Source, as the export gave it: {source}" in reimport.output
+    assert "--attribution" not in reimport.output
+    again = export_to(app, reimport.output.strip().splitlines()[-1], tmp_path / "second")
+    assert f'source,"{source}"' in (again / "summary.csv").read_text()  # no repeat added
 
 
 def test_an_import_without_attribution_is_reminded_of_it(app, facilitator):

@@ -65,6 +65,7 @@ class PolisFolder:
     topic: str
     description: str
     source: str  # where the data came from, with the attribution its licence asks for
+    source_carried: bool  # the source came with the folder (a Consult export's summary.csv)
     comments: list[CommentRow]  # by comment id
     votes: list[VoteRow]  # in time order; equal times in file order
     meta: set[int]
@@ -114,6 +115,7 @@ def read_polis_folder(folder: Path, attribution: str = "") -> PolisFolder:
         topic=_checked_text(topic, "summary.csv", None),
         description=_checked_text(description, "summary.csv", None),
         source=_checked_text(_source(summary, attribution.strip()), "summary.csv", None),
+        source_carried=bool(from_formula_safe(summary.get("source", "")).strip()),
         comments=[comments[key] for key in sorted(comments)],
         votes=sorted(votes, key=lambda vote: vote.timestamp_ms),
         meta=set(meta_comment_ids(folder)) & set(comments),
