@@ -233,7 +233,9 @@ def export_command(conversation_id: str, outdir: Path, until: str | None, site: 
     with _refusals_as_errors():
         conversation = consultations.get_conversation(conversation_id)
     url = f"{(site or base_url()).rstrip('/')}/c/{conversation.id}"
-    for name in write_export(conversation, outdir, url=url, until=_cutoff(until)):
+    with _refusals_as_errors():
+        written = write_export(conversation, outdir, url=url, until=_cutoff(until))
+    for name in written:
         click.echo(str(outdir / name))
 
 

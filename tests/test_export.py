@@ -308,6 +308,13 @@ def test_cli_export_writes_the_files(app, client, analysed, tmp_path):
     missing = runner.invoke(args=["export", "nope", str(tmp_path / "y")])
     assert missing.exit_code == 1
     assert "no such consultation" in missing.output.lower()
+    # Into a folder that holds something: refused, nothing in it touched (an earlier
+    # export's outcome.json would otherwise stay, saying it is published).
+    (tmp_path / "out" / "summary.csv").write_text("edited by hand")
+    again = runner.invoke(args=["export", analysed, str(tmp_path / "out")])
+    assert again.exit_code == 1
+    assert "is not empty: export into a new or empty folder" in again.output
+    assert (tmp_path / "out" / "summary.csv").read_text() == "edited by hand"
 
 
 def test_private_results_are_for_its_facilitators_only(app, client, facilitator):

@@ -22,6 +22,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 
 from consult.extensions import db
@@ -35,7 +36,7 @@ from consult.models import (
     as_utc,
 )
 from consult.services.analyses import latest_analysis
-from consult.services.errors import NotFound
+from consult.services.errors import InvalidInput, NotFound
 from consult.services.export_numbers import renumbered_analysis
 from consult.services.outcomes import outcome_for_export
 from consult.services.polis_csv import epoch_seconds, line, polis_datetime, quoted
@@ -71,7 +72,15 @@ def votes_csv_sha256(conversation: Conversation, until: datetime | None = None) 
 def write_export(
     conversation: Conversation, folder: Path, *, url: str, until: datetime | None = None
 ) -> list[str]:
-    """Write every file into `folder` (created if needed); returns the names written."""
+    """Write every file into `folder` (created if needed, else empty); the names written.
+
+    A folder holding anything is refused: an earlier export's files would stay beside this
+    one's, among them an outcome.json since withdrawn, still saying it is published.
+    """
+    if folder.is_dir() and any(folder.iterdir()):
+        raise InvalidInput(
+            _("%(folder)s is not empty: export into a new or empty folder.", folder=str(folder))
+        )
     export = ConversationExport(conversation, url=url, until=until)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
