@@ -37,6 +37,12 @@ def form_vote(form: Mapping[str, str]) -> int:
         raise InvalidInput(_("Choose agree, disagree or pass."), field="vote") from None
 
 
+def form_text(form: Mapping[str, str], name: str) -> str:
+    """A text box's value with its line breaks as typed: a browser sends each as CRLF, two
+    characters where one was typed, and counted against the box's limit."""
+    return form.get(name, "").replace("\r\n", "\n")
+
+
 def form_checkbox(form: Mapping[str, str], name: str) -> bool:
     return form.get(name) in {"on", "1", "true", "yes"}
 

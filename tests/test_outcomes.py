@@ -189,6 +189,20 @@ def test_every_change_to_a_response_dates_the_published_outcome_as_updated(
     assert b", updated" in client.get(f"/c/{cid}").data
 
 
+def test_a_line_break_typed_in_a_form_counts_as_one_character(
+    client: FlaskClient, facilitator: Facilitator, conversation: dict[str, Any]
+) -> None:
+    """A browser sends each line break as CRLF: 10,000 characters typed with ten line breaks
+    were refused as 10,010."""
+    cid = conversation["id"]
+    log_in(client, facilitator)
+    typed = "\n".join(["x" * 990] * 10) + "y" * 9  # 10,000 characters as typed
+    sent = typed.replace("\n", "\r\n")
+    saved = client.post(f"/facilitate/c/{cid}/outcome", data={"text": sent, "published": "on"})
+    assert saved.status_code == 302
+    assert client.get(outcome_url(cid)).json["text"] == typed  # stored as typed, LF
+
+
 def test_refused_form_shows_the_reason_beside_it_and_keeps_what_was_typed(
     client: FlaskClient, facilitator: Facilitator, conversation: dict[str, Any]
 ) -> None:

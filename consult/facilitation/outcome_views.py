@@ -13,7 +13,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from consult.facilitation.views import bp
-from consult.forms import form_checkbox, whole_number
+from consult.forms import form_checkbox, form_text, whole_number
 from consult.models import Conversation, ResponseStatus
 from consult.security import current_user, login_required
 from consult.services import consultations, outcomes
@@ -35,7 +35,9 @@ def save_outcome(conversation_id: str) -> Any:
     conversation = consultations.get_managed_conversation(current_user(), conversation_id)
     published = form_checkbox(request.form, "published")
     try:
-        outcomes.save_outcome(conversation, text=request.form.get("text", ""), published=published)
+        outcomes.save_outcome(
+            conversation, text=form_text(request.form, "text"), published=published
+        )
     except ServiceError as error:
         return _page(conversation, refused=("outcome", error), typed=request.form)
     flash(_("The outcome is published.") if published else _("The draft is saved."), "success")
@@ -53,7 +55,7 @@ def add_outcome_response(conversation_id: str) -> Any:
             statement_id=statement_id,
             group_id=group_id,
             status=request.form.get("status", ""),
-            text=request.form.get("text", ""),
+            text=form_text(request.form, "text"),
         )
     except ServiceError as error:
         return _page(conversation, refused=("add", error), typed=request.form)
@@ -66,7 +68,7 @@ def add_outcome_response(conversation_id: str) -> Any:
 def update_outcome_response(conversation_id: str, response_id: int) -> Any:
     conversation = consultations.get_managed_conversation(current_user(), conversation_id)
     response = outcomes.get_response(conversation, response_id)
-    changes = {"status": request.form.get("status", ""), "text": request.form.get("text", "")}
+    changes = {"status": request.form.get("status", ""), "text": form_text(request.form, "text")}
     try:
         outcomes.update_response(response, changes)
     except ServiceError as error:

@@ -23,7 +23,7 @@ from werkzeug.datastructures import MultiDict
 
 from consult.api.serializers import personal_link
 from consult.extensions import db
-from consult.forms import form_checkbox, whole_number
+from consult.forms import form_checkbox, form_text, whole_number
 from consult.models import DEFAULT_STATEMENT_MAX_LENGTH, SETTINGS, Conversation, Segment
 from consult.reports.document import render_who_took_part
 from consult.security import app_secret, current_user, login, login_required, logout
@@ -125,7 +125,7 @@ def new_conversation() -> Any:
                 current_user(),
                 request.form.get("topic", ""),
                 question=request.form.get("question", ""),
-                description=request.form.get("description", ""),
+                description=form_text(request.form, "description"),
                 seed_statements=lines(request.form.get("seed_statements", "")),
                 settings={**_form_settings(), "is_open": form_checkbox(request.form, "is_open")},
             )
@@ -154,7 +154,7 @@ def manage(conversation_id: str) -> Any:
         try:
             consultations.update_conversation(
                 conversation,
-                texts={k: request.form.get(k, "") for k in ("topic", "question", "description")},
+                texts={k: form_text(request.form, k) for k in ("topic", "question", "description")},
                 settings=_form_settings(),
             )
         except ServiceError as error:

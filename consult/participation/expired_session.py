@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
 
 from consult.errors import json_error, wants_json
+from consult.forms import form_text
 from consult.participation.views import bp, conversation_page
 from consult.services import consultations
 from consult.services.errors import ServiceError
@@ -44,7 +45,7 @@ def session_expired(_error: CSRFError) -> Any:
         )
         return render_template("error.html", status=STATUS, message=message), STATUS
     if request.endpoint == "participation.add_statement":
-        draft = request.form.get("text", "").replace("\r\n", "\n")
+        draft = form_text(request.form, "text")
         message = _(
             "Your session had expired, so your statement was not sent. It is kept below: "
             "press “Add statement” again."

@@ -10,6 +10,7 @@ from flask import request
 from flask_limiter import RateLimitExceeded
 
 from consult.errors import too_many_requests, wait_message, wants_json
+from consult.forms import form_text
 from consult.participation.views import bp, conversation_page
 from consult.rate_limits import retry_after
 from consult.services import consultations
@@ -23,7 +24,7 @@ def rate_limited(_error: RateLimitExceeded) -> Any:
     if request.endpoint != "participation.add_statement" or wants_json():
         return too_many_requests(seconds)  # the script keeps its text itself
     conversation = consultations.get_conversation(request.view_args["conversation_id"])
-    draft = request.form.get("text", "").replace("\r\n", "\n")
+    draft = form_text(request.form, "text")
     note = {"statement": {"kind": "error", "text": wait_message(seconds)}}
     page = conversation_page(conversation, draft=draft, notes=note)
     return page, STATUS, {"Retry-After": str(seconds)}

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext
 from werkzeug.datastructures import MultiDict
 
 from consult.errors import json_error, wants_json
-from consult.forms import form_vote, page_argument, page_count, whole_number
+from consult.forms import form_text, form_vote, page_argument, page_count, whole_number
 from consult.models import Conversation, Participant, Segment, Statement
 from consult.participation import carried
 from consult.participation.messages import statement_refusal
@@ -272,8 +272,7 @@ def results_data(conversation_id: str) -> Any:
 def add_statement(conversation_id: str) -> Any:
     conversation = consultations.get_conversation(conversation_id)
     participant = participant_of_this_browser(conversation, create=True)
-    # A form sends a line break as CRLF: one character typed, one counted.
-    text = request.form.get("text", "").replace("\r\n", "\n")
+    text = form_text(request.form, "text")
     add_anyway = request.form.get("add_anyway") == "1"
     try:
         statement = statements.submit_statement(
