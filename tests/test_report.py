@@ -264,6 +264,9 @@ def test_a_spectrum_is_reported_with_the_statements_at_its_two_ends(app, client,
     assert "The groups are listed below the map" not in html
     text = page_text(client.get(f"/c/{cid}/report"))
     assert "No statement divides the groups clearly: there are no groups to compare." in text
+    # Nor is there any "every group" to agree: not "no statement had most of every group".
+    assert "There are no groups to compare: fewer than two were found." in text
+    assert "No statement had most of every group agreeing." not in text
     assert "120 participants · 1,920 votes" in text  # the history's numbers, formatted
 
 
