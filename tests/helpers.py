@@ -20,6 +20,12 @@ from consult.services.consultations import get_conversation
 from consult.services.vote_memory import VoteMemory
 
 
+def quoted(text: str) -> str:
+    """A statement as a message quotes it in English: in quotation marks, set apart in its
+    own direction (`consult.services.text.isolated`)."""
+    return f"“\u2068{text}\u2069”"
+
+
 def xid_signature(app: Flask, conversation_id: str, xid: str) -> str:
     """The signature Consult puts in `xid`'s personal link for this conversation."""
     return sign_xid(app.secret_key, conversation_id, xid)

@@ -10,6 +10,7 @@ import pytest
 from accessibility import assert_accessible
 from browsing import PHONE, api_counts
 from conftest import SEEDS, join
+from helpers import quoted
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
@@ -100,7 +101,7 @@ def test_with_javascript_answers_appear_beside_the_vote_and_the_statement_form(
     page.get_by_label(BOX).fill("parking in the centre is TOO cheap")
     page.get_by_role("button", name="Add statement").click()
     statement_status = page.locator("#statement-status")
-    expect(statement_status).to_have_text(f"This statement is already here: “{SEEDS[2]}”")
+    expect(statement_status).to_have_text(f"This statement is already here: {quoted(SEEDS[2])}")
     expect(statement_status).to_be_in_viewport()
     expect(page.locator("#messages")).to_be_empty()  # not at the top, out of view
     assert_accessible(page, "a statement refused")
@@ -123,7 +124,7 @@ def test_without_javascript_answers_come_back_beside_the_vote_and_the_form(
     page.get_by_role("button", name="Add statement").click()
     expect(page).to_have_url(re.compile(rf"/c/{cid}#add-statement$"))
     status = page.locator("#statement-status")
-    expect(status).to_have_text(f"This statement is already here: “{SEEDS[1]}”")
+    expect(status).to_have_text(f"This statement is already here: {quoted(SEEDS[1])}")
     expect(status).to_be_in_viewport()
     assert_accessible(page, "a statement refused, no script")
 

@@ -10,7 +10,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from conftest import create_conversation, join, make_app, make_facilitator
-from helpers import distinct_text, log_in, log_in_with_csrf, page_csrf_token, shown_statement_id
+from helpers import (
+    distinct_text,
+    log_in,
+    log_in_with_csrf,
+    page_csrf_token,
+    quoted,
+    shown_statement_id,
+)
 
 from consult.models import DEFAULT_STATEMENT_MAX_LENGTH
 
@@ -312,7 +319,9 @@ def test_seed_near_an_existing_one_is_added_but_an_exact_repeat_is_refused(
     assert client.get(f"{API}/{cid}").json["counts"]["statements"] == 4
     repeat = {"seed_statements": "PARKING in the centre is too cheap"}
     response = client.post(f"/facilitate/c/{cid}/seed", data=repeat, follow_redirects=True)
-    assert "already here: “Parking in the centre is too cheap.”".encode() in response.data
+    assert (
+        f"already here: {quoted('Parking in the centre is too cheap.')}".encode() in response.data
+    )
     assert client.get(f"{API}/{cid}").json["counts"]["statements"] == 4
 
 
@@ -352,7 +361,7 @@ def test_a_refused_box_too_large_for_the_cookie_is_not_kept_and_the_login_stays(
 @pytest.mark.parametrize(
     ("typed", "said"),
     [
-        ("Trams\n\nFerries\n\n  \ntrams!", "Line 6 repeats line 1: “Trams”"),
+        ("Trams\n\nFerries\n\n  \ntrams!", f"Line 6 repeats line 1: {quoted('Trams')}"),
         ("Ferries\n\nparking in the centre is TOO cheap", "Line 3: This statement is already here"),
     ],
 )

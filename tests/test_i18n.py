@@ -238,7 +238,7 @@ def test_a_refusal_from_the_services_follows_the_language(client, conversation):
     assert refused.status_code == 409
     error = refused.json["error"]
     assert error["code"] == "duplicate_statement"  # the code stays as programs expect it
-    assert error["message"] == f"Esta afirmación ya está aquí: «{SEEDS[0]}»"
+    assert error["message"] == f"Esta afirmación ya está aquí: «\u2068{SEEDS[0]}\u2069»"
 
 
 def test_service_messages_are_english_outside_a_request(app):

@@ -55,7 +55,7 @@ def test_second_language_end_to_end(new_page, conversation):
     box.fill(SEEDS[2].upper())  # a repeat: refused by the service, in French
     page.get_by_role("button", name="Ajouter la proposition").click()
     status = page.locator("#statement-status")
-    expect(status).to_have_text(f"Cette proposition est déjà là : « {SEEDS[2]} »")
+    expect(status).to_have_text(f"Cette proposition est déjà là : « \u2068{SEEDS[2]}\u2069 »")
     expect(box).to_have_value(SEEDS[2].upper())  # kept, to change it
 
     box.fill(MINE)

@@ -68,7 +68,7 @@ def test_questions_are_shown_after_the_third_vote_with_radio_groups(app, client,
         vote_by_form(client, cid)
     page = client.get(f"/c/{cid}").data.decode()
     assert 'id="questions-form"' in page
-    assert "<legend>How old are you?</legend>" in page
+    assert '<legend dir="auto">How old are you?</legend>' in page  # its own direction
     assert page.count('type="radio"') == len(AGE) + len(AREA)
     assert 'value="save"' in page
     assert 'value="skip"' in page

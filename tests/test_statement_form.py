@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from conftest import create_conversation
-from helpers import moderate
+from helpers import moderate, quoted
 
 API = "/api/v1/conversations"
 
@@ -28,7 +28,9 @@ def test_duplicate_by_form_shows_the_existing_statement_and_keeps_the_draft(clie
         data={"text": "parking in the centre is TOO cheap"},
         follow_redirects=True,
     )
-    assert "already here: “Parking in the centre is too cheap.”".encode() in response.data
+    assert (
+        f"already here: {quoted('Parking in the centre is too cheap.')}".encode() in response.data
+    )
     assert b">parking in the centre is TOO cheap</textarea>" in response.data
     assert client.get(f"{API}/{cid}").json["counts"]["statements"] == 3
 

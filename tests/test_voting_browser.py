@@ -15,7 +15,7 @@ import pytest
 from accessibility import assert_accessible
 from browsing import API, FIELD_LABELS, PHONE, agree, api_counts, log_in, statements_left
 from conftest import SEEDS, create_conversation, join
-from helpers import moderate
+from helpers import moderate, quoted
 from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import select
 
@@ -169,7 +169,7 @@ def test_with_javascript_an_exact_repeat_is_refused_and_the_text_kept(
     box.fill(duplicate)
     page.get_by_role("button", name="Add statement").click()
     expect(messages.locator(".message-error")).to_have_text(
-        f"This statement is already here: “{SEEDS[0]}”"
+        f"This statement is already here: {quoted(SEEDS[0])}"
     )
     expect(messages.locator(".message-success")).to_have_count(0)
     expect(box).to_have_value(duplicate)  # kept, so it can be reworded
@@ -274,7 +274,7 @@ def test_without_javascript_a_refused_statement_is_explained_and_kept(
     duplicate = "cycle lanes should be separated from cars"
     page = add_without_javascript(new_page, cid, duplicate)
     expect(page.locator(".message-error")).to_have_text(
-        f"This statement is already here: “{SEEDS[1]}”"
+        f"This statement is already here: {quoted(SEEDS[1])}"
     )
     expect(page).to_have_url(re.compile(rf"/c/{cid}#add-statement$"))
     expect(page.get_by_label("Something others should be asked about")).to_have_value(duplicate)
@@ -325,7 +325,9 @@ def test_markup_in_statements_is_shown_as_text_and_never_runs(new_page, client, 
     # a repeat is refused with a message that quotes the hostile statement
     page.get_by_label("Something others should be asked about").fill(XSS.upper())
     page.get_by_role("button", name="Add statement").click()
-    expect(page.locator(".message-error")).to_have_text(f"This statement is already here: “{XSS}”")
+    expect(page.locator(".message-error")).to_have_text(
+        f"This statement is already here: {quoted(XSS)}"
+    )
     assert page.evaluate("typeof window.__xss") == "undefined"
     # a similar one is offered back in a panel that participate.js builds: as text too
     page.get_by_label("Something others should be asked about").fill(XSS + " again")

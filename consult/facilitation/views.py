@@ -38,6 +38,7 @@ from consult.services import (
 from consult.services.consultations import MAX_STATEMENT_LENGTH_SETTING
 from consult.services.errors import InvalidInput, ServiceError
 from consult.services.report import build_report
+from consult.services.text import isolated
 from consult.session_size import keep_text
 
 bp = Blueprint("facilitation", __name__, url_prefix="/facilitate")
@@ -289,7 +290,7 @@ def _seed_refusal(error: ServiceError, typed: str) -> str:
             "Line %(line)s repeats line %(first)s: “%(text)s”",
             line=line,
             first=line_of[first],
-            text=error.details["existing"]["text"],
+            text=isolated(error.details["existing"]["text"]),
         )
     return _("Line %(line)s: %(message)s", line=line, message=error.message)
 

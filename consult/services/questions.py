@@ -19,7 +19,7 @@ from consult.models import Answer, Conversation, Participant, Question, Vote, ut
 from consult.services.errors import Conflict, ConsultationClosed, InvalidInput, NotFound
 from consult.services.numbers import json_id, json_integer
 from consult.services.targets import checked_targets
-from consult.services.text import clean_text
+from consult.services.text import clean_text, isolated
 
 KEEP = object()  # update_question: leave the targets as they are
 MAX_QUESTIONS = 10  # a few questions: more and people stop answering, or stop voting
@@ -291,7 +291,10 @@ def _checked_answers(
         choice = json_integer(raw_choice)  # a form's text is made a number by its view
         question = by_id[question_id]
         if choice is None or not 0 <= choice < len(question.choices):
-            message = _("That is not one of the choices of “%(question)s”.", question=question.text)
+            message = _(
+                "That is not one of the choices of “%(question)s”.",
+                question=isolated(question.text),
+            )
             raise InvalidInput(message, field="answers")
         checked[question_id] = choice
     return checked

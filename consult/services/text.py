@@ -84,6 +84,13 @@ def _too_long(field: str, length: int, max_length: int) -> InvalidInput:
     return InvalidInput(message, field=field)
 
 
+def isolated(text: str) -> str:
+    """Text quoted inside a message, set apart in its own direction (Unicode's first-strong
+    isolate; `<bdi>` in plain text): an English statement quoted in an Arabic sentence keeps
+    its full stop at its end, and the sentence's quotation marks stay where they belong."""
+    return f"\u2068{text}\u2069"
+
+
 def normalize_for_comparison(text: str) -> str:
     """Case, accents, punctuation and spacing folded away: what makes two statements 'the same'.
 
