@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import create_conversation, join, make_facilitator, require_service
-from helpers import DISTINCT_STATEMENTS, SHARED, analyse, distinct_text, plant_votes
+from helpers import DISTINCT_STATEMENTS, SHARED, analyse, distinct_text, log_in, plant_votes
 from sklearn.metrics import adjusted_rand_score
 from sqlalchemy import select
 
@@ -130,6 +130,19 @@ def test_every_statement_has_bars_and_numbers_for_everyone_and_each_group(client
     assert table.count('class="share-bar"') == len(DISTINCT_STATEMENTS) * 3  # everyone, A, B
     assert table.count('scope="rowgroup"') == len(DISTINCT_STATEMENTS)
     assert "<script" not in html.split("<main")[1]  # no JavaScript needed
+
+
+def test_a_statement_nobody_voted_on_says_so_rather_than_zero_percent(
+    app, client, facilitator, analysed
+):
+    log_in(client, facilitator)
+    client.post(f"/facilitate/c/{analysed}/seed", data={"seed_statements": "Ferries at night"})
+    analyse(app, analysed, force_cold=True)
+    html = client.get(f"/c/{analysed}/report").get_data(as_text=True)
+    table = html.split('id="statements-heading"')[1].split('id="history-heading"')[0]
+    ferries = table.split("Ferries at night")[1].split("</tbody>")[0]
+    assert ferries.count("No votes") == 3  # everyone, A, B: not "agree 0 % · disagree 0 %"
+    assert 'class="share-bar"' not in ferries
 
 
 def test_the_report_cites_the_latest_cold_analysis_and_keeps_it_whole(app, client, analysed):
