@@ -25,7 +25,13 @@ from consult.math_runner import run_worker
 from consult.services import api_tokens, consultations, users
 from consult.services.errors import ServiceError
 from consult.services.exports import write_export
-from consult.services.polis_import import CHUNK, import_owner, import_polis, read_polis_folder
+from consult.services.polis_import import (
+    CHUNK,
+    import_owner,
+    import_polis,
+    imported_before,
+    read_polis_folder,
+)
 from consult.serving import EmbeddedServer
 
 
@@ -258,6 +264,7 @@ def import_polis_command(folder: Path, owner_email: str | None, attribution: str
         data = read_polis_folder(folder, attribution)
     except (ServiceError, MalformedExport) as error:
         raise click.ClickException(getattr(error, "message", str(error))) from None
+    earlier = imported_before(data)
     if sys.stdout.isatty() and len(data.votes) > CHUNK:
         with click.progressbar(length=len(data.votes), label="Importing votes") as bar:
             conversation = import_polis(owner, data, progress=bar.update)
@@ -268,6 +275,11 @@ def import_polis_command(folder: Path, owner_email: str | None, attribution: str
         f"Imported {len(data.comments)} statements, {len(participants)} voters and "
         f"{len(data.votes)} vote events from {folder}."
     )
+    if earlier:
+        click.echo(
+            f"Imported before from the same source as {', '.join(earlier)}: "
+            "this is a new copy (the dashboard lists both under the same topic)."
+        )
     if data.source_carried and not attribution.strip():
         click.echo(f"Source, as the export gave it: {data.source}")
     elif not attribution.strip():

@@ -252,6 +252,11 @@ def test_the_source_and_attribution_go_with_the_report_every_export_and_reimport
 def test_an_import_without_attribution_is_reminded_of_it(app, facilitator):
     result = import_folder(app, POLIS_DATA / "london.youth.policing")
     assert "import it with --attribution TEXT" in result.output
+    assert "Imported before" not in result.output
+    first = result.output.strip().splitlines()[-1]
+    again = import_folder(app, POLIS_DATA / "london.youth.policing")
+    # A second import is a second copy: said, with the first one's id.
+    assert f"Imported before from the same source as {first}: this is a new copy" in again.output
     with app.app_context():
         source = get_conversation(result.output.strip().splitlines()[-1]).source
     assert source == "Imported from https://pol.is/9xxwa9jpkm."

@@ -135,6 +135,20 @@ def _source(summary: dict[str, str], attribution: str) -> str:
     return source
 
 
+def imported_before(folder: PolisFolder) -> list[str]:
+    """Ids of the consultations already imported from the same source, oldest first: a
+    second import makes a second copy, which the dashboard lists under the same topic."""
+    if not folder.source:
+        return []
+    return list(
+        db.session.scalars(
+            select(Conversation.id)
+            .where(Conversation.source == folder.source)
+            .order_by(Conversation.created_at, Conversation.id)
+        )
+    )
+
+
 def import_polis(
     owner: User, folder: PolisFolder, *, progress: Callable[[int], None] | None = None
 ) -> Conversation:
