@@ -123,6 +123,11 @@ def test_a_citizen_sees_where_they_stand_on_a_phone(new_page, facilitator, clien
     expect(phone.locator("#me")).to_contain_text("You are in Group", timeout=20_000)
     expect(phone.locator("#opinion-map .me-marker")).to_have_count(1)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    # The votes table scrolls sideways in a region a keyboard reaches and a reader names.
+    votes = phone.get_by_role("region", name="Table of how each group voted")
+    expect(votes.locator("table")).to_have_count(1)
+    votes.focus()
+    expect(votes).to_be_focused()
 
 
 def test_private_results_are_not_shown_to_citizens(new_page, facilitator, client, live_server):
