@@ -6,6 +6,9 @@ tests/data/statement_pairs.csv was written in two halves: `dev` before the rule 
 2026-12-04: tuned on the `dev` antonyms, nine of them from an independent tester's report;
 the sixteen `check` antonyms were written before its word list, by its author, so they test
 it less strictly than an outsider's would (before the rule, 1 of the 16 was "different").
+Five more `dev` antonyms (open/close, near/far, safe/dangerous, separated/integrated,
+often/rarely) come from a second independent tester's report, 2026-12-04, and were tuned on:
+3 of the 5 were "similar" before their words were added.
 """
 
 from __future__ import annotations

@@ -62,8 +62,8 @@ NUMBER_WORDS = _folded(
 # and "... too expensive" are opposite opinions, not one opinion worded twice. Families of
 # meaning, each language's common forms; a text differing in one of these is never similar.
 # One word of a pair is enough (the other differs at the same place); words that mostly
-# come as an added qualifier ("at least", "au moins") are left out: a qualifier added is
-# still the same opinion, offered back.
+# come as an added qualifier ("at least", "au moins", "always", "often") are left out: a
+# qualifier added is still the same opinion, offered back.
 OPPOSITES = _folded(
     # English.
     "more less fewer higher lower high low above below over under",
@@ -76,6 +76,8 @@ OPPOSITES = _folded(
     "approve approved reject rejected support supports oppose opposes pro anti",
     "cheap cheaper expensive dearer free paid minimum maximum min max pm",
     "good bad better worse best worst private slower against",
+    "open opened opening reopen reopened close closed closing shut near nearer far farther",
+    "safe safer safest dangerous separate separated integrated rarely seldom",
     # French.
     "plus davantage haut hauts haute hautes bas basse basses élevé élevés élevée élevées",
     "avant après tôt tard augmenter augmente augmentation diminuer diminue diminution",
@@ -83,15 +85,20 @@ OPPOSITES = _folded(
     "interdire interdit interdits interdite permettre permis cher chers chère chères gratuit",
     "payant approuver rejeter pour contre supérieur inférieur dessus dessous",
     "bon bonne mauvais mauvaise mieux pire meilleur meilleure privé privée lent lente",
+    "ouvrir ouvert ouverte ouverts fermer fermé fermée fermés près loin sûr sûre dangereux",
+    "dangereuse séparé séparée séparées intégré intégrée rarement",
     # Spanish.
     "más menos mayor menor alto altos alta altas bajo bajos baja bajas antes después",
     "temprano tarde aumentar aumento aumente disminuir disminución reducir reducción",
     "subir suba bajar baje permitir permitido permitida prohibir prohibido prohibida",
     "caro caros cara barato baratos gratis gratuito aprobar rechazar encima debajo",
     "bueno buena malo mala mejor peor privado privada lento lenta contra",
+    "abrir abierto abierta cerrar cerrado cerrada cerca lejos seguro segura peligroso",
+    "peligrosa separado separada separados integrado integrada rara",
     # Arabic.
     "أكثر أقل قبل بعد زيادة تقليل خفض رفع تخفيض السماح سماح منع حظر مسموح ممنوع أعلى أدنى",
-    "فوق تحت",
+    "فوق تحت فتح فتحت إغلاق أغلق مفتوح مغلق قريب قريبة بعيد بعيدة آمن آمنة خطير خطيرة",
+    "منفصل منفصلة نادرا",
 )
 # A prefix that says "not" before a word the other text has: "safe" and "unsafe".
 _NEGATING_PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non", "des", "dés")
