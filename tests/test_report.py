@@ -132,6 +132,15 @@ def test_every_statement_has_bars_and_numbers_for_everyone_and_each_group(client
     assert "<script" not in html.split("<main")[1]  # no JavaScript needed
 
 
+def test_a_percentage_is_never_parted_from_its_number(client, analysed):
+    """A "95 %" at a line's end wrapped its "%" onto the next, in the PDF most of all."""
+    for language in ("en", "fr"):
+        client.get(f"/language/{language}")
+        html = client.get(f"/c/{analysed}/report").get_data(as_text=True)
+        assert "95\u00a0%" in html
+        assert not re.search(r"\d %", html.split("<main")[1]), language
+
+
 def test_a_statement_nobody_voted_on_says_so_rather_than_zero_percent(
     app, client, facilitator, analysed
 ):
