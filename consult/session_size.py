@@ -11,7 +11,8 @@ from __future__ import annotations
 from flask import current_app, session
 
 # Bytes of the cookie's value. Browsers refuse over 4,096 for name and value together; the
-# rest is room for the messages a page writes after the text.
+# rest is room for what a page writes after the text is measured (the note that it was cut).
+# Messages written before it are measured with it: the text is what gives way.
 COOKIE_BUDGET = 2800
 # Characters: a longer text is cut to this before it is measured, so that a megabyte typed
 # is not compressed again and again (only text repeating itself would fit beyond it).
@@ -27,6 +28,17 @@ def keep_text(key: str, text: str) -> str:
         text = text[: len(text) * 3 // 4]
         session[key] = text
     return text
+
+
+def keep_whole(key: str, text: str) -> bool:
+    """Put `text` in the session under `key` if the cookie stays within `COOKIE_BUDGET`;
+    else leave it out. Whether it was kept."""
+    if len(text) <= KEPT_AT_MOST:
+        session[key] = text
+        if session_cookie_size() <= COOKIE_BUDGET:
+            return True
+    session.pop(key, None)
+    return False
 
 
 def session_cookie_size() -> int:

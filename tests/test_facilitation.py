@@ -356,6 +356,7 @@ def test_a_refused_box_too_large_for_the_cookie_is_not_kept_and_the_login_stays(
     assert page.status_code == 200  # still logged in
     assert "Line 9: text is 300 characters long" in page.get_data(as_text=True)
     assert lines[0] not in page.get_data(as_text=True)
+    assert "The box was too long to keep until the next page" in page.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

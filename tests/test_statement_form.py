@@ -155,6 +155,33 @@ def test_a_long_refused_text_in_any_script_keeps_the_session_within_a_browser_co
     assert buses in client.get(f"/c/{cid}/votes").text
 
 
+def test_a_long_duplicate_is_quoted_in_brief_and_the_session_stays_within_a_cookie(
+    client, facilitator
+):
+    """The refusal quotes the statement repeated, and travels in the cookie too."""
+    cid = create_conversation(client, facilitator, statement_max_length=2000)["id"]
+    text = "".join(chr(0x4E00 + (i * 7919) % 3000) for i in range(1990))
+    first = client.post(f"/c/{cid}/statements", data={"text": text})
+    assert first.status_code == 302
+    again = client.post(f"/c/{cid}/statements", data={"text": text})
+    assert len(_session_cookie(again)) <= 4096
+    page = client.get(f"/c/{cid}").text
+    assert f"This statement is already here: “\u2068{text[:199]}…\u2069”" in page
+    assert f"<legend>{text}</legend>" not in page
+    assert client.get(f"/c/{cid}/votes").text.count(text[:50]) == 1  # still its author
+
+
+def test_a_text_past_any_statement_s_length_comes_back_cut_and_says_so(client, conversation):
+    cid = conversation["id"]
+    text = "Parking fees " * 400  # 5,200 characters; no statement takes more than 2,000
+    client.post(f"/c/{cid}/statements", data={"text": text})
+    page = client.get(f"/c/{cid}").text
+    assert "only its beginning is in the box" in page
+    kept = re.search(r'<textarea[^>]*name="text"[^>]*>([^<]*)</textarea>', page).group(1)
+    assert text.startswith(kept)
+    assert len(kept) == 2000
+
+
 def test_a_short_refused_text_comes_back_whole_and_offers_travel_as_ids(client, conversation):
     cid = conversation["id"]
     near = "Parking in the centre is to cheap!"

@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -38,8 +37,8 @@ from consult.services import (
 from consult.services.consultations import MAX_STATEMENT_LENGTH_SETTING
 from consult.services.errors import InvalidInput, ServiceError
 from consult.services.report import build_report
-from consult.services.text import isolated
-from consult.session_size import keep_text
+from consult.services.text import excerpt, isolated
+from consult.session_size import keep_whole
 
 bp = Blueprint("facilitation", __name__, url_prefix="/facilitate")
 # The dates and numbers of these pages and the report, in the request's locale.
@@ -270,8 +269,8 @@ def add_seeds(conversation_id: str) -> Any:
         added = statements.seed(conversation, lines(typed))
     except ServiceError as error:
         flash(_seed_refusal(error, typed), "error")
-        if keep_text("seed_draft", typed) != typed:  # too long for the session's cookie
-            session.pop("seed_draft")
+        if not keep_whole("seed_draft", typed):
+            flash(_("The box was too long to keep until the next page: paste it again."), "error")
     else:
         flash(ngettext("%(num)s statement added.", "%(num)s statements added.", added), "success")
     return redirect(url_for(".moderate", conversation_id=conversation.id))
@@ -290,7 +289,7 @@ def _seed_refusal(error: ServiceError, typed: str) -> str:
             "Line %(line)s repeats line %(first)s: “%(text)s”",
             line=line,
             first=line_of[first],
-            text=isolated(error.details["existing"]["text"]),
+            text=isolated(excerpt(error.details["existing"]["text"])),
         )
     return _("Line %(line)s: %(message)s", line=line, message=error.message)
 

@@ -15,15 +15,14 @@ from flask_babel import gettext as _
 
 from consult.models import Conversation
 from consult.services import statements
+from consult.services.consultations import MAX_STATEMENT_LENGTH_SETTING
 from consult.session_size import keep_text
-
-DRAFT_KEPT_UP_TO = 2000  # characters: the longest statement a consultation may take
 
 
 def keep_draft(text: str) -> bool:
-    """Carry the draft to the next page; False if only its beginning fitted."""
-    draft = text[:DRAFT_KEPT_UP_TO]
-    return keep_text("draft", draft) == draft
+    """Carry the draft to the next page; False if only its beginning is kept (past the
+    longest statement any consultation takes, or past the cookie's room)."""
+    return keep_text("draft", text[:MAX_STATEMENT_LENGTH_SETTING]) == text
 
 
 def shortened_notice() -> str:
@@ -32,7 +31,8 @@ def shortened_notice() -> str:
 
 def offer_again(statement_ids: list[int]) -> None:
     """Remember which statements were offered as similar (ids only; at most a few)."""
-    session["similar"] = [i for i in statement_ids if isinstance(i, int)]
+    offered = [i for i in statement_ids if isinstance(i, int)]
+    session["similar"] = offered[: statements.MAX_SIMILAR_OFFERED]
 
 
 def take_offers(conversation: Conversation) -> list[dict[str, Any]] | None:

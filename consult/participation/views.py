@@ -156,8 +156,9 @@ def vote(conversation_id: str) -> Any:
     page = url_for(".conversation", conversation_id=conversation.id)
     if request.form.get("return_to") == "similar":
         counted = _("Your vote is counted.")
-        kept_whole = _keep_the_draft(request.form)
-        note("statement", "success", _with_shortened_notice(counted, kept_whole))
+        note("statement", "success", counted)
+        if not _keep_the_draft(request.form):
+            note("statement", "success", _with_shortened_notice(counted))
         return redirect(page + STATEMENT_FORM)
     note("vote", "success", _("Vote recorded: %(choice)s", choice=VOTE_LABELS[value]))
     # Once due, the questions come first (the card below them would scroll them out of view).
@@ -175,8 +176,10 @@ def _keep_the_draft(form: MultiDict) -> bool:
     return carried.keep_draft(str(form.get("draft", "")))
 
 
-def _with_shortened_notice(message: str, kept_whole: bool) -> str:
-    return message if kept_whole else f"{message} {carried.shortened_notice()}"
+def _with_shortened_notice(message: str | None) -> str:
+    """The note beside the form when the draft came back cut short: the draft is measured
+    for the cookie after the note is written, so the note comes again with the notice."""
+    return " ".join(filter(None, [message, carried.shortened_notice()]))
 
 
 def _moved_on(
@@ -200,8 +203,9 @@ def _moved_on(
         page = list_page if list_page > 1 else None
         return redirect(url_for(".my_votes", conversation_id=conversation.id, page=page))
     if request.form.get("return_to") == "similar":
-        kept_whole = _keep_the_draft(request.form)  # the offer went; their text stays
-        note("statement", "error", _with_shortened_notice(gone.message, kept_whole))
+        note("statement", "error", gone.message)
+        if not _keep_the_draft(request.form):  # the offer went; their text stays
+            note("statement", "error", _with_shortened_notice(gone.message))
         page = url_for(".conversation", conversation_id=conversation.id)
         return redirect(page + STATEMENT_FORM)
     note("vote", "error", gone.message)
@@ -283,14 +287,14 @@ def add_statement(conversation_id: str) -> Any:
         message = statement_refusal(error, text, conversation.statement_max_length)
         if wants_json():
             return json_error(error.status, error.code, message, **error.details)
-        kept_whole = carried.keep_draft(text)
-        if isinstance(error, SimilarStatement):
+        refusal = None if isinstance(error, SimilarStatement) else message
+        if refusal is None:
             # Shown beside the form with "Add mine anyway" and votes on the similar ones.
             carried.offer_again([offer["id"] for offer in error.details["similar"]])
-            if not kept_whole:
-                note("statement", "error", carried.shortened_notice())
         else:
-            note("statement", "error", _with_shortened_notice(message, kept_whole))
+            note("statement", "error", refusal)
+        if not carried.keep_draft(text):  # last: the cookie's room counts the note in it
+            note("statement", "error", _with_shortened_notice(refusal))
         return redirect(url_for(".conversation", conversation_id=conversation.id) + STATEMENT_FORM)
     g.statement_added = True  # counted by the per-participant statement limit
     message = _("Added. Writing it counts as agreeing with it.")

@@ -32,7 +32,13 @@ from consult.services.errors import (
 )
 from consult.services.numbers import json_id
 from consult.services.similarity import length_bounds, similar_to
-from consult.services.text import SIGNS, clean_text, isolated, normalize_for_comparison
+from consult.services.text import (
+    SIGNS,
+    clean_text,
+    excerpt,
+    isolated,
+    normalize_for_comparison,
+)
 
 MAX_SIMILAR_OFFERED = 3
 MODERATION_ACTIONS = ("accept", "reject", "unmoderate", "meta", "not_meta")
@@ -382,7 +388,8 @@ def _duplicate(
         else:
             message = _("You have already sent this statement.")
         return DuplicateStatement(message, existing=existing)
-    message = _("This statement is already here: “%(text)s”", text=isolated(statement.text))
+    quoted = isolated(excerpt(statement.text))
+    message = _("This statement is already here: “%(text)s”", text=quoted)
     return DuplicateStatement(message, existing=existing)
 
 
@@ -393,7 +400,7 @@ def _repeated_in_batch(place: int, first_place: int, text: str) -> DuplicateStat
         "Statement %(place)s repeats statement %(first)s of the same list: “%(text)s”",
         place=place + 1,
         first=first_place + 1,
-        text=isolated(text),
+        text=isolated(excerpt(text)),
     )
     status = ModerationStatus.ACCEPTED.value  # as every seed statement is
     existing = {"id": None, "text": text, "status": status, "seed_index": first_place}

@@ -84,6 +84,16 @@ def _too_long(field: str, length: int, max_length: int) -> InvalidInput:
     return InvalidInput(message, field=field)
 
 
+QUOTED_UP_TO = 200  # characters of a statement a message quotes; the API gives it whole
+
+
+def excerpt(text: str, limit: int = QUOTED_UP_TO) -> str:
+    """The text as a message quotes it: whole, or its beginning and "…". A message travels
+    in the session cookie to the next page, which a statement of 2,000 characters of
+    Chinese would overflow (`consult.session_size`)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def isolated(text: str) -> str:
     """Text quoted inside a message, set apart in its own direction (Unicode's first-strong
     isolate; `<bdi>` in plain text): an English statement quoted in an Arabic sentence keeps
