@@ -13,8 +13,10 @@ import re
 from flask import Flask
 from markupsafe import Markup, escape
 
-# An address runs to the next space or character that cannot be in one unescaped.
-ADDRESS = re.compile(r"https?://[^\s<>\"'`{}|\\^]+", re.IGNORECASE)
+# An address runs to the next space or character that cannot be in one unescaped, or to
+# the punctuation of Chinese and Japanese (U+3000–303F) and full-width forms (U+FF00–FFEF):
+# those scripts put no space after an address.
+ADDRESS = re.compile(r"https?://[^\s<>\"'`{}|\\^\u3000-\u303f\uff00-\uffef]+", re.IGNORECASE)
 # Punctuation right after an address belongs to the sentence, not to the address: stops,
 # commas (the Arabic one too) and closing quotation marks.
 TRAILING = ".,;:!?…،؛”’»›"

@@ -41,6 +41,12 @@ from consult.linked_text import linked
             'انظر <a href="https://example.org/ar" rel="nofollow noopener noreferrer" dir="ltr">'
             "https://example.org/ar</a>، ثم",
         ),
+        (
+            "见https://example.org/minutes。会议决定（https://example.org/b）",
+            '见<a href="https://example.org/minutes" rel="nofollow noopener noreferrer" '
+            'dir="ltr">https://example.org/minutes</a>。会议决定（<a href="https://example.org/b" '
+            'rel="nofollow noopener noreferrer" dir="ltr">https://example.org/b</a>）',
+        ),
         # Not web addresses: left as text, escaped.
         ("javascript:alert(1) and ftp://example.org", "javascript:alert(1) and ftp://example.org"),
         ("https://. is nothing", "https://. is nothing"),
