@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +17,7 @@ from flask_migrate import upgrade
 from sqlalchemy import inspect
 
 from clustering.polis_export import MalformedExport
+from consult.config import environment_value
 from consult.demo import ensure_demo
 from consult.extensions import db, socketio
 from consult.links import base_url
@@ -197,7 +197,7 @@ def serve(host: str, port: int, demo: bool, dev: bool, access_log: bool) -> None
                 f"`consult users set-password {email}` sets a new one)"
             )
     click.echo(f"Facilitators log in at {base}/facilitate/login")
-    if not os.environ.get("CONSULT_COOKIE_SECURE", "").strip():  # unset, or empty (config)
+    if environment_value("CONSULT_COOKIE_SECURE") is None:
         # The embedded server speaks plain HTTP; production runs behind TLS (README).
         app.config["SESSION_COOKIE_SECURE"] = False
     if dev:

@@ -64,13 +64,24 @@ DEFAULTS: dict[str, Any] = {
     "CONSULT_RETRY_AFTER": 2,  # seconds a refused client is asked to wait
 }
 
-_TRUE = {"1", "true", "yes"}
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _yes_or_no(raw: str) -> bool:
+    """A switch: 'true' and 'false' and their usual spellings; anything else is refused, not
+    read as false (a typo must not turn Secure cookies or rate limits off)."""
+    value = raw.strip().lower()
+    if value not in _TRUE | _FALSE:
+        raise ValueError(raw)
+    return value in _TRUE
+
 
 # Environment variable -> (config key, parser)
 _ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "CONSULT_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
     "CONSULT_SECRET_KEY": ("SECRET_KEY", str),
-    "CONSULT_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in _TRUE),
+    "CONSULT_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _yes_or_no),
     "CONSULT_REDIS_URL": ("CONSULT_REDIS_URL", str),
     "CONSULT_ANALYSIS": ("CONSULT_ANALYSIS", str),
     "CONSULT_ANALYSIS_DEBOUNCE": ("CONSULT_ANALYSIS_DEBOUNCE", float),
@@ -85,7 +96,7 @@ _ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "CONSULT_ADDRESS_HASH_DAYS": ("CONSULT_ADDRESS_HASH_DAYS", int),
     "CONSULT_MIN_CELL": ("CONSULT_MIN_CELL", int),
     "CONSULT_PASSWORD_HASHING": ("CONSULT_PASSWORD_HASHING", str),
-    "CONSULT_RATELIMIT_ENABLED": ("CONSULT_RATELIMIT_ENABLED", lambda v: v.lower() in _TRUE),
+    "CONSULT_RATELIMIT_ENABLED": ("CONSULT_RATELIMIT_ENABLED", _yes_or_no),
     **{key: (key, str) for key in RATE_LIMITS},
     "CONSULT_DB_POOL_SIZE": ("CONSULT_DB_POOL_SIZE", int),
     "CONSULT_DB_MAX_OVERFLOW": ("CONSULT_DB_MAX_OVERFLOW", int),
@@ -98,10 +109,8 @@ def load_settings(instance_path: str, overrides: Mapping[str, Any] | None) -> di
     """Return the settings for one app: defaults < environment < overrides."""
     settings = dict(DEFAULTS)
     for variable, (key, parse) in _ENVIRONMENT.items():
-        raw = os.environ.get(variable, "")
-        # Set but empty (`CONSULT_REDIS_URL=` in a compose file) is as if unset: the
-        # default, not an empty database address or a cookie that is no longer Secure.
-        if raw.strip():
+        raw = environment_value(variable)
+        if raw is not None:
             settings[key] = _parsed(variable, raw, parse)
     settings.update(overrides or {})
     settings.setdefault("SQLALCHEMY_DATABASE_URI", _default_database_url(instance_path))
@@ -115,6 +124,13 @@ def load_settings(instance_path: str, overrides: Mapping[str, Any] | None) -> di
     queue_or_thread = "queue" if settings["CONSULT_REDIS_URL"] else "thread"
     settings.setdefault("CONSULT_ANALYSIS", queue_or_thread)
     return settings
+
+
+def environment_value(variable: str) -> str | None:
+    """The variable's value; None when unset or empty (`CONSULT_REDIS_URL=` in a compose
+    file): its default, not an empty database address or a cookie no longer Secure."""
+    raw = os.environ.get(variable, "")
+    return raw if raw.strip() else None
 
 
 def _parsed(variable: str, raw: str, parse: Any) -> Any:
