@@ -18,7 +18,13 @@ from consult.extensions import db
 from consult.models import VoteEvent
 from consult.services.analysis_runs import refresh
 from consult.services.consultations import get_conversation
-from consult.services.exports import ConversationExport, group_label, votes_csv_sha256
+from consult.services.errors import InvalidInput
+from consult.services.exports import (
+    ConversationExport,
+    group_label,
+    votes_csv_sha256,
+    write_export,
+)
 from consult.services.polis_csv import formula_safe, from_formula_safe, polis_datetime
 from consult.services.vote_memory import VoteMemory
 
@@ -315,6 +321,8 @@ def test_cli_export_writes_the_files(app, client, analysed, tmp_path):
     assert again.exit_code == 1
     assert "is not empty: export into a new or empty folder" in again.output
     assert (tmp_path / "out" / "summary.csv").read_text() == "edited by hand"
+    with app.app_context(), pytest.raises(InvalidInput, match="is a file: export into a folder"):
+        write_export(get_conversation(analysed), tmp_path / "out" / "summary.csv", url="x")
 
 
 def test_private_results_are_for_its_facilitators_only(app, client, facilitator):

@@ -77,6 +77,8 @@ def write_export(
     A folder holding anything is refused: an earlier export's files would stay beside this
     one's, among them an outcome.json since withdrawn, still saying it is published.
     """
+    if folder.exists() and not folder.is_dir():
+        raise InvalidInput(_("%(folder)s is a file: export into a folder.", folder=str(folder)))
     if folder.is_dir() and any(folder.iterdir()):
         raise InvalidInput(
             _("%(folder)s is not empty: export into a new or empty folder.", folder=str(folder))

@@ -85,7 +85,7 @@ OPPOSITES = _folded(
     "interdire interdit interdits interdite permettre permis cher chers chère chères gratuit",
     "payant approuver rejeter pour contre supérieur inférieur dessus dessous",
     "bon bonne mauvais mauvaise mieux pire meilleur meilleure privé privée lent lente",
-    "ouvrir ouvert ouverte ouverts fermer fermé fermée fermés près loin sûr sûre dangereux",
+    "ouvrir ouvert ouverte ouverts fermer fermé fermée fermés près loin dangereux",
     "dangereuse séparé séparée séparées intégré intégrée rarement",
     # Spanish.
     "más menos mayor menor alto altos alta altas bajo bajos baja bajas antes después",
@@ -93,8 +93,8 @@ OPPOSITES = _folded(
     "subir suba bajar baje permitir permitido permitida prohibir prohibido prohibida",
     "caro caros cara barato baratos gratis gratuito aprobar rechazar encima debajo",
     "bueno buena malo mala mejor peor privado privada lento lenta contra",
-    "abrir abierto abierta cerrar cerrado cerrada cerca lejos seguro segura peligroso",
-    "peligrosa separado separada separados integrado integrada rara",
+    "abrir abierto abierta cerrar cerrado cerrada cerca lejos peligroso",
+    "peligrosa separado separada separados integrado integrada",
     # Arabic.
     "أكثر أقل قبل بعد زيادة تقليل خفض رفع تخفيض السماح سماح منع حظر مسموح ممنوع أعلى أدنى",
     "فوق تحت فتح فتحت إغلاق أغلق مفتوح مغلق قريب قريبة بعيد بعيدة آمن آمنة خطير خطيرة",
