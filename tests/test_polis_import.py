@@ -254,7 +254,7 @@ def test_an_import_without_attribution_is_reminded_of_it(app, facilitator):
     assert "import it with --attribution TEXT" in result.output
     assert "Imported before" not in result.output
     first = result.output.strip().splitlines()[-1]
-    again = import_folder(app, POLIS_DATA / "london.youth.policing")
+    again = import_folder(app, POLIS_DATA / "london.youth.policing", "--attribution", CC_BY)
     # A second import is a second copy: said, with the first one's id.
     assert f"Imported before from the same source as {first}: this is a new copy" in again.output
     with app.app_context():

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, or_, select
 
 from clustering.polis_export import (
     CommentRow,
@@ -66,6 +66,7 @@ class PolisFolder:
     description: str
     source: str  # where the data came from, with the attribution its licence asks for
     source_carried: bool  # the source came with the folder (a Consult export's summary.csv)
+    origin: str  # the source without the attribution given: where the data came from
     comments: list[CommentRow]  # by comment id
     votes: list[VoteRow]  # in time order; equal times in file order
     meta: set[int]
@@ -116,6 +117,7 @@ def read_polis_folder(folder: Path, attribution: str = "") -> PolisFolder:
         description=_checked_text(description, "summary.csv", None),
         source=_checked_text(_source(summary, attribution.strip()), "summary.csv", None),
         source_carried=bool(from_formula_safe(summary.get("source", "")).strip()),
+        origin=_checked_text(_source(summary, ""), "summary.csv", None),
         comments=[comments[key] for key in sorted(comments)],
         votes=sorted(votes, key=lambda vote: vote.timestamp_ms),
         meta=set(meta_comment_ids(folder)) & set(comments),
@@ -136,17 +138,17 @@ def _source(summary: dict[str, str], attribution: str) -> str:
 
 
 def imported_before(folder: PolisFolder) -> list[str]:
-    """Ids of the consultations already imported from the same source, oldest first: a
-    second import makes a second copy, which the dashboard lists under the same topic."""
-    if not folder.source:
+    """Ids of the consultations already imported from the same source (whatever attribution
+    each was given), oldest first: a second import makes a second copy, which the dashboard
+    lists under the same topic."""
+    if not folder.origin:
         return []
-    return list(
-        db.session.scalars(
-            select(Conversation.id)
-            .where(Conversation.source == folder.source)
-            .order_by(Conversation.created_at, Conversation.id)
-        )
+    same = or_(
+        Conversation.source == folder.origin,
+        Conversation.source.startswith(f"{folder.origin} ", autoescape=True),
     )
+    query = select(Conversation.id).where(same).order_by(Conversation.created_at, Conversation.id)
+    return list(db.session.scalars(query))
 
 
 def import_polis(
