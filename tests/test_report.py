@@ -22,6 +22,7 @@ from consult.demo import DEMO_STATEMENTS
 from consult.extensions import db
 from consult.models import Analysis, Statement
 from consult.services import participants, votes
+from consult.services.analyses import latest_analysis
 from consult.services.consultations import get_conversation
 from consult.services.vote_memory import VoteMemory
 
@@ -322,7 +323,15 @@ def test_rejected_statements_are_shown_only_to_facilitators_who_ask(
         headers=facilitator.headers,
     )
     assert answer.status_code == 200
-    assert rejected not in page_text(client.get(f"/c/{analysed}/report"))
+    report = page_text(client.get(f"/c/{analysed}/report"))
+    assert rejected not in report
+    # The votes on it are in the total, and the total of the statements shown says so.
+    with app.app_context():
+        stored = latest_analysis(get_conversation(analysed)).data["statements"]
+    [row] = [r for r in stored if r["id"] == ids[rejected]]
+    total = int(re.search(r"Votes ([\d,]+)", report)[1].replace(",", ""))
+    shown_votes = int(re.search(r"Votes on these statements ([\d,]+)", report)[1].replace(",", ""))
+    assert total - shown_votes == row["n_seen"] > 0
     assert rejected not in page_text(client.get(f"/c/{analysed}/report?statements=accepted"))
     refused = client.get(f"/c/{analysed}/report?statements=all")
     assert refused.status_code == 403
