@@ -71,6 +71,23 @@ def test_the_citizens_pages_fit_whatever_the_topic(new_page, wordy):
     page.goto("/language/fr")
     page.goto(f"/c/{wordy}/report")  # "Toutes celles montrées aux participants"
     assert_fits_the_phone(page, "the report in French")
+    # "Vos votes (0) : les revoir ou les modifier · Vos données": where the line breaks, the
+    # "·" goes down with "Vos données", never left at the end of the line above.
+    page.goto(f"/c/{wordy}")
+    tops = page.locator(".own-links").first.evaluate(
+        """links => {
+          const walker = document.createTreeWalker(links, NodeFilter.SHOW_TEXT);
+          let dot = null;
+          while (walker.nextNode()) {
+            if (walker.currentNode.data.includes("·")) dot = walker.currentNode;
+          }
+          const range = document.createRange();
+          range.selectNode(dot);
+          const data = links.querySelectorAll("a")[1];
+          return [range.getClientRects()[0].top, data.getClientRects()[0].top];
+        }"""
+    )
+    assert abs(tops[0] - tops[1]) < 12, tops
 
 
 def test_the_facilitators_pages_fit_whatever_was_typed(new_page, app, client, facilitator, wordy):
